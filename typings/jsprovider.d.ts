@@ -36,9 +36,9 @@ declare namespace host {
     readonly type: TypeObject;
   }
   /** Returns null when the type is unknown (API 1.1+). */
-  function getModuleType(module: string, typeName: string): TypeObject | null;
+  function getModuleType(module: string, typeName: string, contextInheritor?: object): TypeObject | null;
   /** Throws, or returns null (API 1.1+), when the symbol is unknown. */
-  function getModuleSymbolAddress(module: string, symbol: string): Int64 | null;
+  function getModuleSymbolAddress(module: string, symbol: string, contextInheritor?: object): Int64 | null;
 
   /** A native object (process, module, typed memory). */
   interface NativeObject {
@@ -49,8 +49,8 @@ declare namespace host {
 
   namespace memory {
     /** Throws when any byte of the range cannot be read. */
-    function readMemoryValues(location: Int64 | number, count: number, elementSize?: 1, isSigned?: boolean): Uint8Array;
-    function readMemoryValues(location: Int64 | number, count: number, elementSize: 4, isSigned?: false): Uint32Array;
+    /** contextInheritor: read in the address space of this object (the process), api-notes §1.7. */
+    function readMemoryValues(location: Int64 | number, count: number, elementSize?: 1, isSigned?: boolean, contextInheritor?: object): Uint8Array;
   }
 
   namespace diagnostics {

@@ -1,0 +1,69 @@
+// The one memory reader: every byte dxheap reads goes through HostMemory. Reads are large
+// (host.memory.readMemoryValues over whole ranges, api-notes §1.6: each call is a round trip
+// into the engine); a read that fails is narrowed by halving down to pages, so one unreadable
+// page costs a few calls and the readable rest is still returned.
+import { Memory, MemoryRun, UnreadableMemoryError } from "./memory-types";
+import { toInt64 } from "./convert";
+
+const PAGE = 0x1000;
+/** Largest single read: big enough to make host calls rare, small enough to keep memory flat. */
+export const MAX_READ = 4 * 1024 * 1024;
+
+export class HostMemory implements Memory {
+  constructor(readonly pointerSize: 4 | 8, private readonly context?: object) {}
+
+  read(address: number, length: number): Uint8Array {
+    if (length <= MAX_READ) return this.readOnce(address, length);
+    const out = new Uint8Array(length);
+    for (let offset = 0; offset < length; offset += MAX_READ) {
+      out.set(this.readOnce(address + offset, Math.min(MAX_READ, length - offset)), offset);
+    }
+    return out;
+  }
+
+  readRuns(address: number, length: number): MemoryRun[] {
+    const runs: MemoryRun[] = [];
+    for (let offset = 0; offset < length; offset += MAX_READ) {
+      this.collect(address + offset, Math.min(MAX_READ, length - offset), runs);
+    }
+    return runs;
+  }
+
+  /** Reads [address, address+length) or, when that fails, its readable pages, appending to runs. */
+  private collect(address: number, length: number, runs: MemoryRun[]): void {
+    let bytes: Uint8Array | undefined;
+    try {
+      bytes = this.readOnce(address, length);
+    } catch (e) {
+      if (!(e instanceof UnreadableMemoryError)) throw e;
+    }
+    if (bytes) {
+      const last = runs[runs.length - 1];
+      if (last && last.address + last.bytes.length === address) {
+        const joined = new Uint8Array(last.bytes.length + bytes.length);
+        joined.set(last.bytes);
+        joined.set(bytes, last.bytes.length);
+        last.bytes = joined;
+      } else {
+        runs.push({ address, bytes });
+      }
+      return;
+    }
+    // Split on a page boundary; a range within one page that fails is unreadable as a whole.
+    const firstPageEnd = Math.floor(address / PAGE) * PAGE + PAGE;
+    if (address + length <= firstPageEnd) return;
+    const pages = Math.ceil((address + length - firstPageEnd) / PAGE);
+    const middle = pages <= 1 ? firstPageEnd : firstPageEnd + Math.floor(pages / 2) * PAGE;
+    this.collect(address, middle - address, runs);
+    this.collect(middle, address + length - middle, runs);
+  }
+
+  private readOnce(address: number, length: number): Uint8Array {
+    if (length === 0) return new Uint8Array(0);
+    try {
+      return host.memory.readMemoryValues(toInt64(address), length, 1, false, this.context);
+    } catch (e) {
+      throw new UnreadableMemoryError(address, length);
+    }
+  }
+}

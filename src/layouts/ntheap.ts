@@ -1,0 +1,198 @@
+// Every offset the NT heap walk uses, resolved once from ntdll's symbols. The walker reads
+// these numbers and nothing else: no offset is written down where a symbol can answer.
+// Structure facts: research notes heap-internals.md §1.1-§1.6 (x86 and x64, Windows 7-11).
+import { TypeSource } from "../host/symbols";
+
+export interface EntryLayout {
+  /** sizeof(_HEAP_ENTRY): the block granularity (8 on x86, 16 on x64). */
+  granularity: number;
+  /** Offset of the 8 encoded bytes (Size..UnusedBytes): 0 on x86, 8 on x64 (§1.4). */
+  core: number;
+  size: number;
+  flags: number;
+  smallTagIndex: number;
+  previousSize: number;
+  unusedBytes: number;
+  /** _HEAP_EXTENDED_ENTRY.UnusedBytesLength (the same slot as PreviousSize, §1.4). */
+  unusedBytesLength: number;
+  /** LFH blocks (Windows 8+): the encoded offset of the block in its UserBlocks (§2.4). */
+  subSegmentCode: number | undefined;
+}
+
+export interface LfhLayout {
+  /** "win8": EncodedOffsets + busy bitmap (Windows 8-11); "win7": contiguous blocks (§2.4). */
+  scheme: "win8" | "win7";
+  userDataHeaderSize: number;
+  userDataSubSegment: number;
+  userDataSignature: number;
+  encodedOffsets: number;
+  busyBitmapSize: number;
+  busyBitmapBuffer: number;
+  subSegmentUserBlocks: number;
+  subSegmentBlockSize: number;
+  subSegmentBlockCount: number;
+}
+
+export interface NtHeapLayout {
+  pointerSize: 4 | 8;
+  entry: EntryLayout;
+  peb: { numberOfHeaps: number; processHeaps: number };
+  heap: {
+    segmentSignature: number;
+    signature: number;
+    flags: number;
+    encodeFlagMask: number;
+    encoding: number;
+    segmentList: number;
+    virtualAllocdBlocks: number;
+    frontEndHeap: number;
+    frontEndHeapType: number;
+    lockCollisions: number | undefined;
+    totalMemoryLargeUCR: number | undefined;
+  };
+  segment: {
+    segmentListEntry: number;
+    baseAddress: number;
+    firstEntry: number;
+    lastValidEntry: number;
+    numberOfUnCommittedRanges: number;
+    ucrSegmentList: number;
+  };
+  ucr: { segmentEntry: number; address: number; size: number };
+  virtualAlloc: { size: number; entry: number; commitSize: number; busyBlock: number };
+  /** undefined when ntdll has no NT LFH types (then LFH blocks are not decoded, with a finding). */
+  lfh: LfhLayout | undefined;
+  lfhKeyAddress: number | undefined;
+  /** _SEGMENT_HEAP (Windows 10+), for telling segment heaps from NT heaps. */
+  segmentHeap: { signature: number; globalFlags: number } | undefined;
+  /** ntdll's process heap descriptor list (Windows 11 24H2+, §2.1). */
+  heapDescriptors: { listHead: number; link: number; heap: number } | undefined;
+}
+
+export class MissingSymbolsError extends Error {
+  constructor(missing: string[]) {
+    super(
+      `ntdll symbols do not describe ${missing.join(", ")}: dxheap needs ntdll's types ` +
+        `(check .sympath and run .reload /f ntdll.dll)`,
+    );
+  }
+}
+
+/** Reads the layout from symbols; throws MissingSymbolsError naming every essential field that is absent. */
+export function resolveNtHeapLayout(types: TypeSource): NtHeapLayout {
+  const missing: string[] = [];
+  const need = (type: string, field: string): number => {
+    const offset = types.fieldOffset(type, field);
+    if (offset === undefined) missing.push(`${type}.${field}`);
+    return offset === undefined ? 0 : offset;
+  };
+  const needSize = (type: string): number => {
+    const size = types.typeSize(type);
+    if (size === undefined) missing.push(`sizeof(${type})`);
+    return size === undefined ? 0 : size;
+  };
+  const granularity = needSize("_HEAP_ENTRY");
+  const entrySize = need("_HEAP_ENTRY", "Size");
+  const previousSize = need("_HEAP_ENTRY", "PreviousSize");
+  const layout: NtHeapLayout = {
+    // A _HEAP_ENTRY is two pointers wide on every build (§1.4).
+    pointerSize: granularity === 8 ? 4 : 8,
+    entry: {
+      granularity,
+      core: entrySize,
+      size: entrySize,
+      flags: need("_HEAP_ENTRY", "Flags"),
+      smallTagIndex: need("_HEAP_ENTRY", "SmallTagIndex"),
+      previousSize,
+      unusedBytes: need("_HEAP_ENTRY", "UnusedBytes"),
+      unusedBytesLength: types.fieldOffset("_HEAP_ENTRY", "UnusedBytesLength") ?? previousSize,
+      subSegmentCode: types.fieldOffset("_HEAP_ENTRY", "SubSegmentCode"),
+    },
+    peb: { numberOfHeaps: need("_PEB", "NumberOfHeaps"), processHeaps: need("_PEB", "ProcessHeaps") },
+    heap: {
+      segmentSignature: need("_HEAP", "SegmentSignature"),
+      signature: need("_HEAP", "Signature"),
+      flags: need("_HEAP", "Flags"),
+      encodeFlagMask: need("_HEAP", "EncodeFlagMask"),
+      encoding: need("_HEAP", "Encoding"),
+      segmentList: need("_HEAP", "SegmentList"),
+      virtualAllocdBlocks: need("_HEAP", "VirtualAllocdBlocks"),
+      frontEndHeap: need("_HEAP", "FrontEndHeap"),
+      frontEndHeapType: need("_HEAP", "FrontEndHeapType"),
+      lockCollisions: types.fieldOffset("_HEAP", "Counters.LockCollisions"),
+      totalMemoryLargeUCR: types.fieldOffset("_HEAP", "Counters.TotalMemoryLargeUCR"),
+    },
+    segment: {
+      segmentListEntry: need("_HEAP_SEGMENT", "SegmentListEntry"),
+      baseAddress: need("_HEAP_SEGMENT", "BaseAddress"),
+      firstEntry: need("_HEAP_SEGMENT", "FirstEntry"),
+      lastValidEntry: need("_HEAP_SEGMENT", "LastValidEntry"),
+      numberOfUnCommittedRanges: need("_HEAP_SEGMENT", "NumberOfUnCommittedRanges"),
+      ucrSegmentList: need("_HEAP_SEGMENT", "UCRSegmentList"),
+    },
+    ucr: {
+      segmentEntry: need("_HEAP_UCR_DESCRIPTOR", "SegmentEntry"),
+      address: need("_HEAP_UCR_DESCRIPTOR", "Address"),
+      size: need("_HEAP_UCR_DESCRIPTOR", "Size"),
+    },
+    virtualAlloc: {
+      size: needSize("_HEAP_VIRTUAL_ALLOC_ENTRY"),
+      entry: need("_HEAP_VIRTUAL_ALLOC_ENTRY", "Entry"),
+      commitSize: need("_HEAP_VIRTUAL_ALLOC_ENTRY", "CommitSize"),
+      busyBlock: need("_HEAP_VIRTUAL_ALLOC_ENTRY", "BusyBlock"),
+    },
+    lfh: resolveLfhLayout(types),
+    lfhKeyAddress: types.symbolAddress("RtlpLFHKey"),
+    segmentHeap: resolveSegmentHeap(types),
+    heapDescriptors: resolveHeapDescriptors(types),
+  };
+  if (missing.length > 0) throw new MissingSymbolsError(missing);
+  return layout;
+}
+
+/** The NT LFH front end is described only by ntdll's own PDB (§1.6); any gap disables LFH decoding. */
+function resolveLfhLayout(types: TypeSource): LfhLayout | undefined {
+  const header = "_HEAP_USERDATA_HEADER";
+  const sub = "_HEAP_SUBSEGMENT";
+  const userDataHeaderSize = types.typeSize(header);
+  const userDataSubSegment = types.fieldOffset(header, "SubSegment");
+  const userDataSignature = types.fieldOffset(header, "Signature");
+  const subSegmentUserBlocks = types.fieldOffset(sub, "UserBlocks");
+  const subSegmentBlockSize = types.fieldOffset(sub, "BlockSize");
+  const subSegmentBlockCount = types.fieldOffset(sub, "BlockCount");
+  if (
+    userDataHeaderSize === undefined || userDataSubSegment === undefined || userDataSignature === undefined ||
+    subSegmentUserBlocks === undefined || subSegmentBlockSize === undefined || subSegmentBlockCount === undefined
+  ) {
+    return undefined;
+  }
+  const encodedOffsets = types.fieldOffset(header, "EncodedOffsets");
+  const busyBitmapSize = types.fieldOffset(header, "BusyBitmap.SizeOfBitMap");
+  const busyBitmapBuffer = types.fieldOffset(header, "BusyBitmap.Buffer");
+  const win8 = encodedOffsets !== undefined && busyBitmapSize !== undefined && busyBitmapBuffer !== undefined;
+  return {
+    scheme: win8 ? "win8" : "win7",
+    userDataHeaderSize,
+    userDataSubSegment,
+    userDataSignature,
+    encodedOffsets: encodedOffsets ?? 0,
+    busyBitmapSize: busyBitmapSize ?? 0,
+    busyBitmapBuffer: busyBitmapBuffer ?? 0,
+    subSegmentUserBlocks,
+    subSegmentBlockSize,
+    subSegmentBlockCount,
+  };
+}
+
+function resolveSegmentHeap(types: TypeSource): NtHeapLayout["segmentHeap"] {
+  const signature = types.fieldOffset("_SEGMENT_HEAP", "Signature");
+  const globalFlags = types.fieldOffset("_SEGMENT_HEAP", "GlobalFlags");
+  return signature === undefined || globalFlags === undefined ? undefined : { signature, globalFlags };
+}
+
+function resolveHeapDescriptors(types: TypeSource): NtHeapLayout["heapDescriptors"] {
+  const listHead = types.symbolAddress("RtlpProcessHeaps");
+  const link = types.fieldOffset("_RTLP_PROCESS_HEAP_DESCRIPTOR", "DescriptorLink");
+  const heap = types.fieldOffset("_RTLP_PROCESS_HEAP_DESCRIPTOR", "Heap");
+  return listHead === undefined || link === undefined || heap === undefined ? undefined : { listHead, link, heap };
+}

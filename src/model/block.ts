@@ -1,0 +1,67 @@
+// A heap block as dx shows it: a light view over one row of the walk's BlockTable, made only
+// when dx asks for it (dx @$curprocess.Heaps[0].Blocks.Where(b => b.UserSize == 0x400000)).
+import { BLOCK_KINDS, BLOCK_STATES, BlockKind, BlockState, HeapWalk } from "../heap/records";
+import { toInt64 } from "../host/convert";
+import { hex0x } from "../util/hex";
+import type { HeapModel } from "./heap";
+import type { SegmentModel } from "./segment";
+
+export class BlockModel {
+  constructor(private readonly __heap: HeapModel, private readonly __walk: HeapWalk, private readonly __row: number) {}
+
+  /** The HEAP_ENTRY, as !heap prints it (VirtualAlloc blocks: the BusyBlock header). */
+  get Address(): host.Int64 {
+    return toInt64(this.__walk.blocks.address[this.__row]);
+  }
+  /** The UserPtr. */
+  get UserAddress(): host.Int64 {
+    return toInt64(this.__walk.blocks.userAddress[this.__row]);
+  }
+  /** Bytes, header included (LFH: the block stride; VirtualAlloc: the committed size). */
+  get Size(): number {
+    return this.__walk.blocks.size[this.__row];
+  }
+  /** Bytes the program asked for (0 for free blocks). */
+  get UserSize(): number {
+    return this.__walk.blocks.userSize[this.__row];
+  }
+  get State(): BlockState {
+    return BLOCK_STATES[this.__walk.blocks.state[this.__row]];
+  }
+  get Kind(): BlockKind {
+    return BLOCK_KINDS[this.__walk.blocks.kind[this.__row]];
+  }
+  /** The decoded _HEAP_ENTRY.Flags (1 busy, 8 internal, ...). */
+  get Flags(): number {
+    return this.__walk.blocks.flags[this.__row];
+  }
+  get Heap(): HeapModel {
+    return this.__heap;
+  }
+  /** The segment holding the block; null for VirtualAlloc'd blocks. */
+  get Segment(): SegmentModel | null {
+    const index = this.__walk.blocks.segment[this.__row];
+    return index < 0 ? null : this.__heap.Segments[index];
+  }
+
+  toString(): string {
+    const b = this.__walk.blocks;
+    const i = this.__row;
+    const user = b.state[i] === 1 ? "" : ` UserSize ${hex0x(b.userSize[i])}`;
+    return `${hex0x(b.address[i])} ${BLOCK_STATES[b.state[i]]} ${BLOCK_KINDS[b.kind[i]]} Size ${hex0x(b.size[i])}${user}`;
+  }
+}
+
+/** Heap.Blocks: lazy (the heap is walked on first iteration) and iterable, so LINQ works on it. */
+export class BlockCollection {
+  constructor(private readonly __heap: HeapModel) {}
+
+  *[Symbol.iterator](): Iterator<BlockModel> {
+    const walk = this.__heap.walk();
+    for (let i = 0; i < walk.blocks.count; i++) yield new BlockModel(this.__heap, walk, i);
+  }
+
+  toString(): string {
+    return `${this.__heap.walk().blocks.count} blocks`;
+  }
+}

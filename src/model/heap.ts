@@ -1,0 +1,81 @@
+// A heap of the process as dx shows it: dx @$curprocess.Heaps[0]. The walk happens on the
+// first property that needs it and is kept for the life of this object (one dx evaluation).
+import { Finding, HeapDescriptor, HeapWalk } from "../heap/records";
+import { toInt64 } from "../host/convert";
+import { Target } from "../host/target";
+import { hex0x, hexAddress } from "../util/hex";
+import { walkNtHeap } from "../walkers/nt/heap";
+import { BlockCollection } from "./block";
+import { SegmentModel } from "./segment";
+
+export class HeapModel {
+  private __walkResult: HeapWalk | undefined;
+  private __segments: SegmentModel[] | undefined;
+
+  constructor(private readonly __target: Target, private readonly __descriptor: HeapDescriptor) {}
+
+  get Address(): host.Int64 {
+    return toInt64(this.__descriptor.address);
+  }
+  /** "NT" or "Segment", from the heap's signature. */
+  get Type(): string {
+    return this.__descriptor.type;
+  }
+  /** _HEAP.Flags (NT heap) or _SEGMENT_HEAP.GlobalFlags (segment heap). */
+  get Flags(): number {
+    return this.__descriptor.flags;
+  }
+  /** Where the heap is listed: "PEB" (PEB.ProcessHeaps) and/or "DescriptorList" (ntdll!RtlpProcessHeaps). */
+  get ListedIn(): string[] {
+    return this.__descriptor.listedIn.slice();
+  }
+  /** Block granularity in bytes: sizeof(_HEAP_ENTRY). */
+  get Granularity(): number {
+    return this.walk().granularity;
+  }
+  get Segments(): SegmentModel[] {
+    if (!this.__segments) this.__segments = this.walk().segments.map((segment) => new SegmentModel(segment));
+    return this.__segments;
+  }
+  get Blocks(): BlockCollection {
+    return new BlockCollection(this);
+  }
+  /** What the walk could not read or trust: corrupted headers, unreadable pages. */
+  get Findings(): FindingModel[] {
+    return this.walk().findings.map((finding) => new FindingModel(finding));
+  }
+
+  /** The walk of this heap; segment heaps cannot be walked yet and say so. */
+  walk(): HeapWalk {
+    if (this.__descriptor.type !== "NT") {
+      throw new Error(`heap ${hex0x(this.__descriptor.address)} is a segment heap: dxheap does not walk segment heaps yet`);
+    }
+    if (!this.__walkResult) {
+      this.__walkResult = walkNtHeap(this.__target.memory, this.__target.layout, this.__target.lfhKey, this.__descriptor);
+    }
+    return this.__walkResult;
+  }
+
+  toString(): string {
+    const d = this.__descriptor;
+    return `${d.type} heap ${hexAddress(d.address, this.__target.layout.pointerSize)} (flags ${hex0x(d.flags)})`;
+  }
+}
+
+export class FindingModel {
+  constructor(private readonly __finding: Finding) {}
+
+  get Kind(): string {
+    return this.__finding.kind;
+  }
+  get Address(): host.Int64 {
+    return toInt64(this.__finding.address);
+  }
+  get Message(): string {
+    return this.__finding.message;
+  }
+
+  toString(): string {
+    return `${this.__finding.kind}: ${this.__finding.message}`;
+  }
+}

@@ -1,0 +1,51 @@
+// A segment of an NT heap, and its uncommitted ranges, as dx shows them.
+import { SegmentRecord, UncommittedRange } from "../heap/records";
+import { toInt64 } from "../host/convert";
+import { hex0x } from "../util/hex";
+
+export class SegmentModel {
+  constructor(private readonly __segment: SegmentRecord) {}
+
+  /** The _HEAP_SEGMENT (the _HEAP itself for the first segment). */
+  get Address(): host.Int64 {
+    return toInt64(this.__segment.address);
+  }
+  get BaseAddress(): host.Int64 {
+    return toInt64(this.__segment.baseAddress);
+  }
+  get FirstEntry(): host.Int64 {
+    return toInt64(this.__segment.firstEntry);
+  }
+  get LastValidEntry(): host.Int64 {
+    return toInt64(this.__segment.lastValidEntry);
+  }
+  get ReservedBytes(): number {
+    return this.__segment.reservedBytes;
+  }
+  get CommittedBytes(): number {
+    return this.__segment.committedBytes;
+  }
+  get UncommittedRanges(): UncommittedRangeModel[] {
+    return this.__segment.uncommittedRanges.map((range) => new UncommittedRangeModel(range));
+  }
+
+  toString(): string {
+    const s = this.__segment;
+    return `Segment ${hex0x(s.address)} [${hex0x(s.firstEntry)}, ${hex0x(s.lastValidEntry)}) committed ${hex0x(s.committedBytes)}`;
+  }
+}
+
+export class UncommittedRangeModel {
+  constructor(private readonly __range: UncommittedRange) {}
+
+  get Address(): host.Int64 {
+    return toInt64(this.__range.address);
+  }
+  get Size(): number {
+    return this.__range.size;
+  }
+
+  toString(): string {
+    return `${hex0x(this.__range.address)} - ${hex0x(this.__range.address + this.__range.size)} uncommitted`;
+  }
+}

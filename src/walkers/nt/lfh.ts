@@ -1,0 +1,176 @@
+// The NT low-fragmentation heap front end (heap-internals.md §2.4). Its blocks live inside
+// UserBlocks containers, which are busy internal back-end blocks starting with a
+// _HEAP_USERDATA_HEADER (signature 0xF0E0D0C0); the container is found during the back-end
+// walk, so no LFH structure outside the heap has to be trusted to list the blocks.
+//   Windows 8-11: offsets decoded from EncodedOffsets with RtlpLFHKey, a busy bitmap, and a
+//   per-block SubSegmentCode that must decode back to the block's offset.
+//   Windows 7: blocks follow the header; size and count from the owning _HEAP_SUBSEGMENT.
+// In both, a block is busy when UnusedBytes & 0x3F is not 0 (§2.4 step 6; UNVERIFIED for Windows 7).
+import { BlockRow, BlockTable, Finding, KIND_LFH, STATE_BUSY, STATE_FREE } from "../../heap/records";
+import { Memory } from "../../host/memory-types";
+import { LfhLayout, NtHeapLayout } from "../../layouts/ntheap";
+import { low32, pointer, u16, u32 } from "../../util/bytes";
+import { MemoryWindow } from "../window";
+import { InternalBlock } from "./backend";
+
+const USERDATA_SIGNATURE = 0xf0e0d0c0;
+const LFH_MARKER = 0x80;
+
+interface Geometry {
+  first: number;
+  stride: number;
+  count: number;
+  /** Busy bit per block (Windows 8+), or undefined. */
+  bitmap: Uint8Array | undefined;
+}
+
+export class LfhDecoder {
+  private readonly row: BlockRow = { address: 0, userAddress: 0, size: 0, userSize: 0, previousSize: 0, state: 0, kind: KIND_LFH, flags: 0, segment: 0, container: 0 };
+
+  constructor(
+    private readonly memory: Memory,
+    private readonly layout: NtHeapLayout,
+    private readonly lfh: LfhLayout,
+    private readonly heap: number,
+    private readonly lfhHeap: number,
+    private readonly lfhKey: number | undefined,
+    private readonly blocks: BlockTable,
+    private readonly findings: Finding[],
+  ) {}
+
+  /** Lists the blocks of `container` if it is a UserBlocks; leaves other internal blocks alone. */
+  decode(container: InternalBlock, window: MemoryWindow): void {
+    const userBlocks = container.entry + this.layout.entry.granularity;
+    const length = container.end - userBlocks;
+    if (length < this.lfh.userDataHeaderSize || !window.ensure(userBlocks, length)) return;
+    const bytes = window.bytes;
+    const at = userBlocks - window.base;
+    if (u32(bytes, at + this.lfh.userDataSignature) !== USERDATA_SIGNATURE) return;
+    const geometry = this.lfh.scheme === "win8" ? this.win8Geometry(bytes, at, userBlocks) : this.win7Geometry(bytes, at, userBlocks);
+    if (!geometry) return;
+    if (geometry.first + geometry.count * geometry.stride > length || geometry.stride < this.layout.entry.granularity) {
+      this.corrupt(userBlocks, `${geometry.count} blocks of 0x${geometry.stride.toString(16)} bytes at offset 0x${geometry.first.toString(16)} do not fit the container`);
+      return;
+    }
+    this.listBlocks(window, userBlocks, geometry, this.blocks.segment[container.row]);
+  }
+
+  private win8Geometry(bytes: Uint8Array, at: number, userBlocks: number): Geometry | undefined {
+    if (this.lfhKey === undefined) {
+      this.corrupt(userBlocks, "RtlpLFHKey is unknown (no ntdll symbol): LFH blocks cannot be decoded");
+      return undefined;
+    }
+    const decoded = (u32(bytes, at + this.lfh.encodedOffsets) ^ low32(userBlocks) ^ low32(this.lfhHeap) ^ this.lfhKey) >>> 0;
+    const first = decoded & 0xffff;
+    const stride = decoded >>> 16;
+    const count = u32(bytes, at + this.lfh.busyBitmapSize);
+    // MemProcFS's sanity bounds on decoded offsets (§2.4 step 3).
+    if (first % 8 !== 0 || first < this.lfh.userDataHeaderSize || first > 0x1000 || stride % 4 !== 0) {
+      this.corrupt(userBlocks, `EncodedOffsets decode to an implausible first offset 0x${first.toString(16)} / stride 0x${stride.toString(16)}`);
+      return undefined;
+    }
+    const bitmapAddress = pointer(bytes, at + this.lfh.busyBitmapBuffer, this.layout.pointerSize);
+    const bitmap = this.readBitmap(bitmapAddress, count);
+    if (!bitmap) this.corrupt(userBlocks, `busy bitmap at 0x${bitmapAddress.toString(16)} is unreadable`);
+    return { first, stride, count, bitmap };
+  }
+
+  private win7Geometry(bytes: Uint8Array, at: number, userBlocks: number): Geometry | undefined {
+    const subSegment = pointer(bytes, at + this.lfh.userDataSubSegment, this.layout.pointerSize);
+    const span = Math.max(this.lfh.subSegmentUserBlocks + this.layout.pointerSize, this.lfh.subSegmentBlockSize + 2, this.lfh.subSegmentBlockCount + 2);
+    let sub: Uint8Array;
+    try {
+      sub = this.memory.read(subSegment, span);
+    } catch (e) {
+      this.corrupt(userBlocks, `its subsegment 0x${subSegment.toString(16)} is unreadable`);
+      return undefined;
+    }
+    if (pointer(sub, this.lfh.subSegmentUserBlocks, this.layout.pointerSize) !== userBlocks) {
+      this.corrupt(userBlocks, `its subsegment 0x${subSegment.toString(16)} does not point back to it`);
+      return undefined;
+    }
+    const stride = u16(sub, this.lfh.subSegmentBlockSize) * this.layout.entry.granularity;
+    return { first: this.lfh.userDataHeaderSize, stride, count: u16(sub, this.lfh.subSegmentBlockCount), bitmap: undefined };
+  }
+
+  private readBitmap(address: number, count: number): Uint8Array | undefined {
+    try {
+      return this.memory.read(address, Math.ceil(count / 8));
+    } catch (e) {
+      return undefined;
+    }
+  }
+
+  private listBlocks(window: MemoryWindow, userBlocks: number, g: Geometry, segment: number): void {
+    const entry = this.layout.entry;
+    const granularity = entry.granularity;
+    const blockDivisor = this.layout.pointerSize === 8 ? 16 : 8; // block >> 4 (x64) or >> 3 (x86)
+    const codeShift = this.layout.pointerSize === 8 ? 12 : 13;
+    const checkCodes = this.lfh.scheme === "win8" && entry.subSegmentCode !== undefined && this.lfhKey !== undefined;
+    const heapKey = checkCodes ? (this.lfhKey! ^ low32(this.heap)) >>> 0 : 0;
+    let badMarker = 0, badCode = 0, badBitmap = 0, firstBad = 0;
+    const row = this.row;
+    row.segment = segment;
+    row.container = userBlocks;
+    row.size = g.stride;
+    for (let i = 0; i < g.count; i++) {
+      const block = userBlocks + g.first + i * g.stride;
+      if (!window.ensure(block, granularity)) break; // the container was readable as a whole: only after a window move
+      const at = block - window.base;
+      const unused = window.bytes[at + entry.unusedBytes];
+      const busy = (unused & 0x3f) !== 0;
+      if ((unused & LFH_MARKER) === 0) {
+        if (badMarker + badCode + badBitmap === 0) firstBad = block;
+        badMarker++;
+      }
+      if (checkCodes) {
+        const code = u32(window.bytes, at + entry.subSegmentCode!);
+        const x = (code ^ heapKey ^ low32(Math.floor(block / blockDivisor))) >>> 0;
+        if ((x & 0xffff) !== 0 || x >>> codeShift !== block - userBlocks) {
+          if (badMarker + badCode + badBitmap === 0) firstBad = block;
+          badCode++;
+        }
+      }
+      if (g.bitmap && ((g.bitmap[i >> 3] >> (i & 7)) & 1) !== (busy ? 1 : 0)) {
+        if (badMarker + badCode + badBitmap === 0) firstBad = block;
+        badBitmap++;
+      }
+      row.address = block;
+      row.userAddress = block + granularity;
+      row.state = busy ? STATE_BUSY : STATE_FREE;
+      row.flags = busy ? 1 : 0;
+      row.userSize = busy ? this.userSize(window, block, g.stride, unused) : 0;
+      this.blocks.push(row);
+    }
+    if (badMarker + badCode + badBitmap > 0) {
+      const parts: string[] = [];
+      if (badMarker) parts.push(`${badMarker} without the LFH marker`);
+      if (badCode) parts.push(`${badCode} whose SubSegmentCode does not decode to their offset`);
+      if (badBitmap) parts.push(`${badBitmap} whose busy bit disagrees with UnusedBytes`);
+      this.findings.push({ kind: "Corruption", address: firstBad, message: `LFH UserBlocks 0x${userBlocks.toString(16)}: ${parts.join(", ")} (first at 0x${firstBad.toString(16)})` });
+    }
+  }
+
+  /** Requested bytes of a busy LFH block: stride minus UnusedBytes & 0x3F, with the escapes of §2.2. */
+  private userSize(window: MemoryWindow, block: number, stride: number, unused: number): number {
+    const granularity = this.layout.entry.granularity;
+    if ((unused & 0x40) !== 0) {
+      const extended = block + (unused & 0x3f) * granularity;
+      if (extended + granularity <= block + stride && window.ensure(extended, granularity)) {
+        this.row.userAddress = extended + granularity;
+        return Math.max(0, stride - u16(window.bytes, extended - window.base + this.layout.entry.unusedBytesLength));
+      }
+      return 0;
+    }
+    if ((unused & 0x3f) === 0x3f) {
+      const p = this.layout.pointerSize;
+      if (!window.ensure(block + stride, p)) return 0;
+      return Math.max(0, stride - pointer(window.bytes, block + stride - window.base, p));
+    }
+    return stride - (unused & 0x3f);
+  }
+
+  private corrupt(userBlocks: number, message: string): void {
+    this.findings.push({ kind: "Corruption", address: userBlocks, message: `LFH UserBlocks 0x${userBlocks.toString(16)}: ${message}` });
+  }
+}

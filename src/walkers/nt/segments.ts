@@ -1,0 +1,96 @@
+// The segments of an NT heap and their uncommitted ranges (heap-internals.md §1.3, §2.2):
+// _HEAP.SegmentList links _HEAP_SEGMENT.SegmentListEntry (the heap is its own first segment);
+// each segment's UCRSegmentList links _HEAP_UCR_DESCRIPTOR.SegmentEntry.
+import { Memory } from "../../host/memory-types";
+import { NtHeapLayout } from "../../layouts/ntheap";
+import { Finding, SegmentRecord, UncommittedRange } from "../../heap/records";
+import { pointer } from "../../util/bytes";
+import { walkList } from "../list";
+
+const MAX_SEGMENTS = 4096;
+const MAX_UCRS = 1 << 16;
+/** Larger reservations than this are not a plausible segment: the header is corrupt. */
+const MAX_SEGMENT_BYTES = Math.pow(2, 40);
+
+export function readSegments(memory: Memory, layout: NtHeapLayout, heap: number, findings: Finding[]): SegmentRecord[] {
+  const list = walkList(memory, heap + layout.heap.segmentList, MAX_SEGMENTS);
+  if (list.problem) findings.push({ kind: "Corruption", address: list.problem.address, message: `segment list: ${list.problem.message}` });
+  const segments: SegmentRecord[] = [];
+  for (let i = 0; i < list.links.length; i++) {
+    const segment = readSegment(memory, layout, list.links[i] - layout.segment.segmentListEntry, findings);
+    if (segment) segments.push(segment);
+  }
+  return segments;
+}
+
+function readSegment(memory: Memory, layout: NtHeapLayout, address: number, findings: Finding[]): SegmentRecord | undefined {
+  const s = layout.segment;
+  const p = layout.pointerSize;
+  const span = Math.max(s.baseAddress, s.firstEntry, s.lastValidEntry, s.ucrSegmentList, s.numberOfUnCommittedRanges) + 2 * p;
+  let bytes: Uint8Array;
+  try {
+    bytes = memory.read(address, span);
+  } catch (e) {
+    findings.push({ kind: "Unreadable", address, message: `segment header at 0x${address.toString(16)} is unreadable` });
+    return undefined;
+  }
+  const baseAddress = pointer(bytes, s.baseAddress, p);
+  const firstEntry = pointer(bytes, s.firstEntry, p);
+  const lastValidEntry = pointer(bytes, s.lastValidEntry, p);
+  const reservedBytes = lastValidEntry - baseAddress;
+  if (!(baseAddress <= address && address < firstEntry && firstEntry < lastValidEntry && reservedBytes <= MAX_SEGMENT_BYTES)) {
+    findings.push({
+      kind: "Corruption",
+      address,
+      message: `segment 0x${address.toString(16)} has implausible bounds (base 0x${baseAddress.toString(16)}, first entry 0x${firstEntry.toString(16)}, last valid entry 0x${lastValidEntry.toString(16)})`,
+    });
+    return undefined;
+  }
+  const uncommittedRanges = readUncommittedRanges(memory, layout, address, baseAddress, lastValidEntry, findings);
+  let uncommitted = 0;
+  for (let i = 0; i < uncommittedRanges.length; i++) uncommitted += uncommittedRanges[i].size;
+  return { address, baseAddress, firstEntry, lastValidEntry, reservedBytes, committedBytes: reservedBytes - uncommitted, uncommittedRanges };
+}
+
+function readUncommittedRanges(
+  memory: Memory, layout: NtHeapLayout, segment: number, base: number, end: number, findings: Finding[],
+): UncommittedRange[] {
+  const u = layout.ucr;
+  const p = layout.pointerSize;
+  const list = walkList(memory, segment + layout.segment.ucrSegmentList, MAX_UCRS);
+  if (list.problem) findings.push({ kind: "Corruption", address: list.problem.address, message: `uncommitted-range list of segment 0x${segment.toString(16)}: ${list.problem.message}` });
+  const ranges: UncommittedRange[] = [];
+  for (let i = 0; i < list.links.length; i++) {
+    const descriptor = list.links[i] - u.segmentEntry;
+    let bytes: Uint8Array;
+    try {
+      bytes = memory.read(descriptor, Math.max(u.address, u.size) + p);
+    } catch (e) {
+      findings.push({ kind: "Unreadable", address: descriptor, message: `uncommitted-range descriptor at 0x${descriptor.toString(16)} is unreadable` });
+      continue;
+    }
+    const address = pointer(bytes, u.address, p);
+    const size = pointer(bytes, u.size, p);
+    if (!(address >= base && size > 0 && address + size <= end)) {
+      findings.push({ kind: "Corruption", address: descriptor, message: `uncommitted range 0x${address.toString(16)}+0x${size.toString(16)} lies outside segment 0x${segment.toString(16)}` });
+      continue;
+    }
+    ranges.push({ address, size });
+  }
+  ranges.sort((a, b) => a.address - b.address);
+  return ranges;
+}
+
+/** The committed runs of a segment's entry area: [FirstEntry, LastValidEntry) minus its uncommitted ranges. */
+export function committedRuns(segment: SegmentRecord): { start: number; end: number }[] {
+  const runs: { start: number; end: number }[] = [];
+  let start = segment.firstEntry;
+  for (let i = 0; i < segment.uncommittedRanges.length; i++) {
+    const range = segment.uncommittedRanges[i];
+    if (range.address + range.size <= start) continue;
+    if (range.address > start) runs.push({ start, end: range.address });
+    start = Math.max(start, range.address + range.size);
+  }
+  if (start < segment.lastValidEntry) runs.push({ start, end: segment.lastValidEntry });
+  return runs;
+}

@@ -1,0 +1,29 @@
+// A sliding window over a range of target memory: walkers decode headers from large reads
+// and move the window forward, so a segment of any size costs one read per window.
+import { Memory } from "../host/memory-types";
+import { MAX_READ } from "../host/memory";
+
+const EMPTY = new Uint8Array(0);
+
+export class MemoryWindow {
+  /** Address of bytes[0]. */
+  base = 0;
+  bytes: Uint8Array = EMPTY;
+  /** After ensure() returned false: the first address that could not be read. */
+  unreadableAt = 0;
+
+  /** end: reads stop here unless a request itself reaches further. */
+  constructor(private readonly memory: Memory, private readonly end: number) {}
+
+  /** Makes [address, address + length) available in bytes; false when part of it is unreadable. */
+  ensure(address: number, length: number): boolean {
+    if (address >= this.base && address + length <= this.base + this.bytes.length) return true;
+    const want = Math.max(length, Math.min(MAX_READ, this.end - address));
+    const runs = this.memory.readRuns(address, want);
+    this.base = address;
+    this.bytes = runs.length > 0 && runs[0].address === address ? runs[0].bytes : EMPTY;
+    if (this.bytes.length >= length) return true;
+    this.unreadableAt = address + this.bytes.length;
+    return false;
+  }
+}
