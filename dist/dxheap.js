@@ -2,8 +2,702 @@
 "use strict";
 var __dxheap = (function (exports) {
 
-    // Little-endian reads from byte arrays the walkers got in one large read.
+    // The records every walker produces and every analysis reads. Blocks live in a columnar
+    // BlockTable (typed arrays, one row per block) so a heap of millions of blocks costs no
+    // object per block; the dx objects (src/model) are made from rows only when dx asks.
+    // Addresses are JS numbers: user-mode addresses are below 2^47 and so exact in a double
+    // (src/host/convert.ts turns them into host.Int64 at the boundary).
+    const BLOCK_STATES = ["Busy", "Free", "Internal"];
+    const BLOCK_KINDS = ["Backend", "LFH", "VirtualAlloc"];
+    const STATE_BUSY = 0;
+    const STATE_FREE = 1;
+    const STATE_INTERNAL = 2;
+    const KIND_BACKEND = 0;
+    const KIND_LFH = 1;
+    const KIND_VIRTUAL_ALLOC = 2;
+    /** One row per block. Columns grow by doubling; `count` rows are valid. */
+    class BlockTable {
+        constructor(capacity = 256) {
+            this.count = 0;
+            this.address = new Float64Array(capacity);
+            this.userAddress = new Float64Array(capacity);
+            this.size = new Float64Array(capacity);
+            this.userSize = new Float64Array(capacity);
+            this.previousSize = new Float64Array(capacity);
+            this.state = new Uint8Array(capacity);
+            this.kind = new Uint8Array(capacity);
+            this.flags = new Uint8Array(capacity);
+            this.segment = new Int32Array(capacity);
+            this.container = new Float64Array(capacity);
+        }
+        push(row) {
+            if (this.count === this.address.length)
+                this.grow();
+            const i = this.count++;
+            this.address[i] = row.address;
+            this.userAddress[i] = row.userAddress;
+            this.size[i] = row.size;
+            this.userSize[i] = row.userSize;
+            this.previousSize[i] = row.previousSize;
+            this.state[i] = row.state;
+            this.kind[i] = row.kind;
+            this.flags[i] = row.flags;
+            this.segment[i] = row.segment;
+            this.container[i] = row.container;
+            return i;
+        }
+        row(i) {
+            return {
+                address: this.address[i],
+                userAddress: this.userAddress[i],
+                size: this.size[i],
+                userSize: this.userSize[i],
+                previousSize: this.previousSize[i],
+                state: this.state[i],
+                kind: this.kind[i],
+                flags: this.flags[i],
+                segment: this.segment[i],
+                container: this.container[i],
+            };
+        }
+        grow() {
+            const n = this.address.length * 2;
+            const f64 = (a) => { const b = new Float64Array(n); b.set(a); return b; };
+            this.address = f64(this.address);
+            this.userAddress = f64(this.userAddress);
+            this.size = f64(this.size);
+            this.userSize = f64(this.userSize);
+            this.previousSize = f64(this.previousSize);
+            this.container = f64(this.container);
+            const u8 = (a) => { const b = new Uint8Array(n); b.set(a); return b; };
+            this.state = u8(this.state);
+            this.kind = u8(this.kind);
+            this.flags = u8(this.flags);
+            const s = new Int32Array(n);
+            s.set(this.segment);
+            this.segment = s;
+        }
+    }
+
+    // `!heap -flt s SIZE` / `-flt r MIN MAX` (heap-internals §3.3): busy blocks whose user
+    // size is in [min, maxExclusive). The documentation's `-flt r 0x50 0x80` shows 0x50..0x7F,
+    // so MAX is exclusive; `-flt s SIZE` is the range [SIZE, SIZE + 1).
+    /** Row indices, in table order, of the busy blocks with min ≤ userSize < maxExclusive. */
+    function filterBySize(walk, min, maxExclusive) {
+        const blocks = walk.blocks;
+        const rows = [];
+        for (let i = 0; i < blocks.count; i++) {
+            if (blocks.state[i] !== STATE_BUSY)
+                continue;
+            const userSize = blocks.userSize[i];
+            if (userSize >= min && userSize < maxExclusive)
+                rows.push(i);
+        }
+        return rows;
+    }
+
+    // `!heap -x [-v] ADDR` (heap-internals §3.4): the block that contains an address, and
+    // (-v) every pointer-sized, pointer-aligned value in the process that points into it.
+    /** Largest single read: a whole process costs (committed bytes / 1 MiB) reads. */
+    const SCAN_CHUNK_BYTES = 1 << 20;
+    const TWO_POW_32 = 4294967296;
+    /**
+     * The block whose extent [address, address + size) holds `address`, over all walks.
+     * The extent is the same for every kind: it starts at the HEAP_ENTRY the row records
+     * (for a VirtualAlloc block its BusyBlock header, not the _HEAP_VIRTUAL_ALLOC_ENTRY
+     * before it, whose few bytes therefore belong to no block) and `size` includes the header.
+     * An LFH block wins over the UserBlocks container (an Internal backend block) holding it.
+     */
+    function findContainingBlock(walks, address) {
+        let found;
+        for (let w = 0; w < walks.length; w++) {
+            const blocks = walks[w].blocks;
+            for (let i = 0; i < blocks.count; i++) {
+                const start = blocks.address[i];
+                if (address < start || address >= start + blocks.size[i])
+                    continue;
+                const location = { walkIndex: w, row: i, offset: address - start };
+                // LFH blocks never overlap one another, so the first one is the innermost block.
+                if (blocks.kind[i] === KIND_LFH)
+                    return location;
+                if (!found)
+                    found = location;
+            }
+        }
+        return found;
+    }
+    /**
+     * Every aligned pointer-sized value in the regions' readable memory that lies in
+     * [start, endExclusive). Unreadable parts of a region are skipped (readRuns is soft).
+     */
+    function findReferences(memory, regions, start, endExclusive, pointerSize) {
+        const references = [];
+        for (let r = 0; r < regions.length; r++) {
+            const region = regions[r];
+            forEachReadableRun(memory, region.base, region.base + region.size, (run) => {
+                collectPointersInRange(run, pointerSize, start, endExclusive, references);
+            });
+        }
+        return references;
+    }
+    /**
+     * Reads [start, endExclusive) in pieces of at most SCAN_CHUNK_BYTES and hands each readable
+     * run to `visit`. Pieces end on absolute multiples of SCAN_CHUNK_BYTES, so a value aligned
+     * to its own width (1, 2, 4 or 8 bytes) never straddles two pieces.
+     */
+    function forEachReadableRun(memory, start, endExclusive, visit) {
+        let pieceStart = start;
+        while (pieceStart < endExclusive) {
+            const pieceEnd = Math.min(endExclusive, (Math.floor(pieceStart / SCAN_CHUNK_BYTES) + 1) * SCAN_CHUNK_BYTES);
+            const runs = memory.readRuns(pieceStart, pieceEnd - pieceStart);
+            for (let i = 0; i < runs.length; i++)
+                visit(runs[i]);
+            pieceStart = pieceEnd;
+        }
+    }
+    /** Offset of the first address ≥ `address` that is a multiple of `alignment`. */
+    function alignUpOffset(address, alignment) {
+        const misalignment = address % alignment;
+        return misalignment === 0 ? 0 : alignment - misalignment;
+    }
+    function collectPointersInRange(run, pointerSize, start, endExclusive, out) {
+        const first = alignUpOffset(run.address, pointerSize);
+        const words = alignedWords(run.bytes, first, Math.floor((run.bytes.length - first) / pointerSize) * (pointerSize / 4));
+        if (pointerSize === 4) {
+            for (let i = 0; i < words.length; i++) {
+                const value = words[i];
+                if (value >= start && value < endExclusive)
+                    out.push({ location: run.address + first + i * 4, value });
+            }
+            return;
+        }
+        // x64: the high dword decides most values cheaply before the pair is combined.
+        const lowestHigh = Math.floor(start / TWO_POW_32);
+        const highestHigh = Math.floor((endExclusive - 1) / TWO_POW_32);
+        for (let i = 0; i + 1 < words.length; i += 2) {
+            const high = words[i + 1];
+            if (high < lowestHigh || high > highestHigh)
+                continue;
+            const value = high * TWO_POW_32 + words[i];
+            if (value >= start && value < endExclusive)
+                out.push({ location: run.address + first + i * 4, value });
+        }
+    }
+    /**
+     * `count` little-endian dwords from bytes[offset…] (every WinDbg host is little-endian).
+     * A view when the buffer offset is 4-aligned, else a copy (a Uint32Array needs alignment).
+     */
+    function alignedWords(bytes, offset, count) {
+        if (count <= 0)
+            return new Uint32Array(0);
+        const byteOffset = bytes.byteOffset + offset;
+        if (byteOffset % 4 === 0)
+            return new Uint32Array(bytes.buffer, byteOffset, count);
+        return new Uint32Array(bytes.slice(offset, offset + count * 4).buffer);
+    }
+
+    // `!heap -srch [-b|-w|-d|-q] PATTERN` (heap-internals §3.5): where a 1-, 2-, 4- or
+    // 8-byte value occurs in the heap's busy user data. INFERRED there: only busy user ranges
+    // [UserPtr, UserPtr + UserSize) are scanned, at offsets aligned to the pattern width.
+    /**
+     * Blocks are read together, in windows of at most SCAN_CHUNK_BYTES, when the gap between
+     * them is at most this: reading a few unused bytes is cheaper than another host call.
+     */
+    const MAX_GAP_IN_WINDOW = 64 * 1024;
+    /** Hits in address order. `pattern` holds the value little-endian, 1, 2, 4 or 8 bytes wide. */
+    function searchPattern(memory, walk, pattern) {
+        const width = pattern.length;
+        if (width !== 1 && width !== 2 && width !== 4 && width !== 8) {
+            throw new RangeError(`A !heap -srch pattern is 1, 2, 4 or 8 bytes wide, not ${width}`);
+        }
+        const blocks = walk.blocks;
+        const order = busyRowsByUserAddress(blocks, width);
+        const hits = [];
+        let first = 0;
+        while (first < order.length) {
+            const readWindow = windowFrom(blocks, order, first);
+            scanWindow(memory, blocks, order, first, readWindow, pattern, hits);
+            first = readWindow.last + 1;
+        }
+        hits.sort((a, b) => a.location - b.location);
+        return hits;
+    }
+    /** Busy rows whose user data can hold the pattern, sorted by UserPtr (LFH rows sit among backend rows). */
+    function busyRowsByUserAddress(blocks, width) {
+        const rows = [];
+        for (let i = 0; i < blocks.count; i++) {
+            if (blocks.state[i] === STATE_BUSY && blocks.userSize[i] >= width)
+                rows.push(i);
+        }
+        const userAddress = blocks.userAddress;
+        rows.sort((a, b) => userAddress[a] - userAddress[b]);
+        return rows;
+    }
+    function windowFrom(blocks, order, first) {
+        const windowStart = blocks.userAddress[order[first]];
+        let windowEnd = windowStart + blocks.userSize[order[first]];
+        let last = first;
+        while (last + 1 < order.length) {
+            const next = order[last + 1];
+            const nextStart = blocks.userAddress[next];
+            const nextEnd = nextStart + blocks.userSize[next];
+            if (nextStart - windowEnd > MAX_GAP_IN_WINDOW || nextEnd - windowStart > SCAN_CHUNK_BYTES)
+                break;
+            if (nextEnd > windowEnd)
+                windowEnd = nextEnd;
+            last++;
+        }
+        return { last, end: windowEnd };
+    }
+    function scanWindow(memory, blocks, order, first, span, pattern, hits) {
+        forEachReadableRun(memory, blocks.userAddress[order[first]], span.end, (run) => {
+            for (let k = first; k <= span.last; k++)
+                scanUserDataInRun(blocks, order[k], run, pattern, hits);
+        });
+    }
+    function scanUserDataInRun(blocks, row, run, pattern, hits) {
+        const width = pattern.length;
+        const from = Math.max(blocks.userAddress[row], run.address);
+        const to = Math.min(blocks.userAddress[row] + blocks.userSize[row], run.address + run.bytes.length);
+        for (let location = from + alignUpOffset(from, width); location + width <= to; location += width) {
+            if (matchesAt(run.bytes, location - run.address, pattern))
+                hits.push({ row, location });
+        }
+    }
+    function matchesAt(bytes, offset, pattern) {
+        for (let k = 0; k < pattern.length; k++) {
+            if (bytes[offset + k] !== pattern[k])
+                return false;
+        }
+        return true;
+    }
+
+    // `!heap -stat -h HEAP [-grp A|B|S [MaxDisplay]]` (heap-internals §3.2): busy user
+    // allocations grouped by requested size. LFH blocks count one by one and VirtualAlloc
+    // blocks are included (§3.2: the seed-000 4 MiB row is a VirtualAlloc block); Internal
+    // blocks (LFH UserBlocks containers) are left out so LFH bytes are not counted twice.
+    function sizeStatistics(walk, groupBy, maxRows) {
+        const countsBySize = countBusyBySize(walk);
+        let totalBusyBlocks = 0;
+        let totalBusyBytes = 0;
+        const rows = [];
+        countsBySize.forEach((count, size) => {
+            totalBusyBlocks += count;
+            totalBusyBytes += size * count;
+            rows.push({ size, count, total: size * count, percent: 0 });
+        });
+        for (let i = 0; i < rows.length; i++) {
+            rows[i].percent = totalBusyBytes > 0 ? (rows[i].total * 100) / totalBusyBytes : 0;
+        }
+        rows.sort(ORDERINGS[groupBy]);
+        return {
+            rows: rows.slice(0, Math.max(0, maxRows)),
+            distinctSizes: rows.length,
+            totalBusyBlocks,
+            totalBusyBytes,
+        };
+    }
+    function countBusyBySize(walk) {
+        const blocks = walk.blocks;
+        const counts = new Map();
+        for (let i = 0; i < blocks.count; i++) {
+            if (blocks.state[i] !== STATE_BUSY)
+                continue;
+            const size = blocks.userSize[i];
+            counts.set(size, (counts.get(size) || 0) + 1);
+        }
+        return counts;
+    }
+    // Ties fall back to the larger size first so the order is total (deterministic).
+    const ORDERINGS = {
+        A: (a, b) => b.size - a.size,
+        B: (a, b) => b.count - a.count || b.size - a.size,
+        S: (a, b) => b.total - a.total || b.size - a.size,
+    };
+
+    // What `!heap -s` prints for one NT heap (heap-internals §3.1). The column semantics there
+    // are INFERRED from the labels and _HEAP_COUNTERS field names; the formulas below are the
+    // ones that reproduce the real tables in the seeds (000, 001) and in §3.1.
+    function summarizeHeap(walk) {
+        const segments = sumSegments(walk);
+        const free = countBackendFree(walk);
+        const busy = countBusy(walk);
+        const virtualBytes = Math.max(0, segments.reservedBytes - walk.counters.totalMemoryLargeUCR);
+        return {
+            heapAddress: walk.heap.address,
+            flags: walk.heap.flags,
+            reservedBytes: segments.reservedBytes,
+            committedBytes: segments.committedBytes,
+            virtualBytes,
+            freeBytes: free.bytes,
+            freeBlockCount: free.count,
+            largestFreeBlock: free.largest,
+            uncommittedRangeCount: segments.uncommittedRanges,
+            virtualBlockCount: walk.virtualBlockCount,
+            lockContention: walk.counters.lockCollisions,
+            fastHeap: walk.lfh ? "LFH" : "",
+            externalFragmentation: externalFragmentationPercent(free.largest, free.bytes),
+            virtualAddressFragmentation: virtualAddressFragmentationPercent(segments.committedBytes, segments.reservedBytes),
+            busyBlockCount: busy.count,
+            busyUserBytes: busy.bytes,
+        };
+    }
+    /**
+     * 1 − largest free / total free, as a floored integer percent (§3.1, formula from the
+     * accepted StackOverflow answer cited there; INFERRED). 0 when nothing is free.
+     */
+    function externalFragmentationPercent(largestFree, totalFree) {
+        if (totalFree <= 0)
+            return 0;
+        return Math.floor(((totalFree - largestFree) * 100) / totalFree);
+    }
+    /**
+     * 1 − committed / reserved, as a floored integer percent (INFERRED). §3.1 gives
+     * 1 − committed / virtual, which fits its single-heap sample, but the one table row of
+     * seed 000 that prints the line (01c20000: Reserv 128828, Commit 84980, Virt 128720,
+     * printed "34 %") only comes out with the reserved size: 1 − 84980/128828 = 34.04 %,
+     * while 1 − 84980/128720 = 33.98 % floors to 33. The §3.1 table sample has Reserv = Virt,
+     * so both fit it. 0 when committed ≥ reserved (seed 001 has heaps with Commit > Virt).
+     */
+    function virtualAddressFragmentationPercent(committed, reserved) {
+        if (reserved <= 0 || committed >= reserved)
+            return 0;
+        return Math.floor(((reserved - committed) * 100) / reserved);
+    }
+    function sumSegments(walk) {
+        let reservedBytes = 0;
+        let committedBytes = 0;
+        let uncommittedRanges = 0;
+        for (let i = 0; i < walk.segments.length; i++) {
+            const segment = walk.segments[i];
+            reservedBytes += segment.reservedBytes;
+            committedBytes += segment.committedBytes;
+            uncommittedRanges += segment.uncommittedRanges.length;
+        }
+        return { reservedBytes, committedBytes, uncommittedRanges };
+    }
+    function countBackendFree(walk) {
+        const blocks = walk.blocks;
+        let bytes = 0;
+        let count = 0;
+        let largest = 0;
+        for (let i = 0; i < blocks.count; i++) {
+            if (blocks.state[i] !== STATE_FREE || blocks.kind[i] !== KIND_BACKEND)
+                continue;
+            const size = blocks.size[i];
+            bytes += size;
+            count++;
+            if (size > largest)
+                largest = size;
+        }
+        return { bytes, count, largest };
+    }
+    function countBusy(walk) {
+        const blocks = walk.blocks;
+        let bytes = 0;
+        let count = 0;
+        for (let i = 0; i < blocks.count; i++) {
+            if (blocks.state[i] !== STATE_BUSY)
+                continue;
+            bytes += blocks.userSize[i];
+            count++;
+        }
+        return { bytes, count };
+    }
+
+    // Values crossing the host boundary. Inside dxheap addresses are JS numbers (user-mode
+    // addresses are below 2^47, exact in a double); the host hands out and takes host.Int64.
+    // Conversions split into 32-bit halves so no step ever rounds (api-notes §1.4).
     const TWO_32$1 = 4294967296;
+    const MAX_EXACT = 9007199254740991; // 2^53 - 1
+    /** An Int64 or number from the host as an exact JS number; throws if it needs more than 53 bits. */
+    function toNumber(value) {
+        if (typeof value === "number")
+            return value;
+        const high = value.getHighPart() >>> 0;
+        const low = value.getLowPart() >>> 0;
+        if (high > 0x1fffff)
+            throw new RangeError(`0x${value.toString(16)} does not fit in 53 bits`);
+        return high * TWO_32$1 + low;
+    }
+    /** A non-negative integer below 2^53 as a host.Int64. */
+    function toInt64(value) {
+        return host.Int64(value % TWO_32$1 >>> 0, Math.floor(value / TWO_32$1));
+    }
+    /**
+     * A command or method argument that must be an address or size: a number, an Int64, or a native
+     * object with an address (a pointer or typed object). Throws a one-line error naming what was expected.
+     */
+    function argToNumber(value, what) {
+        if (typeof value === "number" && value >= 0 && value <= MAX_EXACT && Math.floor(value) === value)
+            return value;
+        if (value !== null && typeof value === "object") {
+            const candidate = value;
+            if (typeof candidate.getLowPart === "function")
+                return toNumber(value);
+            if (candidate.address !== undefined)
+                return argToNumber(candidate.address, what);
+        }
+        throw new Error(`expected ${what} (a non-negative number or 64-bit value), got ${describe(value)}`);
+    }
+    function describe(value) {
+        if (value === undefined)
+            return "nothing";
+        if (typeof value === "string")
+            return `"${value}"`;
+        return String(value);
+    }
+
+    // Hex formatting the way WinDbg prints it: bare lower-case digits, addresses padded to the
+    // target's pointer width (8 digits on x86, 16 on x64), no 0x and no backtick in !heap tables.
+    /** Digits of a non-negative integer below 2^53, no prefix. */
+    function hex(value) {
+        return value.toString(16);
+    }
+    /** An address padded to the pointer width, as !heap prints it: 0123abcd / 000001d5a3c40000. */
+    function hexAddress(value, pointerSize) {
+        return padHex(value, pointerSize * 2);
+    }
+    /** Digits padded with zeros to `width`. */
+    function padHex(value, width) {
+        const digits = value.toString(16);
+        return digits.length >= width ? digits : "0".repeat(width - digits.length) + digits;
+    }
+    /** 0x-prefixed, as dx shows ordinals: 0x1d5a3c40000. */
+    function hex0x(value) {
+        return "0x" + value.toString(16);
+    }
+
+    // A heap block as dx shows it: a light view over one row of the walk's BlockTable, made only
+    // when dx asks for it (dx @$curprocess.Heaps[0].Blocks.Where(b => b.UserSize == 0x400000)).
+    class BlockModel {
+        constructor(__heap, __walk, __row) {
+            this.__heap = __heap;
+            this.__walk = __walk;
+            this.__row = __row;
+        }
+        /** The HEAP_ENTRY, as !heap prints it (VirtualAlloc blocks: the BusyBlock header). */
+        get Address() {
+            return toInt64(this.__walk.blocks.address[this.__row]);
+        }
+        /** The UserPtr. */
+        get UserAddress() {
+            return toInt64(this.__walk.blocks.userAddress[this.__row]);
+        }
+        /** Bytes, header included (LFH: the block stride; VirtualAlloc: the committed size). */
+        get Size() {
+            return this.__walk.blocks.size[this.__row];
+        }
+        /** Bytes the program asked for (0 for free blocks). */
+        get UserSize() {
+            return this.__walk.blocks.userSize[this.__row];
+        }
+        get State() {
+            return BLOCK_STATES[this.__walk.blocks.state[this.__row]];
+        }
+        get Kind() {
+            return BLOCK_KINDS[this.__walk.blocks.kind[this.__row]];
+        }
+        /** The decoded _HEAP_ENTRY.Flags (1 busy, 8 internal, ...). */
+        get Flags() {
+            return this.__walk.blocks.flags[this.__row];
+        }
+        get Heap() {
+            return this.__heap;
+        }
+        /** The segment holding the block; null for VirtualAlloc'd blocks. */
+        get Segment() {
+            const index = this.__walk.blocks.segment[this.__row];
+            return index < 0 ? null : this.__heap.Segments[index];
+        }
+        toString() {
+            const b = this.__walk.blocks;
+            const i = this.__row;
+            const user = b.state[i] === 1 ? "" : ` UserSize ${hex0x(b.userSize[i])}`;
+            return `${hex0x(b.address[i])} ${BLOCK_STATES[b.state[i]]} ${BLOCK_KINDS[b.kind[i]]} Size ${hex0x(b.size[i])}${user}`;
+        }
+    }
+    /** Heap.Blocks: lazy (the heap is walked on first iteration) and iterable, so LINQ works on it. */
+    class BlockCollection {
+        constructor(__heap) {
+            this.__heap = __heap;
+        }
+        *[Symbol.iterator]() {
+            const walk = this.__heap.walk();
+            for (let i = 0; i < walk.blocks.count; i++)
+                yield new BlockModel(this.__heap, walk, i);
+        }
+        toString() {
+            return `${this.__heap.walk().blocks.count} blocks`;
+        }
+    }
+
+    /** What !heaps prints for one heap; also Heap.Summary. */
+    class HeapSummaryModel {
+        constructor(__summary) {
+            this.__summary = __summary;
+        }
+        get Heap() { return toInt64(this.__summary.heapAddress); }
+        get Flags() { return this.__summary.flags; }
+        get ReservedBytes() { return this.__summary.reservedBytes; }
+        get CommittedBytes() { return this.__summary.committedBytes; }
+        get VirtualBytes() { return this.__summary.virtualBytes; }
+        get FreeBytes() { return this.__summary.freeBytes; }
+        get FreeBlocks() { return this.__summary.freeBlockCount; }
+        get LargestFreeBlock() { return this.__summary.largestFreeBlock; }
+        get UncommittedRanges() { return this.__summary.uncommittedRangeCount; }
+        get VirtualBlocks() { return this.__summary.virtualBlockCount; }
+        get LockContention() { return this.__summary.lockContention; }
+        get FastHeap() { return this.__summary.fastHeap; }
+        /** Percent: 1 - largest free block / free bytes. */
+        get ExternalFragmentation() { return this.__summary.externalFragmentation; }
+        /** Percent: 1 - committed / reserved. */
+        get VirtualAddressFragmentation() { return this.__summary.virtualAddressFragmentation; }
+        get BusyBlocks() { return this.__summary.busyBlockCount; }
+        get BusyBytes() { return this.__summary.busyUserBytes; }
+        toString() {
+            const s = this.__summary;
+            return `Heap ${hex0x(s.heapAddress)}: committed ${hex0x(s.committedBytes)}, ${s.busyBlockCount} busy blocks (${hex0x(s.busyUserBytes)} bytes), ${s.freeBlockCount} free`;
+        }
+    }
+    /** What !heapstat prints for one heap. */
+    class SizeStatisticsModel {
+        constructor(__heap, __groupBy, __stats) {
+            this.__heap = __heap;
+            this.__groupBy = __groupBy;
+            this.__stats = __stats;
+        }
+        get Heap() { return toInt64(this.__heap); }
+        /** "A" (by size), "B" (by block count) or "S" (by total size). */
+        get GroupBy() { return this.__groupBy; }
+        get Rows() { return this.__stats.rows.map((row) => new SizeStatRowModel(row)); }
+        get BusyBlocks() { return this.__stats.totalBusyBlocks; }
+        get BusyBytes() { return this.__stats.totalBusyBytes; }
+        toString() {
+            return `Heap ${hex0x(this.__heap)}: ${this.__stats.distinctSizes} sizes, ${this.__stats.totalBusyBlocks} busy blocks`;
+        }
+    }
+    class SizeStatRowModel {
+        constructor(__row) {
+            this.__row = __row;
+        }
+        /** The requested size. */
+        get Size() { return this.__row.size; }
+        get Count() { return this.__row.count; }
+        get TotalBytes() { return this.__row.total; }
+        /** Percent of the heap's busy bytes, two decimals. */
+        get Percent() { return this.__row.percent.toFixed(2); }
+        toString() {
+            return `${hex0x(this.__row.size)} x ${hex0x(this.__row.count)} = ${hex0x(this.__row.total)} (${this.__row.percent.toFixed(2)}%)`;
+        }
+    }
+    /** What !heapfind returns: the block holding an address, and who points into it. */
+    class FoundBlockModel {
+        constructor(__block, __offset, __references) {
+            this.__block = __block;
+            this.__offset = __offset;
+            this.__references = __references;
+        }
+        get Block() { return this.__block; }
+        /** The address minus the block's Address. */
+        get Offset() { return this.__offset; }
+        /** Pointer-sized values anywhere in the process that point into the block (only with `true`). */
+        get References() {
+            return this.__references ? this.__references.map((r) => new ReferenceModel(r)) : undefined;
+        }
+        toString() {
+            return `${this.__block} (offset ${hex0x(this.__offset)})`;
+        }
+    }
+    class ReferenceModel {
+        constructor(__reference) {
+            this.__reference = __reference;
+        }
+        /** Where the pointer is stored. */
+        get Location() { return toInt64(this.__reference.location); }
+        get Value() { return toInt64(this.__reference.value); }
+        toString() {
+            return `${hex0x(this.__reference.location)} -> ${hex0x(this.__reference.value)}`;
+        }
+    }
+    /** One !heapsearch match. */
+    class PatternHitModel {
+        constructor(__block, __location) {
+            this.__block = __block;
+            this.__location = __location;
+        }
+        get Location() { return toInt64(this.__location); }
+        get Block() { return this.__block; }
+        toString() {
+            return `${hex0x(this.__location)} in ${this.__block}`;
+        }
+    }
+
+    // Arguments of the ! commands, as dx passes them (api-notes §1.16): numbers, host.Int64 for
+    // 64-bit values, strings, booleans, undefined when left out. Every mistake is a one-line error
+    // that says what was expected.
+    function required(command, what, value) {
+        if (value === undefined)
+            throw new Error(`${command}: expected ${what}`);
+        return optional(command, what, value, 0);
+    }
+    function optional(command, what, value, fallback) {
+        if (value === undefined)
+            return fallback;
+        try {
+            return argToNumber(value, what);
+        }
+        catch (e) {
+            throw new Error(`${command}: ${e.message}`);
+        }
+    }
+    function flag(command, what, value) {
+        if (value === undefined || value === false || value === 0)
+            return false;
+        if (value === true || value === 1)
+            return true;
+        throw new Error(`${command}: expected ${what} (true or false), got ${String(value)}`);
+    }
+    function choice(command, what, value, choices, fallback) {
+        if (value === undefined)
+            return fallback;
+        const text = String(value).toUpperCase();
+        for (let i = 0; i < choices.length; i++)
+            if (choices[i] === text)
+                return choices[i];
+        throw new Error(`${command}: expected ${what} (${choices.map((c) => `"${c}"`).join(", ")}), got ${String(value)}`);
+    }
+    /**
+     * A search pattern of `width` bytes, little-endian. 64-bit patterns may exceed 2^53, so an
+     * Int64 is split into its 32-bit halves instead of going through a number.
+     */
+    function patternBytes(command, value, width) {
+        let low;
+        let high;
+        if (typeof value === "number" && value >= 0 && Math.floor(value) === value && value <= 9007199254740991) {
+            low = value % 4294967296;
+            high = Math.floor(value / 4294967296);
+        }
+        else if (value !== null && typeof value === "object" && typeof value.getLowPart === "function") {
+            low = value.getLowPart() >>> 0;
+            high = value.getHighPart() >>> 0;
+        }
+        else {
+            throw new Error(`${command}: expected a pattern (a number or 64-bit value), got ${String(value)}`);
+        }
+        const bytes = new Uint8Array(width);
+        for (let i = 0; i < width; i++) {
+            const word = i < 4 ? low : high;
+            bytes[i] = (word >>> ((i % 4) * 8)) & 0xff;
+        }
+        const fits = width === 8 || (high === 0 && (width === 4 || low < Math.pow(2, 8 * width)));
+        if (!fits)
+            throw new Error(`${command}: pattern 0x${high ? high.toString(16) : ""}${low.toString(16)} does not fit in ${width} bytes`);
+        return bytes;
+    }
+
+    // Little-endian reads from byte arrays the walkers got in one large read.
+    const TWO_32 = 4294967296;
     function u16(bytes, at) {
         return bytes[at] | (bytes[at + 1] << 8);
     }
@@ -18,11 +712,11 @@ var __dxheap = (function (exports) {
         if (pointerSize === 4)
             return u32(bytes, at);
         const high = u32(bytes, at + 4);
-        return high > 0x1fffff ? Infinity : high * TWO_32$1 + u32(bytes, at);
+        return high > 0x1fffff ? Infinity : high * TWO_32 + u32(bytes, at);
     }
     /** Low 32 bits of a non-negative integer below 2^53, as an unsigned number. */
     function low32(value) {
-        return value % TWO_32$1 >>> 0;
+        return value % TWO_32 >>> 0;
     }
 
     function walkList(memory, head, limit) {
@@ -151,25 +845,6 @@ var __dxheap = (function (exports) {
             this.address = address;
             this.length = length;
         }
-    }
-
-    // Values crossing the host boundary. Inside dxheap addresses are JS numbers (user-mode
-    // addresses are below 2^47, exact in a double); the host hands out and takes host.Int64.
-    // Conversions split into 32-bit halves so no step ever rounds (api-notes §1.4).
-    const TWO_32 = 4294967296;
-    /** An Int64 or number from the host as an exact JS number; throws if it needs more than 53 bits. */
-    function toNumber(value) {
-        if (typeof value === "number")
-            return value;
-        const high = value.getHighPart() >>> 0;
-        const low = value.getLowPart() >>> 0;
-        if (high > 0x1fffff)
-            throw new RangeError(`0x${value.toString(16)} does not fit in 53 bits`);
-        return high * TWO_32 + low;
-    }
-    /** A non-negative integer below 2^53 as a host.Int64. */
-    function toInt64(value) {
-        return host.Int64(value % TWO_32 >>> 0, Math.floor(value / TWO_32));
     }
 
     // The one memory reader: every byte dxheap reads goes through HostMemory. Reads are large
@@ -479,100 +1154,6 @@ var __dxheap = (function (exports) {
                 regions.push({ base: start, size: stop - start });
         }
         return regions.sort((a, b) => a.base - b.base);
-    }
-
-    // Hex formatting the way WinDbg prints it: bare lower-case digits, addresses padded to the
-    // target's pointer width (8 digits on x86, 16 on x64), no 0x and no backtick in !heap tables.
-    /** Digits of a non-negative integer below 2^53, no prefix. */
-    /** An address padded to the pointer width, as !heap prints it: 0123abcd / 000001d5a3c40000. */
-    function hexAddress(value, pointerSize) {
-        return padHex(value, pointerSize * 2);
-    }
-    /** Digits padded with zeros to `width`. */
-    function padHex(value, width) {
-        const digits = value.toString(16);
-        return digits.length >= width ? digits : "0".repeat(width - digits.length) + digits;
-    }
-    /** 0x-prefixed, as dx shows ordinals: 0x1d5a3c40000. */
-    function hex0x(value) {
-        return "0x" + value.toString(16);
-    }
-
-    // The records every walker produces and every analysis reads. Blocks live in a columnar
-    // BlockTable (typed arrays, one row per block) so a heap of millions of blocks costs no
-    // object per block; the dx objects (src/model) are made from rows only when dx asks.
-    // Addresses are JS numbers: user-mode addresses are below 2^47 and so exact in a double
-    // (src/host/convert.ts turns them into host.Int64 at the boundary).
-    const BLOCK_STATES = ["Busy", "Free", "Internal"];
-    const BLOCK_KINDS = ["Backend", "LFH", "VirtualAlloc"];
-    const STATE_BUSY = 0;
-    const STATE_FREE = 1;
-    const STATE_INTERNAL = 2;
-    const KIND_BACKEND = 0;
-    const KIND_LFH = 1;
-    const KIND_VIRTUAL_ALLOC = 2;
-    /** One row per block. Columns grow by doubling; `count` rows are valid. */
-    class BlockTable {
-        constructor(capacity = 256) {
-            this.count = 0;
-            this.address = new Float64Array(capacity);
-            this.userAddress = new Float64Array(capacity);
-            this.size = new Float64Array(capacity);
-            this.userSize = new Float64Array(capacity);
-            this.previousSize = new Float64Array(capacity);
-            this.state = new Uint8Array(capacity);
-            this.kind = new Uint8Array(capacity);
-            this.flags = new Uint8Array(capacity);
-            this.segment = new Int32Array(capacity);
-            this.container = new Float64Array(capacity);
-        }
-        push(row) {
-            if (this.count === this.address.length)
-                this.grow();
-            const i = this.count++;
-            this.address[i] = row.address;
-            this.userAddress[i] = row.userAddress;
-            this.size[i] = row.size;
-            this.userSize[i] = row.userSize;
-            this.previousSize[i] = row.previousSize;
-            this.state[i] = row.state;
-            this.kind[i] = row.kind;
-            this.flags[i] = row.flags;
-            this.segment[i] = row.segment;
-            this.container[i] = row.container;
-            return i;
-        }
-        row(i) {
-            return {
-                address: this.address[i],
-                userAddress: this.userAddress[i],
-                size: this.size[i],
-                userSize: this.userSize[i],
-                previousSize: this.previousSize[i],
-                state: this.state[i],
-                kind: this.kind[i],
-                flags: this.flags[i],
-                segment: this.segment[i],
-                container: this.container[i],
-            };
-        }
-        grow() {
-            const n = this.address.length * 2;
-            const f64 = (a) => { const b = new Float64Array(n); b.set(a); return b; };
-            this.address = f64(this.address);
-            this.userAddress = f64(this.userAddress);
-            this.size = f64(this.size);
-            this.userSize = f64(this.userSize);
-            this.previousSize = f64(this.previousSize);
-            this.container = f64(this.container);
-            const u8 = (a) => { const b = new Uint8Array(n); b.set(a); return b; };
-            this.state = u8(this.state);
-            this.kind = u8(this.kind);
-            this.flags = u8(this.flags);
-            const s = new Int32Array(n);
-            s.set(this.segment);
-            this.segment = s;
-        }
     }
 
     const EMPTY = new Uint8Array(0);
@@ -1134,70 +1715,6 @@ var __dxheap = (function (exports) {
         return end;
     }
 
-    // A heap block as dx shows it: a light view over one row of the walk's BlockTable, made only
-    // when dx asks for it (dx @$curprocess.Heaps[0].Blocks.Where(b => b.UserSize == 0x400000)).
-    class BlockModel {
-        constructor(__heap, __walk, __row) {
-            this.__heap = __heap;
-            this.__walk = __walk;
-            this.__row = __row;
-        }
-        /** The HEAP_ENTRY, as !heap prints it (VirtualAlloc blocks: the BusyBlock header). */
-        get Address() {
-            return toInt64(this.__walk.blocks.address[this.__row]);
-        }
-        /** The UserPtr. */
-        get UserAddress() {
-            return toInt64(this.__walk.blocks.userAddress[this.__row]);
-        }
-        /** Bytes, header included (LFH: the block stride; VirtualAlloc: the committed size). */
-        get Size() {
-            return this.__walk.blocks.size[this.__row];
-        }
-        /** Bytes the program asked for (0 for free blocks). */
-        get UserSize() {
-            return this.__walk.blocks.userSize[this.__row];
-        }
-        get State() {
-            return BLOCK_STATES[this.__walk.blocks.state[this.__row]];
-        }
-        get Kind() {
-            return BLOCK_KINDS[this.__walk.blocks.kind[this.__row]];
-        }
-        /** The decoded _HEAP_ENTRY.Flags (1 busy, 8 internal, ...). */
-        get Flags() {
-            return this.__walk.blocks.flags[this.__row];
-        }
-        get Heap() {
-            return this.__heap;
-        }
-        /** The segment holding the block; null for VirtualAlloc'd blocks. */
-        get Segment() {
-            const index = this.__walk.blocks.segment[this.__row];
-            return index < 0 ? null : this.__heap.Segments[index];
-        }
-        toString() {
-            const b = this.__walk.blocks;
-            const i = this.__row;
-            const user = b.state[i] === 1 ? "" : ` UserSize ${hex0x(b.userSize[i])}`;
-            return `${hex0x(b.address[i])} ${BLOCK_STATES[b.state[i]]} ${BLOCK_KINDS[b.kind[i]]} Size ${hex0x(b.size[i])}${user}`;
-        }
-    }
-    /** Heap.Blocks: lazy (the heap is walked on first iteration) and iterable, so LINQ works on it. */
-    class BlockCollection {
-        constructor(__heap) {
-            this.__heap = __heap;
-        }
-        *[Symbol.iterator]() {
-            const walk = this.__heap.walk();
-            for (let i = 0; i < walk.blocks.count; i++)
-                yield new BlockModel(this.__heap, walk, i);
-        }
-        toString() {
-            return `${this.__heap.walk().blocks.count} blocks`;
-        }
-    }
-
     class SegmentModel {
         constructor(__segment) {
             this.__segment = __segment;
@@ -1280,6 +1797,17 @@ var __dxheap = (function (exports) {
         get Findings() {
             return this.walk().findings.map((finding) => new FindingModel(finding));
         }
+        /** The !heap -s numbers of this heap. */
+        get Summary() {
+            return new HeapSummaryModel(summarizeHeap(this.walk()));
+        }
+        /** Methods are not listed by dx: these serve dxheap's own code. */
+        descriptor() {
+            return this.__descriptor;
+        }
+        walkIfDone() {
+            return this.__walkResult;
+        }
         /** The walk of this heap; segment heaps cannot be walked yet and say so. */
         walk() {
             if (this.__descriptor.type !== "NT") {
@@ -1313,6 +1841,442 @@ var __dxheap = (function (exports) {
         }
     }
 
+    // What every command starts from: the process, its heaps (walked at most once per command)
+    // and the text it prints. Findings are printed as warnings after the command's own text.
+    class CommandContext {
+        constructor() {
+            this.target = Target.of();
+            const list = enumerateHeaps(this.target.memory, this.target.layout, this.target.peb);
+            this.heaps = list.heaps.map((heap) => new HeapModel(this.target, heap));
+            this.enumerationFindings = list.findings;
+        }
+        get pointerSize() {
+            return this.target.layout.pointerSize;
+        }
+        /** The NT heaps, walked, with their models (segment heaps are not walked yet). */
+        ntHeaps() {
+            return this.heaps.filter((h) => h.Type === "NT").map((model) => ({ model, walk: model.walk() }));
+        }
+        /** The heap whose handle is `address`; a one-line error naming the choices otherwise. */
+        heapAt(address) {
+            for (let i = 0; i < this.heaps.length; i++) {
+                if (this.heaps[i].descriptor().address === address)
+                    return this.heaps[i];
+            }
+            throw new Error(`0x${address.toString(16)} is not a heap of this process (!heaps lists them)`);
+        }
+        /** Prints `text` and then every finding of the walks done so far. */
+        print(text) {
+            const lines = [text];
+            const findings = this.enumerationFindings.slice();
+            for (let i = 0; i < this.heaps.length; i++) {
+                const walk = this.heaps[i].walkIfDone();
+                if (walk)
+                    findings.push(...walk.findings);
+            }
+            for (let i = 0; i < findings.length; i++)
+                lines.push(`WARNING: ${findings[i].kind}: ${findings[i].message}\n`);
+            host.diagnostics.debugLog(lines.join(""));
+        }
+    }
+
+    // Text renderers for the `!heap` look-alike commands. Column order, widths and hex style
+    // copy real WinDbg output: the seeds (000/001: -s, -stat, -flt; 003/004: -x, -srch) and
+    // public transcripts of the modern x86/x64 layouts where a seed has only one width.
+    // Every renderer returns lines ending in "\n". Choices not backed by a sample say so.
+    const ENTRY_EXTRA_PRESENT = 0x02;
+    const ENTRY_FILL_PATTERN = 0x04;
+    /** VIRTUAL_ALLOC on a big block; on a segment block it marks an "internal" block (§6c.6). */
+    const ENTRY_VIRTUAL_ALLOC_OR_INTERNAL = 0x08;
+    const ENTRY_SETTABLE_FLAGS = 0xe0;
+    /**
+     * The fragmentation lines under a row print only past a threshold (§3.1: unknown). These
+     * thresholds are INFERRED to fit every sample table (seeds 000 and 001, §3.1, and four
+     * public x86/x64 transcripts):
+     *  - "External fragmentation" prints from 10 % (printed values: 13–93 %; seed 000 prints it
+     *    for heaps with as few as 27 free blocks and 189 KiB free, so no size condition shows).
+     *  - "Virtual address fragmentation" prints from 10 % when at least 32 MiB is reserved but
+     *    uncommitted. Printed: 34 % with 42.8 MiB uncommitted (seed 000), 84 % with 643 MiB
+     *    (§3.1). Not printed: 55–81 % with under 18 MiB (seed 000, transcripts) and 20 % with
+     *    16 MiB (seed 001, heap 00d40000).
+     */
+    const FRAGMENTATION_PERCENT_THRESHOLD = 10;
+    const VA_FRAGMENTATION_MIN_UNCOMMITTED_BYTES = 32 * 1024 * 1024;
+    /** The banner of seeds 000/001 ("NT HEAP STATS BELOW", preceded by two empty lines). */
+    const STARS = "*".repeat(120);
+    const SUMMARY_HEADER_1 = "  Heap     Flags   Reserv  Commit  Virt   Free  List   UCR  Virt  Lock  Fast ";
+    const SUMMARY_HEADER_2 = "                    (k)     (k)    (k)     (k) length      blocks cont. heap ";
+    /**
+     * `!heap -s` for all heaps. x64 shifts the header right by 8 and widens the rule to 85
+     * (public x64 transcripts). "Termination on corruption" is not printed: nothing here
+     * knows it (its ntdll variable is UNVERIFIED, §3.1).
+     */
+    function formatHeapSummaryTable(summaries, options) {
+        const widen = " ".repeat(options.pointerSize * 2 - 8);
+        const rule = "-".repeat(77 + widen.length);
+        const lines = ["", "", STARS, " ".repeat(46) + "NT HEAP STATS BELOW", STARS];
+        if (options.lfhKey !== undefined)
+            lines.push("LFH Key                   : 0x" + lfhKeyDigits(options.lfhKey, options.pointerSize));
+        lines.push(widen + SUMMARY_HEADER_1, widen + SUMMARY_HEADER_2, rule);
+        for (let i = 0; i < summaries.length; i++) {
+            lines.push(summaryRow(summaries[i], options.pointerSize));
+            appendFragmentationLines(summaries[i], lines);
+        }
+        lines.push(rule);
+        return joinLines(lines);
+    }
+    function lfhKeyDigits(key, pointerSize) {
+        if (typeof key === "number")
+            return padHex(key, pointerSize * 2);
+        return padHex(key.high, 8) + padHex(key.low, 8);
+    }
+    /** Widths measured on the whitespace-exact rows of seed 001; sizes in decimal KiB, Lock cont. in hex. */
+    function summaryRow(s, pointerSize) {
+        return (hexAddress(s.heapAddress, pointerSize) +
+            " " +
+            padHex(s.flags, 8) +
+            padLeft(String(kib(s.reservedBytes)), 8) +
+            padLeft(String(kib(s.committedBytes)), 7) +
+            padLeft(String(kib(s.virtualBytes)), 7) +
+            padLeft(String(kib(s.freeBytes)), 7) +
+            padLeft(String(s.freeBlockCount), 6) +
+            padLeft(String(s.uncommittedRangeCount), 6) +
+            padLeft(String(s.virtualBlockCount), 5) +
+            padLeft(hex(s.lockContention), 7) +
+            padLeft(s.fastHeap, 6));
+    }
+    function appendFragmentationLines(s, lines) {
+        if (s.externalFragmentation >= FRAGMENTATION_PERCENT_THRESHOLD) {
+            lines.push(`    External fragmentation  ${s.externalFragmentation} % (${s.freeBlockCount} free blocks)`);
+        }
+        const uncommitted = s.reservedBytes - s.committedBytes;
+        if (s.virtualAddressFragmentation >= FRAGMENTATION_PERCENT_THRESHOLD &&
+            uncommitted >= VA_FRAGMENTATION_MIN_UNCOMMITTED_BYTES) {
+            // "uncommited" is WinDbg's spelling.
+            lines.push(`    Virtual address fragmentation  ${s.virtualAddressFragmentation} % (${s.uncommittedRangeCount} uncommited ranges)`);
+        }
+    }
+    function kib(bytes) {
+        return Math.floor(bytes / 1024);
+    }
+    // ---------------------------------------------------------------------------------------
+    // !heap -stat -h
+    /** Only TOTSIZE is seen in real output; ALLOCATIONSIZE and BLOCKCOUNT are UNVERIFIED (§3.2). */
+    const GROUP_BY_LABELS = { A: "ALLOCATIONSIZE", B: "BLOCKCOUNT", S: "TOTSIZE" };
+    /** `!heap -stat -h HEAP`, as in seed 001 (whitespace-exact): sizes in hex, percent to 2 decimals. */
+    function formatSizeStatistics(heapAddress, groupBy, maxRows, stats, pointerSize) {
+        const lines = [
+            " heap @ " + hexAddress(heapAddress, pointerSize),
+            "group-by: " + GROUP_BY_LABELS[groupBy] + " max-display: " + maxRows,
+            "    size     #blocks     total     ( %) (percent of total busy bytes)",
+        ];
+        for (let i = 0; i < stats.rows.length; i++) {
+            const row = stats.rows[i];
+            // The seeds' percentages fit printf("%.2f") rounding and not truncation.
+            lines.push(`    ${hex(row.size)} ${hex(row.count)} - ${hex(row.total)}  (${row.percent.toFixed(2)})`);
+        }
+        return joinLines(lines);
+    }
+    // ---------------------------------------------------------------------------------------
+    // !heap -flt
+    /**
+     * One heap's part of `!heap -flt` (seed 001, whitespace-exact; x64 widths from public
+     * transcripts): "_HEAP @" with the address unpadded, then, when rows match, the header and
+     * one line per row. Size and Prev are in granules, UserSize is at least 5 hex digits.
+     */
+    function formatBlockRows(walk, rows, pointerSize) {
+        const lines = ["    _HEAP @ " + hex(walk.heap.address)];
+        if (rows.length > 0) {
+            const digits = pointerSize * 2;
+            lines.push(padLeft("HEAP_ENTRY", 8 + digits) + " Size Prev Flags" + padLeft("UserPtr", digits + 3) + " UserSize - state");
+        }
+        const blocks = walk.blocks;
+        for (let i = 0; i < rows.length; i++) {
+            const row = rows[i];
+            lines.push("        " +
+                hexAddress(blocks.address[row], pointerSize) +
+                " " +
+                padHex(granules(walk, blocks.size[row]), 4) +
+                " " +
+                padHex(granules(walk, blocks.previousSize[row]), 4) +
+                "  [" +
+                padHex(entryFlagsColumn(blocks.flags[row]), 2) +
+                "]   " +
+                hexAddress(blocks.userAddress[row], pointerSize) +
+                "    " +
+                padHex(blocks.userSize[row], 5) +
+                " - " +
+                entryStateText(blocks, row));
+        }
+        return joinLines(lines);
+    }
+    // ---------------------------------------------------------------------------------------
+    // !heap -x [-v]
+    /**
+     * `!heap -x` for one block: the modern layout with the Unused column and a rule (public
+     * x86 and x64 transcripts; seeds 003/004 show an older one without them). Size, PrevSize
+     * and Unused in bytes. LFH rows print PrevSize "-" (§6c.6) and, in the Segment column, the
+     * UserBlocks container (WinDbg prints the owning _HEAP_SUBSEGMENT, which the walk does not
+     * record); VirtualAlloc rows print Segment 0 (a choice). With `references` (-v), the
+     * "Search VM" line follows: the range is [entry, entry + size − 1], each hit "loc (value),"
+     * as in seeds 003/004 (separating several hits by a space is a choice).
+     */
+    function formatFoundBlock(walk, row, pointerSize, references) {
+        const digits = pointerSize * 2;
+        const blocks = walk.blocks;
+        const lines = [
+            padRight("Entry", digits + 2) +
+                padRight("User", digits + 2) +
+                padRight("Heap", digits + 2) +
+                padRight("Segment", digits) +
+                padLeft("Size", 10) +
+                padLeft("PrevSize", 10) +
+                "  Unused    Flags",
+            "-".repeat(45 + 4 * digits),
+            hexAddress(blocks.address[row], pointerSize) +
+                "  " +
+                hexAddress(blocks.userAddress[row], pointerSize) +
+                "  " +
+                hexAddress(walk.heap.address, pointerSize) +
+                "  " +
+                hexAddress(segmentColumn(walk, row), pointerSize) +
+                padLeft(hex(blocks.size[row]), 10) +
+                (blocks.kind[row] === KIND_LFH ? "      -   " : padLeft(hex(blocks.previousSize[row]), 10)) +
+                padLeft(hex(unusedBytes(blocks, row)), 10) +
+                "  " +
+                flagWords(blocks, row),
+        ];
+        if (references) {
+            const start = blocks.address[row];
+            const hits = [];
+            for (let i = 0; i < references.length; i++) {
+                hits.push(hexAddress(references[i].location, pointerSize) + " (" + hexAddress(references[i].value, pointerSize) + "),");
+            }
+            lines.push("", "Search VM for address range " +
+                hexAddress(start, pointerSize) +
+                " - " +
+                hexAddress(start + blocks.size[row] - 1, pointerSize) +
+                " : " +
+                hits.join(" "));
+        }
+        return joinLines(lines);
+    }
+    function segmentColumn(walk, row) {
+        const blocks = walk.blocks;
+        if (blocks.kind[row] === KIND_LFH)
+            return blocks.container[row];
+        const segment = walk.segments[blocks.segment[row]];
+        return segment ? segment.address : 0;
+    }
+    function unusedBytes(blocks, row) {
+        return blocks.state[row] === STATE_FREE ? 0 : Math.max(0, blocks.size[row] - blocks.userSize[row]);
+    }
+    /**
+     * The Flags words of `!heap -x` / `-l`, each followed by a space as in the transcripts
+     * ("busy ", "busy extra fill ", "LFH;busy "); "internal" is preceded by a second space
+     * ("busy extra fill  internal"). "VirtualAlloc" and "LFH;free" are choices; "user_flag"
+     * (any settable flag) is from seeds 003/004.
+     */
+    function flagWords(blocks, row) {
+        const state = blocks.state[row];
+        const kind = blocks.kind[row];
+        const busyOrFree = state === STATE_FREE ? "free " : "busy ";
+        if (kind === KIND_LFH)
+            return "LFH;" + busyOrFree;
+        const flags = blocks.flags[row];
+        let words = busyOrFree;
+        if (flags & ENTRY_EXTRA_PRESENT)
+            words += "extra ";
+        if (flags & ENTRY_FILL_PATTERN)
+            words += "fill ";
+        if (kind === KIND_VIRTUAL_ALLOC)
+            words += "VirtualAlloc ";
+        else if (state === STATE_INTERNAL || flags & ENTRY_VIRTUAL_ALLOC_OR_INTERNAL)
+            words += " internal ";
+        if (flags & ENTRY_SETTABLE_FLAGS)
+            words += "user_flag ";
+        return words;
+    }
+    // ---------------------------------------------------------------------------------------
+    // !heap -srch
+    /**
+     * `!heap -srch`, as in seed 004 (whitespace-exact): for every hit the "_HEAP @" and header
+     * lines again, the entry in upper-case hex with Size/Prev in granules, and, when given, the
+     * symbol of the pattern value (every hit holds the same value, so one symbol serves all).
+     * UserSize is printed with the pointer's width of digits (8 in the sample; 16 on x64 is a choice).
+     */
+    function formatSearchHits(walk, hits, pointerSize, patternSymbol) {
+        const blocks = walk.blocks;
+        const lines = [];
+        for (let i = 0; i < hits.length; i++) {
+            const row = hits[i].row;
+            lines.push("    _HEAP @ " + upperAddress(walk.heap.address, pointerSize), "   in HEAP_ENTRY: Size : Prev Flags - UserPtr UserSize - state", "        " +
+                upperAddress(blocks.address[row], pointerSize) +
+                ": " +
+                upperHex(granules(walk, blocks.size[row]), 4) +
+                " : " +
+                upperHex(granules(walk, blocks.previousSize[row]), 4) +
+                " [" +
+                upperHex(entryFlagsColumn(blocks.flags[row]), 2) +
+                "] - " +
+                upperAddress(blocks.userAddress[row], pointerSize) +
+                " (" +
+                upperAddress(blocks.userSize[row], pointerSize) +
+                ") - " +
+                entryStateText(blocks, row));
+        }
+        return joinLines(lines);
+    }
+    // ---------------------------------------------------------------------------------------
+    // Shared pieces
+    /**
+     * The Flags column of -flt / -srch rows. Every modern sample prints [00] for busy blocks,
+     * backend and VirtualAlloc alike (seeds 000/001, §6c.7), so the bits the state column
+     * spells out (busy, VirtualAlloc/internal) are left out here. INFERRED; the XP-era samples
+     * printed the raw byte ([01] in seed 004's -srch, [07] in §3.3's -flt legend).
+     */
+    function entryFlagsColumn(flags) {
+        return flags & -10;
+    }
+    /** "(busy)", "(busy VirtualAlloc)" (seed 000), "(free)"; "(busy LFH)" and "(busy internal)" are choices. */
+    function entryStateText(blocks, row) {
+        let text = blocks.state[row] === STATE_FREE ? "(free" : "(busy";
+        const kind = blocks.kind[row];
+        if (kind === KIND_VIRTUAL_ALLOC)
+            text += " VirtualAlloc";
+        else if (kind === KIND_LFH)
+            text += " LFH";
+        else if (blocks.state[row] === STATE_INTERNAL)
+            text += " internal";
+        return text + ")";
+    }
+    function granules(walk, bytes) {
+        return Math.floor(bytes / walk.granularity);
+    }
+    function upperAddress(value, pointerSize) {
+        return hexAddress(value, pointerSize).toUpperCase();
+    }
+    function upperHex(value, width) {
+        return padHex(value, width).toUpperCase();
+    }
+    function padLeft(text, width) {
+        return text.length >= width ? text : " ".repeat(width - text.length) + text;
+    }
+    function padRight(text, width) {
+        return text.length >= width ? text : text + " ".repeat(width - text.length);
+    }
+    function joinLines(lines) {
+        return lines.length === 0 ? "" : lines.join("\n") + "\n";
+    }
+
+    // The ! commands. Each prints what the matching !heap switch prints and returns the same
+    // result as dx objects, so `!heapfilter 0x400000` reads like `!heap -flt s 400000` and
+    // `dx @$heapfilter(0x400000).First().UserAddress` goes on from there.
+    const GROUPS = ["A", "B", "S"];
+    const DEFAULT_MAX_ROWS = 20;
+    /** !heaps — !heap -s: one row per NT heap, with the fragmentation lines. */
+    function heaps() {
+        const context = new CommandContext();
+        const nt = context.ntHeaps();
+        const summaries = nt.map((h) => summarizeHeap(h.walk));
+        let text = formatHeapSummaryTable(summaries, { pointerSize: context.pointerSize, lfhKey: context.target.lfhKey });
+        const segmentHeaps = context.heaps.filter((h) => h.Type === "Segment");
+        if (segmentHeaps.length > 0) {
+            text += "Segment heaps (not walked yet):\n";
+            for (let i = 0; i < segmentHeaps.length; i++) {
+                const d = segmentHeaps[i].descriptor();
+                text += `${hexAddress(d.address, context.pointerSize)} ${hex(d.flags)}\n`;
+            }
+        }
+        context.print(text);
+        return summaries.map((s) => new HeapSummaryModel(s));
+    }
+    /** !heapstat [heap] [, "A"|"B"|"S"] [, max] — !heap -stat -h: busy blocks grouped by requested size. */
+    function heapstat(heap, groupBy, maxRows) {
+        const address = optional("heapstat", "a heap address (0 or nothing for all heaps)", heap, 0);
+        const group = choice("heapstat", "a grouping", groupBy, GROUPS, "S");
+        const max = optional("heapstat", "a row count", maxRows, DEFAULT_MAX_ROWS);
+        if (max < 1)
+            throw new Error(`heapstat: expected a row count of at least 1, got ${max}`);
+        const context = new CommandContext();
+        const chosen = address === 0 ? context.ntHeaps() : [onlyNtHeap(context, address, "heapstat")];
+        let text = "";
+        const results = [];
+        for (let i = 0; i < chosen.length; i++) {
+            const stats = sizeStatistics(chosen[i].walk, group, max);
+            text += formatSizeStatistics(chosen[i].walk.heap.address, group, max, stats, context.pointerSize);
+            results.push(new SizeStatisticsModel(chosen[i].walk.heap.address, group, stats));
+        }
+        context.print(text);
+        return results;
+    }
+    /** !heapfilter size [, maxExclusive] — !heap -flt s / -flt r: busy blocks by requested size, [size, max). */
+    function heapfilter(size, maxExclusive) {
+        const min = required("heapfilter", "a size", size);
+        const max = optional("heapfilter", "an exclusive upper bound", maxExclusive, min + 1);
+        if (max <= min)
+            throw new Error(`heapfilter: the upper bound 0x${hex(max)} must be above the size 0x${hex(min)} (the range is [size, max))`);
+        const context = new CommandContext();
+        const nt = context.ntHeaps();
+        let text = "";
+        const results = [];
+        for (let i = 0; i < nt.length; i++) {
+            const rows = filterBySize(nt[i].walk, min, max);
+            text += formatBlockRows(nt[i].walk, rows, context.pointerSize);
+            for (let r = 0; r < rows.length; r++)
+                results.push(new BlockModel(nt[i].model, nt[i].walk, rows[r]));
+        }
+        context.print(text);
+        return results;
+    }
+    /** !heapfind address [, true] — !heap -x [-v]: the block holding an address, and (true) every pointer into it. */
+    function heapfind(address, searchReferences) {
+        const target = required("heapfind", "an address", address);
+        const withReferences = flag("heapfind", "whether to search the process for pointers into the block", searchReferences);
+        const context = new CommandContext();
+        const nt = context.ntHeaps();
+        const location = findContainingBlock(nt.map((h) => h.walk), target);
+        if (!location) {
+            context.print(`0x${hex(target)} is not inside any block of the process's NT heaps\n`);
+            return null;
+        }
+        const { model, walk } = nt[location.walkIndex];
+        const start = walk.blocks.address[location.row];
+        const references = withReferences
+            ? findReferences(context.target.memory, context.target.regions(), start, start + walk.blocks.size[location.row], context.pointerSize)
+            : undefined;
+        context.print(formatFoundBlock(walk, location.row, context.pointerSize, references));
+        return new FoundBlockModel(new BlockModel(model, walk, location.row), location.offset, references);
+    }
+    /** !heapsearch pattern [, width] — !heap -srch: where a 1, 2, 4 or 8-byte value occurs in busy user data. */
+    function heapsearch(pattern, width) {
+        if (pattern === undefined)
+            throw new Error("heapsearch: expected a pattern");
+        const context = new CommandContext();
+        const bytes = optional("heapsearch", "a width (1, 2, 4 or 8)", width, context.pointerSize);
+        if (bytes !== 1 && bytes !== 2 && bytes !== 4 && bytes !== 8)
+            throw new Error(`heapsearch: expected a width of 1, 2, 4 or 8, got ${bytes}`);
+        const needle = patternBytes("heapsearch", pattern, bytes);
+        const nt = context.ntHeaps();
+        let text = "";
+        const results = [];
+        for (let i = 0; i < nt.length; i++) {
+            const hits = searchPattern(context.target.memory, nt[i].walk, needle);
+            if (hits.length > 0)
+                text += formatSearchHits(nt[i].walk, hits, context.pointerSize);
+            for (let h = 0; h < hits.length; h++)
+                results.push(new PatternHitModel(new BlockModel(nt[i].model, nt[i].walk, hits[h].row), hits[h].location));
+        }
+        context.print(text || "no match\n");
+        return results;
+    }
+    function onlyNtHeap(context, address, command) {
+        const model = context.heapAt(address);
+        if (model.Type !== "NT")
+            throw new Error(`${command}: heap 0x${hex(address)} is a segment heap, which dxheap does not walk yet`);
+        return { model, walk: model.walk() };
+    }
+
     // What dxheap adds to every process object: dx @$curprocess.Heaps. Registered as a parent
     // model of Debugger.Models.Process, so `this` is the process (api-notes §1.2).
     class ProcessHeapsExtension {
@@ -1331,6 +2295,11 @@ var __dxheap = (function (exports) {
         return [
             new host.apiVersionSupport(1, 3),
             new host.namedModelParent(ProcessHeapsExtension, "Debugger.Models.Process"),
+            new host.functionAlias(heaps, "heaps"),
+            new host.functionAlias(heapstat, "heapstat"),
+            new host.functionAlias(heapfilter, "heapfilter"),
+            new host.functionAlias(heapfind, "heapfind"),
+            new host.functionAlias(heapsearch, "heapsearch"),
         ];
     }
     function uninitializeScript() { }

@@ -1,12 +1,18 @@
 // dxheap's entry points, as WinDbg's JavaScript provider calls them (api-notes §1.1):
 // initializeScript returns one flat list of registrations; nothing is registered imperatively,
 // so uninitializeScript has nothing to undo.
+import { heapfilter, heapfind, heaps, heapsearch, heapstat } from "./commands/heap-commands";
 import { ProcessHeapsExtension } from "./model/process";
 
 export function initializeScript(): host.Registration[] {
   return [
     new host.apiVersionSupport(1, 3),
     new host.namedModelParent(ProcessHeapsExtension, "Debugger.Models.Process"),
+    new host.functionAlias(heaps, "heaps"),
+    new host.functionAlias(heapstat, "heapstat"),
+    new host.functionAlias(heapfilter, "heapfilter"),
+    new host.functionAlias(heapfind, "heapfind"),
+    new host.functionAlias(heapsearch, "heapsearch"),
   ];
 }
 

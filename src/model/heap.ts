@@ -7,6 +7,8 @@ import { hex0x, hexAddress } from "../util/hex";
 import { walkNtHeap } from "../walkers/nt/heap";
 import { BlockCollection } from "./block";
 import { SegmentModel } from "./segment";
+import { HeapSummaryModel } from "./results";
+import { summarizeHeap } from "../analysis/summary";
 
 export class HeapModel {
   private __walkResult: HeapWalk | undefined;
@@ -43,6 +45,20 @@ export class HeapModel {
   /** What the walk could not read or trust: corrupted headers, unreadable pages. */
   get Findings(): FindingModel[] {
     return this.walk().findings.map((finding) => new FindingModel(finding));
+  }
+
+  /** The !heap -s numbers of this heap. */
+  get Summary(): HeapSummaryModel {
+    return new HeapSummaryModel(summarizeHeap(this.walk()));
+  }
+
+  /** Methods are not listed by dx: these serve dxheap's own code. */
+  descriptor(): HeapDescriptor {
+    return this.__descriptor;
+  }
+
+  walkIfDone(): HeapWalk | undefined {
+    return this.__walkResult;
   }
 
   /** The walk of this heap; segment heaps cannot be walked yet and say so. */

@@ -1,0 +1,109 @@
+// The objects the commands return (dx @$heaps(), @$heapstat(), ...), with PascalCase names and
+// hex ordinals so they read well in dx and dx -g.
+import { HeapSummary } from "../analysis/summary";
+import { SizeStatistics, SizeStatRow } from "../analysis/stat";
+import { Reference } from "../analysis/find";
+import { toInt64 } from "../host/convert";
+import { hex0x } from "../util/hex";
+import { BlockModel } from "./block";
+
+/** What !heaps prints for one heap; also Heap.Summary. */
+export class HeapSummaryModel {
+  constructor(private readonly __summary: HeapSummary) {}
+
+  get Heap(): host.Int64 { return toInt64(this.__summary.heapAddress); }
+  get Flags(): number { return this.__summary.flags; }
+  get ReservedBytes(): number { return this.__summary.reservedBytes; }
+  get CommittedBytes(): number { return this.__summary.committedBytes; }
+  get VirtualBytes(): number { return this.__summary.virtualBytes; }
+  get FreeBytes(): number { return this.__summary.freeBytes; }
+  get FreeBlocks(): number { return this.__summary.freeBlockCount; }
+  get LargestFreeBlock(): number { return this.__summary.largestFreeBlock; }
+  get UncommittedRanges(): number { return this.__summary.uncommittedRangeCount; }
+  get VirtualBlocks(): number { return this.__summary.virtualBlockCount; }
+  get LockContention(): number { return this.__summary.lockContention; }
+  get FastHeap(): string { return this.__summary.fastHeap; }
+  /** Percent: 1 - largest free block / free bytes. */
+  get ExternalFragmentation(): number { return this.__summary.externalFragmentation; }
+  /** Percent: 1 - committed / reserved. */
+  get VirtualAddressFragmentation(): number { return this.__summary.virtualAddressFragmentation; }
+  get BusyBlocks(): number { return this.__summary.busyBlockCount; }
+  get BusyBytes(): number { return this.__summary.busyUserBytes; }
+
+  toString(): string {
+    const s = this.__summary;
+    return `Heap ${hex0x(s.heapAddress)}: committed ${hex0x(s.committedBytes)}, ${s.busyBlockCount} busy blocks (${hex0x(s.busyUserBytes)} bytes), ${s.freeBlockCount} free`;
+  }
+}
+
+/** What !heapstat prints for one heap. */
+export class SizeStatisticsModel {
+  constructor(private readonly __heap: number, private readonly __groupBy: string, private readonly __stats: SizeStatistics) {}
+
+  get Heap(): host.Int64 { return toInt64(this.__heap); }
+  /** "A" (by size), "B" (by block count) or "S" (by total size). */
+  get GroupBy(): string { return this.__groupBy; }
+  get Rows(): SizeStatRowModel[] { return this.__stats.rows.map((row) => new SizeStatRowModel(row)); }
+  get BusyBlocks(): number { return this.__stats.totalBusyBlocks; }
+  get BusyBytes(): number { return this.__stats.totalBusyBytes; }
+
+  toString(): string {
+    return `Heap ${hex0x(this.__heap)}: ${this.__stats.distinctSizes} sizes, ${this.__stats.totalBusyBlocks} busy blocks`;
+  }
+}
+
+export class SizeStatRowModel {
+  constructor(private readonly __row: SizeStatRow) {}
+
+  /** The requested size. */
+  get Size(): number { return this.__row.size; }
+  get Count(): number { return this.__row.count; }
+  get TotalBytes(): number { return this.__row.total; }
+  /** Percent of the heap's busy bytes, two decimals. */
+  get Percent(): string { return this.__row.percent.toFixed(2); }
+
+  toString(): string {
+    return `${hex0x(this.__row.size)} x ${hex0x(this.__row.count)} = ${hex0x(this.__row.total)} (${this.__row.percent.toFixed(2)}%)`;
+  }
+}
+
+/** What !heapfind returns: the block holding an address, and who points into it. */
+export class FoundBlockModel {
+  constructor(private readonly __block: BlockModel, private readonly __offset: number, private readonly __references: Reference[] | undefined) {}
+
+  get Block(): BlockModel { return this.__block; }
+  /** The address minus the block's Address. */
+  get Offset(): number { return this.__offset; }
+  /** Pointer-sized values anywhere in the process that point into the block (only with `true`). */
+  get References(): ReferenceModel[] | undefined {
+    return this.__references ? this.__references.map((r) => new ReferenceModel(r)) : undefined;
+  }
+
+  toString(): string {
+    return `${this.__block} (offset ${hex0x(this.__offset)})`;
+  }
+}
+
+export class ReferenceModel {
+  constructor(private readonly __reference: Reference) {}
+
+  /** Where the pointer is stored. */
+  get Location(): host.Int64 { return toInt64(this.__reference.location); }
+  get Value(): host.Int64 { return toInt64(this.__reference.value); }
+
+  toString(): string {
+    return `${hex0x(this.__reference.location)} -> ${hex0x(this.__reference.value)}`;
+  }
+}
+
+/** One !heapsearch match. */
+export class PatternHitModel {
+  constructor(private readonly __block: BlockModel, private readonly __location: number) {}
+
+  get Location(): host.Int64 { return toInt64(this.__location); }
+  get Block(): BlockModel { return this.__block; }
+
+  toString(): string {
+    return `${hex0x(this.__location)} in ${this.__block}`;
+  }
+}
