@@ -1,0 +1,109 @@
+// A dx-like renderer for tests and the demo: "name : value" lines, children indented by four
+// spaces down to `depth` levels (dx -r), items as [0x0] (or their indexedValue indices), `__`
+// names and methods hidden, numbers and Int64 in hex, strings quoted, failures as "Error: …"
+// (api-notes §1.14, §1.15).
+import { Group, IndexedValue, ValueWithMetadata, displayString, isIterable } from "./datamodel";
+import { Int64 } from "./int64";
+import { DX_KEYS } from "./typed";
+
+/** dx shows this many items of a collection, then "[...]". */
+const ITEM_LIMIT = 100;
+const INDENT = "    ";
+
+/**
+ * The value's display string on the first line (left out when empty), then its properties and
+ * items, `depth` levels deep. renderError turns an exception into its dx text.
+ */
+export function renderDx(value: unknown, depth: number, renderError: (error: unknown) => string): string {
+  const root = unwrap(value);
+  const lines: string[] = [];
+  const display = valueText(root);
+  if (display) lines.push(display);
+  new DxWriter(lines, renderError).children(root, depth, INDENT);
+  return lines.join("\n");
+}
+
+class DxWriter {
+  constructor(private readonly lines: string[], private readonly renderError: (error: unknown) => string) {}
+
+  children(value: unknown, levels: number, indent: string): void {
+    if (levels <= 0 || !isExpandable(value)) return;
+    for (const name of propertyNames(value)) {
+      let child: unknown;
+      try {
+        child = unwrap((value as Record<string, unknown>)[name]);
+      } catch (error) {
+        this.lines.push(`${indent}${name} : ${this.renderError(error)}`);
+        continue;
+      }
+      if (typeof child === "function") continue;
+      this.entry(indent, name, child, levels);
+    }
+    if (isIterable(value) && typeof value !== "string") this.items(value, levels, indent);
+  }
+
+  private items(collection: Iterable<unknown>, levels: number, indent: string): void {
+    let index = 0;
+    try {
+      for (const item of collection) {
+        if (index === ITEM_LIMIT) {
+          this.lines.push(`${indent}[...]`);
+          return;
+        }
+        this.entry(indent, itemLabel(item, index), unwrap(item), levels);
+        index++;
+      }
+    } catch (error) {
+      this.lines.push(`${indent}[0x${index.toString(16)}] : ${this.renderError(error)}`);
+    }
+  }
+
+  private entry(indent: string, label: string, value: unknown, levels: number): void {
+    const text = valueText(value);
+    this.lines.push(text ? `${indent}${label} : ${text}` : `${indent}${label}`);
+    this.children(value, levels - 1, indent + INDENT);
+  }
+}
+
+function unwrap(value: unknown): unknown {
+  if (value instanceof IndexedValue || value instanceof ValueWithMetadata) return unwrap(value.value);
+  return value;
+}
+
+function valueText(value: unknown): string {
+  if (typeof value === "string") return JSON.stringify(value);
+  return displayString(value);
+}
+
+function isExpandable(value: unknown): value is object {
+  return value !== null && typeof value === "object" && !(value instanceof Int64);
+}
+
+function itemLabel(item: unknown, index: number): string {
+  if (item instanceof IndexedValue) return `[${item.indicies.map(indexText).join(", ")}]`;
+  if (item instanceof Group) return `[${indexText(item.Key)}]`;
+  return `[0x${index.toString(16)}]`;
+}
+
+function indexText(index: unknown): string {
+  return typeof index === "string" ? JSON.stringify(index) : displayString(index);
+}
+
+/** The names dx lists: a native object's own list, else data properties and getters, minus `__` names. */
+function propertyNames(value: object): string[] {
+  const native = (value as { [DX_KEYS]?: () => string[] })[DX_KEYS];
+  if (typeof native === "function") return native.call(value);
+  if (Array.isArray(value) || ArrayBuffer.isView(value)) return [];
+  const names: string[] = [];
+  const add = (name: string) => {
+    if (!name.startsWith("__") && name !== "constructor" && !names.includes(name)) names.push(name);
+  };
+  for (const name of Object.keys(value)) add(name);
+  // Getters of the object's classes, up to (not including) Object.prototype.
+  for (let proto = Object.getPrototypeOf(value); proto && Object.getPrototypeOf(proto) !== null; proto = Object.getPrototypeOf(proto)) {
+    for (const name of Object.getOwnPropertyNames(proto)) {
+      if (Object.getOwnPropertyDescriptor(proto, name)!.get) add(name);
+    }
+  }
+  return names;
+}
