@@ -528,7 +528,7 @@ var __dxheap = (function (exports) {
                 yield new BlockModel(this.__heap, walk, i);
         }
         toString() {
-            return `${this.__heap.walk().blocks.count} blocks`;
+            return this.__heap.Type === "NT" ? `${this.__heap.walk().blocks.count} blocks` : "segment heap: not walked yet";
         }
     }
 

@@ -62,6 +62,6 @@ export class BlockCollection {
   }
 
   toString(): string {
-    return `${this.__heap.walk().blocks.count} blocks`;
+    return this.__heap.Type === "NT" ? `${this.__heap.walk().blocks.count} blocks` : "segment heap: not walked yet";
   }
 }

@@ -7,10 +7,11 @@ import { join } from "path";
 import { writeNtHeap } from "./ntheap";
 import { ProcessImageBuilder } from "./process";
 import { writeSegmentHeapStub } from "./segment-heap";
+import { HeapTruth } from "./types";
 
 export const SAMPLE_LEAK = { request: 0x208, count: 600 };
 
-export function buildSample(): ProcessImageBuilder {
+export function buildSample(): { process: ProcessImageBuilder; heaps: HeapTruth[] } {
   const lfhKey = 0x5c1e93a7;
   const process = new ProcessImageBuilder({
     arch: "x64",
@@ -26,13 +27,16 @@ export function buildSample(): ProcessImageBuilder {
     writeNtHeap(space, layout, { lfhKey }, { seed: 13, flags: 0x1002, segments: 1, blocksPerSegment: 12, lfh: false, virtualAllocs: [], escapes: false }),
     writeSegmentHeapStub(space, layout),
   ];
-  for (const heap of heaps) process.addHeap(heap.address, ["PEB"]);
-  return process;
+  for (const heap of heaps) {
+    process.addHeap(heap.address, ["PEB"]);
+    heap.listedIn = ["PEB"];
+  }
+  return { process, heaps };
 }
 
 if (require.main === module) {
   const directory = join(__dirname, "..", "..", "samples");
   mkdirSync(directory, { recursive: true });
-  buildSample().writeFiles(directory, "leaky-x64");
+  buildSample().process.writeFiles(directory, "leaky-x64");
   console.log(`wrote ${join(directory, "leaky-x64.dmp")} and its ntdll types`);
 }
