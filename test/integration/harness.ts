@@ -41,3 +41,29 @@ export function byAddress(a: BlockTruth, b: BlockTruth): number {
 export function hex(value: bigint | number): string {
   return "0x" + value.toString(16);
 }
+
+/** Bytes of the target's memory, straight from the dump's regions (no extension code involved). */
+export function readTarget(target: TargetData, address: bigint, length: number): Uint8Array | undefined {
+  for (const region of target.regions) {
+    const offset = address - region.base;
+    if (offset >= 0n && offset + BigInt(length) <= BigInt(region.bytes.length)) {
+      return region.bytes.subarray(Number(offset), Number(offset) + length);
+    }
+  }
+  return undefined;
+}
+
+/** Every aligned pointer-sized value in the target's memory that lies in [start, end). */
+export function pointersInto(target: TargetData, start: bigint, end: bigint): { location: bigint; value: bigint }[] {
+  const found: { location: bigint; value: bigint }[] = [];
+  const size = target.pointerSize;
+  for (const region of target.regions) {
+    const view = new DataView(region.bytes.buffer, region.bytes.byteOffset, region.bytes.byteLength);
+    const first = Number((BigInt(size) - (region.base % BigInt(size))) % BigInt(size));
+    for (let offset = first; offset + size <= region.bytes.length; offset += size) {
+      const value = size === 8 ? view.getBigUint64(offset, true) : BigInt(view.getUint32(offset, true));
+      if (value >= start && value < end) found.push({ location: region.base + BigInt(offset), value });
+    }
+  }
+  return found;
+}
