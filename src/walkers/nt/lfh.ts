@@ -42,7 +42,11 @@ export class LfhDecoder {
   decode(container: InternalBlock, window: MemoryWindow): void {
     const userBlocks = container.entry + this.layout.entry.granularity;
     const length = container.end - userBlocks;
-    if (length < this.lfh.userDataHeaderSize || !window.ensure(userBlocks, length)) return;
+    if (length < this.lfh.userDataHeaderSize) return;
+    if (!window.ensure(userBlocks, length)) {
+      this.findings.push({ kind: "Unreadable", address: window.unreadableAt, message: `internal block 0x${container.entry.toString(16)} (perhaps LFH UserBlocks) is unreadable at 0x${window.unreadableAt.toString(16)}: its blocks are not listed` });
+      return;
+    }
     const bytes = window.bytes;
     const at = userBlocks - window.base;
     if (u32(bytes, at + this.lfh.userDataSignature) !== USERDATA_SIGNATURE) return;
