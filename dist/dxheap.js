@@ -468,6 +468,15 @@ var __dxheap = (function (exports) {
         return "0x" + value.toString(16);
     }
 
+    // Help text for dx (shown by `dx -v` and in WinDbg's data model views), attached through
+    // Symbol.metadataDescriptor (api-notes §1.12).
+    function help(texts) {
+        const descriptor = {};
+        for (const name in texts)
+            descriptor[name] = { Help: texts[name] };
+        return descriptor;
+    }
+
     // A heap block as dx shows it: a light view over one row of the walk's BlockTable, made only
     // when dx asks for it (dx @$curprocess.Heaps[0].Blocks.Where(b => b.UserSize == 0x400000)).
     class BlockModel {
@@ -475,6 +484,19 @@ var __dxheap = (function (exports) {
             this.__heap = __heap;
             this.__walk = __walk;
             this.__row = __row;
+        }
+        get [Symbol.metadataDescriptor]() {
+            return help({
+                Address: "The HEAP_ENTRY, as !heap prints it (VirtualAlloc'd blocks: the BusyBlock header)",
+                UserAddress: "The UserPtr: where the program's data starts",
+                Size: "Bytes, header included (LFH: the block stride; VirtualAlloc'd: the committed size)",
+                UserSize: "Bytes the program asked for; 0 for free blocks",
+                State: "Busy, Free, or Internal (heap bookkeeping such as LFH UserBlocks)",
+                Kind: "Backend, LFH or VirtualAlloc",
+                Flags: "The decoded _HEAP_ENTRY.Flags",
+                Heap: "The heap holding the block",
+                Segment: "The segment holding the block; null for VirtualAlloc'd blocks",
+            });
         }
         /** The HEAP_ENTRY, as !heap prints it (VirtualAlloc blocks: the BusyBlock header). */
         get Address() {
@@ -1723,6 +1745,17 @@ var __dxheap = (function (exports) {
         constructor(__segment) {
             this.__segment = __segment;
         }
+        get [Symbol.metadataDescriptor]() {
+            return help({
+                Address: "The _HEAP_SEGMENT (the _HEAP itself for the first segment)",
+                BaseAddress: "Start of the segment's reservation",
+                FirstEntry: "The first block after the segment header",
+                LastValidEntry: "End of the segment's reservation",
+                ReservedBytes: "LastValidEntry - BaseAddress",
+                CommittedBytes: "ReservedBytes minus the uncommitted ranges",
+                UncommittedRanges: "The segment's uncommitted ranges, from UCRSegmentList",
+            });
+        }
         /** The _HEAP_SEGMENT (the _HEAP itself for the first segment). */
         get Address() {
             return toInt64(this.__segment.address);
@@ -1769,6 +1802,19 @@ var __dxheap = (function (exports) {
         constructor(__target, __descriptor) {
             this.__target = __target;
             this.__descriptor = __descriptor;
+        }
+        get [Symbol.metadataDescriptor]() {
+            return help({
+                Address: "The heap handle",
+                Type: "NT or Segment, from the heap's signature",
+                Flags: "_HEAP.Flags (NT) or _SEGMENT_HEAP.GlobalFlags",
+                ListedIn: "Where the heap was found: PEB (PEB.ProcessHeaps) and/or DescriptorList (ntdll!RtlpProcessHeaps)",
+                Granularity: "Block granularity in bytes: sizeof(_HEAP_ENTRY)",
+                Segments: "The heap's segments, from _HEAP.SegmentList",
+                Blocks: "Every block of the heap (back end, LFH, VirtualAlloc'd); the heap is walked on first use",
+                Findings: "What the walk could not read or trust: corrupted headers, unreadable pages, broken lists",
+                Summary: "The !heap -s numbers of this heap",
+            });
         }
         get Address() {
             return toInt64(this.__descriptor.address);

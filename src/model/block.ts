@@ -5,9 +5,24 @@ import { toInt64 } from "../host/convert";
 import { hex0x } from "../util/hex";
 import type { HeapModel } from "./heap";
 import type { SegmentModel } from "./segment";
+import { help } from "./help";
 
 export class BlockModel {
   constructor(private readonly __heap: HeapModel, private readonly __walk: HeapWalk, private readonly __row: number) {}
+
+  get [Symbol.metadataDescriptor]() {
+    return help({
+      Address: "The HEAP_ENTRY, as !heap prints it (VirtualAlloc'd blocks: the BusyBlock header)",
+      UserAddress: "The UserPtr: where the program's data starts",
+      Size: "Bytes, header included (LFH: the block stride; VirtualAlloc'd: the committed size)",
+      UserSize: "Bytes the program asked for; 0 for free blocks",
+      State: "Busy, Free, or Internal (heap bookkeeping such as LFH UserBlocks)",
+      Kind: "Backend, LFH or VirtualAlloc",
+      Flags: "The decoded _HEAP_ENTRY.Flags",
+      Heap: "The heap holding the block",
+      Segment: "The segment holding the block; null for VirtualAlloc'd blocks",
+    });
+  }
 
   /** The HEAP_ENTRY, as !heap prints it (VirtualAlloc blocks: the BusyBlock header). */
   get Address(): host.Int64 {

@@ -9,12 +9,27 @@ import { BlockCollection } from "./block";
 import { SegmentModel } from "./segment";
 import { HeapSummaryModel } from "./results";
 import { summarizeHeap } from "../analysis/summary";
+import { help } from "./help";
 
 export class HeapModel {
   private __walkResult: HeapWalk | undefined;
   private __segments: SegmentModel[] | undefined;
 
   constructor(private readonly __target: Target, private readonly __descriptor: HeapDescriptor) {}
+
+  get [Symbol.metadataDescriptor]() {
+    return help({
+      Address: "The heap handle",
+      Type: "NT or Segment, from the heap's signature",
+      Flags: "_HEAP.Flags (NT) or _SEGMENT_HEAP.GlobalFlags",
+      ListedIn: "Where the heap was found: PEB (PEB.ProcessHeaps) and/or DescriptorList (ntdll!RtlpProcessHeaps)",
+      Granularity: "Block granularity in bytes: sizeof(_HEAP_ENTRY)",
+      Segments: "The heap's segments, from _HEAP.SegmentList",
+      Blocks: "Every block of the heap (back end, LFH, VirtualAlloc'd); the heap is walked on first use",
+      Findings: "What the walk could not read or trust: corrupted headers, unreadable pages, broken lists",
+      Summary: "The !heap -s numbers of this heap",
+    });
+  }
 
   get Address(): host.Int64 {
     return toInt64(this.__descriptor.address);

@@ -2,9 +2,22 @@
 import { SegmentRecord, UncommittedRange } from "../heap/records";
 import { toInt64 } from "../host/convert";
 import { hex0x } from "../util/hex";
+import { help } from "./help";
 
 export class SegmentModel {
   constructor(private readonly __segment: SegmentRecord) {}
+
+  get [Symbol.metadataDescriptor]() {
+    return help({
+      Address: "The _HEAP_SEGMENT (the _HEAP itself for the first segment)",
+      BaseAddress: "Start of the segment's reservation",
+      FirstEntry: "The first block after the segment header",
+      LastValidEntry: "End of the segment's reservation",
+      ReservedBytes: "LastValidEntry - BaseAddress",
+      CommittedBytes: "ReservedBytes minus the uncommitted ranges",
+      UncommittedRanges: "The segment's uncommitted ranges, from UCRSegmentList",
+    });
+  }
 
   /** The _HEAP_SEGMENT (the _HEAP itself for the first segment). */
   get Address(): host.Int64 {
