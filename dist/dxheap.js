@@ -874,6 +874,8 @@ var __dxheap = (function (exports) {
     // into the engine); a read that fails is narrowed by halving down to pages, so one unreadable
     // page costs a few calls and the readable rest is still returned.
     const PAGE = 0x1000;
+    /** Failed ranges of at least this many pages are probed before being split (see collect). */
+    const PROBE_THRESHOLD_PAGES = 16;
     /** Largest single read: big enough to make host calls rare, small enough to keep memory flat. */
     const MAX_READ = 4 * 1024 * 1024;
     class HostMemory {
@@ -897,16 +899,40 @@ var __dxheap = (function (exports) {
             }
             return runs;
         }
-        /** Reads [address, address+length) or, when that fails, its readable pages, appending to runs. */
+        readPrefix(address, length) {
+            const whole = this.tryRead(address, length);
+            if (whole)
+                return whole;
+            // Binary search on the number of whole readable pages: "[address, page k) is readable"
+            // only turns false once, so log2(pages) reads find the longest readable start.
+            const firstPageEnd = Math.min(address + length, Math.floor(address / PAGE) * PAGE + PAGE);
+            let low = firstPageEnd;
+            let high = address + length;
+            const first = this.tryRead(address, firstPageEnd - address);
+            if (!first)
+                return new Uint8Array(0);
+            let readable = first;
+            while (high - low > PAGE) {
+                const middle = low + Math.max(1, Math.floor((high - low) / PAGE / 2)) * PAGE;
+                const bytes = this.tryRead(address, middle - address);
+                if (bytes) {
+                    readable = bytes;
+                    low = middle;
+                }
+                else {
+                    high = middle;
+                }
+            }
+            return readable;
+        }
+        /**
+         * Reads [address, address+length) or, when that fails, its readable pages, appending to runs.
+         * A failed range whose first, middle and last pages are all unreadable is taken as unreadable
+         * as a whole: dumps miss memory in whole regions, and page-by-page probing would cost a read
+         * per page. A readable island shorter than half such a range can be missed.
+         */
         collect(address, length, runs) {
-            let bytes;
-            try {
-                bytes = this.readOnce(address, length);
-            }
-            catch (e) {
-                if (!(e instanceof UnreadableMemoryError))
-                    throw e;
-            }
+            const bytes = this.tryRead(address, length);
             if (bytes) {
                 const last = runs[runs.length - 1];
                 if (last && last.address + last.bytes.length === address) {
@@ -925,9 +951,26 @@ var __dxheap = (function (exports) {
             if (address + length <= firstPageEnd)
                 return;
             const pages = Math.ceil((address + length - firstPageEnd) / PAGE);
+            if (pages >= PROBE_THRESHOLD_PAGES && this.unreadableThroughout(address, length))
+                return;
             const middle = pages <= 1 ? firstPageEnd : firstPageEnd + Math.floor(pages / 2) * PAGE;
             this.collect(address, middle - address, runs);
             this.collect(middle, address + length - middle, runs);
+        }
+        unreadableThroughout(address, length) {
+            const lastPage = Math.floor((address + length - 1) / PAGE) * PAGE;
+            const middlePage = Math.floor((address + length / 2) / PAGE) * PAGE;
+            return !this.tryRead(address, 1) && !this.tryRead(middlePage, 1) && !this.tryRead(lastPage, 1);
+        }
+        tryRead(address, length) {
+            try {
+                return this.readOnce(address, length);
+            }
+            catch (e) {
+                if (e instanceof UnreadableMemoryError)
+                    return undefined;
+                throw e;
+            }
         }
         readOnce(address, length) {
             if (length === 0)
@@ -1178,7 +1221,6 @@ var __dxheap = (function (exports) {
         return regions.sort((a, b) => a.base - b.base);
     }
 
-    const EMPTY = new Uint8Array(0);
     class MemoryWindow {
         /** end: reads stop here unless a request itself reaches further. */
         constructor(memory, end) {
@@ -1186,7 +1228,7 @@ var __dxheap = (function (exports) {
             this.end = end;
             /** Address of bytes[0]. */
             this.base = 0;
-            this.bytes = EMPTY;
+            this.bytes = new Uint8Array(0);
             /** After ensure() returned false: the first address that could not be read. */
             this.unreadableAt = 0;
         }
@@ -1195,9 +1237,8 @@ var __dxheap = (function (exports) {
             if (address >= this.base && address + length <= this.base + this.bytes.length)
                 return true;
             const want = Math.max(length, Math.min(MAX_READ, this.end - address));
-            const runs = this.memory.readRuns(address, want);
             this.base = address;
-            this.bytes = runs.length > 0 && runs[0].address === address ? runs[0].bytes : EMPTY;
+            this.bytes = this.memory.readPrefix(address, want);
             if (this.bytes.length >= length)
                 return true;
             this.unreadableAt = address + this.bytes.length;

@@ -13,6 +13,8 @@ export interface Memory {
   read(address: number, length: number): Uint8Array;
   /** The readable parts of [address, address + length), in address order. Never throws for unreadable memory. */
   readRuns(address: number, length: number): MemoryRun[];
+  /** The longest readable start of [address, address + length): walkers stop where memory does. */
+  readPrefix(address: number, length: number): Uint8Array;
 }
 
 /** A committed region of the process (from !address in WinDbg; from the dump in nodehost). */

@@ -6,6 +6,8 @@ import { Memory, MemoryRun, UnreadableMemoryError } from "./memory-types";
 import { toInt64 } from "./convert";
 
 const PAGE = 0x1000;
+/** Failed ranges of at least this many pages are probed before being split (see collect). */
+const PROBE_THRESHOLD_PAGES = 16;
 /** Largest single read: big enough to make host calls rare, small enough to keep memory flat. */
 export const MAX_READ = 4 * 1024 * 1024;
 
@@ -29,14 +31,38 @@ export class HostMemory implements Memory {
     return runs;
   }
 
-  /** Reads [address, address+length) or, when that fails, its readable pages, appending to runs. */
-  private collect(address: number, length: number, runs: MemoryRun[]): void {
-    let bytes: Uint8Array | undefined;
-    try {
-      bytes = this.readOnce(address, length);
-    } catch (e) {
-      if (!(e instanceof UnreadableMemoryError)) throw e;
+  readPrefix(address: number, length: number): Uint8Array {
+    const whole = this.tryRead(address, length);
+    if (whole) return whole;
+    // Binary search on the number of whole readable pages: "[address, page k) is readable"
+    // only turns false once, so log2(pages) reads find the longest readable start.
+    const firstPageEnd = Math.min(address + length, Math.floor(address / PAGE) * PAGE + PAGE);
+    let low = firstPageEnd;
+    let high = address + length;
+    const first = this.tryRead(address, firstPageEnd - address);
+    if (!first) return new Uint8Array(0);
+    let readable: Uint8Array = first;
+    while (high - low > PAGE) {
+      const middle = low + Math.max(1, Math.floor((high - low) / PAGE / 2)) * PAGE;
+      const bytes = this.tryRead(address, middle - address);
+      if (bytes) {
+        readable = bytes;
+        low = middle;
+      } else {
+        high = middle;
+      }
     }
+    return readable;
+  }
+
+  /**
+   * Reads [address, address+length) or, when that fails, its readable pages, appending to runs.
+   * A failed range whose first, middle and last pages are all unreadable is taken as unreadable
+   * as a whole: dumps miss memory in whole regions, and page-by-page probing would cost a read
+   * per page. A readable island shorter than half such a range can be missed.
+   */
+  private collect(address: number, length: number, runs: MemoryRun[]): void {
+    const bytes = this.tryRead(address, length);
     if (bytes) {
       const last = runs[runs.length - 1];
       if (last && last.address + last.bytes.length === address) {
@@ -53,9 +79,25 @@ export class HostMemory implements Memory {
     const firstPageEnd = Math.floor(address / PAGE) * PAGE + PAGE;
     if (address + length <= firstPageEnd) return;
     const pages = Math.ceil((address + length - firstPageEnd) / PAGE);
+    if (pages >= PROBE_THRESHOLD_PAGES && this.unreadableThroughout(address, length)) return;
     const middle = pages <= 1 ? firstPageEnd : firstPageEnd + Math.floor(pages / 2) * PAGE;
     this.collect(address, middle - address, runs);
     this.collect(middle, address + length - middle, runs);
+  }
+
+  private unreadableThroughout(address: number, length: number): boolean {
+    const lastPage = Math.floor((address + length - 1) / PAGE) * PAGE;
+    const middlePage = Math.floor((address + length / 2) / PAGE) * PAGE;
+    return !this.tryRead(address, 1) && !this.tryRead(middlePage, 1) && !this.tryRead(lastPage, 1);
+  }
+
+  private tryRead(address: number, length: number): Uint8Array | undefined {
+    try {
+      return this.readOnce(address, length);
+    } catch (e) {
+      if (e instanceof UnreadableMemoryError) return undefined;
+      throw e;
+    }
   }
 
   private readOnce(address: number, length: number): Uint8Array {

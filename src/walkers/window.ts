@@ -3,12 +3,10 @@
 import { Memory } from "../host/memory-types";
 import { MAX_READ } from "../host/memory";
 
-const EMPTY = new Uint8Array(0);
-
 export class MemoryWindow {
   /** Address of bytes[0]. */
   base = 0;
-  bytes: Uint8Array = EMPTY;
+  bytes: Uint8Array = new Uint8Array(0);
   /** After ensure() returned false: the first address that could not be read. */
   unreadableAt = 0;
 
@@ -19,9 +17,8 @@ export class MemoryWindow {
   ensure(address: number, length: number): boolean {
     if (address >= this.base && address + length <= this.base + this.bytes.length) return true;
     const want = Math.max(length, Math.min(MAX_READ, this.end - address));
-    const runs = this.memory.readRuns(address, want);
     this.base = address;
-    this.bytes = runs.length > 0 && runs[0].address === address ? runs[0].bytes : EMPTY;
+    this.bytes = this.memory.readPrefix(address, want);
     if (this.bytes.length >= length) return true;
     this.unreadableAt = address + this.bytes.length;
     return false;

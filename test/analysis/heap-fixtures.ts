@@ -151,6 +151,11 @@ export class ArrayMemory implements Memory {
     return this.runsOf(address, length);
   }
 
+  readPrefix(address: number, length: number): Uint8Array {
+    const first = this.runsOf(address, length)[0];
+    return first && first.address === address ? first.bytes : new Uint8Array(0);
+  }
+
   private runsOf(address: number, length: number): MemoryRun[] {
     const end = address + length;
     const runs: MemoryRun[] = [];
