@@ -37,6 +37,13 @@ describe.each(IMAGES)("%s build %d", (arch, build) => {
     expect(all.some((b) => b.kind === "LFH" && b.state === "Free")).toBe(true);
     expect(all.some((b) => b.kind === "VirtualAlloc")).toBe(true);
     expect(all.some((b) => b.kind === "Backend" && b.state === "Free")).toBe(true);
+    // UnusedBytes escapes: 0x40, an extended entry before the user data (user = entry + 3 granules) ...
+    const granularity = BigInt(ntHeaps[0].granularity);
+    expect(all.some((b) => b.kind === "Backend" && b.userAddress - b.address === 3n * granularity)).toBe(true);
+    // ... and, on x64, 0x3F: at least 0x3F unused bytes, counted after the block.
+    if (arch === "x64") {
+      expect(all.some((b) => b.kind === "Backend" && b.state === "Busy" && b.userAddress - b.address === granularity && b.size - b.userSize >= 0x3f)).toBe(true);
+    }
   });
 
   for (const truthIndex of [0, 1, 2, 3]) {

@@ -29,7 +29,9 @@ const FIRST_SEGMENT_HEAP_BUILD = 17763;
 
 /** The process heap (HEAP_GROWABLE) and two private heaps (0x1002, as !heap -s shows them, §1.2). */
 function ntHeapSpecs(arch: Arch, seed: number): NtHeapSpec[] {
-  const escapes = arch === "x64";
+  // With escapes the writer makes 0x40 (extended entry) blocks on both architectures and 0x3F
+  // (count after the block) ones on x64 only: their x86 location is UNVERIFIED (§2.2).
+  const escapes = true;
   return [
     { seed: seed + 1, flags: 0x2, segments: 2, blocksPerSegment: 24, lfh: true, virtualAllocs: [0x21000], escapes },
     { seed: seed + 2, flags: 0x1002, segments: 1, blocksPerSegment: 16, lfh: false, virtualAllocs: [], escapes },
