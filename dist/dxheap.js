@@ -498,19 +498,15 @@ var __dxheap = (function (exports) {
                 Segment: "The segment holding the block; null for VirtualAlloc'd blocks",
             });
         }
-        /** The HEAP_ENTRY, as !heap prints it (VirtualAlloc blocks: the BusyBlock header). */
         get Address() {
             return toInt64(this.__walk.blocks.address[this.__row]);
         }
-        /** The UserPtr. */
         get UserAddress() {
             return toInt64(this.__walk.blocks.userAddress[this.__row]);
         }
-        /** Bytes, header included (LFH: the block stride; VirtualAlloc: the committed size). */
         get Size() {
             return this.__walk.blocks.size[this.__row];
         }
-        /** Bytes the program asked for (0 for free blocks). */
         get UserSize() {
             return this.__walk.blocks.userSize[this.__row];
         }
@@ -520,14 +516,12 @@ var __dxheap = (function (exports) {
         get Kind() {
             return BLOCK_KINDS[this.__walk.blocks.kind[this.__row]];
         }
-        /** The decoded _HEAP_ENTRY.Flags (1 busy, 8 internal, ...). */
         get Flags() {
             return this.__walk.blocks.flags[this.__row];
         }
         get Heap() {
             return this.__heap;
         }
-        /** The segment holding the block; null for VirtualAlloc'd blocks. */
         get Segment() {
             const index = this.__walk.blocks.segment[this.__row];
             return index < 0 ? null : this.__heap.Segments[index];
@@ -1797,7 +1791,6 @@ var __dxheap = (function (exports) {
                 UncommittedRanges: "The segment's uncommitted ranges, from UCRSegmentList",
             });
         }
-        /** The _HEAP_SEGMENT (the _HEAP itself for the first segment). */
         get Address() {
             return toInt64(this.__segment.address);
         }
@@ -1850,7 +1843,7 @@ var __dxheap = (function (exports) {
                 Type: "NT or Segment, from the heap's signature",
                 Flags: "_HEAP.Flags (NT) or _SEGMENT_HEAP.GlobalFlags",
                 ListedIn: "Where the heap was found: PEB (PEB.ProcessHeaps) and/or DescriptorList (ntdll!RtlpProcessHeaps)",
-                Granularity: "Block granularity in bytes: sizeof(_HEAP_ENTRY)",
+                Granularity: "Block granularity in bytes: sizeof(_HEAP_ENTRY) (8 on x86, 16 on x64)",
                 Segments: "The heap's segments, from _HEAP.SegmentList",
                 Blocks: "Every block of the heap (back end, LFH, VirtualAlloc'd); the heap is walked on first use",
                 Findings: "What the walk could not read or trust: corrupted headers, unreadable pages, broken lists",
@@ -1860,21 +1853,17 @@ var __dxheap = (function (exports) {
         get Address() {
             return toInt64(this.__descriptor.address);
         }
-        /** "NT" or "Segment", from the heap's signature. */
         get Type() {
             return this.__descriptor.type;
         }
-        /** _HEAP.Flags (NT heap) or _SEGMENT_HEAP.GlobalFlags (segment heap). */
         get Flags() {
             return this.__descriptor.flags;
         }
-        /** Where the heap is listed: "PEB" (PEB.ProcessHeaps) and/or "DescriptorList" (ntdll!RtlpProcessHeaps). */
         get ListedIn() {
             return this.__descriptor.listedIn.slice();
         }
-        /** Block granularity in bytes: sizeof(_HEAP_ENTRY). */
         get Granularity() {
-            return this.walk().granularity;
+            return this.__target.layout.entry.granularity;
         }
         get Segments() {
             if (!this.__segments)
@@ -1884,11 +1873,9 @@ var __dxheap = (function (exports) {
         get Blocks() {
             return new BlockCollection(this);
         }
-        /** What the walk could not read or trust: corrupted headers, unreadable pages. */
         get Findings() {
             return this.walk().findings.map((finding) => new FindingModel(finding));
         }
-        /** The !heap -s numbers of this heap. */
         get Summary() {
             return new HeapSummaryModel(summarizeHeap(this.walk()));
         }

@@ -24,19 +24,15 @@ export class BlockModel {
     });
   }
 
-  /** The HEAP_ENTRY, as !heap prints it (VirtualAlloc blocks: the BusyBlock header). */
   get Address(): host.Int64 {
     return toInt64(this.__walk.blocks.address[this.__row]);
   }
-  /** The UserPtr. */
   get UserAddress(): host.Int64 {
     return toInt64(this.__walk.blocks.userAddress[this.__row]);
   }
-  /** Bytes, header included (LFH: the block stride; VirtualAlloc: the committed size). */
   get Size(): number {
     return this.__walk.blocks.size[this.__row];
   }
-  /** Bytes the program asked for (0 for free blocks). */
   get UserSize(): number {
     return this.__walk.blocks.userSize[this.__row];
   }
@@ -46,14 +42,12 @@ export class BlockModel {
   get Kind(): BlockKind {
     return BLOCK_KINDS[this.__walk.blocks.kind[this.__row]];
   }
-  /** The decoded _HEAP_ENTRY.Flags (1 busy, 8 internal, ...). */
   get Flags(): number {
     return this.__walk.blocks.flags[this.__row];
   }
   get Heap(): HeapModel {
     return this.__heap;
   }
-  /** The segment holding the block; null for VirtualAlloc'd blocks. */
   get Segment(): SegmentModel | null {
     const index = this.__walk.blocks.segment[this.__row];
     return index < 0 ? null : this.__heap.Segments[index];

@@ -23,7 +23,7 @@ export class HeapModel {
       Type: "NT or Segment, from the heap's signature",
       Flags: "_HEAP.Flags (NT) or _SEGMENT_HEAP.GlobalFlags",
       ListedIn: "Where the heap was found: PEB (PEB.ProcessHeaps) and/or DescriptorList (ntdll!RtlpProcessHeaps)",
-      Granularity: "Block granularity in bytes: sizeof(_HEAP_ENTRY)",
+      Granularity: "Block granularity in bytes: sizeof(_HEAP_ENTRY) (8 on x86, 16 on x64)",
       Segments: "The heap's segments, from _HEAP.SegmentList",
       Blocks: "Every block of the heap (back end, LFH, VirtualAlloc'd); the heap is walked on first use",
       Findings: "What the walk could not read or trust: corrupted headers, unreadable pages, broken lists",
@@ -34,21 +34,17 @@ export class HeapModel {
   get Address(): host.Int64 {
     return toInt64(this.__descriptor.address);
   }
-  /** "NT" or "Segment", from the heap's signature. */
   get Type(): string {
     return this.__descriptor.type;
   }
-  /** _HEAP.Flags (NT heap) or _SEGMENT_HEAP.GlobalFlags (segment heap). */
   get Flags(): number {
     return this.__descriptor.flags;
   }
-  /** Where the heap is listed: "PEB" (PEB.ProcessHeaps) and/or "DescriptorList" (ntdll!RtlpProcessHeaps). */
   get ListedIn(): string[] {
     return this.__descriptor.listedIn.slice();
   }
-  /** Block granularity in bytes: sizeof(_HEAP_ENTRY). */
   get Granularity(): number {
-    return this.walk().granularity;
+    return this.__target.layout.entry.granularity;
   }
   get Segments(): SegmentModel[] {
     if (!this.__segments) this.__segments = this.walk().segments.map((segment) => new SegmentModel(segment));
@@ -57,12 +53,10 @@ export class HeapModel {
   get Blocks(): BlockCollection {
     return new BlockCollection(this);
   }
-  /** What the walk could not read or trust: corrupted headers, unreadable pages. */
   get Findings(): FindingModel[] {
     return this.walk().findings.map((finding) => new FindingModel(finding));
   }
 
-  /** The !heap -s numbers of this heap. */
   get Summary(): HeapSummaryModel {
     return new HeapSummaryModel(summarizeHeap(this.walk()));
   }

@@ -19,7 +19,6 @@ export class SegmentModel {
     });
   }
 
-  /** The _HEAP_SEGMENT (the _HEAP itself for the first segment). */
   get Address(): host.Int64 {
     return toInt64(this.__segment.address);
   }
