@@ -1331,9 +1331,13 @@ var __dxheap = (function (exports) {
         return runs;
     }
 
+    // _HEAP_ENTRY.Flags bits (heap-internals §1.4).
     const FLAG_BUSY = 0x01;
-    /** "Internal" blocks such as LFH UserBlocks (§1.4, §2.4). */
+    const FLAG_EXTRA_PRESENT = 0x02;
+    const FLAG_FILL_PATTERN = 0x04;
+    /** VIRTUAL_ALLOC on a big block; on a segment block it marks "internal" blocks such as LFH UserBlocks (§2.4, §6c.6). */
     const FLAG_INTERNAL = 0x08;
+    const FLAG_SETTABLE = 0xe0;
     class EntryDecoder {
         /** key: the 8 core bytes of _HEAP.Encoding, or zeros when the heap does not encode. */
         constructor(layout, key) {
@@ -1962,11 +1966,6 @@ var __dxheap = (function (exports) {
     // copy real WinDbg output: the seeds (000/001: -s, -stat, -flt; 003/004: -x, -srch) and
     // public transcripts of the modern x86/x64 layouts where a seed has only one width.
     // Every renderer returns lines ending in "\n". Choices not backed by a sample say so.
-    const ENTRY_EXTRA_PRESENT = 0x02;
-    const ENTRY_FILL_PATTERN = 0x04;
-    /** VIRTUAL_ALLOC on a big block; on a segment block it marks an "internal" block (§6c.6). */
-    const ENTRY_VIRTUAL_ALLOC_OR_INTERNAL = 0x08;
-    const ENTRY_SETTABLE_FLAGS = 0xe0;
     /**
      * The fragmentation lines under a row print only past a threshold (§3.1: unknown). These
      * thresholds are INFERRED to fit every sample table (seeds 000 and 001, §3.1, and four
@@ -2163,15 +2162,15 @@ var __dxheap = (function (exports) {
             return "LFH;" + busyOrFree;
         const flags = blocks.flags[row];
         let words = busyOrFree;
-        if (flags & ENTRY_EXTRA_PRESENT)
+        if (flags & FLAG_EXTRA_PRESENT)
             words += "extra ";
-        if (flags & ENTRY_FILL_PATTERN)
+        if (flags & FLAG_FILL_PATTERN)
             words += "fill ";
         if (kind === KIND_VIRTUAL_ALLOC)
             words += "VirtualAlloc ";
-        else if (state === STATE_INTERNAL || flags & ENTRY_VIRTUAL_ALLOC_OR_INTERNAL)
+        else if (state === STATE_INTERNAL || flags & FLAG_INTERNAL)
             words += " internal ";
-        if (flags & ENTRY_SETTABLE_FLAGS)
+        if (flags & FLAG_SETTABLE)
             words += "user_flag ";
         return words;
     }

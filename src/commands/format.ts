@@ -16,16 +16,9 @@ import {
   STATE_INTERNAL,
 } from "../heap/records";
 import { hex, hexAddress, padHex } from "../util/hex";
+import { FLAG_BUSY, FLAG_EXTRA_PRESENT, FLAG_FILL_PATTERN, FLAG_INTERNAL, FLAG_SETTABLE } from "../walkers/nt/entry";
 
 type PointerSize = 4 | 8;
-
-// _HEAP_ENTRY.Flags bits (heap-internals §1.4).
-const ENTRY_BUSY = 0x01;
-const ENTRY_EXTRA_PRESENT = 0x02;
-const ENTRY_FILL_PATTERN = 0x04;
-/** VIRTUAL_ALLOC on a big block; on a segment block it marks an "internal" block (§6c.6). */
-const ENTRY_VIRTUAL_ALLOC_OR_INTERNAL = 0x08;
-const ENTRY_SETTABLE_FLAGS = 0xe0;
 
 // ---------------------------------------------------------------------------------------
 // !heap -s
@@ -269,11 +262,11 @@ function flagWords(blocks: BlockTable, row: number): string {
   if (kind === KIND_LFH) return "LFH;" + busyOrFree;
   const flags = blocks.flags[row];
   let words = busyOrFree;
-  if (flags & ENTRY_EXTRA_PRESENT) words += "extra ";
-  if (flags & ENTRY_FILL_PATTERN) words += "fill ";
+  if (flags & FLAG_EXTRA_PRESENT) words += "extra ";
+  if (flags & FLAG_FILL_PATTERN) words += "fill ";
   if (kind === KIND_VIRTUAL_ALLOC) words += "VirtualAlloc ";
-  else if (state === STATE_INTERNAL || flags & ENTRY_VIRTUAL_ALLOC_OR_INTERNAL) words += " internal ";
-  if (flags & ENTRY_SETTABLE_FLAGS) words += "user_flag ";
+  else if (state === STATE_INTERNAL || flags & FLAG_INTERNAL) words += " internal ";
+  if (flags & FLAG_SETTABLE) words += "user_flag ";
   return words;
 }
 
@@ -324,7 +317,7 @@ export function formatSearchHits(walk: HeapWalk, hits: PatternHit[], pointerSize
  * printed the raw byte ([01] in seed 004's -srch, [07] in §3.3's -flt legend).
  */
 function entryFlagsColumn(flags: number): number {
-  return flags & ~(ENTRY_BUSY | ENTRY_VIRTUAL_ALLOC_OR_INTERNAL);
+  return flags & ~(FLAG_BUSY | FLAG_INTERNAL);
 }
 
 /** "(busy)", "(busy VirtualAlloc)" (seed 000), "(free)"; "(busy LFH)" and "(busy internal)" are choices. */

@@ -14,9 +14,13 @@ export interface DecodedEntry {
   checksumOk: boolean;
 }
 
+// _HEAP_ENTRY.Flags bits (heap-internals §1.4).
 export const FLAG_BUSY = 0x01;
-/** "Internal" blocks such as LFH UserBlocks (§1.4, §2.4). */
+export const FLAG_EXTRA_PRESENT = 0x02;
+export const FLAG_FILL_PATTERN = 0x04;
+/** VIRTUAL_ALLOC on a big block; on a segment block it marks "internal" blocks such as LFH UserBlocks (§2.4, §6c.6). */
 export const FLAG_INTERNAL = 0x08;
+export const FLAG_SETTABLE = 0xe0;
 
 export class EntryDecoder {
   private readonly size: number;
