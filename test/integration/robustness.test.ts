@@ -20,11 +20,13 @@ function damagedImage(arch: "x86" | "x64", damage: (space: AddressSpace, layout:
 
 function walked(image: { dump: Uint8Array; ntdllIsf: object }) {
   const session = load(image);
+  const summaryText = session.alias("heaps").output;
   const [heap] = [...session.process.Heaps];
+  if (!heap) return { blocks: [], findings: [], summaryText }; // its signature was damaged: !heaps warns
   return {
     blocks: [...heap.Blocks].map(blockOf).sort(byAddress),
     findings: [...heap.Findings].map((f: any) => ({ kind: String(f.Kind), address: big(f.Address), message: String(f.Message) })),
-    summaryText: session.alias("heaps").output,
+    summaryText,
   };
 }
 
@@ -92,5 +94,43 @@ describe.each(["x64", "x86"] as const)("%s", (arch) => {
     expect(result.findings.length).toBe(1);
     expect(result.findings[0].kind).toBe("Corruption");
     expect(result.findings[0].address).toBe(looped);
+  });
+});
+
+describe("random damage", () => {
+  // Flip bytes anywhere in a heap's structures, 40 times over: every walk must end, list no
+  // block outside the heap's memory, and report instead of throwing.
+  it.each(["x64", "x86"] as const)("%s: walks of randomly damaged heaps end and never throw", (arch) => {
+    let state = 0x9e3779b9;
+    const random = (n: number) => {
+      state = (Math.imul(state ^ (state >>> 15), 0x2c1b3c6d) + 0x6d2b79f5) >>> 0;
+      return state % n;
+    };
+    let reported = 0;
+    for (let round = 0; round < 40; round++) {
+      const { image, heap } = damagedImage(arch, (space, _layout, heap) => {
+        // Damage lands in headers and lists: the heap header, segment starts, and block headers.
+        const targets = [heap.address, ...heap.segments.map((s) => s.firstEntry), ...heap.blocks.map((b) => b.address)];
+        for (let flips = 0; flips < 1 + random(6); flips++) {
+          const at = targets[random(targets.length)] + BigInt(random(0x40));
+          try {
+            space.u8(at, space.read(at, 1)[0] ^ (1 + random(255)));
+          } catch (e) {
+            // an address the image does not hold: nothing to damage there
+          }
+        }
+        return heap;
+      });
+      const result = walked(image);
+      const extents = [
+        ...heap.segments.map((s) => [s.baseAddress, s.lastValidEntry]),
+        ...heap.blocks.filter((b) => b.kind === "VirtualAlloc").map((b) => [b.address, b.address + BigInt(b.size)]),
+      ];
+      for (const block of result.blocks) {
+        expect(extents.some(([start, end]) => block.address >= start && block.address < end)).toBe(true);
+      }
+      reported += result.findings.length + (result.summaryText.match(/WARNING/g) ?? []).length;
+    }
+    expect(reported).toBeGreaterThan(0);
   });
 });
