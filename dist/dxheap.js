@@ -1519,7 +1519,8 @@ var __dxheap = (function (exports) {
         }
         /** Lists the blocks of `container` if it is a UserBlocks; leaves other internal blocks alone. */
         decode(container, window) {
-            const userBlocks = container.entry + this.layout.entry.granularity;
+            // The container's user data, past any extended header (+ust, §2.7): where UserBlocks starts.
+            const userBlocks = this.blocks.userAddress[container.row];
             const length = container.end - userBlocks;
             if (length < this.lfh.userDataHeaderSize)
                 return;

@@ -40,7 +40,8 @@ export class LfhDecoder {
 
   /** Lists the blocks of `container` if it is a UserBlocks; leaves other internal blocks alone. */
   decode(container: InternalBlock, window: MemoryWindow): void {
-    const userBlocks = container.entry + this.layout.entry.granularity;
+    // The container's user data, past any extended header (+ust, §2.7): where UserBlocks starts.
+    const userBlocks = this.blocks.userAddress[container.row];
     const length = container.end - userBlocks;
     if (length < this.lfh.userDataHeaderSize) return;
     if (!window.ensure(userBlocks, length)) {
