@@ -1368,15 +1368,48 @@ var __dxheap = (function (exports) {
         return { size: 0, flags: 0, previousSize: 0, unusedBytes: 0, checksumOk: false };
     }
 
+    const UNUSED_EXTENDED = 0x40;
+    const UNUSED_STORED_AFTER = 0x3f;
+    /**
+     * Sets row.userAddress and row.userSize of the block at `entry` of `size` bytes. `unused` is
+     * UnusedBytes without the LFH marker (0x80). False, with userSize 0, when the count cannot be
+     * read or does not fit the block.
+     */
+    function decodeUserExtent(window, layout, entry, size, unused, row) {
+        const granularity = layout.entry.granularity;
+        row.userAddress = entry + granularity;
+        row.userSize = 0;
+        let count;
+        let userAddress = entry + granularity;
+        if ((unused & UNUSED_EXTENDED) !== 0) {
+            const extended = entry + (unused & 0x3f) * granularity;
+            if (!(extended > entry && extended + granularity <= entry + size && window.ensure(extended, granularity)))
+                return false;
+            count = u16(window.bytes, extended - window.base + layout.entry.unusedBytesLength);
+            userAddress = extended + granularity;
+        }
+        else if (unused === UNUSED_STORED_AFTER) {
+            if (!window.ensure(entry + size, layout.pointerSize))
+                return false;
+            count = pointer(window.bytes, entry + size - window.base, layout.pointerSize);
+        }
+        else {
+            count = unused;
+        }
+        if (count > size)
+            return false;
+        row.userAddress = userAddress;
+        row.userSize = size - count;
+        return true;
+    }
+
     // The NT heap back end: the entries of one segment, walked header by header from FirstEntry
     // (heap-internals.md §2.2). The walk of a segment ends, with a finding naming the address, at
     // the first header that fails its checksum or size bounds, or that cannot be read.
     /** UnusedBytes below this are pseudo-entry markers, not byte counts (§2.2: 1 segment, 3 uncommitted, 4 VirtualAlloc, 5 linked). */
     const SMALLEST_UNUSED_COUNT = 8;
-    /** UnusedBytes & 0x3F == 0x3F: the count is stored after the block (§2.2). */
-    const UNUSED_STORED_AFTER = 0x3f;
-    /** UnusedBytes & 0x40: an extended entry (0x3F bits: its distance in granules) holds the count (§2.2, §2.7). */
-    const UNUSED_EXTENDED = 0x40;
+    /** UnusedBytes with this bit belong to LFH blocks, never to a back-end entry (§2.2). */
+    const LFH_MARKER$1 = 0x80;
     class BackendWalker {
         constructor(memory, layout, decoder, blocks, findings, 
         /** Called for each internal block while its bytes are still in the window. */
@@ -1450,48 +1483,12 @@ var __dxheap = (function (exports) {
                 row.state = STATE_INTERNAL;
             }
             else {
-                this.userExtent(window, entry, size, unused, row);
+                if (unused >= LFH_MARKER$1 || !decodeUserExtent(window, this.layout, entry, size, unused, row)) {
+                    this.findings.push({ kind: "Corruption", address: entry, message: `heap entry at 0x${entry.toString(16)}: UnusedBytes 0x${unused.toString(16)} gives no user size that fits the block` });
+                }
                 row.state = (e.flags & FLAG_INTERNAL) !== 0 ? STATE_INTERNAL : STATE_BUSY;
             }
             return this.blocks.push(row);
-        }
-        /** Where the user data starts and how many bytes were requested, with the UnusedBytes escapes of §2.2. */
-        userExtent(window, entry, size, unused, row) {
-            const granularity = this.layout.entry.granularity;
-            const p = this.layout.pointerSize;
-            if ((unused & UNUSED_EXTENDED) !== 0 && unused < 0x80) {
-                const extended = entry + (unused & 0x3f) * granularity;
-                if (extended > entry && extended + granularity <= entry + size && window.ensure(extended, granularity)) {
-                    const count = u16(window.bytes, extended - window.base + this.layout.entry.unusedBytesLength);
-                    if (count <= size) {
-                        row.userAddress = extended + granularity;
-                        row.userSize = size - count;
-                        return;
-                    }
-                }
-                this.findings.push({ kind: "Corruption", address: entry, message: `heap entry at 0x${entry.toString(16)}: bad extended entry (UnusedBytes 0x${unused.toString(16)})` });
-                row.userSize = 0;
-                return;
-            }
-            if (unused === UNUSED_STORED_AFTER) {
-                // x64: the next header's PreviousBlockPrivateData holds the count [DECOMP]. x86: UNVERIFIED, read the same way.
-                if (window.ensure(entry + size, p)) {
-                    const count = pointer(window.bytes, entry + size - window.base, p);
-                    if (count <= size) {
-                        row.userSize = size - count;
-                        return;
-                    }
-                }
-                this.findings.push({ kind: "Corruption", address: entry, message: `heap entry at 0x${entry.toString(16)}: unused byte count stored after the block is unreadable or too large` });
-                row.userSize = 0;
-                return;
-            }
-            if (unused > size || unused >= 0x80) {
-                this.findings.push({ kind: "Corruption", address: entry, message: `heap entry at 0x${entry.toString(16)}: UnusedBytes 0x${unused.toString(16)} does not fit the block` });
-                row.userSize = 0;
-                return;
-            }
-            row.userSize = size - unused;
         }
     }
 
@@ -1626,10 +1623,15 @@ var __dxheap = (function (exports) {
                     badBitmap++;
                 }
                 row.address = block;
-                row.userAddress = block + granularity;
                 row.state = busy ? STATE_BUSY : STATE_FREE;
                 row.flags = busy ? 1 : 0;
-                row.userSize = busy ? this.userSize(window, block, g.stride, unused) : 0;
+                if (busy) {
+                    decodeUserExtent(window, this.layout, block, g.stride, unused & 0x7f, row);
+                }
+                else {
+                    row.userAddress = block + granularity;
+                    row.userSize = 0;
+                }
                 this.blocks.push(row);
             }
             if (badMarker + badCode + badBitmap > 0) {
@@ -1642,25 +1644,6 @@ var __dxheap = (function (exports) {
                     parts.push(`${badBitmap} whose busy bit disagrees with UnusedBytes`);
                 this.findings.push({ kind: "Corruption", address: firstBad, message: `LFH UserBlocks 0x${userBlocks.toString(16)}: ${parts.join(", ")} (first at 0x${firstBad.toString(16)})` });
             }
-        }
-        /** Requested bytes of a busy LFH block: stride minus UnusedBytes & 0x3F, with the escapes of §2.2. */
-        userSize(window, block, stride, unused) {
-            const granularity = this.layout.entry.granularity;
-            if ((unused & 0x40) !== 0) {
-                const extended = block + (unused & 0x3f) * granularity;
-                if (extended + granularity <= block + stride && window.ensure(extended, granularity)) {
-                    this.row.userAddress = extended + granularity;
-                    return Math.max(0, stride - u16(window.bytes, extended - window.base + this.layout.entry.unusedBytesLength));
-                }
-                return 0;
-            }
-            if ((unused & 0x3f) === 0x3f) {
-                const p = this.layout.pointerSize;
-                if (!window.ensure(block + stride, p))
-                    return 0;
-                return Math.max(0, stride - pointer(window.bytes, block + stride - window.base, p));
-            }
-            return stride - (unused & 0x3f);
         }
         corrupt(userBlocks, message) {
             this.findings.push({ kind: "Corruption", address: userBlocks, message: `LFH UserBlocks 0x${userBlocks.toString(16)}: ${message}` });

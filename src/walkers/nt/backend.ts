@@ -4,17 +4,15 @@
 import { BlockRow, BlockTable, Finding, SegmentRecord, KIND_BACKEND, STATE_BUSY, STATE_FREE, STATE_INTERNAL } from "../../heap/records";
 import { Memory } from "../../host/memory-types";
 import { NtHeapLayout } from "../../layouts/ntheap";
-import { pointer, u16 } from "../../util/bytes";
 import { MemoryWindow } from "../window";
 import { committedRuns } from "./segments";
 import { DecodedEntry, EntryDecoder, FLAG_BUSY, FLAG_INTERNAL, newDecodedEntry } from "./entry";
+import { decodeUserExtent } from "./user-extent";
 
 /** UnusedBytes below this are pseudo-entry markers, not byte counts (§2.2: 1 segment, 3 uncommitted, 4 VirtualAlloc, 5 linked). */
 const SMALLEST_UNUSED_COUNT = 8;
-/** UnusedBytes & 0x3F == 0x3F: the count is stored after the block (§2.2). */
-const UNUSED_STORED_AFTER = 0x3f;
-/** UnusedBytes & 0x40: an extended entry (0x3F bits: its distance in granules) holds the count (§2.2, §2.7). */
-const UNUSED_EXTENDED = 0x40;
+/** UnusedBytes with this bit belong to LFH blocks, never to a back-end entry (§2.2). */
+const LFH_MARKER = 0x80;
 
 /** A busy internal block with the 0x08 flag: a possible LFH UserBlocks container (§2.4). */
 export interface InternalBlock {
@@ -96,48 +94,11 @@ export class BackendWalker {
       row.userSize = size - unused;
       row.state = STATE_INTERNAL;
     } else {
-      this.userExtent(window, entry, size, unused, row);
+      if (unused >= LFH_MARKER || !decodeUserExtent(window, this.layout, entry, size, unused, row)) {
+        this.findings.push({ kind: "Corruption", address: entry, message: `heap entry at 0x${entry.toString(16)}: UnusedBytes 0x${unused.toString(16)} gives no user size that fits the block` });
+      }
       row.state = (e.flags & FLAG_INTERNAL) !== 0 ? STATE_INTERNAL : STATE_BUSY;
     }
     return this.blocks.push(row);
-  }
-
-  /** Where the user data starts and how many bytes were requested, with the UnusedBytes escapes of §2.2. */
-  private userExtent(window: MemoryWindow, entry: number, size: number, unused: number, row: BlockRow): void {
-    const granularity = this.layout.entry.granularity;
-    const p = this.layout.pointerSize;
-    if ((unused & UNUSED_EXTENDED) !== 0 && unused < 0x80) {
-      const extended = entry + (unused & 0x3f) * granularity;
-      if (extended > entry && extended + granularity <= entry + size && window.ensure(extended, granularity)) {
-        const count = u16(window.bytes, extended - window.base + this.layout.entry.unusedBytesLength);
-        if (count <= size) {
-          row.userAddress = extended + granularity;
-          row.userSize = size - count;
-          return;
-        }
-      }
-      this.findings.push({ kind: "Corruption", address: entry, message: `heap entry at 0x${entry.toString(16)}: bad extended entry (UnusedBytes 0x${unused.toString(16)})` });
-      row.userSize = 0;
-      return;
-    }
-    if (unused === UNUSED_STORED_AFTER) {
-      // x64: the next header's PreviousBlockPrivateData holds the count [DECOMP]. x86: UNVERIFIED, read the same way.
-      if (window.ensure(entry + size, p)) {
-        const count = pointer(window.bytes, entry + size - window.base, p);
-        if (count <= size) {
-          row.userSize = size - count;
-          return;
-        }
-      }
-      this.findings.push({ kind: "Corruption", address: entry, message: `heap entry at 0x${entry.toString(16)}: unused byte count stored after the block is unreadable or too large` });
-      row.userSize = 0;
-      return;
-    }
-    if (unused > size || unused >= 0x80) {
-      this.findings.push({ kind: "Corruption", address: entry, message: `heap entry at 0x${entry.toString(16)}: UnusedBytes 0x${unused.toString(16)} does not fit the block` });
-      row.userSize = 0;
-      return;
-    }
-    row.userSize = size - unused;
   }
 }

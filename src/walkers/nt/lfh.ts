@@ -12,6 +12,7 @@ import { LfhLayout, NtHeapLayout } from "../../layouts/ntheap";
 import { low32, pointer, u16, u32 } from "../../util/bytes";
 import { MemoryWindow } from "../window";
 import { InternalBlock } from "./backend";
+import { decodeUserExtent } from "./user-extent";
 
 const USERDATA_SIGNATURE = 0xf0e0d0c0;
 const LFH_MARKER = 0x80;
@@ -141,10 +142,14 @@ export class LfhDecoder {
         badBitmap++;
       }
       row.address = block;
-      row.userAddress = block + granularity;
       row.state = busy ? STATE_BUSY : STATE_FREE;
       row.flags = busy ? 1 : 0;
-      row.userSize = busy ? this.userSize(window, block, g.stride, unused) : 0;
+      if (busy) {
+        decodeUserExtent(window, this.layout, block, g.stride, unused & 0x7f, row);
+      } else {
+        row.userAddress = block + granularity;
+        row.userSize = 0;
+      }
       this.blocks.push(row);
     }
     if (badMarker + badCode + badBitmap > 0) {
@@ -154,25 +159,6 @@ export class LfhDecoder {
       if (badBitmap) parts.push(`${badBitmap} whose busy bit disagrees with UnusedBytes`);
       this.findings.push({ kind: "Corruption", address: firstBad, message: `LFH UserBlocks 0x${userBlocks.toString(16)}: ${parts.join(", ")} (first at 0x${firstBad.toString(16)})` });
     }
-  }
-
-  /** Requested bytes of a busy LFH block: stride minus UnusedBytes & 0x3F, with the escapes of §2.2. */
-  private userSize(window: MemoryWindow, block: number, stride: number, unused: number): number {
-    const granularity = this.layout.entry.granularity;
-    if ((unused & 0x40) !== 0) {
-      const extended = block + (unused & 0x3f) * granularity;
-      if (extended + granularity <= block + stride && window.ensure(extended, granularity)) {
-        this.row.userAddress = extended + granularity;
-        return Math.max(0, stride - u16(window.bytes, extended - window.base + this.layout.entry.unusedBytesLength));
-      }
-      return 0;
-    }
-    if ((unused & 0x3f) === 0x3f) {
-      const p = this.layout.pointerSize;
-      if (!window.ensure(block + stride, p)) return 0;
-      return Math.max(0, stride - pointer(window.bytes, block + stride - window.base, p));
-    }
-    return stride - (unused & 0x3f);
   }
 
   private corrupt(userBlocks: number, message: string): void {
