@@ -712,147 +712,6 @@ var __dxheap = (function (exports) {
         return bytes;
     }
 
-    // Little-endian reads from byte arrays the walkers got in one large read.
-    const TWO_32 = 4294967296;
-    function u16(bytes, at) {
-        return bytes[at] | (bytes[at + 1] << 8);
-    }
-    function u32(bytes, at) {
-        return (bytes[at] | (bytes[at + 1] << 8) | (bytes[at + 2] << 16)) + bytes[at + 3] * 0x1000000;
-    }
-    /**
-     * A pointer-sized value as a JS number. 64-bit values at or above 2^53 cannot be user-mode
-     * addresses: they come back as Infinity so every bounds check rejects them.
-     */
-    function pointer(bytes, at, pointerSize) {
-        if (pointerSize === 4)
-            return u32(bytes, at);
-        const high = u32(bytes, at + 4);
-        return high > 0x1fffff ? Infinity : high * TWO_32 + u32(bytes, at);
-    }
-    /** Low 32 bits of a non-negative integer below 2^53, as an unsigned number. */
-    function low32(value) {
-        return value % TWO_32 >>> 0;
-    }
-
-    function walkList(memory, head, limit) {
-        const size = memory.pointerSize;
-        const links = [];
-        const seen = {};
-        let previous = head;
-        let link;
-        try {
-            link = pointer(memory.read(head, size), 0, size);
-        }
-        catch (e) {
-            return { links, problem: { address: head, message: `list head at 0x${head.toString(16)} is unreadable` } };
-        }
-        while (link !== head) {
-            if (!isFinite(link) || link === 0) {
-                return { links, problem: { address: previous, message: `bad link 0x${link.toString(16)} at 0x${previous.toString(16)}` } };
-            }
-            if (seen[link]) {
-                return { links, problem: { address: link, message: `list loops back to 0x${link.toString(16)}` } };
-            }
-            if (links.length >= limit) {
-                return { links, problem: { address: link, message: `list longer than ${limit} entries` } };
-            }
-            let entry;
-            try {
-                entry = memory.read(link, 2 * size);
-            }
-            catch (e) {
-                return { links, problem: { address: link, message: `list entry at 0x${link.toString(16)} is unreadable` } };
-            }
-            if (pointer(entry, size, size) !== previous) {
-                return { links, problem: { address: link, message: `Blink of 0x${link.toString(16)} does not point back to 0x${previous.toString(16)}` } };
-            }
-            seen[link] = true;
-            links.push(link);
-            previous = link;
-            link = pointer(entry, 0, size);
-        }
-        return { links, problem: undefined };
-    }
-
-    const NT_SEGMENT_SIGNATURE = 0xffeeffee;
-    const NT_HEAP_SIGNATURE = 0xeeffeeff;
-    const SEGMENT_HEAP_SIGNATURE = 0xddeeddee;
-    /** Far above any real process; bounds the read of a corrupted NumberOfHeaps. */
-    const MAX_HEAPS = 4096;
-    function enumerateHeaps(memory, layout, peb) {
-        const findings = [];
-        const found = [];
-        const p = layout.pointerSize;
-        try {
-            const count = u32(memory.read(peb + layout.peb.numberOfHeaps, 4), 0);
-            const array = pointer(memory.read(peb + layout.peb.processHeaps, p), 0, p);
-            if (count > MAX_HEAPS) {
-                findings.push({ kind: "Corruption", address: peb, message: `PEB.NumberOfHeaps is ${count}` });
-            }
-            else if (count > 0) {
-                const bytes = memory.read(array, count * p);
-                for (let i = 0; i < count; i++)
-                    found.push({ address: pointer(bytes, i * p, p), source: "PEB" });
-            }
-        }
-        catch (e) {
-            findings.push({ kind: "Unreadable", address: peb, message: `PEB.ProcessHeaps of PEB 0x${peb.toString(16)} is unreadable` });
-        }
-        const descriptors = layout.heapDescriptors;
-        if (descriptors) {
-            const list = walkList(memory, descriptors.listHead, MAX_HEAPS);
-            if (list.problem)
-                findings.push({ kind: "Corruption", address: list.problem.address, message: `RtlpProcessHeaps: ${list.problem.message}` });
-            for (let i = 0; i < list.links.length; i++) {
-                const descriptor = list.links[i] - descriptors.link;
-                try {
-                    found.push({ address: pointer(memory.read(descriptor + descriptors.heap, p), 0, p), source: "DescriptorList" });
-                }
-                catch (e) {
-                    findings.push({ kind: "Unreadable", address: descriptor, message: `heap descriptor at 0x${descriptor.toString(16)} is unreadable` });
-                }
-            }
-        }
-        const heaps = [];
-        const byAddress = {};
-        for (let i = 0; i < found.length; i++) {
-            const { address, source } = found[i];
-            const known = byAddress[address];
-            if (known) {
-                if (known.listedIn.indexOf(source) < 0)
-                    known.listedIn.push(source);
-                continue;
-            }
-            const heap = classify(memory, layout, address, findings);
-            if (!heap)
-                continue;
-            heap.listedIn.push(source);
-            byAddress[address] = heap;
-            heaps.push(heap);
-        }
-        return { heaps, findings };
-    }
-    /** NT heap or segment heap, by signature; undefined (with a finding) for anything else. */
-    function classify(memory, layout, address, findings) {
-        const h = layout.heap;
-        const s = layout.segmentHeap;
-        try {
-            if (u32(memory.read(address + h.segmentSignature, 4), 0) === NT_SEGMENT_SIGNATURE &&
-                u32(memory.read(address + h.signature, 4), 0) === NT_HEAP_SIGNATURE) {
-                return { address, type: "NT", flags: u32(memory.read(address + h.flags, 4), 0), listedIn: [] };
-            }
-            if (s && u32(memory.read(address + s.signature, 4), 0) === SEGMENT_HEAP_SIGNATURE) {
-                return { address, type: "Segment", flags: u32(memory.read(address + s.globalFlags, 4), 0), listedIn: [] };
-            }
-            findings.push({ kind: "Corruption", address, message: `0x${address.toString(16)} is listed as a heap but has neither heap signature` });
-        }
-        catch (e) {
-            findings.push({ kind: "Unreadable", address, message: `heap 0x${address.toString(16)} is unreadable` });
-        }
-        return undefined;
-    }
-
     // How analyses see target memory. src/host/memory.ts implements it over host.memory;
     // pure-logic tests implement it over a byte array.
     class UnreadableMemoryError extends Error {
@@ -1153,6 +1012,29 @@ var __dxheap = (function (exports) {
         return listHead === undefined || link === undefined || heap === undefined ? undefined : { listHead, link, heap };
     }
 
+    // Little-endian reads from byte arrays the walkers got in one large read.
+    const TWO_32 = 4294967296;
+    function u16(bytes, at) {
+        return bytes[at] | (bytes[at + 1] << 8);
+    }
+    function u32(bytes, at) {
+        return (bytes[at] | (bytes[at + 1] << 8) | (bytes[at + 2] << 16)) + bytes[at + 3] * 0x1000000;
+    }
+    /**
+     * A pointer-sized value as a JS number. 64-bit values at or above 2^53 cannot be user-mode
+     * addresses: they come back as Infinity so every bounds check rejects them.
+     */
+    function pointer(bytes, at, pointerSize) {
+        if (pointerSize === 4)
+            return u32(bytes, at);
+        const high = u32(bytes, at + 4);
+        return high > 0x1fffff ? Infinity : high * TWO_32 + u32(bytes, at);
+    }
+    /** Low 32 bits of a non-negative integer below 2^53, as an unsigned number. */
+    function low32(value) {
+        return value % TWO_32 >>> 0;
+    }
+
     /** The command whose output lists committed regions, one "base end" line each (see README). */
     const REGIONS_COMMAND = '!address -f:MEM_COMMIT -c:".echo %1 %2"';
     class Target {
@@ -1213,6 +1095,124 @@ var __dxheap = (function (exports) {
                 regions.push({ base: start, size: stop - start });
         }
         return regions.sort((a, b) => a.base - b.base);
+    }
+
+    function walkList(memory, head, limit) {
+        const size = memory.pointerSize;
+        const links = [];
+        const seen = {};
+        let previous = head;
+        let link;
+        try {
+            link = pointer(memory.read(head, size), 0, size);
+        }
+        catch (e) {
+            return { links, problem: { address: head, message: `list head at 0x${head.toString(16)} is unreadable` } };
+        }
+        while (link !== head) {
+            if (!isFinite(link) || link === 0) {
+                return { links, problem: { address: previous, message: `bad link 0x${link.toString(16)} at 0x${previous.toString(16)}` } };
+            }
+            if (seen[link]) {
+                return { links, problem: { address: link, message: `list loops back to 0x${link.toString(16)}` } };
+            }
+            if (links.length >= limit) {
+                return { links, problem: { address: link, message: `list longer than ${limit} entries` } };
+            }
+            let entry;
+            try {
+                entry = memory.read(link, 2 * size);
+            }
+            catch (e) {
+                return { links, problem: { address: link, message: `list entry at 0x${link.toString(16)} is unreadable` } };
+            }
+            if (pointer(entry, size, size) !== previous) {
+                return { links, problem: { address: link, message: `Blink of 0x${link.toString(16)} does not point back to 0x${previous.toString(16)}` } };
+            }
+            seen[link] = true;
+            links.push(link);
+            previous = link;
+            link = pointer(entry, 0, size);
+        }
+        return { links, problem: undefined };
+    }
+
+    const NT_SEGMENT_SIGNATURE = 0xffeeffee;
+    const NT_HEAP_SIGNATURE = 0xeeffeeff;
+    const SEGMENT_HEAP_SIGNATURE = 0xddeeddee;
+    /** Far above any real process; bounds the read of a corrupted NumberOfHeaps. */
+    const MAX_HEAPS = 4096;
+    function enumerateHeaps(memory, layout, peb) {
+        const findings = [];
+        const found = [];
+        const p = layout.pointerSize;
+        try {
+            const count = u32(memory.read(peb + layout.peb.numberOfHeaps, 4), 0);
+            const array = pointer(memory.read(peb + layout.peb.processHeaps, p), 0, p);
+            if (count > MAX_HEAPS) {
+                findings.push({ kind: "Corruption", address: peb, message: `PEB.NumberOfHeaps is ${count}` });
+            }
+            else if (count > 0) {
+                const bytes = memory.read(array, count * p);
+                for (let i = 0; i < count; i++)
+                    found.push({ address: pointer(bytes, i * p, p), source: "PEB" });
+            }
+        }
+        catch (e) {
+            findings.push({ kind: "Unreadable", address: peb, message: `PEB.ProcessHeaps of PEB 0x${peb.toString(16)} is unreadable` });
+        }
+        const descriptors = layout.heapDescriptors;
+        if (descriptors) {
+            const list = walkList(memory, descriptors.listHead, MAX_HEAPS);
+            if (list.problem)
+                findings.push({ kind: "Corruption", address: list.problem.address, message: `RtlpProcessHeaps: ${list.problem.message}` });
+            for (let i = 0; i < list.links.length; i++) {
+                const descriptor = list.links[i] - descriptors.link;
+                try {
+                    found.push({ address: pointer(memory.read(descriptor + descriptors.heap, p), 0, p), source: "DescriptorList" });
+                }
+                catch (e) {
+                    findings.push({ kind: "Unreadable", address: descriptor, message: `heap descriptor at 0x${descriptor.toString(16)} is unreadable` });
+                }
+            }
+        }
+        const heaps = [];
+        const byAddress = {};
+        for (let i = 0; i < found.length; i++) {
+            const { address, source } = found[i];
+            const known = byAddress[address];
+            if (known) {
+                if (known.listedIn.indexOf(source) < 0)
+                    known.listedIn.push(source);
+                continue;
+            }
+            const heap = classify(memory, layout, address, findings);
+            if (!heap)
+                continue;
+            heap.listedIn.push(source);
+            byAddress[address] = heap;
+            heaps.push(heap);
+        }
+        return { heaps, findings };
+    }
+    /** NT heap or segment heap, by signature; undefined (with a finding) for anything else. */
+    function classify(memory, layout, address, findings) {
+        const h = layout.heap;
+        const s = layout.segmentHeap;
+        try {
+            if (u32(memory.read(address + h.segmentSignature, 4), 0) === NT_SEGMENT_SIGNATURE &&
+                u32(memory.read(address + h.signature, 4), 0) === NT_HEAP_SIGNATURE) {
+                return { address, type: "NT", flags: u32(memory.read(address + h.flags, 4), 0), listedIn: [] };
+            }
+            if (s && u32(memory.read(address + s.signature, 4), 0) === SEGMENT_HEAP_SIGNATURE) {
+                return { address, type: "Segment", flags: u32(memory.read(address + s.globalFlags, 4), 0), listedIn: [] };
+            }
+            findings.push({ kind: "Corruption", address, message: `0x${address.toString(16)} is listed as a heap but has neither heap signature` });
+        }
+        catch (e) {
+            findings.push({ kind: "Unreadable", address, message: `heap 0x${address.toString(16)} is unreadable` });
+        }
+        return undefined;
     }
 
     class MemoryWindow {
@@ -1907,13 +1907,25 @@ var __dxheap = (function (exports) {
         }
     }
 
-    // What every command starts from: the process, its heaps (walked at most once per command)
-    // and the text it prints. Findings are printed as warnings after the command's own text.
+    // What dxheap adds to every process object: dx @$curprocess.Heaps. Registered as a parent
+    // model of Debugger.Models.Process, so `this` is the process (api-notes §1.2).
+    /** The heaps of the target's process as dx objects, and what enumerating them found wrong. */
+    function listHeaps(target) {
+        const list = enumerateHeaps(target.memory, target.layout, target.peb);
+        return { heaps: list.heaps.map((heap) => new HeapModel(target, heap)), findings: list.findings };
+    }
+    class ProcessHeapsExtension {
+        /** Every heap of the process: PEB.ProcessHeaps and ntdll's process heap descriptor list. */
+        get Heaps() {
+            return listHeaps(Target.of(this)).heaps;
+        }
+    }
+
     class CommandContext {
         constructor() {
             this.target = Target.of();
-            const list = enumerateHeaps(this.target.memory, this.target.layout, this.target.peb);
-            this.heaps = list.heaps.map((heap) => new HeapModel(this.target, heap));
+            const list = listHeaps(this.target);
+            this.heaps = list.heaps;
             this.enumerationFindings = list.findings;
         }
         get pointerSize() {
@@ -2336,17 +2348,6 @@ var __dxheap = (function (exports) {
         if (model.Type !== "NT")
             throw new Error(`${command}: heap 0x${hex(address)} is a segment heap, which dxheap does not walk yet`);
         return { model, walk: model.walk() };
-    }
-
-    // What dxheap adds to every process object: dx @$curprocess.Heaps. Registered as a parent
-    // model of Debugger.Models.Process, so `this` is the process (api-notes §1.2).
-    class ProcessHeapsExtension {
-        /** Every heap of the process: PEB.ProcessHeaps and ntdll's process heap descriptor list. */
-        get Heaps() {
-            const target = Target.of(this);
-            const list = enumerateHeaps(target.memory, target.layout, target.peb);
-            return list.heaps.map((heap) => new HeapModel(target, heap));
-        }
     }
 
     // dxheap's entry points, as WinDbg's JavaScript provider calls them (api-notes §1.1):

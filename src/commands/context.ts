@@ -1,9 +1,9 @@
 // What every command starts from: the process, its heaps (walked at most once per command)
 // and the text it prints. Findings are printed as warnings after the command's own text.
-import { enumerateHeaps } from "../heap/enumerate";
 import { Finding, HeapWalk } from "../heap/records";
 import { Target } from "../host/target";
 import { HeapModel } from "../model/heap";
+import { listHeaps } from "../model/process";
 
 export class CommandContext {
   readonly target = Target.of();
@@ -11,8 +11,8 @@ export class CommandContext {
   private readonly enumerationFindings: Finding[];
 
   constructor() {
-    const list = enumerateHeaps(this.target.memory, this.target.layout, this.target.peb);
-    this.heaps = list.heaps.map((heap) => new HeapModel(this.target, heap));
+    const list = listHeaps(this.target);
+    this.heaps = list.heaps;
     this.enumerationFindings = list.findings;
   }
 
