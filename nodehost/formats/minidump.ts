@@ -15,6 +15,7 @@ export const StreamType = {
   SystemInfo: 7,
   Memory64List: 9,
   MiscInfo: 15,
+  MemoryInfoList: 16,
 } as const;
 
 /** MINIDUMP_SYSTEM_INFO.ProcessorArchitecture values (PROCESSOR_ARCHITECTURE_*). */
@@ -37,6 +38,50 @@ const MEMORY_DESCRIPTOR_SIZE = 16; // MINIDUMP_MEMORY_DESCRIPTOR
 const MEMORY64_LIST_HEADER_SIZE = 16; // MINIDUMP_MEMORY64_LIST without its descriptors
 const MEMORY_DESCRIPTOR64_SIZE = 16; // MINIDUMP_MEMORY_DESCRIPTOR64
 const MISC_INFO_PROCESS_ID_END = 12; // MINIDUMP_MISC_INFO up to and including ProcessId
+const MEMORY_INFO_LIST_HEADER_SIZE = 16; // MINIDUMP_MEMORY_INFO_LIST: SizeOfHeader, SizeOfEntry, NumberOfEntries
+const MEMORY_INFO_SIZE = 48; // MINIDUMP_MEMORY_INFO
+
+/**
+ * The thread CONTEXT of each processor (winnt.h, Microsoft Learn "CONTEXT structure"): its size,
+ * where ContextFlags is, the flag naming the processor, and each register's offset, grouped by the
+ * ContextFlags bit that says the group is valid (CONTEXT_CONTROL 0x1, CONTEXT_INTEGER 0x2,
+ * CONTEXT_SEGMENTS 0x4). Register names are the ones dx shows under Registers.User.
+ */
+export const CONTEXT_LAYOUTS = {
+  x64: {
+    size: 0x4d0,
+    flagsOffset: 0x30,
+    processorFlag: 0x100000, // CONTEXT_AMD64
+    groups: [
+      { flag: 0x1, registers: { cs: [0x38, 2], ss: [0x42, 2], efl: [0x44, 4], rsp: [0x98, 8], rip: [0xf8, 8] } },
+      {
+        flag: 0x2,
+        registers: {
+          rax: [0x78, 8], rcx: [0x80, 8], rdx: [0x88, 8], rbx: [0x90, 8], rbp: [0xa0, 8], rsi: [0xa8, 8], rdi: [0xb0, 8],
+          r8: [0xb8, 8], r9: [0xc0, 8], r10: [0xc8, 8], r11: [0xd0, 8], r12: [0xd8, 8], r13: [0xe0, 8], r14: [0xe8, 8], r15: [0xf0, 8],
+        },
+      },
+      { flag: 0x4, registers: { ds: [0x3a, 2], es: [0x3c, 2], fs: [0x3e, 2], gs: [0x40, 2] } },
+    ],
+  },
+  x86: {
+    size: 0x2cc,
+    flagsOffset: 0,
+    processorFlag: 0x10000, // CONTEXT_i386
+    groups: [
+      { flag: 0x1, registers: { ebp: [0xb4, 4], eip: [0xb8, 4], cs: [0xbc, 4], efl: [0xc0, 4], esp: [0xc4, 4], ss: [0xc8, 4] } },
+      { flag: 0x2, registers: { edi: [0x9c, 4], esi: [0xa0, 4], ebx: [0xa4, 4], edx: [0xa8, 4], ecx: [0xac, 4], eax: [0xb0, 4] } },
+      { flag: 0x4, registers: { gs: [0x8c, 4], fs: [0x90, 4], es: [0x94, 4], ds: [0x98, 4] } },
+    ],
+  },
+} as const satisfies Record<"x86" | "x64", ContextLayout>;
+
+export interface ContextLayout {
+  size: number;
+  flagsOffset: number;
+  processorFlag: number;
+  groups: readonly { flag: number; registers: Readonly<Record<string, readonly [offset: number, size: 2 | 4 | 8]>> }[];
+}
 
 export interface MinidumpHeader {
   signature: number;
@@ -89,6 +134,28 @@ export interface MinidumpThread {
   teb: bigint;
   stackStart: bigint;
   stackSize: number;
+  /** The thread's CONTEXT, when the dump holds one (ThreadContext.DataSize is not 0). */
+  context?: MinidumpContext;
+}
+
+export interface MinidumpContext {
+  /** CONTEXT.ContextFlags: which register groups were saved. */
+  flags: number;
+  /** The registers of the groups flags names as valid, by the name dx shows (rip, rsp, ... or eip, esp, ...). */
+  registers: Record<string, bigint>;
+}
+
+/** One MINIDUMP_MEMORY_INFO: a region as VirtualQuery describes it (MEMORY_BASIC_INFORMATION). */
+export interface MinidumpMemoryInfo {
+  base: bigint;
+  allocationBase: bigint;
+  allocationProtect: number;
+  size: bigint;
+  /** MEM_COMMIT 0x1000, MEM_RESERVE 0x2000, MEM_FREE 0x10000. */
+  state: number;
+  protect: number;
+  /** MEM_PRIVATE 0x20000, MEM_MAPPED 0x40000, MEM_IMAGE 0x1000000. */
+  type: number;
 }
 
 export interface MinidumpMemoryRange {
@@ -108,17 +175,12 @@ export class Minidump {
     readonly memory: MinidumpMemoryRange[],
     /** From MiscInfoStream, when it is present and says ProcessId is valid. */
     readonly processId: number | undefined,
+    /** MemoryInfoListStream's regions, or undefined when the dump has no such stream. */
+    readonly memoryInfo: MinidumpMemoryInfo[] | undefined,
   ) {}
 
   get arch(): "x86" | "x64" | "unknown" {
-    switch (this.systemInfo?.processorArchitecture) {
-      case ProcessorArchitecture.Intel:
-        return "x86";
-      case ProcessorArchitecture.Amd64:
-        return "x64";
-      default:
-        return "unknown";
-    }
+    return architecture(this.systemInfo);
   }
 
   static parse(bytes: Uint8Array): Minidump {
@@ -136,6 +198,8 @@ export class Minidump {
     const memoryList = single(StreamType.MemoryList);
     const memory64List = single(StreamType.Memory64List);
     const miscInfo = single(StreamType.MiscInfo);
+    const memoryInfoList = single(StreamType.MemoryInfoList);
+    const system = systemInfo && readSystemInfo(file, systemInfo);
     const memory = [
       ...(memoryList ? readMemoryList(file, memoryList) : []),
       ...(memory64List ? readMemory64List(file, memory64List) : []),
@@ -143,12 +207,24 @@ export class Minidump {
     return new Minidump(
       header,
       streams,
-      systemInfo && readSystemInfo(file, systemInfo),
+      system,
       moduleList ? readModuleList(file, moduleList) : [],
-      threadList ? readThreadList(file, threadList) : [],
+      threadList ? readThreadList(file, threadList, architecture(system)) : [],
       memory,
       miscInfo && readProcessId(file, miscInfo),
+      memoryInfoList && readMemoryInfoList(file, memoryInfoList),
     );
+  }
+}
+
+function architecture(systemInfo: MinidumpSystemInfo | undefined): "x86" | "x64" | "unknown" {
+  switch (systemInfo?.processorArchitecture) {
+    case ProcessorArchitecture.Intel:
+      return "x86";
+    case ProcessorArchitecture.Amd64:
+      return "x64";
+    default:
+      return "unknown";
   }
 }
 
@@ -288,7 +364,7 @@ function fileVersion(file: DumpReader, at: number): string | undefined {
   return [high >>> 16, high & 0xffff, low >>> 16, low & 0xffff].join(".");
 }
 
-function readThreadList(file: DumpReader, stream: MinidumpStream): MinidumpThread[] {
+function readThreadList(file: DumpReader, stream: MinidumpStream, arch: "x86" | "x64" | "unknown"): MinidumpThread[] {
   const { first, count } = listEntries(file, stream, THREAD_SIZE, "ThreadList");
   const threads: MinidumpThread[] = [];
   for (let i = 0; i < count; i++) {
@@ -296,8 +372,10 @@ function readThreadList(file: DumpReader, stream: MinidumpStream): MinidumpThrea
     // Stack is a MINIDUMP_MEMORY_DESCRIPTOR at +24, ThreadContext a location descriptor at +40.
     const stackSize = file.u32(at + 32);
     file.check(file.u32(at + 36), stackSize, `the stack of thread ${i}`);
-    file.check(file.u32(at + 44), file.u32(at + 40), `the context of thread ${i}`);
-    threads.push({
+    const contextSize = file.u32(at + 40);
+    const contextRva = file.u32(at + 44);
+    file.check(contextRva, contextSize, `the context of thread ${i}`);
+    const thread: MinidumpThread = {
       id: file.u32(at),
       suspendCount: file.u32(at + 4),
       priorityClass: file.u32(at + 8),
@@ -305,9 +383,30 @@ function readThreadList(file: DumpReader, stream: MinidumpStream): MinidumpThrea
       teb: file.u64(at + 16),
       stackStart: file.u64(at + 24),
       stackSize,
-    });
+    };
+    if (contextSize !== 0) thread.context = readContext(file, contextRva, contextSize, arch, `the context of thread ${i}`);
+    threads.push(thread);
   }
   return threads;
+}
+
+/** A CONTEXT of the dump's processor: its flags, and the registers of the groups they say were saved. */
+function readContext(file: DumpReader, rva: number, size: number, arch: "x86" | "x64" | "unknown", what: string): MinidumpContext {
+  if (arch === "unknown") throw new Error(`minidump: ${what} cannot be read without knowing the processor (no SystemInfo stream, or another processor)`);
+  const layout: ContextLayout = CONTEXT_LAYOUTS[arch];
+  if (size < layout.size) throw new Error(`minidump: ${what} is 0x${size.toString(16)} bytes; an ${arch} CONTEXT is 0x${layout.size.toString(16)}`);
+  const flags = file.u32(rva + layout.flagsOffset);
+  if ((flags & layout.processorFlag) === 0) {
+    throw new Error(`minidump: ${what} has ContextFlags 0x${flags.toString(16)}, without the ${arch} processor flag 0x${layout.processorFlag.toString(16)}`);
+  }
+  const registers: Record<string, bigint> = {};
+  for (const group of layout.groups) {
+    if ((flags & group.flag) === 0) continue;
+    for (const [name, [offset, width]] of Object.entries(group.registers)) {
+      registers[name] = width === 8 ? file.u64(rva + offset) : BigInt(width === 4 ? file.u32(rva + offset) : file.u16(rva + offset));
+    }
+  }
+  return { flags, registers };
 }
 
 /** MINIDUMP_MEMORY_LIST: descriptors of StartOfMemoryRange and a location (DataSize, Rva) each. */
@@ -345,6 +444,37 @@ function readMemory64List(file: DumpReader, stream: MinidumpStream): MinidumpMem
     dataRva += size;
   }
   return ranges;
+}
+
+/**
+ * MINIDUMP_MEMORY_INFO_LIST: SizeOfHeader, SizeOfEntry (ULONG32 each), NumberOfEntries (ULONG64),
+ * then the entries, each SizeOfEntry bytes (later versions may grow them: only the known prefix is read).
+ */
+function readMemoryInfoList(file: DumpReader, stream: MinidumpStream): MinidumpMemoryInfo[] {
+  if (stream.size < MEMORY_INFO_LIST_HEADER_SIZE) throw new Error(`minidump: MemoryInfoList stream of ${stream.size} bytes has no room for its header`);
+  const headerSize = file.u32(stream.rva);
+  const entrySize = file.u32(stream.rva + 4);
+  const count = file.u64(stream.rva + 8);
+  if (headerSize < MEMORY_INFO_LIST_HEADER_SIZE || entrySize < MEMORY_INFO_SIZE) {
+    throw new Error(`minidump: MemoryInfoList has a ${headerSize}-byte header and ${entrySize}-byte entries; expected at least ${MEMORY_INFO_LIST_HEADER_SIZE} and ${MEMORY_INFO_SIZE}`);
+  }
+  const room = BigInt(Math.max(0, stream.size - headerSize)) / BigInt(entrySize);
+  if (count > room) throw new Error(`minidump: MemoryInfoList says it holds ${count} entries, its stream has room for ${room}`);
+  const regions: MinidumpMemoryInfo[] = [];
+  for (let i = 0; i < Number(count); i++) {
+    // BaseAddress, AllocationBase, AllocationProtect, __alignment1, RegionSize, State, Protect, Type, __alignment2.
+    const at = stream.rva + headerSize + i * entrySize;
+    regions.push({
+      base: file.u64(at),
+      allocationBase: file.u64(at + 8),
+      allocationProtect: file.u32(at + 16),
+      size: file.u64(at + 24),
+      state: file.u32(at + 32),
+      protect: file.u32(at + 36),
+      type: file.u32(at + 40),
+    });
+  }
+  return regions;
 }
 
 function checkedStart(start: bigint, size: number, what: string): bigint {

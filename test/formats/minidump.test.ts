@@ -41,9 +41,17 @@ describe("real dumps (Windows 7 SP1 notepad, google/syzygy test data)", () => {
     expect(dump.systemInfo).toEqual({ processorArchitecture: 0, ...CPU, ...WINDOWS_7_SP1 });
     expect(dump.processId).toBe(6408);
 
-    expect(dump.threads).toEqual([
+    expect(dump.threads.map(({ context, ...thread }) => thread)).toEqual([
       { id: 4604, suspendCount: 1, priorityClass: 0x20, priority: 0, teb: 0x7efdd000n, stackStart: 0x23f83cn, stackSize: 0x7c4 },
     ]);
+    // CONTEXT_i386 with control, integer, segments, floating point, debug and extended registers.
+    const context = dump.threads[0].context!;
+    expect(context.flags).toBe(0x1003f);
+    expect(Object.keys(context.registers).sort()).toEqual(["cs", "ds", "eax", "ebp", "ebx", "ecx", "edi", "edx", "efl", "eip", "es", "esi", "esp", "fs", "gs", "ss"]);
+    // The thread waits in ntdll, its stack pointer just inside the dumped stack.
+    expect(context.registers.eip).toBe(0x77b012fbn);
+    expect(context.registers.esp).toBe(0x23f840n);
+    expect(dump.memoryInfo).toBeUndefined(); // no MemoryInfoList stream (type 16)
 
     expect(dump.modules).toHaveLength(22);
     expect(dump.modules.slice(0, 2)).toEqual([
@@ -76,9 +84,18 @@ describe("real dumps (Windows 7 SP1 notepad, google/syzygy test data)", () => {
     expect(dump.systemInfo).toEqual({ processorArchitecture: 9, ...CPU, ...WINDOWS_7_SP1 });
     expect(dump.processId).toBe(5416);
 
-    expect(dump.threads).toEqual([
+    expect(dump.threads.map(({ context, ...thread }) => thread)).toEqual([
       { id: 10444, suspendCount: 1, priorityClass: 0x20, priority: 0, teb: 0x7efdb000n, stackStart: 0x33fc48n, stackSize: 0x3b8 },
     ]);
+    // CONTEXT_AMD64 with control, integer, segments, floating point and debug registers: the
+    // 64-bit side of the WOW64 thread, stopped in the 64-bit ntdll.
+    const context = dump.threads[0].context!;
+    expect(context.flags).toBe(0x10001f);
+    expect(context.registers.rip).toBe(0x77928700n);
+    expect(context.registers.rsp).toBe(0x1ceae0n);
+    expect(context.registers.rip >= 0x77880000n && context.registers.rip < 0x77880000n + 0x1a9000n).toBe(true);
+    expect(Object.keys(context.registers)).toHaveLength(24); // 16 integer registers, rip, efl and 6 segments
+    expect(dump.memoryInfo).toBeUndefined();
 
     expect(dump.modules.map((m) => m.name)).toEqual([
       "C:\\Windows\\SysWOW64\\notepad.exe",
@@ -163,6 +180,20 @@ function filled(length: number, seed: number): Uint8Array {
   return Uint8Array.from({ length }, (_, i) => (i * 31 + seed * 7 + (i >> 8)) & 0xff);
 }
 
+const X64_REGISTERS = ["rax", "rcx", "rdx", "rbx", "rsp", "rbp", "rsi", "rdi", "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15", "rip"];
+const X86_REGISTERS = ["edi", "esi", "ebx", "edx", "ecx", "eax", "ebp", "eip", "esp"];
+const SEGMENTS = ["cs", "ds", "es", "fs", "gs", "ss"];
+
+/** Every register of arch, each a different value that fills its width. */
+function registersOf(arch: "x86" | "x64"): Record<string, bigint> {
+  const registers: Record<string, bigint> = {};
+  const wide = arch === "x64" ? X64_REGISTERS : X86_REGISTERS;
+  wide.forEach((name, i) => (registers[name] = arch === "x64" ? 0x8000_0000_0000_0000n + (BigInt(i + 1) << 40n) + BigInt(i) : 0x8000_0000n + BigInt(i + 1) * 0x101n));
+  SEGMENTS.forEach((name, i) => (registers[name] = BigInt(0x2b + i * 8)));
+  registers.efl = 0x246n;
+  return registers;
+}
+
 function sampleSpec(arch: "x86" | "x64", memoryList: "memory64" | "memory"): MinidumpSpec {
   const high = arch === "x64" ? 0x7ff0_0000_0000n : 0n;
   return {
@@ -177,8 +208,8 @@ function sampleSpec(arch: "x86" | "x64", memoryList: "memory64" | "memory"): Min
       { name: "C:\\Windows\\System32\\ntdll.dll", base: high + 0x7760_0000n, size: 0x1f_8000, timeDateStamp: 0x6a1b_2c3d, checksum: 0x1fa2b3, version: [10, 0, 19041, 3324] },
     ],
     threads: [
-      { id: 0x1a2c, teb: high + 0x7ffd_e000n, stackStart: 0x12_d000n, stackSize: 0x3000 },
-      { id: 0x1a30, teb: high + 0x7ffd_f000n, stackStart: 0x22_f000n, stackSize: 0x1000 },
+      { id: 0x1a2c, teb: high + 0x7ffd_e000n, stackStart: 0x12_d000n, stackSize: 0x3000, registers: registersOf(arch) },
+      { id: 0x1a30, teb: high + 0x7ffd_f000n, stackStart: 0x22_f000n, stackSize: 0x1000 }, // no CONTEXT
     ],
     memory: [
       { start: 0x12_8000n, data: filled(0x8000, 1) }, // holds the first stack, not at its start
@@ -202,11 +233,11 @@ describe.each([
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 
   test("header and streams", () => {
-    expect(dump.header).toMatchObject({ signature: 0x504d444d, numberOfStreams: 5, streamDirectoryRva: 32 });
+    expect(dump.header).toMatchObject({ signature: 0x504d444d, numberOfStreams: 6, streamDirectoryRva: 32 });
     expect(dump.header.version & 0xffff).toBe(0xa793);
     expect(dump.header.flags).toBe(memoryList === "memory64" ? 2n : 0n); // MiniDumpWithFullMemory, MiniDumpNormal
     const memoryStream = memoryList === "memory64" ? StreamType.Memory64List : StreamType.MemoryList;
-    expect(dump.streams.map((s) => s.type).sort((a, b) => a - b)).toEqual([3, 4, 7, 15, memoryStream].sort((a, b) => a - b));
+    expect(dump.streams.map((s) => s.type).sort((a, b) => a - b)).toEqual([3, 4, 7, 15, 16, memoryStream].sort((a, b) => a - b));
     for (const stream of dump.streams) expect(stream.rva % 8).toBe(0);
   });
 
@@ -230,7 +261,7 @@ describe.each([
   });
 
   test("threads, their stacks pointing at the stack bytes and their contexts", () => {
-    expect(dump.threads).toEqual(
+    expect(dump.threads.map(({ context, ...thread }) => thread)).toEqual(
       spec.threads.map(({ id, teb, stackStart, stackSize }) => ({ id, suspendCount: 0, priorityClass: 0x20, priority: 0, teb, stackStart, stackSize })),
     );
     const threadList = dump.streams.find((s) => s.type === StreamType.ThreadList)!;
@@ -240,13 +271,81 @@ describe.each([
       const range = spec.memory.find((r) => r.start <= thread.stackStart && thread.stackStart < r.start + BigInt(r.data.length))!;
       const offset = Number(thread.stackStart - range.start);
       expect(bytes.subarray(stackRva, stackRva + thread.stackSize)).toEqual(range.data.subarray(offset, offset + thread.stackSize));
-      expect(view.getUint32(entry + 40, true)).toBe(arch === "x64" ? 0x4d0 : 0x2cc); // ThreadContext.DataSize: sizeof(CONTEXT)
+      // ThreadContext.DataSize: sizeof(CONTEXT), or 0 for the thread written without one.
+      expect(view.getUint32(entry + 40, true)).toBe(thread.registers ? (arch === "x64" ? 0x4d0 : 0x2cc) : 0);
     });
+  });
+
+  test("each CONTEXT: its processor flag with control, integer and segments, and every register", () => {
+    const [withContext, without] = dump.threads;
+    expect(withContext.context).toEqual({ flags: arch === "x64" ? 0x100007 : 0x10007, registers: spec.threads[0].registers });
+    expect(without.context).toBeUndefined();
+    // The x64 CONTEXT puts rip at 0xf8 and rsp at 0x98; the x86 one eip at 0xb8 and esp at 0xc4.
+    const threadList = dump.streams.find((s) => s.type === StreamType.ThreadList)!;
+    const rva = view.getUint32(threadList.rva + 4 + 44, true);
+    if (arch === "x64") {
+      expect(view.getBigUint64(rva + 0xf8, true)).toBe(spec.threads[0].registers!.rip);
+      expect(view.getBigUint64(rva + 0x98, true)).toBe(spec.threads[0].registers!.rsp);
+    } else {
+      expect(BigInt(view.getUint32(rva + 0xb8, true))).toBe(spec.threads[0].registers!.eip);
+      expect(BigInt(view.getUint32(rva + 0xc4, true))).toBe(spec.threads[0].registers!.esp);
+    }
+  });
+
+  test("the memory info: one committed read-write private region per range when none is given", () => {
+    expect(dump.memoryInfo).toEqual(
+      spec.memory.map((r) => ({ base: r.start, allocationBase: r.start, allocationProtect: 4, size: BigInt(r.data.length), state: 0x1000, protect: 4, type: 0x20000 })),
+    );
   });
 
   test("every range's bytes", () => {
     expect(dump.memory.map((r) => r.start)).toEqual(spec.memory.map((r) => r.start));
     dump.memory.forEach((range, i) => expect(range.data).toEqual(spec.memory[i].data));
+  });
+});
+
+describe("the memory info as given", () => {
+  test("reserved, free and guard regions are written as they are", () => {
+    const spec = sampleSpec("x64", "memory64");
+    spec.memoryInfo = [
+      { base: 0x12_0000n, allocationBase: 0x12_0000n, allocationProtect: 4, size: 0x8000n, state: 0x2000, protect: 0, type: 0x20000 }, // MEM_RESERVE
+      { base: 0x12_8000n, allocationBase: 0x12_0000n, allocationProtect: 4, size: 0x8000n, state: 0x1000, protect: 4, type: 0x20000 },
+      { base: 0x13_0000n, allocationBase: 0x13_0000n, allocationProtect: 4, size: 0x1000n, state: 0x1000, protect: 0x104, type: 0x20000 }, // PAGE_GUARD, not dumped
+      { base: 0x13_1000n, allocationBase: 0n, allocationProtect: 0, size: 0xf_f000n, state: 0x10000, protect: 1, type: 0 }, // MEM_FREE
+    ];
+    expect(Minidump.parse(writeMinidump(spec)).memoryInfo).toEqual(spec.memoryInfo);
+  });
+
+  test("a MemoryInfoList count larger than its stream is refused", () => {
+    const bytes = writeMinidump(sampleSpec("x86", "memory"));
+    const list = Minidump.parse(bytes).streams.find((s) => s.type === StreamType.MemoryInfoList)!;
+    new DataView(bytes.buffer).setBigUint64(list.rva + 8, 1000n, true);
+    expect(() => Minidump.parse(bytes)).toThrow(/MemoryInfoList says it holds 1000 entries, its stream has room for 4/);
+  });
+});
+
+describe("reader checks of a CONTEXT", () => {
+  test("a CONTEXT smaller than the processor's is refused", () => {
+    const bytes = writeMinidump(sampleSpec("x64", "memory"));
+    const threadList = Minidump.parse(bytes).streams.find((s) => s.type === StreamType.ThreadList)!;
+    new DataView(bytes.buffer).setUint32(threadList.rva + 4 + 40, 0x2cc, true);
+    expect(() => Minidump.parse(bytes)).toThrow(/the context of thread 0 is 0x2cc bytes; an x64 CONTEXT is 0x4d0/);
+  });
+
+  test("a CONTEXT of another processor is refused", () => {
+    const bytes = writeMinidump(sampleSpec("x64", "memory"));
+    const threadList = Minidump.parse(bytes).streams.find((s) => s.type === StreamType.ThreadList)!;
+    const rva = new DataView(bytes.buffer).getUint32(threadList.rva + 4 + 44, true);
+    new DataView(bytes.buffer).setUint32(rva + 0x30, 0x10007, true); // CONTEXT_i386 flags in an x64 CONTEXT
+    expect(() => Minidump.parse(bytes)).toThrow(/ContextFlags 0x10007, without the x64 processor flag 0x100000/);
+  });
+
+  test("only the register groups ContextFlags names are read", () => {
+    const bytes = writeMinidump(sampleSpec("x86", "memory"));
+    const threadList = Minidump.parse(bytes).streams.find((s) => s.type === StreamType.ThreadList)!;
+    const rva = new DataView(bytes.buffer).getUint32(threadList.rva + 4 + 44, true);
+    new DataView(bytes.buffer).setUint32(rva, 0x10001, true); // CONTEXT_CONTROL only
+    expect(Object.keys(Minidump.parse(bytes).threads[0].context!.registers).sort()).toEqual(["cs", "ebp", "efl", "eip", "esp", "ss"]);
   });
 });
 
@@ -261,5 +360,17 @@ describe("writer checks", () => {
     const spec = sampleSpec("x86", "memory");
     spec.memory[1].start = 0x12_f000n;
     expect(() => writeMinidump(spec)).toThrow(/overlaps/);
+  });
+
+  test("a thread missing one of its architecture's registers is refused", () => {
+    const spec = sampleSpec("x86", "memory");
+    delete spec.threads[0].registers!.efl;
+    expect(() => writeMinidump(spec)).toThrow(/thread 6700 should give the x86 registers cs, ds, eax/);
+  });
+
+  test("a register too wide for the CONTEXT is refused", () => {
+    const spec = sampleSpec("x86", "memory");
+    spec.threads[0].registers!.eip = 0x1_0000_0000n;
+    expect(() => writeMinidump(spec)).toThrow(/register eip = 0x100000000 does not fit in 4 bytes/);
   });
 });

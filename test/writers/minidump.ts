@@ -1,10 +1,11 @@
 // Writes a test image as a minidump, the structures laid out as minidumpapiset.h declares them
 // (Microsoft Learn, minidumpapiset.h; CONTEXT sizes and flags from winnt.h; VS_FIXEDFILEINFO from
-// verrsrc.h). Streams: SystemInfo, ModuleList, ThreadList, MiscInfo, and MemoryList or
-// Memory64List (its data one block at the end of the file, as full-memory dumps have it).
+// verrsrc.h). Streams: SystemInfo, ModuleList, ThreadList, MiscInfo, MemoryInfoList, and
+// MemoryList or Memory64List (its data one block at the end of the file, as full-memory dumps
+// have it).
 // Independent of nodehost/formats/minidump.ts on purpose: the tests check each against the other,
 // and the reader against dumps Windows wrote. Nothing here imports from src/.
-import type { MinidumpSpec, MinidumpSpecModule, MinidumpSpecRange, MinidumpSpecThread } from "./minidump-spec";
+import type { MinidumpSpec, MinidumpSpecMemoryInfo, MinidumpSpecModule, MinidumpSpecRange, MinidumpSpecThread } from "./minidump-spec";
 
 const MINIDUMP_SIGNATURE = 0x504d444d; // "MDMP"
 const MINIDUMP_VERSION = 0xa793; // the low word of Version; the high word is implementation specific
@@ -16,7 +17,8 @@ const MemoryListStream = 5;
 const SystemInfoStream = 7;
 const Memory64ListStream = 9;
 const MiscInfoStream = 15;
-const STREAM_COUNT = 5;
+const MemoryInfoListStream = 16;
+const STREAM_COUNT = 6;
 
 /** MINIDUMP_TYPE flags in the header: what the dump holds. */
 const MiniDumpNormal = 0n;
@@ -33,6 +35,8 @@ const MISC_INFO_SIZE = 24; // MINIDUMP_MISC_INFO
 const MEMORY_DESCRIPTOR_SIZE = 16; // MINIDUMP_MEMORY_DESCRIPTOR
 const MEMORY_DESCRIPTOR64_SIZE = 16; // MINIDUMP_MEMORY_DESCRIPTOR64
 const MEMORY64_LIST_HEADER_SIZE = 16; // NumberOfMemoryRanges and BaseRva of MINIDUMP_MEMORY64_LIST
+const MEMORY_INFO_LIST_HEADER_SIZE = 16; // SizeOfHeader, SizeOfEntry, NumberOfEntries of MINIDUMP_MEMORY_INFO_LIST
+const MEMORY_INFO_SIZE = 48; // MINIDUMP_MEMORY_INFO
 
 /** Every structure starts 8-byte aligned: the format needs 4, and 8 suits the ULONG64 members. */
 const ALIGNMENT = 8;
@@ -45,15 +49,39 @@ const VER_NT_WORKSTATION = 1;
 const PROCESSOR_LEVEL = 6;
 
 /**
- * The thread CONTEXT, zeroed but for ContextFlags, which names the processor so that readers
- * that identify a context by its flags recognise it; no register set is claimed valid.
- * winnt.h: CONTEXT_i386 0x10000 at offset 0 of the 0x2cc-byte x86 CONTEXT; CONTEXT_AMD64
- * 0x100000 at offset 0x30 (after P1Home..P6Home) of the 0x4d0-byte x64 CONTEXT.
+ * The thread CONTEXT (winnt.h; Microsoft Learn "CONTEXT structure"): its size, where ContextFlags
+ * is, and each register's offset and width. ContextFlags is written as the processor's flag
+ * (CONTEXT_i386 0x10000, CONTEXT_AMD64 0x100000) with CONTEXT_CONTROL | CONTEXT_INTEGER |
+ * CONTEXT_SEGMENTS (0x7): every register below is valid, the rest of the CONTEXT is zero.
  */
 const CONTEXT = {
-  x86: { size: 0x2cc, flagsOffset: 0, flags: 0x10000 },
-  x64: { size: 0x4d0, flagsOffset: 0x30, flags: 0x100000 },
-} as const;
+  x64: {
+    size: 0x4d0,
+    flagsOffset: 0x30,
+    flags: 0x100000 | 0x7,
+    registers: {
+      cs: [0x38, 2], ds: [0x3a, 2], es: [0x3c, 2], fs: [0x3e, 2], gs: [0x40, 2], ss: [0x42, 2], efl: [0x44, 4],
+      rax: [0x78, 8], rcx: [0x80, 8], rdx: [0x88, 8], rbx: [0x90, 8], rsp: [0x98, 8], rbp: [0xa0, 8], rsi: [0xa8, 8], rdi: [0xb0, 8],
+      r8: [0xb8, 8], r9: [0xc0, 8], r10: [0xc8, 8], r11: [0xd0, 8], r12: [0xd8, 8], r13: [0xe0, 8], r14: [0xe8, 8], r15: [0xf0, 8],
+      rip: [0xf8, 8],
+    },
+  },
+  x86: {
+    size: 0x2cc,
+    flagsOffset: 0,
+    flags: 0x10000 | 0x7,
+    registers: {
+      gs: [0x8c, 4], fs: [0x90, 4], es: [0x94, 4], ds: [0x98, 4],
+      edi: [0x9c, 4], esi: [0xa0, 4], ebx: [0xa4, 4], edx: [0xa8, 4], ecx: [0xac, 4], eax: [0xb0, 4],
+      ebp: [0xb4, 4], eip: [0xb8, 4], cs: [0xbc, 4], efl: [0xc0, 4], esp: [0xc4, 4], ss: [0xc8, 4],
+    },
+  },
+} as const satisfies Record<"x86" | "x64", { size: number; flagsOffset: number; flags: number; registers: Record<string, readonly [number, 2 | 4 | 8]> }>;
+
+/** MEMORY_BASIC_INFORMATION values (winnt.h) of the regions written for dumped memory. */
+const MEM_COMMIT = 0x1000;
+const MEM_PRIVATE = 0x20000;
+const PAGE_READWRITE = 0x04;
 
 /** VS_FIXEDFILEINFO (verrsrc.h). */
 const VS_FFI_SIGNATURE = 0xfeef04bd;
@@ -84,8 +112,10 @@ export function writeMinidump(spec: MinidumpSpec): Uint8Array {
   const moduleList = file.reserve(4 + spec.modules.length * MODULE_SIZE);
   const moduleNames = spec.modules.map((module) => file.reserve(stringSize(module.name)));
   const threadList = file.reserve(4 + spec.threads.length * THREAD_SIZE);
-  const contexts = spec.threads.map(() => file.reserve(CONTEXT[spec.arch].size));
+  const contexts = spec.threads.map((thread) => (thread.registers ? file.reserve(CONTEXT[spec.arch].size) : NOWHERE));
   const miscInfo = file.reserve(MISC_INFO_SIZE);
+  const regions = spec.memoryInfo ?? spec.memory.map(dumpedRegion);
+  const memoryInfoList = file.reserve(MEMORY_INFO_LIST_HEADER_SIZE + regions.length * MEMORY_INFO_SIZE);
   const memory = spec.memoryList === "memory64" ? planMemory64List(file, spec.memory) : planMemoryList(file, spec.memory);
 
   const out = new FileWriter(file.size);
@@ -100,6 +130,7 @@ export function writeMinidump(spec: MinidumpSpec): Uint8Array {
       [ModuleListStream, moduleList],
       [ThreadListStream, threadList],
       [MiscInfoStream, miscInfo],
+      [MemoryInfoListStream, memoryInfoList],
       [memory.streamType, memory.list],
     ];
     for (const [type, location] of streams) w.u32(type).location(location);
@@ -121,16 +152,47 @@ export function writeMinidump(spec: MinidumpSpec): Uint8Array {
     w.u32(spec.threads.length);
     spec.threads.forEach((thread, i) => writeThread(w, thread, stackLocation(thread, spec.memory, memory.data), contexts[i]));
   });
-  for (const context of contexts) {
-    const { size, flagsOffset, flags } = CONTEXT[spec.arch];
-    out.struct(context, (w) => w.zeros(flagsOffset).u32(flags).zeros(size - flagsOffset - 4));
-  }
+  spec.threads.forEach((thread, i) => {
+    if (thread.registers) out.bytesAt(contexts[i], contextBytes(spec.arch, thread.registers));
+  });
   out.struct(miscInfo, (w) => {
     w.u32(MISC_INFO_SIZE).u32(MINIDUMP_MISC1_PROCESS_ID).u32(spec.processId);
     w.u32(0).u32(0).u32(0); // ProcessCreateTime, ProcessUserTime, ProcessKernelTime
   });
+  out.struct(memoryInfoList, (w) => {
+    w.u32(MEMORY_INFO_LIST_HEADER_SIZE).u32(MEMORY_INFO_SIZE).u64(BigInt(regions.length));
+    for (const r of regions) {
+      w.u64(r.base).u64(r.allocationBase).u32(r.allocationProtect).u32(0); // ..., __alignment1
+      w.u64(r.size).u32(r.state).u32(r.protect).u32(r.type).u32(0); // ..., __alignment2
+    }
+  });
   memory.write(out);
   return out.bytes;
+}
+
+/** A location descriptor for "not in the file": a thread without a CONTEXT. */
+const NOWHERE: Location = { rva: 0, size: 0 };
+
+/** What a full-memory dump's MemoryInfoList says of memory it dumped: committed, private, read-write. */
+function dumpedRegion(range: MinidumpSpecRange): MinidumpSpecMemoryInfo {
+  const size = BigInt(range.data.length);
+  return { base: range.start, allocationBase: range.start, allocationProtect: PAGE_READWRITE, size, state: MEM_COMMIT, protect: PAGE_READWRITE, type: MEM_PRIVATE };
+}
+
+/** The CONTEXT of arch holding registers (every register of the architecture, checked by checkSpec). */
+function contextBytes(arch: "x86" | "x64", registers: Record<string, bigint>): Uint8Array {
+  const layout = CONTEXT[arch];
+  const bytes = new Uint8Array(layout.size);
+  const view = new DataView(bytes.buffer);
+  view.setUint32(layout.flagsOffset, layout.flags, true);
+  for (const [name, [offset, width]] of Object.entries(layout.registers)) {
+    const value = registers[name];
+    if (value < 0n || value >= 1n << BigInt(8 * width)) throw new RangeError(`writeMinidump: register ${name} = 0x${value.toString(16)} does not fit in ${width} bytes`);
+    if (width === 8) view.setBigUint64(offset, value, true);
+    else if (width === 4) view.setUint32(offset, Number(value), true);
+    else view.setUint16(offset, Number(value), true);
+  }
+  return bytes;
 }
 
 interface MemoryPlan {
@@ -219,6 +281,20 @@ function checkSpec(spec: MinidumpSpec): void {
       throw new Error(`writeMinidump: memory range 0x${range.start.toString(16)} is out of order or overlaps the one before`);
     }
   });
+  spec.memoryInfo?.forEach((region, i) => {
+    const previous = spec.memoryInfo![i - 1];
+    if (previous && region.base < previous.base + previous.size) {
+      throw new Error(`writeMinidump: memory info region 0x${region.base.toString(16)} is out of order or overlaps the one before`);
+    }
+  });
+  const names = Object.keys(CONTEXT[spec.arch].registers).sort();
+  for (const thread of spec.threads) {
+    if (!thread.registers) continue;
+    const given = Object.keys(thread.registers).sort();
+    if (given.join() !== names.join()) {
+      throw new Error(`writeMinidump: thread ${thread.id} should give the ${spec.arch} registers ${names.join(", ")}; it gives ${given.join(", ")}`);
+    }
+  }
   for (const module of spec.modules) {
     if (module.version.length !== 4 || module.version.some((part) => !Number.isInteger(part) || part < 0 || part > 0xffff)) {
       throw new Error(`writeMinidump: the version of ${module.name} should be four 16-bit numbers, not ${module.version.join(".")}`);
@@ -247,6 +323,11 @@ class FileWriter {
 
   constructor(size: number) {
     this.bytes = new Uint8Array(size);
+  }
+
+  /** Writes bytes exactly filling location. */
+  bytesAt(location: Location, data: Uint8Array): void {
+    this.struct(location, (w) => w.bytes(data));
   }
 
   /** Writes the structure at location; it must fill exactly the size planned for it. */
