@@ -51,8 +51,11 @@ function target(dump: Minidump, typesByKey: Map<string, IsfTypes>): TargetData {
   }
   if (modules.length === 0) throw new Error("the dump lists no modules, so it names no process");
 
-  const threads = dump.threads.map(({ id, teb, stackStart, stackSize }) => ({ id, teb, stackStart, stackSize }));
+  const threads = dump.threads.map(({ id, teb, stackStart, stackSize, context }) => ({ id, teb, stackStart, stackSize, registers: context?.registers }));
   const regions = mergedRegions(dump.memory);
+  const memoryInfo = dump.memoryInfo
+    ?.map(({ base, size, state, protect, type }) => ({ base, size, state, protect, type }))
+    .sort((a, b) => (a.base < b.base ? -1 : a.base > b.base ? 1 : 0));
   return {
     arch,
     pointerSize,
@@ -62,6 +65,7 @@ function target(dump: Minidump, typesByKey: Map<string, IsfTypes>): TargetData {
     modules,
     threads,
     regions,
+    memoryInfo,
   };
 }
 

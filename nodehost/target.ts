@@ -26,7 +26,23 @@ export interface TargetThread {
   teb: bigint;
   stackStart: bigint;
   stackSize: number;
+  /** The registers of the thread's CONTEXT by dx's names (rip, rsp, ... or eip, esp, ...); absent without a CONTEXT. */
+  registers?: Record<string, bigint>;
 }
+
+/** A region as VirtualQuery describes it (the dump's MemoryInfoList). */
+export interface TargetMemoryInfo {
+  base: bigint;
+  size: bigint;
+  /** MEM_COMMIT 0x1000, MEM_RESERVE 0x2000, MEM_FREE 0x10000. */
+  state: number;
+  protect: number;
+  /** MEM_PRIVATE 0x20000, MEM_MAPPED 0x40000, MEM_IMAGE 0x1000000. */
+  type: number;
+}
+
+/** MEMORY_BASIC_INFORMATION.State of committed memory (winnt.h). */
+export const MEM_COMMIT = 0x1000;
 
 export interface TargetData {
   arch: Arch;
@@ -39,4 +55,6 @@ export interface TargetData {
   modules: TargetModule[];
   threads: TargetThread[];
   regions: TargetRegion[];
+  /** The dump's MemoryInfoList, sorted by base; undefined when the dump has none. */
+  memoryInfo?: TargetMemoryInfo[];
 }

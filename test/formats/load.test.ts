@@ -101,6 +101,26 @@ describe.each(["x64", "x86"] as const)("targetFromDump, %s", (arch) => {
     expect(target.regions[0].bytes).toEqual(new Uint8Array([...page(1), ...page(2)]));
     expect(target.regions[1].bytes).toEqual(page(3));
     expect(target.regions[2].bytes.subarray(0x2000)).toEqual(page(4));
+    // The writer's memory info: one committed region per range, not merged.
+    expect(target.memoryInfo?.map((r) => [r.base, r.size, r.state])).toEqual([
+      [0x10_1000n, 0x1000n, 0x1000],
+      [0x10_2000n, 0x1000n, 0x1000],
+      [0x20_0000n, 0x1000n, 0x1000],
+      [TEBS[1], 0x2000n, 0x1000],
+      [PEB, 0x1000n, 0x1000],
+    ]);
+  });
+
+  test("a thread's registers come from its CONTEXT; a thread without one has none", () => {
+    const withContext = spec(arch);
+    const registers: Record<string, bigint> =
+      arch === "x64"
+        ? Object.fromEntries(["rax", "rbx", "rcx", "rdx", "rsi", "rdi", "rbp", "rsp", "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15", "rip", "efl", "cs", "ds", "es", "fs", "gs", "ss"].map((n, i) => [n, BigInt(i)]))
+        : Object.fromEntries(["eax", "ebx", "ecx", "edx", "esi", "edi", "ebp", "esp", "eip", "efl", "cs", "ds", "es", "fs", "gs", "ss"].map((n, i) => [n, BigInt(i)]));
+    withContext.threads[1].registers = registers;
+    const target = targetFromDump(writeMinidump(withContext), { ntdll: types });
+    expect(target.threads[0].registers).toBeUndefined();
+    expect(target.threads[1].registers).toEqual(registers);
   });
 });
 
@@ -158,6 +178,8 @@ describe("targetFromDump on dumps Windows wrote", () => {
     expect(target.processId).toBe(6408);
     expect(target.modules).toHaveLength(22);
     expect(target.regions).toHaveLength(5);
+    expect(target.memoryInfo).toBeUndefined(); // the dump has no MemoryInfoList
+    expect(target.threads[0].registers?.eip).toBe(0x77b012fbn);
   });
 
   test("x64 (the 64-bit view of a WOW64 process: its 64-bit PEB)", () => {
