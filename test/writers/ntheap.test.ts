@@ -132,8 +132,13 @@ class Decoder {
     expect(header.flags).toBe(0x01);
     const firstEntry = this.ptr(this.field(segment, "_HEAP_SEGMENT", "FirstEntry"));
     expect(BigInt(header.size * this.gran)).toBe(firstEntry - segment);
-    const blocks: BlockTruth[] = [];
-    let coveredBytes = header.size * this.gran;
+    // The segment's own header entry is its first block (!heap -a lists it; UnusedBytes 1).
+    expect(header.unusedBytes).toBe(1);
+    const headerBytes = header.size * this.gran;
+    const blocks: BlockTruth[] = [
+      { address: segment, userAddress: segment + BigInt(this.gran), size: headerBytes, userSize: headerBytes - 1, kind: "Backend", state: "Internal" },
+    ];
+    let coveredBytes = headerBytes;
     let previousSize = header.size;
     let previousFree = false;
     for (let address = firstEntry; address < last; ) {
@@ -451,7 +456,7 @@ describe.each(LAYOUTS)("NT heap writer, %s %i", (arch, buildNumber) => {
     for (const [segmentIndex, ordinal] of [[0, 5], [1, 20], [2, 0]] as const) {
       const image = build(arch, buildNumber);
       const { address, expected } = corruptHeader(image.space, image.layout, image.truth, segmentIndex, ordinal);
-      const target = image.truth.blocks.filter((b) => b.kind === "Backend" && image.truth.segments[segmentIndex].baseAddress <= b.address && b.address < image.truth.segments[segmentIndex].lastValidEntry)[ordinal];
+      const target = image.truth.blocks.filter((b) => b.kind === "Backend" && image.truth.segments[segmentIndex].firstEntry <= b.address && b.address < image.truth.segments[segmentIndex].lastValidEntry)[ordinal];
       expect(address).toBe(target.address);
       const dd = image.decoder();
       expect(dd.entry(address).checksumOk).toBe(false);
@@ -466,7 +471,7 @@ describe.each(LAYOUTS)("NT heap writer, %s %i", (arch, buildNumber) => {
     for (const [segmentIndex, pick] of [[0, 0], [1, 0.5], [3, 1]] as const) {
       const image = build(arch, buildNumber);
       const segment = image.truth.segments[segmentIndex];
-      const backend = image.truth.blocks.filter((b) => b.kind === "Backend" && segment.baseAddress <= b.address && b.address < segment.lastValidEntry);
+      const backend = image.truth.blocks.filter((b) => b.kind === "Backend" && segment.firstEntry <= b.address && b.address < segment.lastValidEntry);
       const eligible = backend.map((_, i) => i).filter((i) => backend[i].address >= segment.baseAddress + 0x1000n);
       const ordinal = eligible[Math.round(pick * (eligible.length - 1))];
       const { address, expected } = dropPage(image.space, image.layout, image.truth, segmentIndex, ordinal);
@@ -499,7 +504,7 @@ describe("NT heap writer: determinism and variants", () => {
     const target = image.truth.blocks.find(endsTooLargeAtPage(image.decoder()))!;
     const segmentIndex = image.truth.segments.findIndex((s) => s.baseAddress <= target.address && target.address < s.lastValidEntry);
     const segment = image.truth.segments[segmentIndex];
-    const backend = image.truth.blocks.filter((b) => b.kind === "Backend" && segment.baseAddress <= b.address && b.address < segment.lastValidEntry);
+    const backend = image.truth.blocks.filter((b) => b.kind === "Backend" && segment.firstEntry <= b.address && b.address < segment.lastValidEntry);
     const ordinal = backend.indexOf(target);
     const { expected } = dropPage(image.space, image.layout, image.truth, segmentIndex, ordinal + 1);
     expect(expected.blocks).not.toContainEqual(target);

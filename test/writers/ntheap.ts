@@ -266,6 +266,9 @@ class NtHeapWriter {
     const ucrListEntries: bigint[] = [];
     segments.forEach((plan, i) => {
       segmentTruths.push(this.writeSegment(bases[i], plan, this.ucrDescriptorsOffset(i), ucrListEntries));
+      // !heap -a lists the segment's own header entry first (_HEAP_SEGMENT.Entry; in segment 0
+      // it holds the _HEAP): heap bookkeeping, with UnusedBytes 1 (§2.2 pseudo-entry values).
+      blocks.push(backendTruth(bases[i], at(bases[i], this.gran), plan.firstEntry, plan.firstEntry - UNUSED_SEGMENT_HEADER, "Internal"));
       for (const run of plan.runs) {
         blocks.push(...this.writeRun(bases[i], run, run === plan.runs[0] ? plan.firstEntry / this.gran : 0, subsegments, subsegmentAddresses));
       }
@@ -753,11 +756,11 @@ export function writeNtHeap(space: AddressSpace, layout: Layout, keys: { lfhKey:
 // ---------------------------------------------------------------------------------------------
 // Corruption helpers: what a correct walker returns once one segment's walk has to stop.
 
-/** The backend blocks of a segment in address order (LFH blocks live inside their UserBlocks). */
+/** The backend blocks after a segment's header, in address order (LFH blocks live inside their UserBlocks). */
 function backendBlocksOf(heap: HeapTruth, segmentIndex: number): BlockTruth[] {
   const segment = heap.segments[segmentIndex];
   if (!segment) throw new Error(`heap ${heap.address.toString(16)} has no segment ${segmentIndex}`);
-  return heap.blocks.filter((b) => b.kind === "Backend" && segment.baseAddress <= b.address && b.address < segment.lastValidEntry);
+  return heap.blocks.filter((b) => b.kind === "Backend" && segment.firstEntry <= b.address && b.address < segment.lastValidEntry);
 }
 
 /** The truth with segment segmentIndex's walk ending before the backend block at stopAt. */
