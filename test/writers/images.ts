@@ -65,7 +65,8 @@ export function buildImage(
   heaps.forEach((heap, index) => {
     const listedIn: HeapListing[] = !hasDescriptorList ? ["PEB"] : index === 0 ? ["PEB", "DescriptorList"] : ["DescriptorList"];
     process.addHeap(heap.address, listedIn);
-    heap.listedIn = listedIn;
+    // The first heap added is also PEB.ProcessHeap, the default process heap (§1.1).
+    heap.listedIn = index === 0 ? ["ProcessHeap", ...listedIn] : listedIn;
   });
 
   const references = plantReferences(process, heaps, random);

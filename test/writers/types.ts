@@ -79,8 +79,8 @@ export interface HeapTruth {
   /** _HEAP.Flags (NT) or _SEGMENT_HEAP.GlobalFlags (segment heap). */
   flags: number;
   granularity: number;
-  /** Where the heap is listed: PEB.ProcessHeaps, the ntdll process heap descriptor list, or both. */
-  listedIn: ("PEB" | "DescriptorList")[];
+  /** Where the heap is listed: PEB.ProcessHeap (the default heap), PEB.ProcessHeaps, the ntdll process heap descriptor list. */
+  listedIn: ("ProcessHeap" | "PEB" | "DescriptorList")[];
   segments: SegmentTruth[];
   /** Every block in address order within its segment; LFH blocks after their container. */
   blocks: BlockTruth[];
