@@ -27,9 +27,9 @@ describe.each(catalog)("%s %i image", (arch, build) => {
   test("the PEB lists every heap, or on 26100 only the first while the descriptor list has them all", () => {
     const listed = truth.heaps.map((heap) => heap.listedIn);
     if (build >= 26100) {
-      expect(listed).toEqual([["PEB", "DescriptorList"], ...truth.heaps.slice(1).map(() => ["DescriptorList"])]);
+      expect(listed).toEqual([["ProcessHeap", "PEB", "DescriptorList"], ...truth.heaps.slice(1).map(() => ["DescriptorList"])]);
     } else {
-      expect(listed).toEqual(truth.heaps.map(() => ["PEB"]));
+      expect(listed).toEqual(truth.heaps.map((_, i) => (i === 0 ? ["ProcessHeap", "PEB"] : ["PEB"])));
     }
     const inPeb = truth.heaps.filter((heap) => heap.listedIn.includes("PEB")).map((heap) => heap.address);
     expect(space.readU32(truth.peb + off("_PEB", "NumberOfHeaps"))).toBe(inPeb.length);
