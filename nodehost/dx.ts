@@ -7,24 +7,50 @@ import { Int64 } from "./int64";
 import { DX_KEYS } from "./typed";
 
 /** dx shows this many items of a collection, then "[...]". */
-const ITEM_LIMIT = 100;
+export const ITEM_LIMIT = 100;
 const INDENT = "    ";
+
+/**
+ * A trailing format specifier (dx command reference, learn.microsoft.com/windows-hardware/drivers/
+ * debuggercmds/dx--display-visualizer-variables-): ",x"/",d" show ordinals (numbers, Int64, item
+ * indices) in hex or decimal; ",<n>" shows n items of a collection. Display strings that objects
+ * make themselves (toString) are left as they are.
+ */
+export interface DxFormat {
+  radix: 10 | 16;
+  items?: number;
+}
+
+const HEX: DxFormat = { radix: 16 };
 
 /**
  * The value's display string on the first line (left out when empty), then its properties and
  * items, `depth` levels deep. renderError turns an exception into its dx text.
  */
-export function renderDx(value: unknown, depth: number, renderError: (error: unknown) => string): string {
+export function renderDx(value: unknown, depth: number, renderError: (error: unknown) => string, format: DxFormat = HEX): string {
   const root = unwrap(value);
   const lines: string[] = [];
-  const display = valueText(root);
+  const display = valueText(root, format);
   if (display) lines.push(display);
-  new DxWriter(lines, renderError).children(root, depth, INDENT);
+  new DxWriter(lines, renderError, format).children(root, depth, INDENT);
+  return lines.join("\n");
+}
+
+/** What `dx expression` prints: "expression : display" (or the expression alone), then the children. */
+export function renderDxResult(expression: string, value: unknown, depth: number, renderError: (error: unknown) => string, format: DxFormat = HEX): string {
+  const root = unwrap(value);
+  const display = valueText(root, format);
+  const lines = [display ? `${expression} : ${display}` : expression];
+  new DxWriter(lines, renderError, format).children(root, depth, INDENT);
   return lines.join("\n");
 }
 
 class DxWriter {
-  constructor(private readonly lines: string[], private readonly renderError: (error: unknown) => string) {}
+  constructor(
+    private readonly lines: string[],
+    private readonly renderError: (error: unknown) => string,
+    private readonly format: DxFormat,
+  ) {}
 
   children(value: unknown, levels: number, indent: string): void {
     if (levels <= 0 || !isExpandable(value)) return;
@@ -44,53 +70,57 @@ class DxWriter {
 
   private items(collection: Iterable<unknown>, levels: number, indent: string): void {
     let index = 0;
+    const limit = this.format.items ?? ITEM_LIMIT;
     try {
       for (const item of collection) {
-        if (index === ITEM_LIMIT) {
+        if (index === limit) {
           this.lines.push(`${indent}[...]`);
           return;
         }
-        this.entry(indent, itemLabel(item, index), unwrap(item), levels);
+        this.entry(indent, itemLabel(item, index, this.format), unwrap(item), levels);
         index++;
       }
     } catch (error) {
-      this.lines.push(`${indent}[0x${index.toString(16)}] : ${this.renderError(error)}`);
+      this.lines.push(`${indent}[${ordinalText(index, this.format)}] : ${this.renderError(error)}`);
     }
   }
 
   private entry(indent: string, label: string, value: unknown, levels: number): void {
-    const text = valueText(value);
+    const text = valueText(value, this.format);
     this.lines.push(text ? `${indent}${label} : ${text}` : `${indent}${label}`);
     this.children(value, levels - 1, indent + INDENT);
   }
 }
 
-function unwrap(value: unknown): unknown {
+export function unwrap(value: unknown): unknown {
   if (value instanceof IndexedValue || value instanceof ValueWithMetadata) return unwrap(value.value);
   return value;
 }
 
-function valueText(value: unknown): string {
+export function valueText(value: unknown, format: DxFormat): string {
   if (typeof value === "string") return JSON.stringify(value);
+  if (format.radix === 10 && (value instanceof Int64 || (typeof value === "number" && Number.isInteger(value)))) return ordinalText(value, format);
   return displayString(value);
 }
 
-function isExpandable(value: unknown): value is object {
+/** An integer in the format's radix: 0x1f or 31. */
+function ordinalText(value: number | Int64, format: DxFormat): string {
+  if (format.radix === 16) return displayString(value);
+  return (value instanceof Int64 ? Int64.bigintOf(value) : BigInt(value)).toString(10);
+}
+
+export function isExpandable(value: unknown): value is object {
   return value !== null && typeof value === "object" && !(value instanceof Int64);
 }
 
-function itemLabel(item: unknown, index: number): string {
-  if (item instanceof IndexedValue) return `[${item.indicies.map(indexText).join(", ")}]`;
-  if (item instanceof Group) return `[${indexText(item.Key)}]`;
-  return `[0x${index.toString(16)}]`;
-}
-
-function indexText(index: unknown): string {
-  return typeof index === "string" ? JSON.stringify(index) : displayString(index);
+export function itemLabel(item: unknown, index: number, format: DxFormat): string {
+  if (item instanceof IndexedValue) return `[${item.indicies.map((i) => valueText(i, format)).join(", ")}]`;
+  if (item instanceof Group) return `[${valueText(item.Key, format)}]`;
+  return `[${ordinalText(index, format)}]`;
 }
 
 /** The names dx lists: a native object's own list, else data properties and getters, minus `__` names. */
-function propertyNames(value: object): string[] {
+export function propertyNames(value: object): string[] {
   const native = (value as { [DX_KEYS]?: () => string[] })[DX_KEYS];
   if (typeof native === "function") return native.call(value);
   if (Array.isArray(value) || ArrayBuffer.isView(value)) return [];
