@@ -2,11 +2,6 @@
 "use strict";
 var __dxheap = (function (exports) {
 
-    // The records every walker produces and every analysis reads. Blocks live in a columnar
-    // BlockTable (typed arrays, one row per block) so a heap of millions of blocks costs no
-    // object per block; the dx objects (src/model) are made from rows only when dx asks.
-    // Addresses are JS numbers: user-mode addresses are below 2^47 and so exact in a double
-    // (src/host/convert.ts turns them into host.Int64 at the boundary).
     const BLOCK_STATES = ["Busy", "Free", "Internal"];
     const BLOCK_KINDS = ["Backend", "LFH", "VirtualAlloc"];
     const STATE_BUSY = 0;
@@ -15,71 +10,102 @@ var __dxheap = (function (exports) {
     const KIND_BACKEND = 0;
     const KIND_LFH = 1;
     const KIND_VIRTUAL_ALLOC = 2;
-    /** One row per block. Columns grow by doubling; `count` rows are valid. */
-    class BlockTable {
-        constructor(capacity = 256) {
-            this.count = 0;
-            this.address = new Float64Array(capacity);
-            this.userAddress = new Float64Array(capacity);
-            this.size = new Float64Array(capacity);
-            this.userSize = new Float64Array(capacity);
-            this.previousSize = new Float64Array(capacity);
-            this.state = new Uint8Array(capacity);
-            this.kind = new Uint8Array(capacity);
-            this.flags = new Uint8Array(capacity);
-            this.segment = new Int32Array(capacity);
-            this.container = new Float64Array(capacity);
+    /** No container / no segment. */
+    const NONE = -1;
+    const CHUNK_ROWS = 1 << 16;
+    /**
+     * Collects rows while a walk runs, in fixed-size chunks (growing never copies), and seals them
+     * into one exact-size BlockTable at the end: one copy in all, and no slack kept.
+     */
+    class BlockTableBuilder {
+        constructor() {
+            this.chunks = [];
+            this.current = new Chunk();
+            this.sealedRows = 0;
         }
-        push(row) {
-            if (this.count === this.address.length)
-                this.grow();
-            const i = this.count++;
-            this.address[i] = row.address;
-            this.userAddress[i] = row.userAddress;
-            this.size[i] = row.size;
-            this.userSize[i] = row.userSize;
-            this.previousSize[i] = row.previousSize;
-            this.state[i] = row.state;
-            this.kind[i] = row.kind;
-            this.flags[i] = row.flags;
-            this.segment[i] = row.segment;
-            this.container[i] = row.container;
-            return i;
+        get count() {
+            return this.sealedRows + this.current.count;
         }
-        row(i) {
-            return {
-                address: this.address[i],
-                userAddress: this.userAddress[i],
-                size: this.size[i],
-                userSize: this.userSize[i],
-                previousSize: this.previousSize[i],
-                state: this.state[i],
-                kind: this.kind[i],
-                flags: this.flags[i],
-                segment: this.segment[i],
-                container: this.container[i],
+        /** Appends a row; returns its index. */
+        push(address, userAddress, size, userSize, state, kind, segment, container, previousSize, flags) {
+            let c = this.current;
+            if (c.count === CHUNK_ROWS) {
+                this.chunks.push(c);
+                this.sealedRows += CHUNK_ROWS;
+                c = this.current = new Chunk();
+            }
+            const i = c.count++;
+            c.address[i] = address;
+            c.userAddress[i] = userAddress;
+            c.size[i] = size;
+            c.userSize[i] = userSize;
+            c.state[i] = state;
+            c.kind[i] = kind;
+            c.segment[i] = segment;
+            c.container[i] = container;
+            c.previousSize[i] = previousSize;
+            c.flags[i] = flags;
+            return this.sealedRows + i;
+        }
+        userAddressOf(row) {
+            return this.chunkOf(row).userAddress[row % CHUNK_ROWS];
+        }
+        segmentOf(row) {
+            return this.chunkOf(row).segment[row % CHUNK_ROWS];
+        }
+        seal() {
+            const all = this.chunks.concat([this.current]);
+            const n = this.count;
+            const f64 = (pick) => concat(new Float64Array(n), all, pick);
+            const table = {
+                count: n,
+                address: f64((c) => c.address),
+                userAddress: f64((c) => c.userAddress),
+                size: f64((c) => c.size),
+                userSize: f64((c) => c.userSize),
+                state: concat(new Uint8Array(n), all, (c) => c.state),
+                kind: concat(new Uint8Array(n), all, (c) => c.kind),
+                segment: concat(new Int32Array(n), all, (c) => c.segment),
+                container: concat(new Int32Array(n), all, (c) => c.container),
+                previousSize: concat(new Uint32Array(n), all, (c) => c.previousSize),
+                flags: concat(new Uint8Array(n), all, (c) => c.flags),
             };
+            this.chunks = [];
+            this.current = new Chunk();
+            this.sealedRows = 0;
+            return table;
         }
-        grow() {
-            const n = this.address.length * 2;
-            const f64 = (a) => { const b = new Float64Array(n); b.set(a); return b; };
-            this.address = f64(this.address);
-            this.userAddress = f64(this.userAddress);
-            this.size = f64(this.size);
-            this.userSize = f64(this.userSize);
-            this.previousSize = f64(this.previousSize);
-            this.container = f64(this.container);
-            const u8 = (a) => { const b = new Uint8Array(n); b.set(a); return b; };
-            this.state = u8(this.state);
-            this.kind = u8(this.kind);
-            this.flags = u8(this.flags);
-            const s = new Int32Array(n);
-            s.set(this.segment);
-            this.segment = s;
+        chunkOf(row) {
+            return row >= this.sealedRows ? this.current : this.chunks[Math.floor(row / CHUNK_ROWS)];
         }
     }
+    class Chunk {
+        constructor() {
+            this.count = 0;
+            this.address = new Float64Array(CHUNK_ROWS);
+            this.userAddress = new Float64Array(CHUNK_ROWS);
+            this.size = new Float64Array(CHUNK_ROWS);
+            this.userSize = new Float64Array(CHUNK_ROWS);
+            this.state = new Uint8Array(CHUNK_ROWS);
+            this.kind = new Uint8Array(CHUNK_ROWS);
+            this.segment = new Int32Array(CHUNK_ROWS);
+            this.container = new Int32Array(CHUNK_ROWS);
+            this.previousSize = new Uint32Array(CHUNK_ROWS);
+            this.flags = new Uint8Array(CHUNK_ROWS);
+        }
+    }
+    function concat(out, chunks, pick) {
+        let offset = 0;
+        for (let i = 0; i < chunks.length; i++) {
+            const column = pick(chunks[i]);
+            const n = chunks[i].count;
+            out.set(n === column.length ? column : column.subarray(0, n), offset);
+            offset += n;
+        }
+        return out;
+    }
 
-    // `!heap -flt s SIZE` / `-flt r MIN MAX` (heap-internals §3.3): busy blocks whose user
+    // `!heap -flt s SIZE` / `-flt r MIN MAX` (docs/heap-structures.md §3.3): busy blocks whose user
     // size is in [min, maxExclusive). The documentation's `-flt r 0x50 0x80` shows 0x50..0x7F,
     // so MAX is exclusive; `-flt s SIZE` is the range [SIZE, SIZE + 1).
     /** Row indices, in table order, of the busy blocks with min ≤ userSize < maxExclusive. */
@@ -96,36 +122,11 @@ var __dxheap = (function (exports) {
         return rows;
     }
 
-    // `!heap -x [-v] ADDR` (heap-internals §3.4): the block that contains an address, and
-    // (-v) every pointer-sized, pointer-aligned value in the process that points into it.
+    // `!heap -x -v ADDR` (docs/heap-structures.md §3.4): every pointer-sized, pointer-aligned value
+    // in the process that points into a block (the block itself is found by src/heap/address-index.ts).
     /** Largest single read: a whole process costs (committed bytes / 1 MiB) reads. */
     const SCAN_CHUNK_BYTES = 1 << 20;
     const TWO_POW_32 = 4294967296;
-    /**
-     * The block whose extent [address, address + size) holds `address`, over all walks.
-     * The extent is the same for every kind: it starts at the HEAP_ENTRY the row records
-     * (for a VirtualAlloc block its BusyBlock header, not the _HEAP_VIRTUAL_ALLOC_ENTRY
-     * before it, whose few bytes therefore belong to no block) and `size` includes the header.
-     * An LFH block wins over the UserBlocks container (an Internal backend block) holding it.
-     */
-    function findContainingBlock(walks, address) {
-        let found;
-        for (let w = 0; w < walks.length; w++) {
-            const blocks = walks[w].blocks;
-            for (let i = 0; i < blocks.count; i++) {
-                const start = blocks.address[i];
-                if (address < start || address >= start + blocks.size[i])
-                    continue;
-                const location = { walkIndex: w, row: i, offset: address - start };
-                // LFH blocks never overlap one another, so the first one is the innermost block.
-                if (blocks.kind[i] === KIND_LFH)
-                    return location;
-                if (!found)
-                    found = location;
-            }
-        }
-        return found;
-    }
     /**
      * Every aligned pointer-sized value in the regions' readable memory that lies in
      * [start, endExclusive). Unreadable parts of a region are skipped (readRuns is soft).
@@ -196,7 +197,7 @@ var __dxheap = (function (exports) {
         return new Uint32Array(bytes.slice(offset, offset + count * 4).buffer);
     }
 
-    // `!heap -srch [-b|-w|-d|-q] PATTERN` (heap-internals §3.5): where a 1-, 2-, 4- or
+    // `!heap -srch [-b|-w|-d|-q] PATTERN` (docs/heap-structures.md §3.5): where a 1-, 2-, 4- or
     // 8-byte value occurs in the heap's busy user data. INFERRED there: only busy user ranges
     // [UserPtr, UserPtr + UserSize) are scanned, at offsets aligned to the pattern width.
     /**
@@ -272,7 +273,7 @@ var __dxheap = (function (exports) {
         return true;
     }
 
-    // `!heap -stat -h HEAP [-grp A|B|S [MaxDisplay]]` (heap-internals §3.2): busy user
+    // `!heap -stat -h HEAP [-grp A|B|S [MaxDisplay]]` (docs/heap-structures.md §3.2): busy user
     // allocations grouped by requested size. LFH blocks count one by one and VirtualAlloc
     // blocks are included (§3.2: the seed-000 4 MiB row is a VirtualAlloc block); Internal
     // blocks (LFH UserBlocks containers) are left out so LFH bytes are not counted twice.
@@ -315,17 +316,17 @@ var __dxheap = (function (exports) {
         S: (a, b) => b.total - a.total || b.size - a.size,
     };
 
-    // What `!heap -s` prints for one NT heap (heap-internals §3.1). The column semantics there
+    // What `!heap -s` prints for one NT heap (docs/heap-structures.md §3.1). The column semantics there
     // are INFERRED from the labels and _HEAP_COUNTERS field names; the formulas below are the
     // ones that reproduce the real tables in the seeds (000, 001) and in §3.1.
     function summarizeHeap(walk) {
         const segments = sumSegments(walk);
         const free = countBackendFree(walk);
         const busy = countBusy(walk);
-        const virtualBytes = Math.max(0, segments.reservedBytes - walk.counters.totalMemoryLargeUCR);
+        const virtualBytes = Math.max(0, segments.reservedBytes - walk.counters.largeUncommittedBytes);
         return {
-            heapAddress: walk.heap.address,
-            flags: walk.heap.flags,
+            heapAddress: walk.address,
+            flags: walk.flags,
             reservedBytes: segments.reservedBytes,
             committedBytes: segments.committedBytes,
             virtualBytes,
@@ -334,8 +335,8 @@ var __dxheap = (function (exports) {
             largestFreeBlock: free.largest,
             uncommittedRangeCount: segments.uncommittedRanges,
             virtualBlockCount: walk.virtualBlockCount,
-            lockContention: walk.counters.lockCollisions,
-            fastHeap: walk.lfh ? "LFH" : "",
+            lockContention: walk.counters.lockContention,
+            fastHeap: walk.counters.frontEnd,
             externalFragmentation: externalFragmentationPercent(free.largest, free.bytes),
             virtualAddressFragmentation: virtualAddressFragmentationPercent(segments.committedBytes, segments.reservedBytes),
             busyBlockCount: busy.count,
@@ -407,7 +408,7 @@ var __dxheap = (function (exports) {
 
     // Values crossing the host boundary. Inside dxheap addresses are JS numbers (user-mode
     // addresses are below 2^47, exact in a double); the host hands out and takes host.Int64.
-    // Conversions split into 32-bit halves so no step ever rounds (api-notes §1.4).
+    // Conversions split into 32-bit halves so no step ever rounds (docs/jsprovider.md §1.4).
     const TWO_32$1 = 4294967296;
     const MAX_EXACT = 9007199254740991; // 2^53 - 1
     /** An Int64 or number from the host as an exact JS number; throws if it needs more than 53 bits. */
@@ -440,11 +441,15 @@ var __dxheap = (function (exports) {
         }
         throw new Error(`expected ${what} (a non-negative number or 64-bit value), got ${describe(value)}`);
     }
+    /** A value as the user typed it, for error messages: strings quoted, 64-bit values in hex. */
     function describe(value) {
         if (value === undefined)
             return "nothing";
         if (typeof value === "string")
             return `"${value}"`;
+        if (value !== null && typeof value === "object" && typeof value.getLowPart === "function") {
+            return "0x" + value.toString(16);
+        }
         return String(value);
     }
 
@@ -468,8 +473,29 @@ var __dxheap = (function (exports) {
         return "0x" + value.toString(16);
     }
 
+    // A read-only list as dx wants one (docs/jsprovider.md §1.14): iterable, with each item labelled
+    // by its index, and indexable (`Heaps[2]`, `Blocks[100]`) through the indexable concept. Items
+    // are made only when asked for, so a million-block heap costs nothing until it is read.
+    class IndexedList {
+        *[Symbol.iterator]() {
+            const n = this.itemCount();
+            for (let i = 0; i < n; i++)
+                yield new host.indexedValue(this.itemAt(i), [i]);
+        }
+        getDimensionality() {
+            return 1;
+        }
+        getValueAt(index) {
+            const i = Number(index);
+            const n = this.itemCount();
+            if (!(Math.floor(i) === i && i >= 0 && i < n))
+                throw new RangeError(`index ${String(index)} is outside [0, ${n})`);
+            return this.itemAt(i);
+        }
+    }
+
     // Help text for dx (shown by `dx -v` and in WinDbg's data model views), attached through
-    // Symbol.metadataDescriptor (api-notes §1.12).
+    // Symbol.metadataDescriptor (docs/jsprovider.md §1.12).
     function help(texts) {
         const descriptor = {};
         for (const name in texts)
@@ -491,7 +517,7 @@ var __dxheap = (function (exports) {
                 UserAddress: "The UserPtr: where the program's data starts",
                 Size: "Bytes, header included (LFH: the block stride; VirtualAlloc'd: the committed size)",
                 UserSize: "Bytes the program asked for; 0 for free blocks",
-                State: "Busy, Free, or Internal (heap bookkeeping such as LFH UserBlocks)",
+                State: "Busy, Free, or Internal (heap bookkeeping: segment headers, LFH UserBlocks, uncommitted-range sentinels)",
                 Kind: "Backend, LFH or VirtualAlloc",
                 Flags: "The decoded _HEAP_ENTRY.Flags",
                 Heap: "The heap holding the block",
@@ -524,27 +550,30 @@ var __dxheap = (function (exports) {
         }
         get Segment() {
             const index = this.__walk.blocks.segment[this.__row];
-            return index < 0 ? null : this.__heap.Segments[index];
+            return index < 0 ? null : this.__heap.segmentAt(this.__walk, index);
         }
         toString() {
             const b = this.__walk.blocks;
             const i = this.__row;
-            const user = b.state[i] === 1 ? "" : ` UserSize ${hex0x(b.userSize[i])}`;
+            const user = b.state[i] === STATE_FREE ? "" : ` UserSize ${hex0x(b.userSize[i])}`;
             return `${hex0x(b.address[i])} ${BLOCK_STATES[b.state[i]]} ${BLOCK_KINDS[b.kind[i]]} Size ${hex0x(b.size[i])}${user}`;
         }
     }
-    /** Heap.Blocks: lazy (the heap is walked on first iteration) and iterable, so LINQ works on it. */
-    class BlockCollection {
-        constructor(__heap) {
+    /** Heap.Blocks: the rows of one walk, made into BlockModels one at a time. */
+    class BlockCollection extends IndexedList {
+        constructor(__heap, __walk) {
+            super();
             this.__heap = __heap;
+            this.__walk = __walk;
         }
-        *[Symbol.iterator]() {
-            const walk = this.__heap.walk();
-            for (let i = 0; i < walk.blocks.count; i++)
-                yield new BlockModel(this.__heap, walk, i);
+        itemCount() {
+            return this.__walk.blocks.count;
+        }
+        itemAt(index) {
+            return new BlockModel(this.__heap, this.__walk, index);
         }
         toString() {
-            return this.__heap.Type === "NT" ? `${this.__heap.walk().blocks.count} blocks` : "segment heap: not walked yet";
+            return `${this.__walk.blocks.count} blocks`;
         }
     }
 
@@ -649,7 +678,7 @@ var __dxheap = (function (exports) {
         }
     }
 
-    // Arguments of the ! commands, as dx passes them (api-notes §1.16): numbers, host.Int64 for
+    // Arguments of the ! commands, as dx passes them (docs/jsprovider.md §1.16): numbers, host.Int64 for
     // 64-bit values, strings, booleans, undefined when left out. Every mistake is a one-line error
     // that says what was expected.
     function required(command, what, value) {
@@ -672,7 +701,7 @@ var __dxheap = (function (exports) {
             return false;
         if (value === true || value === 1)
             return true;
-        throw new Error(`${command}: expected ${what} (true or false), got ${String(value)}`);
+        throw new Error(`${command}: expected ${what} (true or false), got ${describe(value)}`);
     }
     function choice(command, what, value, choices, fallback) {
         if (value === undefined)
@@ -681,7 +710,7 @@ var __dxheap = (function (exports) {
         for (let i = 0; i < choices.length; i++)
             if (choices[i] === text)
                 return choices[i];
-        throw new Error(`${command}: expected ${what} (${choices.map((c) => `"${c}"`).join(", ")}), got ${String(value)}`);
+        throw new Error(`${command}: expected ${what} (${choices.map((c) => `"${c}"`).join(", ")}), got ${describe(value)}`);
     }
     /**
      * A search pattern of `width` bytes, little-endian. 64-bit patterns may exceed 2^53, so an
@@ -699,7 +728,7 @@ var __dxheap = (function (exports) {
             high = value.getHighPart() >>> 0;
         }
         else {
-            throw new Error(`${command}: expected a pattern (a number or 64-bit value), got ${String(value)}`);
+            throw new Error(`${command}: expected a pattern (a number or 64-bit value), got ${describe(value)}`);
         }
         const bytes = new Uint8Array(width);
         for (let i = 0; i < width; i++) {
@@ -723,7 +752,7 @@ var __dxheap = (function (exports) {
     }
 
     // The one memory reader: every byte dxheap reads goes through HostMemory. Reads are large
-    // (host.memory.readMemoryValues over whole ranges, api-notes §1.6: each call is a round trip
+    // (host.memory.readMemoryValues over whole ranges, docs/jsprovider.md §1.6: each call is a round trip
     // into the engine); a read that fails is narrowed by halving down to pages, so one unreadable
     // page costs a few calls and the readable rest is still returned.
     const PAGE = 0x1000;
@@ -825,23 +854,34 @@ var __dxheap = (function (exports) {
                 throw e;
             }
         }
+        /**
+         * One host read. Only a read the host refused is unreadable memory; a TypeError or RangeError
+         * is a mistake in dxheap's arguments and propagates. A short answer is unreadable past its end.
+         */
         readOnce(address, length) {
             if (length === 0)
                 return new Uint8Array(0);
+            let bytes;
             try {
-                return host.memory.readMemoryValues(toInt64(address), length, 1, false, this.context);
+                bytes = host.memory.readMemoryValues(toInt64(address), length, 1, false, this.context);
             }
             catch (e) {
+                const name = e !== null && typeof e === "object" ? e.name : "";
+                if (name === "TypeError" || name === "RangeError")
+                    throw e;
                 throw new UnreadableMemoryError(address, length);
             }
+            if (bytes.length !== length)
+                throw new UnreadableMemoryError(address + bytes.length, length - bytes.length);
+            return bytes;
         }
     }
 
     // Types and globals of ntdll, from the symbols the debugger has loaded (host.getModuleType,
-    // host.getModuleSymbolAddress; api-notes §1.7, §1.9). Layouts (src/layouts) ask this, never
+    // host.getModuleSymbolAddress; docs/jsprovider.md §1.7, §1.9). Layouts (src/layouts) ask this, never
     // a table of offsets, so every Windows build is read as its own symbols describe it.
     class ModuleSymbols {
-        /** context: the process whose modules are meant (api-notes §1.7 contextInheritor). */
+        /** context: the process whose modules are meant (docs/jsprovider.md §1.7 contextInheritor). */
         constructor(moduleName, context) {
             this.moduleName = moduleName;
             this.context = context;
@@ -927,7 +967,13 @@ var __dxheap = (function (exports) {
                 unusedBytesLength: (_a = types.fieldOffset("_HEAP_ENTRY", "UnusedBytesLength")) !== null && _a !== void 0 ? _a : previousSize,
                 subSegmentCode: types.fieldOffset("_HEAP_ENTRY", "SubSegmentCode"),
             },
-            peb: { numberOfHeaps: need("_PEB", "NumberOfHeaps"), processHeaps: need("_PEB", "ProcessHeaps") },
+            peb: {
+                processHeap: need("_PEB", "ProcessHeap"),
+                numberOfHeaps: need("_PEB", "NumberOfHeaps"),
+                maximumNumberOfHeaps: need("_PEB", "MaximumNumberOfHeaps"),
+                processHeaps: need("_PEB", "ProcessHeaps"),
+            },
+            teb: { stackBase: need("_TEB", "NtTib.StackBase"), stackLimit: need("_TEB", "NtTib.StackLimit") },
             heap: {
                 segmentSignature: need("_HEAP", "SegmentSignature"),
                 signature: need("_HEAP", "Signature"),
@@ -1030,6 +1076,14 @@ var __dxheap = (function (exports) {
         const high = u32(bytes, at + 4);
         return high > 0x1fffff ? Infinity : high * TWO_32 + u32(bytes, at);
     }
+    /** A pointer-sized value as exact hex digits with 0x, whatever its size (for messages). */
+    function pointerHex(bytes, at, pointerSize) {
+        if (pointerSize === 4)
+            return "0x" + u32(bytes, at).toString(16);
+        const high = u32(bytes, at + 4);
+        const low = u32(bytes, at).toString(16);
+        return high === 0 ? "0x" + low : "0x" + high.toString(16) + "0".repeat(8 - low.length) + low;
+    }
     /** Low 32 bits of a non-negative integer below 2^53, as an unsigned number. */
     function low32(value) {
         return value % TWO_32 >>> 0;
@@ -1038,17 +1092,16 @@ var __dxheap = (function (exports) {
     /** The command whose output lists committed regions, one "base end" line each (see README). */
     const REGIONS_COMMAND = '!address -f:MEM_COMMIT -c:".echo %1 %2"';
     class Target {
-        constructor(memory, layout, peb, 
-        /** ntdll!RtlpLFHKey, or undefined without that symbol. */
-        lfhKey) {
-            this.memory = memory;
-            this.layout = layout;
-            this.peb = peb;
-            this.lfhKey = lfhKey;
+        constructor(processObject, 
+        /** The process's ntdll views; the native one first. */
+        views) {
+            this.processObject = processObject;
+            this.views = views;
         }
         /**
          * A process object (the current one by default): reads, symbols and commands happen in its
-         * context (api-notes §1.7). Throws a one-line error when ntdll's symbols or the PEB are missing.
+         * context (docs/jsprovider.md §1.7). Throws a one-line error when ntdll's symbols or the PEB
+         * are missing.
          */
         static of(processObject = host.currentProcess) {
             const environment = processObject.Environment;
@@ -1057,33 +1110,127 @@ var __dxheap = (function (exports) {
                 throw new Error("dxheap needs a user-mode process: this process has no PEB");
             const layout = resolveNtHeapLayout(new ModuleSymbols("ntdll", processObject));
             const memory = new HostMemory(layout.pointerSize, processObject);
-            let lfhKey;
-            if (layout.lfhKeyAddress !== undefined) {
+            const native = {
+                arch: layout.pointerSize === 8 ? "x64" : "x86",
+                memory,
+                layout,
+                peb: toNumber(block.address),
+                lfhKey: readLfhKey(memory, layout),
+            };
+            return new Target(processObject, [native]);
+        }
+        /** A key that names this process among the debugger's sessions. */
+        static keyOf(processObject) {
+            const target = processObject;
+            const environment = target.Environment;
+            const block = environment ? environment.EnvironmentBlock : undefined;
+            const peb = block && block.address !== undefined ? block.address.toString(16) : "?";
+            return `${String(target.Id)}:${String(target.Name)}:${peb}`;
+        }
+        /**
+         * Committed regions of the process, from the debugger's !address, read once per Target. When
+         * !address gives nothing (a dump without memory information) or fails, the fallback is the
+         * threads' stacks and the module images, plus whatever ranges the caller adds (heap segments).
+         */
+        regions(extra = []) {
+            if (!this.regionList) {
+                let problem;
+                let regions = [];
                 try {
-                    lfhKey = u32(memory.read(layout.lfhKeyAddress, 4), 0);
+                    regions = parseRegionLines(host.namespace.Debugger.Utility.Control.ExecuteCommand(REGIONS_COMMAND));
+                    if (regions.length === 0)
+                        problem = "!address listed no committed region";
                 }
                 catch (e) {
-                    lfhKey = undefined;
+                    problem = `!address failed (${e.message})`;
+                }
+                this.regionList = { regions, problem };
+            }
+            if (!this.regionList.problem)
+                return this.regionList;
+            return { regions: mergeRegions(this.stacksAndImages().concat(extra)), problem: this.regionList.problem };
+        }
+        /** Thread stacks [StackLimit, StackBase) from each TEB, and module images [base, base + size). */
+        stacksAndImages() {
+            const out = [];
+            const view = this.views[0];
+            const tib = view.layout.teb;
+            for (const thread of iterate(this.processObject.Threads)) {
+                try {
+                    const teb = toNumber(thread.Environment.EnvironmentBlock.address);
+                    const bytes = view.memory.read(teb, Math.max(tib.stackBase, tib.stackLimit) + view.layout.pointerSize);
+                    const base = readPointer(bytes, tib.stackBase, view.layout.pointerSize);
+                    const limit = readPointer(bytes, tib.stackLimit, view.layout.pointerSize);
+                    if (limit < base)
+                        out.push({ base: limit, size: base - limit });
+                }
+                catch (e) {
+                    // A thread whose TEB is not in the dump has no stack to scan.
                 }
             }
-            return new Target(memory, layout, toNumber(block.address), lfhKey);
-        }
-        /** Committed regions of the process, from the debugger's !address, read once per Target. */
-        regions() {
-            if (!this.regionList) {
-                const lines = host.namespace.Debugger.Utility.Control.ExecuteCommand(REGIONS_COMMAND);
-                this.regionList = parseRegionLines(lines);
+            for (const image of iterate(this.processObject.Modules)) {
+                try {
+                    const m = image;
+                    out.push({ base: toNumber(m.BaseAddress), size: toNumber(m.Size) });
+                }
+                catch (e) {
+                    // A module without a usable base or size is skipped.
+                }
             }
-            return this.regionList;
+            return out;
         }
     }
-    /** "00000000`7ffe0000 00000000`7ffe1000" lines → regions; other lines are ignored. */
+    function readLfhKey(memory, layout) {
+        if (layout.lfhKeyAddress === undefined)
+            return undefined;
+        try {
+            return u32(memory.read(layout.lfhKeyAddress, 4), 0);
+        }
+        catch (e) {
+            return undefined;
+        }
+    }
+    function readPointer(bytes, at, pointerSize) {
+        return pointerSize === 4 ? u32(bytes, at) : u32(bytes, at + 4) * 4294967296 + u32(bytes, at);
+    }
+    function* iterate(collection) {
+        if (!collection)
+            return;
+        try {
+            for (const item of collection)
+                yield item;
+        }
+        catch (e) {
+            // A collection the debugger cannot list contributes nothing.
+        }
+    }
+    /** Sorted, with overlapping or touching regions joined. */
+    function mergeRegions(regions) {
+        const sorted = regions.filter((r) => r.size > 0).sort((a, b) => a.base - b.base);
+        const out = [];
+        for (let i = 0; i < sorted.length; i++) {
+            const last = out[out.length - 1];
+            const r = sorted[i];
+            if (last && r.base <= last.base + last.size) {
+                last.size = Math.max(last.size, r.base + r.size - last.base);
+            }
+            else {
+                out.push({ base: r.base, size: r.size });
+            }
+        }
+        return out;
+    }
+    /**
+     * The output of REGIONS_COMMAND → regions. Each useful line holds two hex numbers, the base and
+     * the end of a region, with or without 0x and WinDbg's backtick (00000000`7ffe0000); other lines
+     * (such as "*** Executing: …" echoes and headers) are ignored.
+     */
     function parseRegionLines(lines) {
         const regions = [];
         const hexWord = /^(?:0x)?([0-9a-f]+)$/i;
         for (const line of lines) {
             const words = String(line).trim().replace(/`/g, "").split(/\s+/);
-            if (words.length < 2)
+            if (words.length !== 2)
                 continue;
             const base = hexWord.exec(words[0]);
             const end = hexWord.exec(words[1]);
@@ -1094,125 +1241,104 @@ var __dxheap = (function (exports) {
             if (stop > start && stop <= 9007199254740991)
                 regions.push({ base: start, size: stop - start });
         }
-        return regions.sort((a, b) => a.base - b.base);
+        return mergeRegions(regions);
     }
-
-    function walkList(memory, head, limit) {
-        const size = memory.pointerSize;
-        const links = [];
-        const seen = {};
-        let previous = head;
-        let link;
-        try {
-            link = pointer(memory.read(head, size), 0, size);
-        }
-        catch (e) {
-            return { links, problem: { address: head, message: `list head at 0x${head.toString(16)} is unreadable` } };
-        }
-        while (link !== head) {
-            if (!isFinite(link) || link === 0) {
-                return { links, problem: { address: previous, message: `bad link 0x${link.toString(16)} at 0x${previous.toString(16)}` } };
-            }
-            if (seen[link]) {
-                return { links, problem: { address: link, message: `list loops back to 0x${link.toString(16)}` } };
-            }
-            if (links.length >= limit) {
-                return { links, problem: { address: link, message: `list longer than ${limit} entries` } };
-            }
-            let entry;
+    let unreadableFingerprints = 0;
+    /**
+     * undefined for a dump; for a live target, the threads' ids, instruction and stack pointers: a
+     * target that ran and stopped again has at least one of them changed (a break-in even adds a
+     * thread). The data model offers scripts no event or counter for "the target ran"
+     * (docs/jsprovider.md §1.10), so the cache is re-validated this way at a few host calls per thread.
+     * A live thread whose registers cannot be read makes the fingerprint unique: nothing is reused.
+     */
+    function liveFingerprint(processObject) {
+        if (!isLiveTarget())
+            return undefined;
+        const parts = [];
+        for (const thread of iterate(processObject.Threads)) {
             try {
-                entry = memory.read(link, 2 * size);
+                const t = thread;
+                const user = t.Registers.User;
+                const pc = user.rip !== undefined ? user.rip : user.eip;
+                const sp = user.rsp !== undefined ? user.rsp : user.esp;
+                if (pc === undefined || sp === undefined)
+                    throw new Error("no registers");
+                parts.push(`${String(t.Id)}:${pc.toString(16)}:${sp.toString(16)}`);
             }
             catch (e) {
-                return { links, problem: { address: link, message: `list entry at 0x${link.toString(16)} is unreadable` } };
+                return `unreadable ${++unreadableFingerprints}`;
             }
-            if (pointer(entry, size, size) !== previous) {
-                return { links, problem: { address: link, message: `Blink of 0x${link.toString(16)} does not point back to 0x${previous.toString(16)}` } };
-            }
-            seen[link] = true;
-            links.push(link);
-            previous = link;
-            link = pointer(entry, 0, size);
         }
-        return { links, problem: undefined };
+        return parts.join(",");
+    }
+    function isLiveTarget() {
+        try {
+            const session = host.currentSession;
+            return session.Attributes.Target.IsLiveTarget === true;
+        }
+        catch (e) {
+            return false;
+        }
     }
 
-    const NT_SEGMENT_SIGNATURE = 0xffeeffee;
-    const NT_HEAP_SIGNATURE = 0xeeffeeff;
-    const SEGMENT_HEAP_SIGNATURE = 0xddeeddee;
-    /** Far above any real process; bounds the read of a corrupted NumberOfHeaps. */
-    const MAX_HEAPS = 4096;
-    function enumerateHeaps(memory, layout, peb) {
-        const findings = [];
-        const found = [];
-        const p = layout.pointerSize;
-        try {
-            const count = u32(memory.read(peb + layout.peb.numberOfHeaps, 4), 0);
-            const array = pointer(memory.read(peb + layout.peb.processHeaps, p), 0, p);
-            if (count > MAX_HEAPS) {
-                findings.push({ kind: "Corruption", address: peb, message: `PEB.NumberOfHeaps is ${count}` });
-            }
-            else if (count > 0) {
-                const bytes = memory.read(array, count * p);
-                for (let i = 0; i < count; i++)
-                    found.push({ address: pointer(bytes, i * p, p), source: "PEB" });
-            }
+    // What a walk could not read or trust. Findings are never thrown: they are collected, and a
+    // corrupted heap can produce one per block, so they are aggregated as they come: per category
+    // (one kind of problem in one place, e.g. "checksum mismatch in segment 0x…") the first few keep
+    // their own address and message, the rest are only counted. Memory stays bounded however many
+    // blocks are damaged.
+    /** Findings kept with their own address per category; the rest are counted. */
+    const EXAMPLES_PER_CATEGORY = 3;
+    /** Categories kept; a heap damaged in more places than this is summarized by one count. */
+    const MAX_CATEGORIES = 256;
+    class FindingLog {
+        constructor() {
+            this.categories = [];
+            this.byKey = {};
+            this.overflow = 0;
         }
-        catch (e) {
-            findings.push({ kind: "Unreadable", address: peb, message: `PEB.ProcessHeaps of PEB 0x${peb.toString(16)} is unreadable` });
-        }
-        const descriptors = layout.heapDescriptors;
-        if (descriptors) {
-            const list = walkList(memory, descriptors.listHead, MAX_HEAPS);
-            if (list.problem)
-                findings.push({ kind: "Corruption", address: list.problem.address, message: `RtlpProcessHeaps: ${list.problem.message}` });
-            for (let i = 0; i < list.links.length; i++) {
-                const descriptor = list.links[i] - descriptors.link;
-                try {
-                    found.push({ address: pointer(memory.read(descriptor + descriptors.heap, p), 0, p), source: "DescriptorList" });
+        /**
+         * Records a finding. `category` groups findings of one problem in one place; `description`
+         * says what they share (used once more than a few are seen).
+         */
+        add(kind, address, message, category = message, description = category) {
+            const key = kind + "\u0000" + category;
+            let found = this.byKey[key];
+            if (!found) {
+                if (this.categories.length >= MAX_CATEGORIES) {
+                    this.overflow++;
+                    return;
                 }
-                catch (e) {
-                    findings.push({ kind: "Unreadable", address: descriptor, message: `heap descriptor at 0x${descriptor.toString(16)} is unreadable` });
+                found = this.byKey[key] = { kind, examples: [], more: 0, description };
+                this.categories.push(found);
+            }
+            if (found.examples.length < EXAMPLES_PER_CATEGORY)
+                found.examples.push({ kind, address, message });
+            else
+                found.more++;
+        }
+        addFinding(finding, category) {
+            this.add(finding.kind, finding.address, finding.message, category);
+        }
+        get isEmpty() {
+            return this.categories.length === 0;
+        }
+        /** The findings, each category's examples followed by one line counting the rest. */
+        list() {
+            const out = [];
+            for (let i = 0; i < this.categories.length; i++) {
+                const c = this.categories[i];
+                for (let k = 0; k < c.examples.length; k++)
+                    out.push(c.examples[k]);
+                if (c.more > 0) {
+                    const last = c.examples[c.examples.length - 1];
+                    out.push({ kind: c.kind, address: last.address, message: `and ${c.more} more like it (${c.description})` });
                 }
             }
-        }
-        const heaps = [];
-        const byAddress = {};
-        for (let i = 0; i < found.length; i++) {
-            const { address, source } = found[i];
-            const known = byAddress[address];
-            if (known) {
-                if (known.listedIn.indexOf(source) < 0)
-                    known.listedIn.push(source);
-                continue;
+            if (this.overflow > 0) {
+                out.push({ kind: "Corruption", address: 0, message: `and ${this.overflow} more findings in other places (only ${MAX_CATEGORIES} kinds of problem are kept)` });
             }
-            const heap = classify(memory, layout, address, findings);
-            if (!heap)
-                continue;
-            heap.listedIn.push(source);
-            byAddress[address] = heap;
-            heaps.push(heap);
+            return out;
         }
-        return { heaps, findings };
-    }
-    /** NT heap or segment heap, by signature; undefined (with a finding) for anything else. */
-    function classify(memory, layout, address, findings) {
-        const h = layout.heap;
-        const s = layout.segmentHeap;
-        try {
-            if (u32(memory.read(address + h.segmentSignature, 4), 0) === NT_SEGMENT_SIGNATURE &&
-                u32(memory.read(address + h.signature, 4), 0) === NT_HEAP_SIGNATURE) {
-                return { address, type: "NT", flags: u32(memory.read(address + h.flags, 4), 0), listedIn: [] };
-            }
-            if (s && u32(memory.read(address + s.signature, 4), 0) === SEGMENT_HEAP_SIGNATURE) {
-                return { address, type: "Segment", flags: u32(memory.read(address + s.globalFlags, 4), 0), listedIn: [] };
-            }
-            findings.push({ kind: "Corruption", address, message: `0x${address.toString(16)} is listed as a heap but has neither heap signature` });
-        }
-        catch (e) {
-            findings.push({ kind: "Unreadable", address, message: `heap 0x${address.toString(16)} is unreadable` });
-        }
-        return undefined;
     }
 
     class MemoryWindow {
@@ -1240,6 +1366,48 @@ var __dxheap = (function (exports) {
         }
     }
 
+    function walkList(memory, head, limit) {
+        const size = memory.pointerSize;
+        const links = [];
+        const seen = {};
+        let previous = head;
+        let flink;
+        try {
+            flink = memory.read(head, size);
+        }
+        catch (e) {
+            return { links, problem: { address: head, message: `list head at ${hex0x(head)} is not readable` } };
+        }
+        let link = pointer(flink, 0, size);
+        while (link !== head) {
+            if (!isFinite(link) || link === 0) {
+                return { links, problem: { address: previous, message: `bad link ${pointerHex(flink, 0, size)} at ${hex0x(previous)}` } };
+            }
+            if (seen[link]) {
+                return { links, problem: { address: link, message: `list loops back to ${hex0x(link)}` } };
+            }
+            if (links.length >= limit) {
+                return { links, problem: { address: link, message: `list longer than ${limit} entries` } };
+            }
+            let entry;
+            try {
+                entry = memory.read(link, 2 * size);
+            }
+            catch (e) {
+                return { links, problem: { address: link, message: `list entry at ${hex0x(link)} is not readable` } };
+            }
+            if (pointer(entry, size, size) !== previous) {
+                return { links, problem: { address: link, message: `Blink of ${hex0x(link)} does not point back to ${hex0x(previous)}` } };
+            }
+            seen[link] = true;
+            links.push(link);
+            previous = link;
+            flink = entry;
+            link = pointer(entry, 0, size);
+        }
+        return { links, problem: undefined };
+    }
+
     const MAX_SEGMENTS = 4096;
     const MAX_UCRS = 1 << 16;
     /** Larger reservations than this are not a plausible segment: the header is corrupt. */
@@ -1247,7 +1415,7 @@ var __dxheap = (function (exports) {
     function readSegments(memory, layout, heap, findings) {
         const list = walkList(memory, heap + layout.heap.segmentList, MAX_SEGMENTS);
         if (list.problem)
-            findings.push({ kind: "Corruption", address: list.problem.address, message: `segment list: ${list.problem.message}` });
+            findings.add("Corruption", list.problem.address, `segment list: ${list.problem.message}`);
         const segments = [];
         for (let i = 0; i < list.links.length; i++) {
             const segment = readSegment(memory, layout, list.links[i] - layout.segment.segmentListEntry, findings);
@@ -1265,7 +1433,7 @@ var __dxheap = (function (exports) {
             bytes = memory.read(address, span);
         }
         catch (e) {
-            findings.push({ kind: "Unreadable", address, message: `segment header at 0x${address.toString(16)} is unreadable` });
+            findings.add("Unreadable", address, `segment header at ${hex0x(address)} is not readable`);
             return undefined;
         }
         const baseAddress = pointer(bytes, s.baseAddress, p);
@@ -1273,11 +1441,8 @@ var __dxheap = (function (exports) {
         const lastValidEntry = pointer(bytes, s.lastValidEntry, p);
         const reservedBytes = lastValidEntry - baseAddress;
         if (!(baseAddress <= address && address < firstEntry && firstEntry < lastValidEntry && reservedBytes <= MAX_SEGMENT_BYTES)) {
-            findings.push({
-                kind: "Corruption",
-                address,
-                message: `segment 0x${address.toString(16)} has implausible bounds (base 0x${baseAddress.toString(16)}, first entry 0x${firstEntry.toString(16)}, last valid entry 0x${lastValidEntry.toString(16)})`,
-            });
+            const field = (offset) => pointerHex(bytes, offset, p);
+            findings.add("Corruption", address, `segment ${hex0x(address)} has implausible bounds (base ${field(s.baseAddress)}, first entry ${field(s.firstEntry)}, last valid entry ${field(s.lastValidEntry)})`);
             return undefined;
         }
         const uncommittedRanges = readUncommittedRanges(memory, layout, address, baseAddress, lastValidEntry, findings);
@@ -1291,7 +1456,7 @@ var __dxheap = (function (exports) {
         const p = layout.pointerSize;
         const list = walkList(memory, segment + layout.segment.ucrSegmentList, MAX_UCRS);
         if (list.problem)
-            findings.push({ kind: "Corruption", address: list.problem.address, message: `uncommitted-range list of segment 0x${segment.toString(16)}: ${list.problem.message}` });
+            findings.add("Corruption", list.problem.address, `uncommitted-range list of segment ${hex0x(segment)}: ${list.problem.message}`);
         const ranges = [];
         for (let i = 0; i < list.links.length; i++) {
             const descriptor = list.links[i] - u.segmentEntry;
@@ -1300,13 +1465,13 @@ var __dxheap = (function (exports) {
                 bytes = memory.read(descriptor, Math.max(u.address, u.size) + p);
             }
             catch (e) {
-                findings.push({ kind: "Unreadable", address: descriptor, message: `uncommitted-range descriptor at 0x${descriptor.toString(16)} is unreadable` });
+                findings.add("Unreadable", descriptor, `uncommitted-range descriptor at ${hex0x(descriptor)} is not readable`);
                 continue;
             }
             const address = pointer(bytes, u.address, p);
             const size = pointer(bytes, u.size, p);
             if (!(address >= base && size > 0 && address + size <= end)) {
-                findings.push({ kind: "Corruption", address: descriptor, message: `uncommitted range 0x${address.toString(16)}+0x${size.toString(16)} lies outside segment 0x${segment.toString(16)}` });
+                findings.add("Corruption", descriptor, `uncommitted range ${pointerHex(bytes, u.address, p)}+${pointerHex(bytes, u.size, p)} lies outside segment ${hex0x(segment)}`);
                 continue;
             }
             ranges.push({ address, size });
@@ -1331,7 +1496,7 @@ var __dxheap = (function (exports) {
         return runs;
     }
 
-    // _HEAP_ENTRY.Flags bits (heap-internals §1.4).
+    // _HEAP_ENTRY.Flags bits (docs/heap-structures.md §1.4).
     const FLAG_BUSY = 0x01;
     const FLAG_EXTRA_PRESENT = 0x02;
     const FLAG_FILL_PATTERN = 0x04;
@@ -1371,14 +1536,14 @@ var __dxheap = (function (exports) {
     const UNUSED_EXTENDED = 0x40;
     const UNUSED_STORED_AFTER = 0x3f;
     /**
-     * Sets row.userAddress and row.userSize of the block at `entry` of `size` bytes. `unused` is
+     * Sets out.userAddress and out.userSize of the block at `entry` of `size` bytes. `unused` is
      * UnusedBytes without the LFH marker (0x80). False, with userSize 0, when the count cannot be
      * read or does not fit the block.
      */
-    function decodeUserExtent(window, layout, entry, size, unused, row) {
+    function decodeUserExtent(window, layout, entry, size, unused, out) {
         const granularity = layout.entry.granularity;
-        row.userAddress = entry + granularity;
-        row.userSize = 0;
+        out.userAddress = entry + granularity;
+        out.userSize = 0;
         let count;
         let userAddress = entry + granularity;
         if ((unused & UNUSED_EXTENDED) !== 0) {
@@ -1398,14 +1563,16 @@ var __dxheap = (function (exports) {
         }
         if (count > size)
             return false;
-        row.userAddress = userAddress;
-        row.userSize = size - count;
+        out.userAddress = userAddress;
+        out.userSize = size - count;
         return true;
     }
 
-    // The NT heap back end: the entries of one segment, walked header by header from FirstEntry
-    // (heap-internals.md §2.2). The walk of a segment ends, with a finding naming the address, at
-    // the first header that fails its checksum or size bounds, or that cannot be read.
+    // The NT heap back end: the entries of one segment, walked header by header (docs/heap-structures.md
+    // §2.2): first the segment's own header entry (_HEAP_SEGMENT.Entry, at the segment's address; in
+    // segment 0 it holds the _HEAP), which !heap -a lists first, then every committed run from
+    // FirstEntry. The walk of a run ends, with a finding naming the address, at the first header that
+    // fails its checksum or size bounds, or that cannot be read.
     /** UnusedBytes below this are pseudo-entry markers, not byte counts (§2.2: 1 segment, 3 uncommitted, 4 VirtualAlloc, 5 linked). */
     const SMALLEST_UNUSED_COUNT = 8;
     /** UnusedBytes with this bit belong to LFH blocks, never to a back-end entry (§2.2). */
@@ -1422,40 +1589,60 @@ var __dxheap = (function (exports) {
             this.onInternal = onInternal;
             this.entry = newDecodedEntry();
             /** Reused for every block: no object per block. */
-            this.row = { address: 0, userAddress: 0, size: 0, userSize: 0, previousSize: 0, state: 0, kind: KIND_BACKEND, flags: 0, segment: 0, container: 0 };
+            this.extent = { userAddress: 0, userSize: 0 };
+            /** The state of the row pushEntry pushed last. */
+            this.pushedState = 0;
         }
         walkSegment(segment, segmentIndex) {
+            const headerUnits = this.walkHeader(segment, segmentIndex);
             const runs = committedRuns(segment);
             for (let i = 0; i < runs.length; i++) {
-                if (!this.walkRun(runs[i].start, runs[i].end, segmentIndex))
+                const previousUnits = i === 0 && runs[i].start === segment.firstEntry ? headerUnits : -1;
+                if (!this.walkRun(runs[i].start, runs[i].end, segmentIndex, previousUnits))
                     return;
             }
         }
+        /** The segment's header entry, which must end at FirstEntry; its size in granules, or -1. */
+        walkHeader(segment, segmentIndex) {
+            const granularity = this.layout.entry.granularity;
+            const where = `segment ${hex0x(segment.address)}`;
+            const window = new MemoryWindow(this.memory, segment.firstEntry);
+            if (!window.ensure(segment.address, granularity)) {
+                this.findings.add("Unreadable", segment.address, `the header entry of ${where} is not readable`);
+                return -1;
+            }
+            const e = this.decoder.decode(window.bytes, segment.address - window.base, this.entry);
+            if (!e.checksumOk || segment.address + e.size * granularity !== segment.firstEntry) {
+                const why = !e.checksumOk ? "fails its checksum" : `is 0x${(e.size * granularity).toString(16)} bytes, not the 0x${(segment.firstEntry - segment.address).toString(16)} up to FirstEntry`;
+                this.findings.add("Corruption", segment.address, `the header entry of ${where} ${why}`);
+                return -1;
+            }
+            this.pushEntry(window, segment.address, e.size * granularity, segmentIndex);
+            return e.size;
+        }
         /** Walks [start, end); false when the segment's walk must end here. */
-        walkRun(start, end, segmentIndex) {
+        walkRun(start, end, segmentIndex, previousUnits) {
             const granularity = this.layout.entry.granularity;
             const window = new MemoryWindow(this.memory, end);
             const e = this.entry;
             let cursor = start;
-            let previousUnits = -1; // unknown for the first block of a run
             while (cursor < end) {
                 if (!window.ensure(cursor, granularity)) {
-                    this.findings.push({ kind: "Unreadable", address: window.unreadableAt, message: `heap entry at 0x${cursor.toString(16)} is unreadable (memory at 0x${window.unreadableAt.toString(16)})` });
+                    this.findings.add("Unreadable", window.unreadableAt, `heap entry at ${hex0x(cursor)} is not readable (memory at ${hex0x(window.unreadableAt)})`);
                     return false;
                 }
-                const at = cursor - window.base;
-                this.decoder.decode(window.bytes, at, e);
+                this.decoder.decode(window.bytes, cursor - window.base, e);
                 const size = e.size * granularity;
                 if (!e.checksumOk || size === 0 || cursor + size > end) {
-                    const why = !e.checksumOk ? "header checksum mismatch" : `size 0x${size.toString(16)} runs past 0x${end.toString(16)}`;
-                    this.findings.push({ kind: "Corruption", address: cursor, message: `corrupted heap entry at 0x${cursor.toString(16)}: ${why}` });
+                    const why = !e.checksumOk ? "header checksum mismatch" : `size 0x${size.toString(16)} runs past ${hex0x(end)}`;
+                    this.findings.add("Corruption", cursor, `corrupted heap entry at ${hex0x(cursor)}: ${why}`);
                     return false;
                 }
                 if (previousUnits >= 0 && e.previousSize !== previousUnits) {
-                    this.findings.push({ kind: "Corruption", address: cursor, message: `heap entry at 0x${cursor.toString(16)}: PreviousSize 0x${e.previousSize.toString(16)} but the previous block has 0x${previousUnits.toString(16)} granules` });
+                    this.findings.add("Corruption", cursor, `heap entry at ${hex0x(cursor)}: PreviousSize 0x${e.previousSize.toString(16)} but the previous block has 0x${previousUnits.toString(16)} granules`, `previous-size@${segmentIndex}`, `PreviousSize disagrees with the previous block in segment ${segmentIndex}`);
                 }
                 const row = this.pushEntry(window, cursor, size, segmentIndex);
-                if (this.blocks.state[row] === STATE_INTERNAL && (e.flags & FLAG_INTERNAL) !== 0) {
+                if (this.pushedState === STATE_INTERNAL && (e.flags & FLAG_INTERNAL) !== 0) {
                     this.onInternal({ row, entry: cursor, end: cursor + size }, window);
                 }
                 previousUnits = e.size;
@@ -1466,33 +1653,32 @@ var __dxheap = (function (exports) {
         pushEntry(window, entry, size, segmentIndex) {
             const e = this.entry;
             const granularity = this.layout.entry.granularity;
-            const row = this.row;
-            row.address = entry;
-            row.size = size;
-            row.previousSize = e.previousSize * granularity;
-            row.flags = e.flags;
-            row.segment = segmentIndex;
-            row.userAddress = entry + granularity;
             const unused = e.unusedBytes;
+            let userAddress = entry + granularity;
+            let userSize = 0;
+            let state;
             if ((e.flags & FLAG_BUSY) === 0) {
-                row.userSize = 0;
-                row.state = STATE_FREE;
+                state = STATE_FREE;
             }
             else if (unused < SMALLEST_UNUSED_COUNT) {
-                row.userSize = size - unused;
-                row.state = STATE_INTERNAL;
+                userSize = size - unused;
+                state = STATE_INTERNAL;
             }
             else {
-                if (unused >= LFH_MARKER$1 || !decodeUserExtent(window, this.layout, entry, size, unused, row)) {
-                    this.findings.push({ kind: "Corruption", address: entry, message: `heap entry at 0x${entry.toString(16)}: UnusedBytes 0x${unused.toString(16)} gives no user size that fits the block` });
+                const extent = this.extent;
+                if (unused >= LFH_MARKER$1 || !decodeUserExtent(window, this.layout, entry, size, unused, extent)) {
+                    this.findings.add("Corruption", entry, `heap entry at ${hex0x(entry)}: UnusedBytes 0x${unused.toString(16)} gives no user size that fits the block`, `unused-bytes@${segmentIndex}`, `UnusedBytes gives no user size that fits the block, in segment ${segmentIndex}`);
                 }
-                row.state = (e.flags & FLAG_INTERNAL) !== 0 ? STATE_INTERNAL : STATE_BUSY;
+                userAddress = extent.userAddress;
+                userSize = extent.userSize;
+                state = (e.flags & FLAG_INTERNAL) !== 0 ? STATE_INTERNAL : STATE_BUSY;
             }
-            return this.blocks.push(row);
+            this.pushedState = state;
+            return this.blocks.push(entry, userAddress, size, userSize, state, KIND_BACKEND, segmentIndex, NONE, e.previousSize * granularity, e.flags);
         }
     }
 
-    // The NT low-fragmentation heap front end (heap-internals.md §2.4). Its blocks live inside
+    // The NT low-fragmentation heap front end (docs/heap-structures.md §2.4). Its blocks live inside
     // UserBlocks containers, which are busy internal back-end blocks starting with a
     // _HEAP_USERDATA_HEADER (signature 0xF0E0D0C0); the container is found during the back-end
     // walk, so no LFH structure outside the heap has to be trusted to list the blocks.
@@ -1512,17 +1698,18 @@ var __dxheap = (function (exports) {
             this.lfhKey = lfhKey;
             this.blocks = blocks;
             this.findings = findings;
-            this.row = { address: 0, userAddress: 0, size: 0, userSize: 0, previousSize: 0, state: 0, kind: KIND_LFH, flags: 0, segment: 0, container: 0 };
+            /** Reused for every block: no object per block. */
+            this.extent = { userAddress: 0, userSize: 0 };
         }
         /** Lists the blocks of `container` if it is a UserBlocks; leaves other internal blocks alone. */
         decode(container, window) {
             // The container's user data, past any extended header (+ust, §2.7): where UserBlocks starts.
-            const userBlocks = this.blocks.userAddress[container.row];
+            const userBlocks = this.blocks.userAddressOf(container.row);
             const length = container.end - userBlocks;
             if (length < this.lfh.userDataHeaderSize)
                 return;
             if (!window.ensure(userBlocks, length)) {
-                this.findings.push({ kind: "Unreadable", address: window.unreadableAt, message: `internal block 0x${container.entry.toString(16)} (perhaps LFH UserBlocks) is unreadable at 0x${window.unreadableAt.toString(16)}: its blocks are not listed` });
+                this.findings.add("Unreadable", window.unreadableAt, `internal block ${hex0x(container.entry)} (perhaps LFH UserBlocks) is not readable at ${hex0x(window.unreadableAt)}: its blocks are not listed`);
                 return;
             }
             const bytes = window.bytes;
@@ -1532,11 +1719,18 @@ var __dxheap = (function (exports) {
             const geometry = this.lfh.scheme === "win8" ? this.win8Geometry(bytes, at, userBlocks) : this.win7Geometry(bytes, at, userBlocks);
             if (!geometry)
                 return;
+            // The count is checked against the container before anything is sized by it (a corrupted
+            // SizeOfBitMap must not allocate a bitmap of 2^32 bits).
             if (geometry.first + geometry.count * geometry.stride > length || geometry.stride < this.layout.entry.granularity) {
                 this.corrupt(userBlocks, `${geometry.count} blocks of 0x${geometry.stride.toString(16)} bytes at offset 0x${geometry.first.toString(16)} do not fit the container`);
                 return;
             }
-            this.listBlocks(window, userBlocks, geometry, this.blocks.segment[container.row]);
+            if (geometry.bitmapAddress !== undefined) {
+                geometry.bitmap = this.readBitmap(window, geometry.bitmapAddress, geometry.count);
+                if (!geometry.bitmap)
+                    this.corrupt(userBlocks, `busy bitmap at ${hex0x(geometry.bitmapAddress)} is not readable`);
+            }
+            this.listBlocks(window, userBlocks, geometry, container.row);
         }
         win8Geometry(bytes, at, userBlocks) {
             if (this.lfhKey === undefined) {
@@ -1553,10 +1747,7 @@ var __dxheap = (function (exports) {
                 return undefined;
             }
             const bitmapAddress = pointer(bytes, at + this.lfh.busyBitmapBuffer, this.layout.pointerSize);
-            const bitmap = this.readBitmap(bitmapAddress, count);
-            if (!bitmap)
-                this.corrupt(userBlocks, `busy bitmap at 0x${bitmapAddress.toString(16)} is unreadable`);
-            return { first, stride, count, bitmap };
+            return { first, stride, count, bitmapAddress, bitmap: undefined };
         }
         win7Geometry(bytes, at, userBlocks) {
             const subSegment = pointer(bytes, at + this.lfh.userDataSubSegment, this.layout.pointerSize);
@@ -1566,25 +1757,30 @@ var __dxheap = (function (exports) {
                 sub = this.memory.read(subSegment, span);
             }
             catch (e) {
-                this.corrupt(userBlocks, `its subsegment 0x${subSegment.toString(16)} is unreadable`);
+                this.corrupt(userBlocks, `its subsegment ${hex0x(subSegment)} is not readable`);
                 return undefined;
             }
             if (pointer(sub, this.lfh.subSegmentUserBlocks, this.layout.pointerSize) !== userBlocks) {
-                this.corrupt(userBlocks, `its subsegment 0x${subSegment.toString(16)} does not point back to it`);
+                this.corrupt(userBlocks, `its subsegment ${hex0x(subSegment)} does not point back to it`);
                 return undefined;
             }
             const stride = u16(sub, this.lfh.subSegmentBlockSize) * this.layout.entry.granularity;
-            return { first: this.lfh.userDataHeaderSize, stride, count: u16(sub, this.lfh.subSegmentBlockCount), bitmap: undefined };
+            return { first: this.lfh.userDataHeaderSize, stride, count: u16(sub, this.lfh.subSegmentBlockCount), bitmapAddress: undefined, bitmap: undefined };
         }
-        readBitmap(address, count) {
+        /** The bitmap normally lies in the UserBlocks header (§2.4 step 4), already in the window. */
+        readBitmap(window, address, count) {
+            const length = Math.ceil(count / 8);
+            if (address >= window.base && address + length <= window.base + window.bytes.length) {
+                return window.bytes.subarray(address - window.base, address - window.base + length);
+            }
             try {
-                return this.memory.read(address, Math.ceil(count / 8));
+                return this.memory.read(address, length);
             }
             catch (e) {
                 return undefined;
             }
         }
-        listBlocks(window, userBlocks, g, segment) {
+        listBlocks(window, userBlocks, g, containerRow) {
             const entry = this.layout.entry;
             const granularity = entry.granularity;
             const blockDivisor = this.layout.pointerSize === 8 ? 16 : 8; // block >> 4 (x64) or >> 3 (x86)
@@ -1592,10 +1788,8 @@ var __dxheap = (function (exports) {
             const checkCodes = this.lfh.scheme === "win8" && entry.subSegmentCode !== undefined && this.lfhKey !== undefined;
             const heapKey = checkCodes ? (this.lfhKey ^ low32(this.heap)) >>> 0 : 0;
             let badMarker = 0, badCode = 0, badBitmap = 0, firstBad = 0;
-            const row = this.row;
-            row.segment = segment;
-            row.container = userBlocks;
-            row.size = g.stride;
+            const segment = this.blocks.segmentOf(containerRow);
+            const extent = this.extent;
             for (let i = 0; i < g.count; i++) {
                 const block = userBlocks + g.first + i * g.stride;
                 if (!window.ensure(block, granularity))
@@ -1622,17 +1816,14 @@ var __dxheap = (function (exports) {
                         firstBad = block;
                     badBitmap++;
                 }
-                row.address = block;
-                row.state = busy ? STATE_BUSY : STATE_FREE;
-                row.flags = busy ? 1 : 0;
                 if (busy) {
-                    decodeUserExtent(window, this.layout, block, g.stride, unused & 0x7f, row);
+                    decodeUserExtent(window, this.layout, block, g.stride, unused & 0x7f, extent);
                 }
                 else {
-                    row.userAddress = block + granularity;
-                    row.userSize = 0;
+                    extent.userAddress = block + granularity;
+                    extent.userSize = 0;
                 }
-                this.blocks.push(row);
+                this.blocks.push(block, extent.userAddress, g.stride, extent.userSize, busy ? STATE_BUSY : STATE_FREE, KIND_LFH, segment, containerRow, 0, busy ? 1 : 0);
             }
             if (badMarker + badCode + badBitmap > 0) {
                 const parts = [];
@@ -1642,16 +1833,16 @@ var __dxheap = (function (exports) {
                     parts.push(`${badCode} whose SubSegmentCode does not decode to their offset`);
                 if (badBitmap)
                     parts.push(`${badBitmap} whose busy bit disagrees with UnusedBytes`);
-                this.findings.push({ kind: "Corruption", address: firstBad, message: `LFH UserBlocks 0x${userBlocks.toString(16)}: ${parts.join(", ")} (first at 0x${firstBad.toString(16)})` });
+                this.findings.add("Corruption", firstBad, `LFH UserBlocks ${hex0x(userBlocks)}: ${parts.join(", ")} (first at ${hex0x(firstBad)})`, "lfh-blocks", "LFH UserBlocks with blocks that fail their checks");
             }
         }
         corrupt(userBlocks, message) {
-            this.findings.push({ kind: "Corruption", address: userBlocks, message: `LFH UserBlocks 0x${userBlocks.toString(16)}: ${message}` });
+            this.findings.add("Corruption", userBlocks, `LFH UserBlocks ${hex0x(userBlocks)}: ${message}`, "lfh-userblocks", "LFH UserBlocks that cannot be decoded");
         }
     }
 
     // Blocks too large for a segment: each in its own VirtualAlloc'd region, listed on
-    // _HEAP.VirtualAllocdBlocks (heap-internals.md §2.3). The region starts with a
+    // _HEAP.VirtualAllocdBlocks (docs/heap-structures.md §2.3). The region starts with a
     // _HEAP_VIRTUAL_ALLOC_ENTRY whose BusyBlock header is encoded like any other, and whose
     // Size field holds the unused byte count: requested = CommitSize - unused - sizeof(entry).
     const MAX_VIRTUAL_BLOCKS = 1 << 20;
@@ -1661,7 +1852,7 @@ var __dxheap = (function (exports) {
         const va = layout.virtualAlloc;
         const list = walkList(memory, heap + layout.heap.virtualAllocdBlocks, MAX_VIRTUAL_BLOCKS);
         if (list.problem)
-            findings.push({ kind: "Corruption", address: list.problem.address, message: `VirtualAlloc list: ${list.problem.message}` });
+            findings.add("Corruption", list.problem.address, `VirtualAlloc list: ${list.problem.message}`);
         const header = newDecodedEntry();
         let listed = 0;
         for (let i = 0; i < list.links.length; i++) {
@@ -1671,28 +1862,17 @@ var __dxheap = (function (exports) {
                 bytes = memory.read(entry, va.size);
             }
             catch (e) {
-                findings.push({ kind: "Unreadable", address: entry, message: `VirtualAlloc block at 0x${entry.toString(16)} is unreadable` });
+                findings.add("Unreadable", entry, `VirtualAlloc block at ${hex0x(entry)} is not readable`, "va-unreadable", "VirtualAlloc blocks that are not readable");
                 continue;
             }
             const commit = pointer(bytes, va.commitSize, layout.pointerSize);
             decoder.decode(bytes, va.busyBlock, header);
             const userSize = commit - header.size - va.size;
             if (!header.checksumOk || !(commit > 0 && commit <= MAX_COMMIT) || userSize < 0) {
-                findings.push({ kind: "Corruption", address: entry + va.busyBlock, message: `VirtualAlloc block at 0x${entry.toString(16)}: bad header (checksum ${header.checksumOk ? "ok" : "mismatch"}, CommitSize 0x${commit.toString(16)})` });
+                findings.add("Corruption", entry + va.busyBlock, `VirtualAlloc block at ${hex0x(entry)}: bad header (checksum ${header.checksumOk ? "ok" : "mismatch"}, CommitSize ${pointerHex(bytes, va.commitSize, layout.pointerSize)})`, "va-header", "VirtualAlloc blocks with a bad header");
                 continue;
             }
-            blocks.push({
-                address: entry + va.busyBlock,
-                userAddress: entry + va.size,
-                size: commit,
-                userSize,
-                previousSize: 0,
-                state: STATE_BUSY,
-                kind: KIND_VIRTUAL_ALLOC,
-                flags: header.flags,
-                segment: -1,
-                container: 0,
-            });
+            blocks.push(entry + va.busyBlock, entry + va.size, commit, userSize, STATE_BUSY, KIND_VIRTUAL_ALLOC, NONE, NONE, 0, header.flags);
             listed++;
         }
         return listed;
@@ -1701,29 +1881,32 @@ var __dxheap = (function (exports) {
     // One walk of one NT heap: its segments' back-end entries (with the LFH blocks inside their
     // UserBlocks containers) and its VirtualAlloc'd blocks, as a columnar BlockTable plus findings.
     // Nothing here throws for bad target memory: what cannot be read or trusted becomes a finding.
-    /** _HEAP.FrontEndHeapType of the LFH (heap-internals.md §1.2). */
+    /** _HEAP.FrontEndHeapType of the LFH (docs/heap-structures.md §1.2). */
     const FRONT_END_LFH = 2;
-    function walkNtHeap(memory, layout, lfhKey, heap) {
-        const findings = [];
-        const blocks = new BlockTable();
+    function walkNtHeap(view, address, flags) {
+        const { memory, layout } = view;
+        const findings = new FindingLog();
+        const blocks = new BlockTableBuilder();
         const walk = {
-            heap,
+            address,
+            type: "NT",
+            flags,
             granularity: layout.entry.granularity,
             segments: [],
-            blocks,
+            blocks: blocks.seal(),
             virtualBlockCount: 0,
-            lfh: false,
-            counters: { lockCollisions: 0, totalMemoryLargeUCR: 0 },
-            findings,
+            counters: { lockContention: 0, largeUncommittedBytes: 0, frontEnd: "" },
+            findings: [],
         };
         const h = layout.heap;
         const p = layout.pointerSize;
         let header;
         try {
-            header = memory.read(heap.address, heapHeaderSpan(layout));
+            header = memory.read(address, heapHeaderSpan(layout));
         }
         catch (e) {
-            findings.push({ kind: "Unreadable", address: heap.address, message: `heap header at 0x${heap.address.toString(16)} is unreadable` });
+            findings.add("Unreadable", address, `heap header at ${hex0x(address)} is not readable`);
+            walk.findings = findings.list();
             return walk;
         }
         // The key is the 8 core bytes of _HEAP.Encoding; an unencoded heap XORs with zeros (§2.2).
@@ -1731,26 +1914,29 @@ var __dxheap = (function (exports) {
             ? header.slice(h.encoding + layout.entry.core, h.encoding + layout.entry.core + 8)
             : new Uint8Array(8);
         const decoder = new EntryDecoder(layout.entry, key);
-        walk.lfh = header[h.frontEndHeapType] === FRONT_END_LFH;
+        const lfhActive = header[h.frontEndHeapType] === FRONT_END_LFH;
+        walk.counters.frontEnd = lfhActive ? "LFH" : "";
         if (h.lockCollisions !== undefined)
-            walk.counters.lockCollisions = u32(header, h.lockCollisions);
+            walk.counters.lockContention = u32(header, h.lockCollisions);
         if (h.totalMemoryLargeUCR !== undefined)
-            walk.counters.totalMemoryLargeUCR = pointer(header, h.totalMemoryLargeUCR, p);
+            walk.counters.largeUncommittedBytes = pointer(header, h.totalMemoryLargeUCR, p);
         let lfh;
-        if (walk.lfh && layout.lfh) {
-            lfh = new LfhDecoder(memory, layout, layout.lfh, heap.address, pointer(header, h.frontEndHeap, p), lfhKey, blocks, findings);
+        if (lfhActive && layout.lfh) {
+            lfh = new LfhDecoder(memory, layout, layout.lfh, address, pointer(header, h.frontEndHeap, p), view.lfhKey, blocks, findings);
         }
-        else if (walk.lfh) {
-            findings.push({ kind: "Corruption", address: heap.address, message: "the LFH is active but ntdll's symbols lack its types (_HEAP_USERDATA_HEADER, _HEAP_SUBSEGMENT): LFH blocks are listed as their containers only" });
+        else if (lfhActive) {
+            findings.add("Unsupported", address, "the LFH is active but ntdll's symbols lack its types (_HEAP_USERDATA_HEADER, _HEAP_SUBSEGMENT): LFH blocks are listed as their containers only");
         }
         const backend = new BackendWalker(memory, layout, decoder, blocks, findings, (container, window) => {
             if (lfh)
                 lfh.decode(container, window);
         });
-        walk.segments = readSegments(memory, layout, heap.address, findings);
+        walk.segments = readSegments(memory, layout, address, findings);
         for (let i = 0; i < walk.segments.length; i++)
             backend.walkSegment(walk.segments[i], i);
-        walk.virtualBlockCount = walkVirtualAllocs(memory, layout, decoder, heap.address, blocks, findings);
+        walk.virtualBlockCount = walkVirtualAllocs(memory, layout, decoder, address, blocks, findings);
+        walk.blocks = blocks.seal();
+        walk.findings = findings.list();
         return walk;
     }
     /** Bytes of _HEAP the walk reads: up to the last field it uses. */
@@ -1763,6 +1949,389 @@ var __dxheap = (function (exports) {
             end = Math.max(end, h.totalMemoryLargeUCR + layout.pointerSize);
         return end;
     }
+
+    // The one entry to every walker: the heap's type (src/heap/classify.ts) picks it. A kind that is
+    // not walked yet gives an empty walk whose finding, of kind Unsupported, says so.
+    function walkHeap(view, address, identity) {
+        switch (identity.type) {
+            case "NT":
+                return walkNtHeap(view, address, identity.flags);
+            case "Segment":
+                return emptyWalk(view, address, identity, { kind: "Unsupported", address, message: `heap ${hex0x(address)} is a segment heap: dxheap does not walk segment heaps yet` });
+            default:
+                return emptyWalk(view, address, identity, identity.finding);
+        }
+    }
+    function emptyWalk(view, address, identity, finding) {
+        return {
+            address,
+            type: identity.type,
+            flags: identity.flags,
+            granularity: view.layout.entry.granularity,
+            segments: [],
+            blocks: new BlockTableBuilder().seal(),
+            virtualBlockCount: 0,
+            counters: { lockContention: 0, largeUncommittedBytes: 0, frontEnd: "" },
+            findings: [finding],
+        };
+    }
+
+    // Which block holds an address, over every walked heap of a process, in O(log n): the blocks that
+    // no other block contains, sorted by address, and inside a container (an LFH UserBlocks) its own
+    // blocks, which follow it in the walk's table in address order. Built once per process walk;
+    // !heapfind, the reference scan and the leak scan all ask it.
+    /** Overlapping blocks (only in corrupted heaps) are looked at this far back, no further. */
+    const MAX_OVERLAP_STEPS = 64;
+    class AddressIndex {
+        constructor(walks) {
+            this.walks = walks;
+            let total = 0;
+            for (let w = 0; w < walks.length; w++) {
+                const b = walks[w].blocks;
+                for (let i = 0; i < b.count; i++)
+                    if (b.container[i] === NONE)
+                        total++;
+            }
+            const starts = new Float64Array(total);
+            const walkOf = new Int32Array(total);
+            const rowOf = new Int32Array(total);
+            let n = 0;
+            for (let w = 0; w < walks.length; w++) {
+                const b = walks[w].blocks;
+                for (let i = 0; i < b.count; i++) {
+                    if (b.container[i] !== NONE)
+                        continue;
+                    starts[n] = b.address[i];
+                    walkOf[n] = w;
+                    rowOf[n] = i;
+                    n++;
+                }
+            }
+            const order = new Int32Array(total);
+            for (let i = 0; i < total; i++)
+                order[i] = i;
+            order.sort((a, b) => starts[a] - starts[b]);
+            this.starts = new Float64Array(total);
+            this.walkOf = new Int32Array(total);
+            this.rowOf = new Int32Array(total);
+            this.reach = new Float64Array(total);
+            let reach = 0;
+            for (let i = 0; i < total; i++) {
+                const k = order[i];
+                this.starts[i] = starts[k];
+                this.walkOf[i] = walkOf[k];
+                this.rowOf[i] = rowOf[k];
+                const end = starts[k] + walks[walkOf[k]].blocks.size[rowOf[k]];
+                if (end > reach)
+                    reach = end;
+                this.reach[i] = reach;
+            }
+        }
+        get size() {
+            return this.starts.length;
+        }
+        /** The innermost block whose [address, address + size) holds `address`. */
+        find(address) {
+            let i = lastAtOrBelow(this.starts, address);
+            for (let steps = 0; i >= 0 && steps < MAX_OVERLAP_STEPS && this.reach[i] > address; i--, steps++) {
+                const w = this.walkOf[i];
+                const row = this.rowOf[i];
+                const blocks = this.walks[w].blocks;
+                if (address < blocks.address[row] + blocks.size[row])
+                    return { walk: w, row: this.innermost(w, row, address) };
+            }
+            return undefined;
+        }
+        /** A container's own blocks follow it in its table (in address order): the one holding address, else the container. */
+        innermost(w, container, address) {
+            const b = this.walks[w].blocks;
+            let low = container + 1;
+            let high = low;
+            while (high < b.count && b.container[high] === container)
+                high++;
+            // Binary search in rows [low, high) for the last block starting at or below address.
+            let found = -1;
+            let hi = high - 1;
+            while (low <= hi) {
+                const mid = (low + hi) >> 1;
+                if (b.address[mid] <= address) {
+                    found = mid;
+                    low = mid + 1;
+                }
+                else {
+                    hi = mid - 1;
+                }
+            }
+            return found >= 0 && address < b.address[found] + b.size[found] ? found : container;
+        }
+    }
+    /** Index of the last value ≤ x in ascending `values`, or -1. */
+    function lastAtOrBelow(values, x) {
+        let low = 0;
+        let high = values.length - 1;
+        let found = -1;
+        while (low <= high) {
+            const mid = (low + high) >> 1;
+            if (values[mid] <= x) {
+                found = mid;
+                low = mid + 1;
+            }
+            else {
+                high = mid - 1;
+            }
+        }
+        return found;
+    }
+
+    const NT_SEGMENT_SIGNATURE = 0xffeeffee;
+    const NT_HEAP_SIGNATURE = 0xeeffeeff;
+    const SEGMENT_HEAP_SIGNATURE = 0xddeeddee;
+    function classifyHeap(memory, layout, address) {
+        const h = layout.heap;
+        const s = layout.segmentHeap;
+        try {
+            if (u32(memory.read(address + h.segmentSignature, 4), 0) === NT_SEGMENT_SIGNATURE &&
+                u32(memory.read(address + h.signature, 4), 0) === NT_HEAP_SIGNATURE) {
+                return { type: "NT", flags: u32(memory.read(address + h.flags, 4), 0), finding: undefined };
+            }
+            if (s && u32(memory.read(address + s.signature, 4), 0) === SEGMENT_HEAP_SIGNATURE) {
+                return { type: "Segment", flags: u32(memory.read(address + s.globalFlags, 4), 0), finding: undefined };
+            }
+            return unknown("Corruption", address, `heap ${hex0x(address)} has neither heap signature (NT 0xffeeffee/0xeeffeeff, segment 0xddeeddee)`);
+        }
+        catch (e) {
+            return unknown("Unreadable", address, `the header of heap ${hex0x(address)} is not readable (not in the dump?)`);
+        }
+    }
+    function unknown(kind, address, message) {
+        return { type: "Unknown", flags: 0, finding: { kind, address, message } };
+    }
+
+    /** Far above any real process (the PEB array holds 16 at first and doubles); bounds every read. */
+    const MAX_HEAPS = 4096;
+    function enumerateHeaps(memory, layout, peb, findings) {
+        const heaps = [];
+        const byAddress = {};
+        const add = (address, source) => {
+            const known = byAddress[address];
+            if (known) {
+                if (known.listedIn.indexOf(source) < 0)
+                    known.listedIn.push(source);
+                return;
+            }
+            const entry = { address, listedIn: [source] };
+            byAddress[address] = entry;
+            heaps.push(entry);
+        };
+        const processHeap = readProcessHeap(memory, layout, peb, findings);
+        if (processHeap !== undefined)
+            add(processHeap, "ProcessHeap");
+        const listed = readProcessHeaps(memory, layout, peb, processHeap, findings);
+        for (let i = 0; i < listed.length; i++)
+            add(listed[i], "PEB");
+        const described = readDescriptorList(memory, layout, findings);
+        for (let i = 0; i < described.length; i++)
+            add(described[i], "DescriptorList");
+        return heaps;
+    }
+    function readProcessHeap(memory, layout, peb, findings) {
+        const p = layout.pointerSize;
+        try {
+            const bytes = memory.read(peb + layout.peb.processHeap, p);
+            const address = pointer(bytes, 0, p);
+            if (address === 0)
+                return undefined;
+            if (!isFinite(address)) {
+                findings.add("Corruption", peb, `PEB.ProcessHeap is ${pointerHex(bytes, 0, p)}, not a user-mode address`);
+                return undefined;
+            }
+            return address;
+        }
+        catch (e) {
+            findings.add("Unreadable", peb, `the PEB at ${hex0x(peb)} is not readable: its heap list cannot be read`);
+            return undefined;
+        }
+    }
+    /** The non-null slots of PEB.ProcessHeaps that NumberOfHeaps and MaximumNumberOfHeaps agree on. */
+    function readProcessHeaps(memory, layout, peb, processHeap, findings) {
+        const p = layout.pointerSize;
+        let count;
+        let capacity;
+        let arrayBytes;
+        try {
+            count = u32(memory.read(peb + layout.peb.numberOfHeaps, 4), 0);
+            capacity = u32(memory.read(peb + layout.peb.maximumNumberOfHeaps, 4), 0);
+            arrayBytes = memory.read(peb + layout.peb.processHeaps, p);
+        }
+        catch (e) {
+            return []; // readProcessHeap has said the PEB is unreadable
+        }
+        const array = pointer(arrayBytes, 0, p);
+        if (count === 0) {
+            if (processHeap !== undefined) {
+                findings.add("Corruption", peb, `PEB.NumberOfHeaps is 0 while PEB.ProcessHeap is ${hex0x(processHeap)}: the PEB's heap array lists nothing`);
+            }
+            return [];
+        }
+        let slots = count;
+        if (capacity > MAX_HEAPS) {
+            findings.add("Corruption", peb, `PEB.MaximumNumberOfHeaps is ${capacity}, more than any process has (${MAX_HEAPS}): reading at most ${Math.min(count, MAX_HEAPS)} slots`);
+            slots = Math.min(count, MAX_HEAPS);
+        }
+        else if (count > capacity) {
+            findings.add("Corruption", peb, `PEB.NumberOfHeaps is ${count} but PEB.MaximumNumberOfHeaps is ${capacity}: reading the ${capacity} slots the array has`);
+            slots = capacity;
+        }
+        if (array === 0 || !isFinite(array)) {
+            findings.add("Corruption", peb, `PEB.ProcessHeaps is ${pointerHex(arrayBytes, 0, p)} while PEB.NumberOfHeaps is ${count}`);
+            return [];
+        }
+        let bytes;
+        try {
+            bytes = memory.read(array, slots * p);
+        }
+        catch (e) {
+            findings.add("Unreadable", array, `PEB.ProcessHeaps (${slots} slots at ${hex0x(array)}) is not readable: only heaps listed elsewhere are shown`);
+            return [];
+        }
+        const heaps = [];
+        let nulls = 0;
+        for (let i = 0; i < slots; i++) {
+            const heap = pointer(bytes, i * p, p);
+            if (heap === 0 || !isFinite(heap))
+                nulls++;
+            else
+                heaps.push(heap);
+        }
+        if (nulls > 0)
+            findings.add("Corruption", array, `${nulls} of the first ${slots} PEB.ProcessHeaps slots (PEB.NumberOfHeaps ${count}) hold no heap`);
+        return heaps;
+    }
+    function readDescriptorList(memory, layout, findings) {
+        const descriptors = layout.heapDescriptors;
+        if (!descriptors)
+            return [];
+        const p = layout.pointerSize;
+        const list = walkList(memory, descriptors.listHead, MAX_HEAPS);
+        if (list.problem)
+            findings.add("Corruption", list.problem.address, `ntdll!RtlpProcessHeaps: ${list.problem.message}`);
+        const heaps = [];
+        for (let i = 0; i < list.links.length; i++) {
+            const descriptor = list.links[i] - descriptors.link;
+            try {
+                const heap = pointer(memory.read(descriptor + descriptors.heap, p), 0, p);
+                if (heap !== 0 && isFinite(heap))
+                    heaps.push(heap);
+            }
+            catch (e) {
+                findings.add("Unreadable", descriptor, `process heap descriptor at ${hex0x(descriptor)} is not readable`);
+            }
+        }
+        return heaps;
+    }
+
+    // One cache per process of everything dxheap learns about its heaps — the list, each heap's
+    // identity, each walk, the address index — shared by the dx objects and every command, so that a
+    // dump is walked once per debugging session. Each step happens only when something asks for it:
+    // `dx @$curprocess` does no heap work, and listing the heaps reads no heap.
+    // On a live target the cache is checked against a fingerprint of the threads' registers before
+    // it is reused: a target that ran has moved at least one thread, and is read again.
+    /** A heap the process names, with what has been learnt of it so far. */
+    class HeapRef {
+        constructor(view, address, listedIn, 
+        /** Position in ProcessHeaps.heaps(). */
+        index) {
+            this.view = view;
+            this.address = address;
+            this.listedIn = listedIn;
+            this.index = index;
+        }
+        /** What the heap's header says it is: reads a few bytes of it, once. */
+        identity() {
+            if (!this.identityResult)
+                this.identityResult = classifyHeap(this.view.memory, this.view.layout, this.address);
+            return this.identityResult;
+        }
+        walk() {
+            if (!this.walkResult)
+                this.walkResult = walkHeap(this.view, this.address, this.identity());
+            return this.walkResult;
+        }
+        /** The walk if it has been done; nothing is read. */
+        walkIfDone() {
+            return this.walkResult;
+        }
+    }
+    class ProcessHeaps {
+        constructor(target, fingerprint) {
+            this.target = target;
+            this.fingerprint = fingerprint;
+            this.enumerationFindings = new FindingLog();
+        }
+        /** A live target can run between two looks at it; a dump never changes. */
+        get live() {
+            return this.fingerprint !== undefined;
+        }
+        /**
+         * The cache of a process (the current one by default), made on first use and reused while the
+         * target has not run. Throws a one-line error when ntdll's symbols or the PEB are missing.
+         */
+        static of(processObject = host.currentProcess) {
+            const key = Target.keyOf(processObject);
+            const fingerprint = liveFingerprint(processObject);
+            const cached = ProcessHeaps.cache[key];
+            if (cached && cached.fingerprint === fingerprint)
+                return cached;
+            const fresh = new ProcessHeaps(Target.of(processObject), fingerprint);
+            ProcessHeaps.cache[key] = fresh;
+            return fresh;
+        }
+        /** Forgets every process (uninitializeScript). */
+        static clear() {
+            for (const key of Object.keys(ProcessHeaps.cache))
+                delete ProcessHeaps.cache[key];
+        }
+        /** Every heap the process names, in the order it names them; nothing of the heaps is read. */
+        heaps() {
+            if (!this.heapList) {
+                const list = [];
+                const views = this.target.views;
+                for (let v = 0; v < views.length; v++) {
+                    const view = views[v];
+                    const entries = enumerateHeaps(view.memory, view.layout, view.peb, this.enumerationFindings);
+                    for (let i = 0; i < entries.length; i++)
+                        list.push(new HeapRef(view, entries[i].address, entries[i].listedIn, list.length));
+                }
+                this.heapList = list;
+            }
+            return this.heapList;
+        }
+        /** What was wrong in the lists that name the heaps. */
+        findings() {
+            this.heaps();
+            return this.enumerationFindings.list();
+        }
+        heapAt(address) {
+            const heaps = this.heaps();
+            for (let i = 0; i < heaps.length; i++)
+                if (heaps[i].address === address)
+                    return heaps[i];
+            return undefined;
+        }
+        /** Every heap, walked. */
+        walks() {
+            return this.heaps().map((heap) => heap.walk());
+        }
+        /** The block holding an address, over every heap (walks them all on first use). */
+        locate(address) {
+            const heaps = this.heaps();
+            if (!this.addressIndex)
+                this.addressIndex = new AddressIndex(this.walks());
+            const found = this.addressIndex.find(address);
+            return found ? { heap: heaps[found.walk], row: found.row } : undefined;
+        }
+    }
+    ProcessHeaps.cache = {};
 
     class SegmentModel {
         constructor(__segment) {
@@ -1805,6 +2374,26 @@ var __dxheap = (function (exports) {
             return `Segment ${hex0x(s.address)} [${hex0x(s.firstEntry)}, ${hex0x(s.lastValidEntry)}) committed ${hex0x(s.committedBytes)}`;
         }
     }
+    /** Heap.Segments. */
+    class SegmentCollection extends IndexedList {
+        constructor(__walk) {
+            super();
+            this.__walk = __walk;
+            this.__models = [];
+        }
+        itemCount() {
+            return this.__walk.segments.length;
+        }
+        itemAt(index) {
+            let model = this.__models[index];
+            if (!model)
+                model = this.__models[index] = new SegmentModel(this.__walk.segments[index]);
+            return model;
+        }
+        toString() {
+            return `${this.__walk.segments.length} segments`;
+        }
+    }
     class UncommittedRangeModel {
         constructor(__range) {
             this.__range = __range;
@@ -1821,77 +2410,93 @@ var __dxheap = (function (exports) {
     }
 
     class HeapModel {
-        constructor(__target, __descriptor) {
-            this.__target = __target;
-            this.__descriptor = __descriptor;
+        constructor(__heaps, __ref) {
+            this.__heaps = __heaps;
+            this.__ref = __ref;
         }
         get [Symbol.metadataDescriptor]() {
             return help({
                 Address: "The heap handle",
-                Type: "NT or Segment, from the heap's signature",
+                Type: "NT, Segment, or Unknown (the header could not be read or has no heap signature), from the heap's signature",
                 Flags: "_HEAP.Flags (NT) or _SEGMENT_HEAP.GlobalFlags",
-                ListedIn: "Where the heap was found: PEB (PEB.ProcessHeaps) and/or DescriptorList (ntdll!RtlpProcessHeaps)",
+                ListedIn: "Where the process names the heap: ProcessHeap (PEB.ProcessHeap), PEB (PEB.ProcessHeaps), DescriptorList (ntdll!RtlpProcessHeaps)",
                 Granularity: "Block granularity in bytes: sizeof(_HEAP_ENTRY) (8 on x86, 16 on x64)",
-                Segments: "The heap's segments, from _HEAP.SegmentList",
-                Blocks: "Every block of the heap (back end, LFH, VirtualAlloc'd); the heap is walked on first use",
-                Findings: "What the walk could not read or trust: corrupted headers, unreadable pages, broken lists",
+                Segments: "The heap's segments",
+                Blocks: "Every block of the heap (segment headers, back end, LFH, VirtualAlloc'd); the heap is walked on first use",
+                Findings: "What the walk could not read, trust or decode: corrupted headers, unreadable pages, broken lists, unsupported kinds",
                 Summary: "The !heap -s numbers of this heap",
             });
         }
         get Address() {
-            return toInt64(this.__descriptor.address);
+            return toInt64(this.__ref.address);
         }
         get Type() {
-            return this.__descriptor.type;
+            return this.ref().identity().type;
         }
         get Flags() {
-            return this.__descriptor.flags;
+            return this.ref().identity().flags;
         }
         get ListedIn() {
-            return this.__descriptor.listedIn.slice();
+            return this.__ref.listedIn.slice();
         }
         get Granularity() {
-            return this.__target.layout.entry.granularity;
+            return this.__ref.view.layout.entry.granularity;
         }
         get Segments() {
-            if (!this.__segments)
-                this.__segments = this.walk().segments.map((segment) => new SegmentModel(segment));
-            return this.__segments;
+            return this.segmentsOf(this.ref().walk());
         }
         get Blocks() {
-            return new BlockCollection(this);
+            return new BlockCollection(this, this.ref().walk());
         }
         get Findings() {
-            return this.walk().findings.map((finding) => new FindingModel(finding));
+            return this.ref().walk().findings.map((finding) => new FindingModel(finding));
         }
+        /** The !heap -s numbers, or, for a heap that could not be walked, why not. */
         get Summary() {
-            return new HeapSummaryModel(summarizeHeap(this.walk()));
+            const walk = this.ref().walk();
+            if (walk.type !== "NT")
+                return new FindingModel(walk.findings[0]);
+            return new HeapSummaryModel(summarizeHeap(walk));
         }
-        /** Methods are not listed by dx: these serve dxheap's own code. */
-        descriptor() {
-            return this.__descriptor;
-        }
-        walkIfDone() {
-            return this.__walkResult;
-        }
-        /** The walk of this heap; segment heaps cannot be walked yet and say so. */
-        walk() {
-            if (this.__descriptor.type !== "NT") {
-                throw new Error(`heap ${hex0x(this.__descriptor.address)} is a segment heap: dxheap does not walk segment heaps yet`);
-            }
-            if (!this.__walkResult) {
-                this.__walkResult = walkNtHeap(this.__target.memory, this.__target.layout, this.__target.lfhKey, this.__descriptor);
-            }
-            return this.__walkResult;
+        /** The segment model of a walk's segment (for Block.Segment). */
+        segmentAt(walk, index) {
+            return this.segmentsOf(walk).getValueAt(index);
         }
         toString() {
-            const d = this.__descriptor;
-            return `${d.type} heap ${hexAddress(d.address, this.__target.layout.pointerSize)} (flags ${hex0x(d.flags)})`;
+            const identity = this.__ref.identity();
+            return `${identity.type} heap ${hexAddress(this.__ref.address, this.__ref.view.layout.pointerSize)} (flags ${hex0x(identity.flags)})`;
+        }
+        segmentsOf(walk) {
+            if (this.__segmentsOf !== walk) {
+                this.__segments = new SegmentCollection(walk);
+                this.__segmentsOf = walk;
+            }
+            return this.__segments;
+        }
+        /** The heap as the process's current cache knows it: re-read after a live target ran. */
+        ref() {
+            if (!this.__heaps.live)
+                return this.__ref;
+            const current = ProcessHeaps.of(this.__heaps.target.processObject);
+            if (current !== this.__heaps) {
+                this.__heaps = current;
+                const found = current.heapAt(this.__ref.address);
+                if (found)
+                    this.__ref = found;
+            }
+            return this.__ref;
         }
     }
     class FindingModel {
         constructor(__finding) {
             this.__finding = __finding;
+        }
+        get [Symbol.metadataDescriptor]() {
+            return help({
+                Kind: "Corruption (the heap contradicts itself), Unreadable (memory missing from the target), Unsupported (a kind, type or symbol dxheap cannot decode)",
+                Address: "The address the finding is about",
+                Message: "What is wrong",
+            });
         }
         get Kind() {
             return this.__finding.kind;
@@ -1907,55 +2512,83 @@ var __dxheap = (function (exports) {
         }
     }
 
-    // What dxheap adds to every process object: dx @$curprocess.Heaps. Registered as a parent
-    // model of Debugger.Models.Process, so `this` is the process (api-notes §1.2).
-    /** The heaps of the target's process as dx objects, and what enumerating them found wrong. */
-    function listHeaps(target) {
-        const list = enumerateHeaps(target.memory, target.layout, target.peb);
-        return { heaps: list.heaps.map((heap) => new HeapModel(target, heap)), findings: list.findings };
-    }
-    class ProcessHeapsExtension {
-        /** Every heap of the process: PEB.ProcessHeaps and ntdll's process heap descriptor list. */
-        get Heaps() {
-            return listHeaps(Target.of(this)).heaps;
-        }
-    }
-
     class CommandContext {
         constructor() {
-            this.target = Target.of();
-            const list = listHeaps(this.target);
-            this.heaps = list.heaps;
-            this.enumerationFindings = list.findings;
+            this.heaps = ProcessHeaps.of();
+            this.used = [];
+            this.models = {};
         }
+        /** The pointer size the command prints addresses with (the process's native ntdll). */
         get pointerSize() {
-            return this.target.layout.pointerSize;
+            return this.heaps.target.views[0].layout.pointerSize;
         }
-        /** The NT heaps, walked, with their models (segment heaps are not walked yet). */
-        ntHeaps() {
-            return this.heaps.filter((h) => h.Type === "NT").map((model) => ({ model, walk: model.walk() }));
+        /** Every heap of the process, walked (kinds not walked yet give empty walks with a finding). */
+        allHeaps() {
+            return this.heaps.heaps().map((ref) => this.use(ref));
         }
-        /** The heap whose handle is `address`; a one-line error naming the choices otherwise. */
-        heapAt(address) {
-            for (let i = 0; i < this.heaps.length; i++) {
-                if (this.heaps[i].descriptor().address === address)
-                    return this.heaps[i];
-            }
-            throw new Error(`0x${address.toString(16)} is not a heap of this process (!heaps lists them)`);
+        /** The heaps whose blocks the walk lists. */
+        walkedHeaps() {
+            return this.allHeaps().filter((h) => h.walk.type === "NT");
         }
-        /** Prints `text` and then every finding of the walks done so far. */
+        /** The heap whose handle is `address`, walked; a one-line error when it is not one or cannot be walked. */
+        heapAt(command, address) {
+            const ref = this.heaps.heapAt(address);
+            if (!ref)
+                throw new Error(`${command}: ${hex0x(address)} is not a heap of this process (!heaps lists them)`);
+            const heap = this.use(ref);
+            if (heap.walk.type !== "NT")
+                throw new Error(`${command}: ${heap.walk.findings[0].message}`);
+            return heap;
+        }
+        /** A heap (already walked by the cache) as one this command used. */
+        use(ref) {
+            for (let i = 0; i < this.used.length; i++)
+                if (this.used[i].ref === ref)
+                    return this.used[i];
+            const heap = { ref, walk: ref.walk(), model: this.model(ref) };
+            this.used.push(heap);
+            return heap;
+        }
+        model(ref) {
+            let model = this.models[ref.index];
+            if (!model)
+                model = this.models[ref.index] = new HeapModel(this.heaps, ref);
+            return model;
+        }
+        /** Prints `text`, then the findings of the heap lists and of every heap the command used. */
         print(text) {
             const lines = [text];
-            const findings = this.enumerationFindings.slice();
-            for (let i = 0; i < this.heaps.length; i++) {
-                const walk = this.heaps[i].walkIfDone();
-                if (walk)
-                    findings.push(...walk.findings);
+            const warn = (kind, message) => lines.push(`WARNING: ${kind}: ${message}\n`);
+            const listFindings = this.heaps.findings();
+            for (let i = 0; i < listFindings.length; i++)
+                warn(listFindings[i].kind, listFindings[i].message);
+            for (let h = 0; h < this.used.length; h++) {
+                const findings = this.used[h].walk.findings;
+                for (let i = 0; i < findings.length; i++)
+                    warn(findings[i].kind, findings[i].message);
             }
-            for (let i = 0; i < findings.length; i++)
-                lines.push(`WARNING: ${findings[i].kind}: ${findings[i].message}\n`);
             host.diagnostics.debugLog(lines.join(""));
         }
+    }
+    /**
+     * A function alias that never throws into the debugger: a mistake in the arguments or anything
+     * else that stops the command prints one "Error: …" line (WinDbg would add the script's line and
+     * column to a thrown error) and the command returns nothing. More arguments than the command
+     * takes are a mistake, not ignored.
+     */
+    function command(name, parameters, body) {
+        return function (...args) {
+            try {
+                if (args.length > parameters) {
+                    throw new Error(`${name}: expected at most ${parameters} argument${parameters === 1 ? "" : "s"}, got ${args.length}`);
+                }
+                return body(...args);
+            }
+            catch (e) {
+                host.diagnostics.debugLog(`Error: ${e.message}\n`);
+                return undefined;
+            }
+        };
     }
 
     // Text renderers for the `!heap` look-alike commands. Column order, widths and hex style
@@ -2058,7 +2691,7 @@ var __dxheap = (function (exports) {
      * one line per row. Size and Prev are in granules, UserSize is at least 5 hex digits.
      */
     function formatBlockRows(walk, rows, pointerSize) {
-        const lines = ["    _HEAP @ " + hex(walk.heap.address)];
+        const lines = ["    _HEAP @ " + hex(walk.address)];
         if (rows.length > 0) {
             const digits = pointerSize * 2;
             lines.push(padLeft("HEAP_ENTRY", 8 + digits) + " Size Prev Flags" + padLeft("UserPtr", digits + 3) + " UserSize - state");
@@ -2110,7 +2743,7 @@ var __dxheap = (function (exports) {
                 "  " +
                 hexAddress(blocks.userAddress[row], pointerSize) +
                 "  " +
-                hexAddress(walk.heap.address, pointerSize) +
+                hexAddress(walk.address, pointerSize) +
                 "  " +
                 hexAddress(segmentColumn(walk, row), pointerSize) +
                 padLeft(hex(blocks.size[row]), 10) +
@@ -2137,7 +2770,7 @@ var __dxheap = (function (exports) {
     function segmentColumn(walk, row) {
         const blocks = walk.blocks;
         if (blocks.kind[row] === KIND_LFH)
-            return blocks.container[row];
+            return blocks.userAddress[blocks.container[row]];
         const segment = walk.segments[blocks.segment[row]];
         return segment ? segment.address : 0;
     }
@@ -2183,7 +2816,7 @@ var __dxheap = (function (exports) {
         const lines = [];
         for (let i = 0; i < hits.length; i++) {
             const row = hits[i].row;
-            lines.push("    _HEAP @ " + upperAddress(walk.heap.address, pointerSize), "   in HEAP_ENTRY: Size : Prev Flags - UserPtr UserSize - state", "        " +
+            lines.push("    _HEAP @ " + upperAddress(walk.address, pointerSize), "   in HEAP_ENTRY: Size : Prev Flags - UserPtr UserSize - state", "        " +
                 upperAddress(blocks.address[row], pointerSize) +
                 ": " +
                 upperHex(granules(walk, blocks.size[row]), 4) +
@@ -2247,82 +2880,101 @@ var __dxheap = (function (exports) {
     // `dx @$heapfilter(0x400000).First().UserAddress` goes on from there.
     const GROUPS = ["A", "B", "S"];
     const DEFAULT_MAX_ROWS = 20;
-    /** !heaps — !heap -s: one row per NT heap, with the fragmentation lines. */
-    function heaps() {
+    /** !heaps — !heap -s: one row per NT heap, with the fragmentation lines; other heaps listed after. */
+    const heaps = command("heaps", 0, () => {
         const context = new CommandContext();
-        const nt = context.ntHeaps();
+        const all = context.allHeaps();
+        const nt = all.filter((h) => h.walk.type === "NT");
         const summaries = nt.map((h) => summarizeHeap(h.walk));
-        let text = formatHeapSummaryTable(summaries, { pointerSize: context.pointerSize, lfhKey: context.target.lfhKey });
-        const segmentHeaps = context.heaps.filter((h) => h.Type === "Segment");
-        if (segmentHeaps.length > 0) {
-            text += "Segment heaps (not walked yet):\n";
-            for (let i = 0; i < segmentHeaps.length; i++) {
-                const d = segmentHeaps[i].descriptor();
-                text += `${hexAddress(d.address, context.pointerSize)} ${hex(d.flags)}\n`;
+        let text = formatHeapSummaryTable(summaries, { pointerSize: context.pointerSize, lfhKey: context.heaps.target.views[0].lfhKey });
+        const others = all.filter((h) => h.walk.type !== "NT");
+        if (others.length > 0) {
+            text += "Heaps not in the table:\n";
+            for (let i = 0; i < others.length; i++) {
+                const w = others[i].walk;
+                text += `${hexAddress(w.address, context.pointerSize)} ${w.type}: ${w.findings[0].message}\n`;
             }
         }
         context.print(text);
         return summaries.map((s) => new HeapSummaryModel(s));
-    }
+    });
     /** !heapstat [heap] [, "A"|"B"|"S"] [, max] — !heap -stat -h: busy blocks grouped by requested size. */
-    function heapstat(heap, groupBy, maxRows) {
+    const heapstat = command("heapstat", 3, (heap, groupBy, maxRows) => {
         const address = optional("heapstat", "a heap address (0 or nothing for all heaps)", heap, 0);
         const group = choice("heapstat", "a grouping", groupBy, GROUPS, "S");
         const max = optional("heapstat", "a row count", maxRows, DEFAULT_MAX_ROWS);
         if (max < 1)
             throw new Error(`heapstat: expected a row count of at least 1, got ${max}`);
         const context = new CommandContext();
-        const chosen = address === 0 ? context.ntHeaps() : [onlyNtHeap(context, address, "heapstat")];
+        const chosen = address === 0 ? context.walkedHeaps() : [context.heapAt("heapstat", address)];
         let text = "";
         const results = [];
         for (let i = 0; i < chosen.length; i++) {
-            const stats = sizeStatistics(chosen[i].walk, group, max);
-            text += formatSizeStatistics(chosen[i].walk.heap.address, group, max, stats, context.pointerSize);
-            results.push(new SizeStatisticsModel(chosen[i].walk.heap.address, group, stats));
+            const walk = chosen[i].walk;
+            const stats = sizeStatistics(walk, group, max);
+            text += formatSizeStatistics(walk.address, group, max, stats, context.pointerSize);
+            results.push(new SizeStatisticsModel(walk.address, group, stats));
         }
         context.print(text);
         return results;
-    }
+    });
     /** !heapfilter size [, maxExclusive] — !heap -flt s / -flt r: busy blocks by requested size, [size, max). */
-    function heapfilter(size, maxExclusive) {
+    const heapfilter = command("heapfilter", 2, (size, maxExclusive) => {
         const min = required("heapfilter", "a size", size);
         const max = optional("heapfilter", "an exclusive upper bound", maxExclusive, min + 1);
         if (max <= min)
             throw new Error(`heapfilter: the upper bound 0x${hex(max)} must be above the size 0x${hex(min)} (the range is [size, max))`);
         const context = new CommandContext();
-        const nt = context.ntHeaps();
+        const walked = context.walkedHeaps();
         let text = "";
         const results = [];
-        for (let i = 0; i < nt.length; i++) {
-            const rows = filterBySize(nt[i].walk, min, max);
-            text += formatBlockRows(nt[i].walk, rows, context.pointerSize);
+        for (let i = 0; i < walked.length; i++) {
+            const rows = filterBySize(walked[i].walk, min, max);
+            if (rows.length === 0)
+                continue;
+            text += formatBlockRows(walked[i].walk, rows, context.pointerSize);
             for (let r = 0; r < rows.length; r++)
-                results.push(new BlockModel(nt[i].model, nt[i].walk, rows[r]));
+                results.push(new BlockModel(walked[i].model, walked[i].walk, rows[r]));
+        }
+        if (results.length === 0) {
+            text = max === min + 1 ? `no busy blocks of size 0x${hex(min)}\n` : `no busy blocks of sizes [0x${hex(min)}, 0x${hex(max)})\n`;
         }
         context.print(text);
         return results;
-    }
+    });
     /** !heapfind address [, true] — !heap -x [-v]: the block holding an address, and (true) every pointer into it. */
-    function heapfind(address, searchReferences) {
+    const heapfind = command("heapfind", 2, (address, searchReferences) => {
         const target = required("heapfind", "an address", address);
         const withReferences = flag("heapfind", "whether to search the process for pointers into the block", searchReferences);
         const context = new CommandContext();
-        const nt = context.ntHeaps();
-        const location = findContainingBlock(nt.map((h) => h.walk), target);
-        if (!location) {
-            context.print(`0x${hex(target)} is not inside any block of the process's NT heaps\n`);
+        const found = context.heaps.locate(target);
+        if (!found) {
+            context.allHeaps();
+            context.print(`0x${hex(target)} is not inside any block of the process's heaps\n`);
             return null;
         }
-        const { model, walk } = nt[location.walkIndex];
-        const start = walk.blocks.address[location.row];
-        const references = withReferences
-            ? findReferences(context.target.memory, context.target.regions(), start, start + walk.blocks.size[location.row], context.pointerSize)
-            : undefined;
-        context.print(formatFoundBlock(walk, location.row, context.pointerSize, references));
-        return new FoundBlockModel(new BlockModel(model, walk, location.row), location.offset, references);
-    }
+        const heap = context.use(found.heap);
+        const blocks = heap.walk.blocks;
+        const start = blocks.address[found.row];
+        let text = "";
+        let references;
+        if (withReferences) {
+            const segments = [];
+            const walked = context.walkedHeaps();
+            for (let i = 0; i < walked.length; i++) {
+                for (const s of walked[i].walk.segments)
+                    segments.push({ base: s.baseAddress, size: s.lastValidEntry - s.baseAddress });
+            }
+            const regions = context.heaps.target.regions(segments);
+            if (regions.problem)
+                text += `The region list was unavailable (${regions.problem}): scanning heap segments, thread stacks and module images only.\n`;
+            references = findReferences(found.heap.view.memory, regions.regions, start, start + blocks.size[found.row], context.pointerSize);
+        }
+        context.print(formatFoundBlock(heap.walk, found.row, context.pointerSize, references) + text);
+        return new FoundBlockModel(new BlockModel(heap.model, heap.walk, found.row), target - start, references);
+    });
     /** !heapsearch pattern [, width] — !heap -srch: where a 1, 2, 4 or 8-byte value occurs in busy user data. */
-    function heapsearch(pattern, width) {
+    const heapsearch = command("heapsearch", 2, (pattern, width) => {
         if (pattern === undefined)
             throw new Error("heapsearch: expected a pattern");
         const context = new CommandContext();
@@ -2330,29 +2982,78 @@ var __dxheap = (function (exports) {
         if (bytes !== 1 && bytes !== 2 && bytes !== 4 && bytes !== 8)
             throw new Error(`heapsearch: expected a width of 1, 2, 4 or 8, got ${bytes}`);
         const needle = patternBytes("heapsearch", pattern, bytes);
-        const nt = context.ntHeaps();
+        const walked = context.walkedHeaps();
         let text = "";
         const results = [];
-        for (let i = 0; i < nt.length; i++) {
-            const hits = searchPattern(context.target.memory, nt[i].walk, needle);
+        for (let i = 0; i < walked.length; i++) {
+            const hits = searchPattern(walked[i].ref.view.memory, walked[i].walk, needle);
             if (hits.length > 0)
-                text += formatSearchHits(nt[i].walk, hits, context.pointerSize);
+                text += formatSearchHits(walked[i].walk, hits, context.pointerSize);
             for (let h = 0; h < hits.length; h++)
-                results.push(new PatternHitModel(new BlockModel(nt[i].model, nt[i].walk, hits[h].row), hits[h].location));
+                results.push(new PatternHitModel(new BlockModel(walked[i].model, walked[i].walk, hits[h].row), hits[h].location));
         }
         context.print(text || "no match\n");
         return results;
+    });
+
+    /**
+     * Heaps: every heap the process names. Nothing is read until an item, the count or Findings is
+     * asked for; listing them reads the PEB and ntdll's list, not the heaps.
+     */
+    class HeapCollection extends IndexedList {
+        constructor(__process) {
+            super();
+            this.__process = __process;
+            this.__models = [];
+        }
+        get [Symbol.metadataDescriptor]() {
+            return help({ Findings: "What was wrong in the lists that name the heaps (PEB.ProcessHeaps, ntdll's descriptor list), or why they could not be read" });
+        }
+        get Findings() {
+            const heaps = this.cache();
+            const findings = heaps ? heaps.findings() : [this.__problem];
+            return findings.map((finding) => new FindingModel(finding));
+        }
+        itemCount() {
+            const heaps = this.cache();
+            return heaps ? heaps.heaps().length : 0;
+        }
+        itemAt(index) {
+            let model = this.__models[index];
+            if (!model) {
+                const heaps = this.cache();
+                model = this.__models[index] = new HeapModel(heaps, heaps.heaps()[index]);
+            }
+            return model;
+        }
+        /** No heap work: dx shows this when it shows the process. */
+        toString() {
+            return this.__problem ? `Unsupported: ${this.__problem.message}` : "";
+        }
+        cache() {
+            if (!this.__heaps && !this.__problem) {
+                try {
+                    this.__heaps = ProcessHeaps.of(this.__process);
+                }
+                catch (e) {
+                    this.__problem = { kind: "Unsupported", address: 0, message: e.message };
+                }
+            }
+            return this.__heaps;
+        }
     }
-    function onlyNtHeap(context, address, command) {
-        const model = context.heapAt(address);
-        if (model.Type !== "NT")
-            throw new Error(`${command}: heap 0x${hex(address)} is a segment heap, which dxheap does not walk yet`);
-        return { model, walk: model.walk() };
+    class ProcessHeapsExtension {
+        get [Symbol.metadataDescriptor]() {
+            return help({ Heaps: "Every heap of the process: PEB.ProcessHeap, PEB.ProcessHeaps and ntdll's process heap descriptor list" });
+        }
+        get Heaps() {
+            return new HeapCollection(this);
+        }
     }
 
-    // dxheap's entry points, as WinDbg's JavaScript provider calls them (api-notes §1.1):
-    // initializeScript returns one flat list of registrations; nothing is registered imperatively,
-    // so uninitializeScript has nothing to undo.
+    // dxheap's entry points, as WinDbg's JavaScript provider calls them (docs/jsprovider.md §1.1):
+    // initializeScript returns one flat list of registrations; nothing is registered imperatively.
+    // uninitializeScript drops the per-process heap caches.
     function initializeScript() {
         return [
             new host.apiVersionSupport(1, 3),
@@ -2364,7 +3065,9 @@ var __dxheap = (function (exports) {
             new host.functionAlias(heapsearch, "heapsearch"),
         ];
     }
-    function uninitializeScript() { }
+    function uninitializeScript() {
+        ProcessHeaps.clear();
+    }
 
     exports.initializeScript = initializeScript;
     exports.uninitializeScript = uninitializeScript;

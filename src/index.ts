@@ -1,7 +1,8 @@
-// dxheap's entry points, as WinDbg's JavaScript provider calls them (api-notes §1.1):
-// initializeScript returns one flat list of registrations; nothing is registered imperatively,
-// so uninitializeScript has nothing to undo.
+// dxheap's entry points, as WinDbg's JavaScript provider calls them (docs/jsprovider.md §1.1):
+// initializeScript returns one flat list of registrations; nothing is registered imperatively.
+// uninitializeScript drops the per-process heap caches.
 import { heapfilter, heapfind, heaps, heapsearch, heapstat } from "./commands/heap-commands";
+import { ProcessHeaps } from "./heap/process-heaps";
 import { ProcessHeapsExtension } from "./model/process";
 
 export function initializeScript(): host.Registration[] {
@@ -16,4 +17,6 @@ export function initializeScript(): host.Registration[] {
   ];
 }
 
-export function uninitializeScript(): void {}
+export function uninitializeScript(): void {
+  ProcessHeaps.clear();
+}

@@ -1,4 +1,4 @@
-// `!heap -flt s SIZE` / `-flt r MIN MAX` (heap-internals §3.3): busy blocks whose user
+// `!heap -flt s SIZE` / `-flt r MIN MAX` (docs/heap-structures.md §3.3): busy blocks whose user
 // size is in [min, maxExclusive). The documentation's `-flt r 0x50 0x80` shows 0x50..0x7F,
 // so MAX is exclusive; `-flt s SIZE` is the range [SIZE, SIZE + 1).
 

@@ -1,17 +1,7 @@
-// `!heap -x [-v] ADDR` (heap-internals §3.4): the block that contains an address, and
-// (-v) every pointer-sized, pointer-aligned value in the process that points into it.
+// `!heap -x -v ADDR` (docs/heap-structures.md §3.4): every pointer-sized, pointer-aligned value
+// in the process that points into a block (the block itself is found by src/heap/address-index.ts).
 
-import { HeapWalk, KIND_LFH } from "../heap/records";
 import { Memory, MemoryRegion, MemoryRun } from "../host/memory-types";
-
-export interface BlockLocation {
-  /** Index into the walks passed in. */
-  walkIndex: number;
-  /** Row of that walk's BlockTable. */
-  row: number;
-  /** address − the block's HEAP_ENTRY. */
-  offset: number;
-}
 
 export interface Reference {
   /** Where the pointer is stored. */
@@ -24,29 +14,6 @@ export interface Reference {
 export const SCAN_CHUNK_BYTES = 1 << 20;
 
 const TWO_POW_32 = 4294967296;
-
-/**
- * The block whose extent [address, address + size) holds `address`, over all walks.
- * The extent is the same for every kind: it starts at the HEAP_ENTRY the row records
- * (for a VirtualAlloc block its BusyBlock header, not the _HEAP_VIRTUAL_ALLOC_ENTRY
- * before it, whose few bytes therefore belong to no block) and `size` includes the header.
- * An LFH block wins over the UserBlocks container (an Internal backend block) holding it.
- */
-export function findContainingBlock(walks: HeapWalk[], address: number): BlockLocation | undefined {
-  let found: BlockLocation | undefined;
-  for (let w = 0; w < walks.length; w++) {
-    const blocks = walks[w].blocks;
-    for (let i = 0; i < blocks.count; i++) {
-      const start = blocks.address[i];
-      if (address < start || address >= start + blocks.size[i]) continue;
-      const location = { walkIndex: w, row: i, offset: address - start };
-      // LFH blocks never overlap one another, so the first one is the innermost block.
-      if (blocks.kind[i] === KIND_LFH) return location;
-      if (!found) found = location;
-    }
-  }
-  return found;
-}
 
 /**
  * Every aligned pointer-sized value in the regions' readable memory that lies in

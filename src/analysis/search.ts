@@ -1,4 +1,4 @@
-// `!heap -srch [-b|-w|-d|-q] PATTERN` (heap-internals §3.5): where a 1-, 2-, 4- or
+// `!heap -srch [-b|-w|-d|-q] PATTERN` (docs/heap-structures.md §3.5): where a 1-, 2-, 4- or
 // 8-byte value occurs in the heap's busy user data. INFERRED there: only busy user ranges
 // [UserPtr, UserPtr + UserSize) are scanned, at offsets aligned to the pattern width.
 

@@ -1,4 +1,4 @@
-// What `!heap -s` prints for one NT heap (heap-internals §3.1). The column semantics there
+// What `!heap -s` prints for one NT heap (docs/heap-structures.md §3.1). The column semantics there
 // are INFERRED from the labels and _HEAP_COUNTERS field names; the formulas below are the
 // ones that reproduce the real tables in the seeds (000, 001) and in §3.1.
 
@@ -25,8 +25,8 @@ export interface HeapSummary {
   virtualBlockCount: number;
   /** "Lock cont.": Counters.LockCollisions. */
   lockContention: number;
-  /** "Fast heap". */
-  fastHeap: "LFH" | "";
+  /** "Fast heap": "LFH" or "". */
+  fastHeap: string;
   /** Integer percent, see externalFragmentationPercent. */
   externalFragmentation: number;
   /** Integer percent, see virtualAddressFragmentationPercent. */
@@ -40,10 +40,10 @@ export function summarizeHeap(walk: HeapWalk): HeapSummary {
   const segments = sumSegments(walk);
   const free = countBackendFree(walk);
   const busy = countBusy(walk);
-  const virtualBytes = Math.max(0, segments.reservedBytes - walk.counters.totalMemoryLargeUCR);
+  const virtualBytes = Math.max(0, segments.reservedBytes - walk.counters.largeUncommittedBytes);
   return {
-    heapAddress: walk.heap.address,
-    flags: walk.heap.flags,
+    heapAddress: walk.address,
+    flags: walk.flags,
     reservedBytes: segments.reservedBytes,
     committedBytes: segments.committedBytes,
     virtualBytes,
@@ -52,8 +52,8 @@ export function summarizeHeap(walk: HeapWalk): HeapSummary {
     largestFreeBlock: free.largest,
     uncommittedRangeCount: segments.uncommittedRanges,
     virtualBlockCount: walk.virtualBlockCount,
-    lockContention: walk.counters.lockCollisions,
-    fastHeap: walk.lfh ? "LFH" : "",
+    lockContention: walk.counters.lockContention,
+    fastHeap: walk.counters.frontEnd,
     externalFragmentation: externalFragmentationPercent(free.largest, free.bytes),
     virtualAddressFragmentation: virtualAddressFragmentationPercent(segments.committedBytes, segments.reservedBytes),
     busyBlockCount: busy.count,

@@ -1,7 +1,7 @@
-// Arguments of the ! commands, as dx passes them (api-notes §1.16): numbers, host.Int64 for
+// Arguments of the ! commands, as dx passes them (docs/jsprovider.md §1.16): numbers, host.Int64 for
 // 64-bit values, strings, booleans, undefined when left out. Every mistake is a one-line error
 // that says what was expected.
-import { argToNumber } from "../host/convert";
+import { argToNumber, describe } from "../host/convert";
 
 export function required(command: string, what: string, value: unknown): number {
   if (value === undefined) throw new Error(`${command}: expected ${what}`);
@@ -20,14 +20,14 @@ export function optional(command: string, what: string, value: unknown, fallback
 export function flag(command: string, what: string, value: unknown): boolean {
   if (value === undefined || value === false || value === 0) return false;
   if (value === true || value === 1) return true;
-  throw new Error(`${command}: expected ${what} (true or false), got ${String(value)}`);
+  throw new Error(`${command}: expected ${what} (true or false), got ${describe(value)}`);
 }
 
 export function choice<T extends string>(command: string, what: string, value: unknown, choices: readonly T[], fallback: T): T {
   if (value === undefined) return fallback;
   const text = String(value).toUpperCase();
   for (let i = 0; i < choices.length; i++) if (choices[i] === text) return choices[i];
-  throw new Error(`${command}: expected ${what} (${choices.map((c) => `"${c}"`).join(", ")}), got ${String(value)}`);
+  throw new Error(`${command}: expected ${what} (${choices.map((c) => `"${c}"`).join(", ")}), got ${describe(value)}`);
 }
 
 /**
@@ -44,7 +44,7 @@ export function patternBytes(command: string, value: unknown, width: number): Ui
     low = (value as host.Int64).getLowPart() >>> 0;
     high = (value as host.Int64).getHighPart() >>> 0;
   } else {
-    throw new Error(`${command}: expected a pattern (a number or 64-bit value), got ${String(value)}`);
+    throw new Error(`${command}: expected a pattern (a number or 64-bit value), got ${describe(value)}`);
   }
   const bytes = new Uint8Array(width);
   for (let i = 0; i < width; i++) {

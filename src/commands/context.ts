@@ -1,47 +1,91 @@
-// What every command starts from: the process, its heaps (walked at most once per command)
-// and the text it prints. Findings are printed as warnings after the command's own text.
-import { Finding, HeapWalk } from "../heap/records";
-import { Target } from "../host/target";
+// What every command starts from: the process's shared heap cache (walked at most once per
+// debugging session, src/heap/process-heaps.ts), the heaps the command used, and its text. The
+// findings of the heaps a command used are printed as warnings after the command's own text.
+import { FindingKind } from "../heap/findings";
+import { HeapWalk } from "../heap/records";
+import { HeapRef, ProcessHeaps } from "../heap/process-heaps";
 import { HeapModel } from "../model/heap";
-import { listHeaps } from "../model/process";
+import { hex0x } from "../util/hex";
+
+export interface WalkedHeap {
+  ref: HeapRef;
+  walk: HeapWalk;
+  model: HeapModel;
+}
 
 export class CommandContext {
-  readonly target = Target.of();
-  readonly heaps: HeapModel[];
-  private readonly enumerationFindings: Finding[];
+  readonly heaps = ProcessHeaps.of();
+  private readonly used: WalkedHeap[] = [];
+  private readonly models: { [index: number]: HeapModel } = {};
 
-  constructor() {
-    const list = listHeaps(this.target);
-    this.heaps = list.heaps;
-    this.enumerationFindings = list.findings;
-  }
-
+  /** The pointer size the command prints addresses with (the process's native ntdll). */
   get pointerSize(): 4 | 8 {
-    return this.target.layout.pointerSize;
+    return this.heaps.target.views[0].layout.pointerSize;
   }
 
-  /** The NT heaps, walked, with their models (segment heaps are not walked yet). */
-  ntHeaps(): { model: HeapModel; walk: HeapWalk }[] {
-    return this.heaps.filter((h) => h.Type === "NT").map((model) => ({ model, walk: model.walk() }));
+  /** Every heap of the process, walked (kinds not walked yet give empty walks with a finding). */
+  allHeaps(): WalkedHeap[] {
+    return this.heaps.heaps().map((ref) => this.use(ref));
   }
 
-  /** The heap whose handle is `address`; a one-line error naming the choices otherwise. */
-  heapAt(address: number): HeapModel {
-    for (let i = 0; i < this.heaps.length; i++) {
-      if (this.heaps[i].descriptor().address === address) return this.heaps[i];
-    }
-    throw new Error(`0x${address.toString(16)} is not a heap of this process (!heaps lists them)`);
+  /** The heaps whose blocks the walk lists. */
+  walkedHeaps(): WalkedHeap[] {
+    return this.allHeaps().filter((h) => h.walk.type === "NT");
   }
 
-  /** Prints `text` and then every finding of the walks done so far. */
+  /** The heap whose handle is `address`, walked; a one-line error when it is not one or cannot be walked. */
+  heapAt(command: string, address: number): WalkedHeap {
+    const ref = this.heaps.heapAt(address);
+    if (!ref) throw new Error(`${command}: ${hex0x(address)} is not a heap of this process (!heaps lists them)`);
+    const heap = this.use(ref);
+    if (heap.walk.type !== "NT") throw new Error(`${command}: ${heap.walk.findings[0].message}`);
+    return heap;
+  }
+
+  /** A heap (already walked by the cache) as one this command used. */
+  use(ref: HeapRef): WalkedHeap {
+    for (let i = 0; i < this.used.length; i++) if (this.used[i].ref === ref) return this.used[i];
+    const heap = { ref, walk: ref.walk(), model: this.model(ref) };
+    this.used.push(heap);
+    return heap;
+  }
+
+  model(ref: HeapRef): HeapModel {
+    let model = this.models[ref.index];
+    if (!model) model = this.models[ref.index] = new HeapModel(this.heaps, ref);
+    return model;
+  }
+
+  /** Prints `text`, then the findings of the heap lists and of every heap the command used. */
   print(text: string): void {
     const lines = [text];
-    const findings = this.enumerationFindings.slice();
-    for (let i = 0; i < this.heaps.length; i++) {
-      const walk = this.heaps[i].walkIfDone();
-      if (walk) findings.push(...walk.findings);
+    const warn = (kind: FindingKind, message: string) => lines.push(`WARNING: ${kind}: ${message}\n`);
+    const listFindings = this.heaps.findings();
+    for (let i = 0; i < listFindings.length; i++) warn(listFindings[i].kind, listFindings[i].message);
+    for (let h = 0; h < this.used.length; h++) {
+      const findings = this.used[h].walk.findings;
+      for (let i = 0; i < findings.length; i++) warn(findings[i].kind, findings[i].message);
     }
-    for (let i = 0; i < findings.length; i++) lines.push(`WARNING: ${findings[i].kind}: ${findings[i].message}\n`);
     host.diagnostics.debugLog(lines.join(""));
   }
+}
+
+/**
+ * A function alias that never throws into the debugger: a mistake in the arguments or anything
+ * else that stops the command prints one "Error: …" line (WinDbg would add the script's line and
+ * column to a thrown error) and the command returns nothing. More arguments than the command
+ * takes are a mistake, not ignored.
+ */
+export function command<R>(name: string, parameters: number, body: (...args: unknown[]) => R): (...args: unknown[]) => R | undefined {
+  return function (...args: unknown[]): R | undefined {
+    try {
+      if (args.length > parameters) {
+        throw new Error(`${name}: expected at most ${parameters} argument${parameters === 1 ? "" : "s"}, got ${args.length}`);
+      }
+      return body(...args);
+    } catch (e) {
+      host.diagnostics.debugLog(`Error: ${(e as Error).message}\n`);
+      return undefined;
+    }
+  };
 }

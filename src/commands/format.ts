@@ -152,7 +152,7 @@ export function formatSizeStatistics(
  * one line per row. Size and Prev are in granules, UserSize is at least 5 hex digits.
  */
 export function formatBlockRows(walk: HeapWalk, rows: number[], pointerSize: PointerSize): string {
-  const lines = ["    _HEAP @ " + hex(walk.heap.address)];
+  const lines = ["    _HEAP @ " + hex(walk.address)];
   if (rows.length > 0) {
     const digits = pointerSize * 2;
     lines.push(
@@ -210,7 +210,7 @@ export function formatFoundBlock(walk: HeapWalk, row: number, pointerSize: Point
       "  " +
       hexAddress(blocks.userAddress[row], pointerSize) +
       "  " +
-      hexAddress(walk.heap.address, pointerSize) +
+      hexAddress(walk.address, pointerSize) +
       "  " +
       hexAddress(segmentColumn(walk, row), pointerSize) +
       padLeft(hex(blocks.size[row]), 10) +
@@ -240,7 +240,7 @@ export function formatFoundBlock(walk: HeapWalk, row: number, pointerSize: Point
 
 function segmentColumn(walk: HeapWalk, row: number): number {
   const blocks = walk.blocks;
-  if (blocks.kind[row] === KIND_LFH) return blocks.container[row];
+  if (blocks.kind[row] === KIND_LFH) return blocks.userAddress[blocks.container[row]];
   const segment = walk.segments[blocks.segment[row]];
   return segment ? segment.address : 0;
 }
@@ -285,7 +285,7 @@ export function formatSearchHits(walk: HeapWalk, hits: PatternHit[], pointerSize
   for (let i = 0; i < hits.length; i++) {
     const row = hits[i].row;
     lines.push(
-      "    _HEAP @ " + upperAddress(walk.heap.address, pointerSize),
+      "    _HEAP @ " + upperAddress(walk.address, pointerSize),
       "   in HEAP_ENTRY: Size : Prev Flags - UserPtr UserSize - state",
       "        " +
         upperAddress(blocks.address[row], pointerSize) +

@@ -1,86 +1,125 @@
-// Finding every heap of the process (heap-internals.md §2.1): PEB.ProcessHeaps, and ntdll's
-// process heap descriptor list (RtlpProcessHeaps), which from Windows 11 24H2 on is the only
-// complete list [X64DBG PR 3478]. Both are read, de-duplicated, and each heap says where it was
-// found. A pointer that is neither an NT heap nor a segment heap is reported, not listed.
+// Every heap the process names (docs/heap-structures.md §1.1, §2.1): PEB.ProcessHeap (the default
+// process heap), PEB.ProcessHeaps[0..NumberOfHeaps) and ntdll's process heap descriptor list
+// (RtlpProcessHeaps), which from Windows 11 24H2 on is the only complete list [X64DBG PR 3478].
+// All three are read, de-duplicated, and each heap says where it was found. Nothing of the heaps
+// themselves is read here: what a heap is comes later (classify.ts), so listing them is cheap.
+// What is inconsistent in the lists is a finding naming the field and its value.
 import { Memory } from "../host/memory-types";
 import { NtHeapLayout } from "../layouts/ntheap";
-import { pointer, u32 } from "../util/bytes";
+import { pointer, pointerHex, u32 } from "../util/bytes";
+import { hex0x } from "../util/hex";
 import { walkList } from "../walkers/list";
-import { Finding, HeapDescriptor } from "./records";
+import { FindingLog } from "./findings";
+import { HeapEntry, HeapListing } from "./records";
 
-const NT_SEGMENT_SIGNATURE = 0xffeeffee;
-const NT_HEAP_SIGNATURE = 0xeeffeeff;
-const SEGMENT_HEAP_SIGNATURE = 0xddeeddee;
-/** Far above any real process; bounds the read of a corrupted NumberOfHeaps. */
-const MAX_HEAPS = 4096;
+/** Far above any real process (the PEB array holds 16 at first and doubles); bounds every read. */
+export const MAX_HEAPS = 4096;
 
-export interface HeapList {
-  heaps: HeapDescriptor[];
-  findings: Finding[];
-}
-
-export function enumerateHeaps(memory: Memory, layout: NtHeapLayout, peb: number): HeapList {
-  const findings: Finding[] = [];
-  const found: { address: number; source: "PEB" | "DescriptorList" }[] = [];
-  const p = layout.pointerSize;
-  try {
-    const count = u32(memory.read(peb + layout.peb.numberOfHeaps, 4), 0);
-    const array = pointer(memory.read(peb + layout.peb.processHeaps, p), 0, p);
-    if (count > MAX_HEAPS) {
-      findings.push({ kind: "Corruption", address: peb, message: `PEB.NumberOfHeaps is ${count}` });
-    } else if (count > 0) {
-      const bytes = memory.read(array, count * p);
-      for (let i = 0; i < count; i++) found.push({ address: pointer(bytes, i * p, p), source: "PEB" });
-    }
-  } catch (e) {
-    findings.push({ kind: "Unreadable", address: peb, message: `PEB.ProcessHeaps of PEB 0x${peb.toString(16)} is unreadable` });
-  }
-  const descriptors = layout.heapDescriptors;
-  if (descriptors) {
-    const list = walkList(memory, descriptors.listHead, MAX_HEAPS);
-    if (list.problem) findings.push({ kind: "Corruption", address: list.problem.address, message: `RtlpProcessHeaps: ${list.problem.message}` });
-    for (let i = 0; i < list.links.length; i++) {
-      const descriptor = list.links[i] - descriptors.link;
-      try {
-        found.push({ address: pointer(memory.read(descriptor + descriptors.heap, p), 0, p), source: "DescriptorList" });
-      } catch (e) {
-        findings.push({ kind: "Unreadable", address: descriptor, message: `heap descriptor at 0x${descriptor.toString(16)} is unreadable` });
-      }
-    }
-  }
-  const heaps: HeapDescriptor[] = [];
-  const byAddress: { [address: number]: HeapDescriptor } = {};
-  for (let i = 0; i < found.length; i++) {
-    const { address, source } = found[i];
+export function enumerateHeaps(memory: Memory, layout: NtHeapLayout, peb: number, findings: FindingLog): HeapEntry[] {
+  const heaps: HeapEntry[] = [];
+  const byAddress: { [address: number]: HeapEntry } = {};
+  const add = (address: number, source: HeapListing) => {
     const known = byAddress[address];
     if (known) {
       if (known.listedIn.indexOf(source) < 0) known.listedIn.push(source);
-      continue;
+      return;
     }
-    const heap = classify(memory, layout, address, findings);
-    if (!heap) continue;
-    heap.listedIn.push(source);
-    byAddress[address] = heap;
-    heaps.push(heap);
-  }
-  return { heaps, findings };
+    const entry: HeapEntry = { address, listedIn: [source] };
+    byAddress[address] = entry;
+    heaps.push(entry);
+  };
+
+  const processHeap = readProcessHeap(memory, layout, peb, findings);
+  if (processHeap !== undefined) add(processHeap, "ProcessHeap");
+  const listed = readProcessHeaps(memory, layout, peb, processHeap, findings);
+  for (let i = 0; i < listed.length; i++) add(listed[i], "PEB");
+  const described = readDescriptorList(memory, layout, findings);
+  for (let i = 0; i < described.length; i++) add(described[i], "DescriptorList");
+  return heaps;
 }
 
-/** NT heap or segment heap, by signature; undefined (with a finding) for anything else. */
-function classify(memory: Memory, layout: NtHeapLayout, address: number, findings: Finding[]): HeapDescriptor | undefined {
-  const h = layout.heap;
-  const s = layout.segmentHeap;
+function readProcessHeap(memory: Memory, layout: NtHeapLayout, peb: number, findings: FindingLog): number | undefined {
+  const p = layout.pointerSize;
   try {
-    if (u32(memory.read(address + h.segmentSignature, 4), 0) === NT_SEGMENT_SIGNATURE &&
-        u32(memory.read(address + h.signature, 4), 0) === NT_HEAP_SIGNATURE) {
-      return { address, type: "NT", flags: u32(memory.read(address + h.flags, 4), 0), listedIn: [] };
+    const bytes = memory.read(peb + layout.peb.processHeap, p);
+    const address = pointer(bytes, 0, p);
+    if (address === 0) return undefined;
+    if (!isFinite(address)) {
+      findings.add("Corruption", peb, `PEB.ProcessHeap is ${pointerHex(bytes, 0, p)}, not a user-mode address`);
+      return undefined;
     }
-    if (s && u32(memory.read(address + s.signature, 4), 0) === SEGMENT_HEAP_SIGNATURE) {
-      return { address, type: "Segment", flags: u32(memory.read(address + s.globalFlags, 4), 0), listedIn: [] };
-    }
-    findings.push({ kind: "Corruption", address, message: `0x${address.toString(16)} is listed as a heap but has neither heap signature` });
+    return address;
   } catch (e) {
-    findings.push({ kind: "Unreadable", address, message: `heap 0x${address.toString(16)} is unreadable` });
+    findings.add("Unreadable", peb, `the PEB at ${hex0x(peb)} is not readable: its heap list cannot be read`);
+    return undefined;
   }
-  return undefined;
+}
+
+/** The non-null slots of PEB.ProcessHeaps that NumberOfHeaps and MaximumNumberOfHeaps agree on. */
+function readProcessHeaps(memory: Memory, layout: NtHeapLayout, peb: number, processHeap: number | undefined, findings: FindingLog): number[] {
+  const p = layout.pointerSize;
+  let count: number;
+  let capacity: number;
+  let arrayBytes: Uint8Array;
+  try {
+    count = u32(memory.read(peb + layout.peb.numberOfHeaps, 4), 0);
+    capacity = u32(memory.read(peb + layout.peb.maximumNumberOfHeaps, 4), 0);
+    arrayBytes = memory.read(peb + layout.peb.processHeaps, p);
+  } catch (e) {
+    return []; // readProcessHeap has said the PEB is unreadable
+  }
+  const array = pointer(arrayBytes, 0, p);
+  if (count === 0) {
+    if (processHeap !== undefined) {
+      findings.add("Corruption", peb, `PEB.NumberOfHeaps is 0 while PEB.ProcessHeap is ${hex0x(processHeap)}: the PEB's heap array lists nothing`);
+    }
+    return [];
+  }
+  let slots = count;
+  if (capacity > MAX_HEAPS) {
+    findings.add("Corruption", peb, `PEB.MaximumNumberOfHeaps is ${capacity}, more than any process has (${MAX_HEAPS}): reading at most ${Math.min(count, MAX_HEAPS)} slots`);
+    slots = Math.min(count, MAX_HEAPS);
+  } else if (count > capacity) {
+    findings.add("Corruption", peb, `PEB.NumberOfHeaps is ${count} but PEB.MaximumNumberOfHeaps is ${capacity}: reading the ${capacity} slots the array has`);
+    slots = capacity;
+  }
+  if (array === 0 || !isFinite(array)) {
+    findings.add("Corruption", peb, `PEB.ProcessHeaps is ${pointerHex(arrayBytes, 0, p)} while PEB.NumberOfHeaps is ${count}`);
+    return [];
+  }
+  let bytes: Uint8Array;
+  try {
+    bytes = memory.read(array, slots * p);
+  } catch (e) {
+    findings.add("Unreadable", array, `PEB.ProcessHeaps (${slots} slots at ${hex0x(array)}) is not readable: only heaps listed elsewhere are shown`);
+    return [];
+  }
+  const heaps: number[] = [];
+  let nulls = 0;
+  for (let i = 0; i < slots; i++) {
+    const heap = pointer(bytes, i * p, p);
+    if (heap === 0 || !isFinite(heap)) nulls++;
+    else heaps.push(heap);
+  }
+  if (nulls > 0) findings.add("Corruption", array, `${nulls} of the first ${slots} PEB.ProcessHeaps slots (PEB.NumberOfHeaps ${count}) hold no heap`);
+  return heaps;
+}
+
+function readDescriptorList(memory: Memory, layout: NtHeapLayout, findings: FindingLog): number[] {
+  const descriptors = layout.heapDescriptors;
+  if (!descriptors) return [];
+  const p = layout.pointerSize;
+  const list = walkList(memory, descriptors.listHead, MAX_HEAPS);
+  if (list.problem) findings.add("Corruption", list.problem.address, `ntdll!RtlpProcessHeaps: ${list.problem.message}`);
+  const heaps: number[] = [];
+  for (let i = 0; i < list.links.length; i++) {
+    const descriptor = list.links[i] - descriptors.link;
+    try {
+      const heap = pointer(memory.read(descriptor + descriptors.heap, p), 0, p);
+      if (heap !== 0 && isFinite(heap)) heaps.push(heap);
+    } catch (e) {
+      findings.add("Unreadable", descriptor, `process heap descriptor at ${hex0x(descriptor)} is not readable`);
+    }
+  }
+  return heaps;
 }

@@ -1,8 +1,9 @@
-// The records every walker produces and every analysis reads. Blocks live in a columnar
-// BlockTable (typed arrays, one row per block) so a heap of millions of blocks costs no
-// object per block; the dx objects (src/model) are made from rows only when dx asks.
-// Addresses are JS numbers: user-mode addresses are below 2^47 and so exact in a double
+// The records every walker produces and every analysis reads, whatever the heap kind.
+// Blocks live in a columnar BlockTable (typed arrays, one row per block) so a heap of millions
+// of blocks costs no object per block; the dx objects (src/model) are made from rows only when
+// dx asks. Addresses are JS numbers: user-mode addresses are below 2^47 and so exact in a double
 // (src/host/convert.ts turns them into host.Int64 at the boundary).
+import { Finding } from "./findings";
 
 export type BlockState = "Busy" | "Free" | "Internal";
 export type BlockKind = "Backend" | "LFH" | "VirtualAlloc";
@@ -15,103 +16,135 @@ export const KIND_BACKEND = 0;
 export const KIND_LFH = 1;
 export const KIND_VIRTUAL_ALLOC = 2;
 
-/** One row per block. Columns grow by doubling; `count` rows are valid. */
-export class BlockTable {
-  count = 0;
-  /** The HEAP_ENTRY as !heap prints it (VirtualAlloc: the BusyBlock header). */
-  address: Float64Array;
-  /** The UserPtr. */
-  userAddress: Float64Array;
-  /** Bytes, header included (LFH: the block stride; VirtualAlloc: CommitSize). */
-  size: Float64Array;
-  /** Bytes the user asked for; 0 for free blocks. */
-  userSize: Float64Array;
-  /** Bytes of the previous block (backend PreviousSize * granularity), 0 when not known. */
-  previousSize: Float64Array;
-  state: Uint8Array;
-  kind: Uint8Array;
-  /** The decoded _HEAP_ENTRY.Flags byte (LFH: 0x01 when busy). */
-  flags: Uint8Array;
-  /** Index into the heap's segments; -1 for VirtualAlloc blocks. */
-  segment: Int32Array;
-  /** LFH: the UserBlocks container holding the block; 0 otherwise. */
-  container: Float64Array;
+/** No container / no segment. */
+export const NONE = -1;
 
-  constructor(capacity = 256) {
-    this.address = new Float64Array(capacity);
-    this.userAddress = new Float64Array(capacity);
-    this.size = new Float64Array(capacity);
-    this.userSize = new Float64Array(capacity);
-    this.previousSize = new Float64Array(capacity);
-    this.state = new Uint8Array(capacity);
-    this.kind = new Uint8Array(capacity);
-    this.flags = new Uint8Array(capacity);
-    this.segment = new Int32Array(capacity);
-    this.container = new Float64Array(capacity);
+/**
+ * The blocks of one walk, one row each. The common core — address, userAddress, size,
+ * userSize, state, kind, segment — means the same for every heap kind; the detail columns
+ * (previousSize, flags, container) are filled by the kinds that have them.
+ */
+export interface BlockTable {
+  readonly count: number;
+  /** Where the block starts, header included (NT: the HEAP_ENTRY as !heap prints it). */
+  readonly address: Float64Array;
+  /** The UserPtr: where the program's data starts. */
+  readonly userAddress: Float64Array;
+  /** Bytes, header included. */
+  readonly size: Float64Array;
+  /** Bytes the program asked for; 0 for free blocks. */
+  readonly userSize: Float64Array;
+  readonly state: Uint8Array;
+  readonly kind: Uint8Array;
+  /** Index into the walk's segments; NONE for blocks outside any segment (VirtualAlloc'd). */
+  readonly segment: Int32Array;
+  /** Row of the block holding this one (an LFH block's UserBlocks); NONE otherwise. */
+  readonly container: Int32Array;
+  /** Detail: bytes of the previous block (NT back end), 0 when not known. */
+  readonly previousSize: Uint32Array;
+  /** Detail: the decoded _HEAP_ENTRY.Flags byte (NT); 0 for kinds without one. */
+  readonly flags: Uint8Array;
+}
+
+const CHUNK_ROWS = 1 << 16;
+
+/**
+ * Collects rows while a walk runs, in fixed-size chunks (growing never copies), and seals them
+ * into one exact-size BlockTable at the end: one copy in all, and no slack kept.
+ */
+export class BlockTableBuilder {
+  private chunks: Chunk[] = [];
+  private current = new Chunk();
+  private sealedRows = 0;
+
+  get count(): number {
+    return this.sealedRows + this.current.count;
   }
 
-  push(row: BlockRow): number {
-    if (this.count === this.address.length) this.grow();
-    const i = this.count++;
-    this.address[i] = row.address;
-    this.userAddress[i] = row.userAddress;
-    this.size[i] = row.size;
-    this.userSize[i] = row.userSize;
-    this.previousSize[i] = row.previousSize;
-    this.state[i] = row.state;
-    this.kind[i] = row.kind;
-    this.flags[i] = row.flags;
-    this.segment[i] = row.segment;
-    this.container[i] = row.container;
-    return i;
+  /** Appends a row; returns its index. */
+  push(address: number, userAddress: number, size: number, userSize: number, state: number, kind: number,
+    segment: number, container: number, previousSize: number, flags: number): number {
+    let c = this.current;
+    if (c.count === CHUNK_ROWS) {
+      this.chunks.push(c);
+      this.sealedRows += CHUNK_ROWS;
+      c = this.current = new Chunk();
+    }
+    const i = c.count++;
+    c.address[i] = address;
+    c.userAddress[i] = userAddress;
+    c.size[i] = size;
+    c.userSize[i] = userSize;
+    c.state[i] = state;
+    c.kind[i] = kind;
+    c.segment[i] = segment;
+    c.container[i] = container;
+    c.previousSize[i] = previousSize;
+    c.flags[i] = flags;
+    return this.sealedRows + i;
   }
 
-  row(i: number): BlockRow {
-    return {
-      address: this.address[i],
-      userAddress: this.userAddress[i],
-      size: this.size[i],
-      userSize: this.userSize[i],
-      previousSize: this.previousSize[i],
-      state: this.state[i],
-      kind: this.kind[i],
-      flags: this.flags[i],
-      segment: this.segment[i],
-      container: this.container[i],
+  userAddressOf(row: number): number {
+    return this.chunkOf(row).userAddress[row % CHUNK_ROWS];
+  }
+
+  segmentOf(row: number): number {
+    return this.chunkOf(row).segment[row % CHUNK_ROWS];
+  }
+
+  seal(): BlockTable {
+    const all = this.chunks.concat([this.current]);
+    const n = this.count;
+    const f64 = (pick: (c: Chunk) => Float64Array) => concat(new Float64Array(n), all, pick);
+    const table: BlockTable = {
+      count: n,
+      address: f64((c) => c.address),
+      userAddress: f64((c) => c.userAddress),
+      size: f64((c) => c.size),
+      userSize: f64((c) => c.userSize),
+      state: concat(new Uint8Array(n), all, (c) => c.state),
+      kind: concat(new Uint8Array(n), all, (c) => c.kind),
+      segment: concat(new Int32Array(n), all, (c) => c.segment),
+      container: concat(new Int32Array(n), all, (c) => c.container),
+      previousSize: concat(new Uint32Array(n), all, (c) => c.previousSize),
+      flags: concat(new Uint8Array(n), all, (c) => c.flags),
     };
+    this.chunks = [];
+    this.current = new Chunk();
+    this.sealedRows = 0;
+    return table;
   }
 
-  private grow(): void {
-    const n = this.address.length * 2;
-    const f64 = (a: Float64Array) => { const b = new Float64Array(n); b.set(a); return b; };
-    this.address = f64(this.address);
-    this.userAddress = f64(this.userAddress);
-    this.size = f64(this.size);
-    this.userSize = f64(this.userSize);
-    this.previousSize = f64(this.previousSize);
-    this.container = f64(this.container);
-    const u8 = (a: Uint8Array) => { const b = new Uint8Array(n); b.set(a); return b; };
-    this.state = u8(this.state);
-    this.kind = u8(this.kind);
-    this.flags = u8(this.flags);
-    const s = new Int32Array(n);
-    s.set(this.segment);
-    this.segment = s;
+  private chunkOf(row: number): Chunk {
+    return row >= this.sealedRows ? this.current : this.chunks[Math.floor(row / CHUNK_ROWS)];
   }
 }
 
-/** One block, as pushed into or read from a BlockTable. */
-export interface BlockRow {
-  address: number;
-  userAddress: number;
-  size: number;
-  userSize: number;
-  previousSize: number;
-  state: number;
-  kind: number;
-  flags: number;
-  segment: number;
-  container: number;
+class Chunk {
+  count = 0;
+  readonly address = new Float64Array(CHUNK_ROWS);
+  readonly userAddress = new Float64Array(CHUNK_ROWS);
+  readonly size = new Float64Array(CHUNK_ROWS);
+  readonly userSize = new Float64Array(CHUNK_ROWS);
+  readonly state = new Uint8Array(CHUNK_ROWS);
+  readonly kind = new Uint8Array(CHUNK_ROWS);
+  readonly segment = new Int32Array(CHUNK_ROWS);
+  readonly container = new Int32Array(CHUNK_ROWS);
+  readonly previousSize = new Uint32Array(CHUNK_ROWS);
+  readonly flags = new Uint8Array(CHUNK_ROWS);
+}
+
+type Column = Float64Array | Uint8Array | Int32Array | Uint32Array;
+
+function concat<T extends Column>(out: T, chunks: Chunk[], pick: (c: Chunk) => T): T {
+  let offset = 0;
+  for (let i = 0; i < chunks.length; i++) {
+    const column = pick(chunks[i]);
+    const n = chunks[i].count;
+    out.set(n === column.length ? column : column.subarray(0, n) as T, offset);
+    offset += n;
+  }
+  return out;
 }
 
 export interface UncommittedRange {
@@ -120,10 +153,12 @@ export interface UncommittedRange {
 }
 
 export interface SegmentRecord {
-  /** The _HEAP_SEGMENT (the _HEAP itself for segment 0). */
+  /** The segment's header (NT: the _HEAP_SEGMENT; the _HEAP itself for segment 0). */
   address: number;
   baseAddress: number;
+  /** The first block after the segment's own header. */
   firstEntry: number;
+  /** End of the segment's reservation. */
   lastValidEntry: number;
   /** (lastValidEntry - baseAddress) - the uncommitted ranges. */
   committedBytes: number;
@@ -131,37 +166,47 @@ export interface SegmentRecord {
   uncommittedRanges: UncommittedRange[];
 }
 
-/** Something wrong found while walking: never thrown, always reported. */
-export interface Finding {
-  kind: "Corruption" | "Unreadable";
-  /** The address the finding is about (the bad header, the unreadable page). */
+/** Kinds of heap, decided by signature in one place (src/heap/classify.ts). */
+export type HeapType = "NT" | "Segment" | "Unknown";
+
+/** Where the process names a heap (docs/heap-structures.md §1.1, §2.1). */
+export type HeapListing = "ProcessHeap" | "PEB" | "DescriptorList";
+
+/** A heap as the process names it, before anything of it is read. */
+export interface HeapEntry {
   address: number;
-  message: string;
+  listedIn: HeapListing[];
 }
 
-export type HeapType = "NT" | "Segment";
+/** What the heap's header says it is. */
+export interface HeapIdentity {
+  type: HeapType;
+  /** _HEAP.Flags (NT) or _SEGMENT_HEAP.GlobalFlags (segment heap); 0 when unknown. */
+  flags: number;
+  /** Why the type is Unknown. */
+  finding: Finding | undefined;
+}
 
-/** A heap as enumeration finds it, before any walk. */
-export interface HeapDescriptor {
+/** The numbers !heap -s prints that a walk cannot recount (NT: _HEAP_COUNTERS). */
+export interface HeapCounters {
+  lockContention: number;
+  /** Reserved bytes minus this is "Virt" (NT: Counters.TotalMemoryLargeUCR). */
+  largeUncommittedBytes: number;
+  /** The front end, as !heap -s names it: "LFH" or "". */
+  frontEnd: string;
+}
+
+/** Everything one walk of a heap found. */
+export interface HeapWalk {
   address: number;
   type: HeapType;
-  /** _HEAP.Flags (NT) or _SEGMENT_HEAP.GlobalFlags (segment heap). */
   flags: number;
-  /** Where the heap was found. */
-  listedIn: ("PEB" | "DescriptorList")[];
-}
-
-/** Everything one walk of an NT heap found. */
-export interface HeapWalk {
-  heap: HeapDescriptor;
+  /** Block granularity in bytes; 0 when the heap could not be walked. */
   granularity: number;
   segments: SegmentRecord[];
   blocks: BlockTable;
-  /** Number of VirtualAlloc'd blocks (they are also rows of `blocks`). */
+  /** Blocks outside any segment (VirtualAlloc'd); they are also rows of `blocks`. */
   virtualBlockCount: number;
-  /** True when the LFH front end is active (FrontEndHeapType == 2). */
-  lfh: boolean;
-  /** _HEAP_COUNTERS values !heap -s prints that a walk cannot recount. */
-  counters: { lockCollisions: number; totalMemoryLargeUCR: number };
+  counters: HeapCounters;
   findings: Finding[];
 }

@@ -1,6 +1,6 @@
 // Values crossing the host boundary. Inside dxheap addresses are JS numbers (user-mode
 // addresses are below 2^47, exact in a double); the host hands out and takes host.Int64.
-// Conversions split into 32-bit halves so no step ever rounds (api-notes §1.4).
+// Conversions split into 32-bit halves so no step ever rounds (docs/jsprovider.md §1.4).
 
 const TWO_32 = 4294967296;
 const MAX_EXACT = 9007199254740991; // 2^53 - 1
@@ -33,8 +33,12 @@ export function argToNumber(value: unknown, what: string): number {
   throw new Error(`expected ${what} (a non-negative number or 64-bit value), got ${describe(value)}`);
 }
 
-function describe(value: unknown): string {
+/** A value as the user typed it, for error messages: strings quoted, 64-bit values in hex. */
+export function describe(value: unknown): string {
   if (value === undefined) return "nothing";
   if (typeof value === "string") return `"${value}"`;
+  if (value !== null && typeof value === "object" && typeof (value as host.Int64).getLowPart === "function") {
+    return "0x" + (value as host.Int64).toString(16);
+  }
   return String(value);
 }

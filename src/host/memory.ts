@@ -1,5 +1,5 @@
 // The one memory reader: every byte dxheap reads goes through HostMemory. Reads are large
-// (host.memory.readMemoryValues over whole ranges, api-notes §1.6: each call is a round trip
+// (host.memory.readMemoryValues over whole ranges, docs/jsprovider.md §1.6: each call is a round trip
 // into the engine); a read that fails is narrowed by halving down to pages, so one unreadable
 // page costs a few calls and the readable rest is still returned.
 import { Memory, MemoryRun, UnreadableMemoryError } from "./memory-types";
@@ -100,12 +100,21 @@ export class HostMemory implements Memory {
     }
   }
 
+  /**
+   * One host read. Only a read the host refused is unreadable memory; a TypeError or RangeError
+   * is a mistake in dxheap's arguments and propagates. A short answer is unreadable past its end.
+   */
   private readOnce(address: number, length: number): Uint8Array {
     if (length === 0) return new Uint8Array(0);
+    let bytes: Uint8Array;
     try {
-      return host.memory.readMemoryValues(toInt64(address), length, 1, false, this.context);
+      bytes = host.memory.readMemoryValues(toInt64(address), length, 1, false, this.context);
     } catch (e) {
+      const name = e !== null && typeof e === "object" ? (e as Error).name : "";
+      if (name === "TypeError" || name === "RangeError") throw e;
       throw new UnreadableMemoryError(address, length);
     }
+    if (bytes.length !== length) throw new UnreadableMemoryError(address + bytes.length, length - bytes.length);
+    return bytes;
   }
 }

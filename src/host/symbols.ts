@@ -1,5 +1,5 @@
 // Types and globals of ntdll, from the symbols the debugger has loaded (host.getModuleType,
-// host.getModuleSymbolAddress; api-notes §1.7, §1.9). Layouts (src/layouts) ask this, never
+// host.getModuleSymbolAddress; docs/jsprovider.md §1.7, §1.9). Layouts (src/layouts) ask this, never
 // a table of offsets, so every Windows build is read as its own symbols describe it.
 import { toNumber } from "./convert";
 
@@ -14,7 +14,7 @@ export interface TypeSource {
 export class ModuleSymbols implements TypeSource {
   private readonly types: { [name: string]: host.TypeObject | null } = {};
 
-  /** context: the process whose modules are meant (api-notes §1.7 contextInheritor). */
+  /** context: the process whose modules are meant (docs/jsprovider.md §1.7 contextInheritor). */
   constructor(private readonly moduleName: string, private readonly context: object) {}
 
   fieldOffset(type: string, fieldPath: string): number | undefined {

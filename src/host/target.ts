@@ -1,6 +1,6 @@
-// The debugged process as dxheap sees it: its memory, its ntdll layout, its PEB and its
-// committed regions. The only place that finds these through the host; everything above it
-// works on numbers and byte arrays.
+// The debugged process as dxheap sees it: its ntdll (layout, PEB, keys), its memory, its
+// committed regions, its threads' stacks and its modules. The only place that finds these
+// through the host; everything above it works on numbers and byte arrays.
 import { MemoryRegion } from "./memory-types";
 import { HostMemory } from "./memory";
 import { ModuleSymbols } from "./symbols";
@@ -11,55 +11,171 @@ import { u32 } from "../util/bytes";
 /** The command whose output lists committed regions, one "base end" line each (see README). */
 export const REGIONS_COMMAND = '!address -f:MEM_COMMIT -c:".echo %1 %2"';
 
+/**
+ * One ntdll of the process and the heaps it manages: its layout (from its own symbols), the PEB
+ * it uses, its keys, and a memory reader with its pointer size.
+ */
+export interface NtdllView {
+  arch: "x86" | "x64";
+  memory: HostMemory;
+  layout: NtHeapLayout;
+  peb: number;
+  /** ntdll!RtlpLFHKey, or undefined without that symbol or when it cannot be read. */
+  lfhKey: number | undefined;
+}
+
+/** Committed regions, or why they could not be listed. */
+export interface RegionList {
+  regions: MemoryRegion[];
+  /** Set when the debugger's region list was unavailable and `regions` is a fallback. */
+  problem: string | undefined;
+}
+
+type ProcessObject = {
+  Id?: unknown;
+  Name?: unknown;
+  Environment?: { EnvironmentBlock?: { address?: host.Int64 } };
+  Threads?: Iterable<unknown>;
+  Modules?: Iterable<unknown>;
+};
+
 export class Target {
-  private regionList: MemoryRegion[] | undefined;
+  private regionList: RegionList | undefined;
 
   private constructor(
-    readonly memory: HostMemory,
-    readonly layout: NtHeapLayout,
-    readonly peb: number,
-    /** ntdll!RtlpLFHKey, or undefined without that symbol. */
-    readonly lfhKey: number | undefined,
+    readonly processObject: ProcessObject,
+    /** The process's ntdll views; the native one first. */
+    readonly views: NtdllView[],
   ) {}
 
   /**
    * A process object (the current one by default): reads, symbols and commands happen in its
-   * context (api-notes §1.7). Throws a one-line error when ntdll's symbols or the PEB are missing.
+   * context (docs/jsprovider.md §1.7). Throws a one-line error when ntdll's symbols or the PEB
+   * are missing.
    */
   static of(processObject: object = host.currentProcess): Target {
-    const environment = (processObject as { Environment?: { EnvironmentBlock?: { address?: host.Int64 } } }).Environment;
+    const environment = (processObject as ProcessObject).Environment;
     const block = environment ? environment.EnvironmentBlock : undefined;
     if (!block || block.address === undefined) throw new Error("dxheap needs a user-mode process: this process has no PEB");
     const layout = resolveNtHeapLayout(new ModuleSymbols("ntdll", processObject));
     const memory = new HostMemory(layout.pointerSize, processObject);
-    let lfhKey: number | undefined;
-    if (layout.lfhKeyAddress !== undefined) {
-      try {
-        lfhKey = u32(memory.read(layout.lfhKeyAddress, 4), 0);
-      } catch (e) {
-        lfhKey = undefined;
-      }
-    }
-    return new Target(memory, layout, toNumber(block.address), lfhKey);
+    const native: NtdllView = {
+      arch: layout.pointerSize === 8 ? "x64" : "x86",
+      memory,
+      layout,
+      peb: toNumber(block.address),
+      lfhKey: readLfhKey(memory, layout),
+    };
+    return new Target(processObject as ProcessObject, [native]);
   }
 
-  /** Committed regions of the process, from the debugger's !address, read once per Target. */
-  regions(): MemoryRegion[] {
+  /** A key that names this process among the debugger's sessions. */
+  static keyOf(processObject: object): string {
+    const target = processObject as ProcessObject;
+    const environment = target.Environment;
+    const block = environment ? environment.EnvironmentBlock : undefined;
+    const peb = block && block.address !== undefined ? block.address.toString(16) : "?";
+    return `${String(target.Id)}:${String(target.Name)}:${peb}`;
+  }
+
+  /**
+   * Committed regions of the process, from the debugger's !address, read once per Target. When
+   * !address gives nothing (a dump without memory information) or fails, the fallback is the
+   * threads' stacks and the module images, plus whatever ranges the caller adds (heap segments).
+   */
+  regions(extra: MemoryRegion[] = []): RegionList {
     if (!this.regionList) {
-      const lines = host.namespace.Debugger.Utility.Control.ExecuteCommand(REGIONS_COMMAND);
-      this.regionList = parseRegionLines(lines);
+      let problem: string | undefined;
+      let regions: MemoryRegion[] = [];
+      try {
+        regions = parseRegionLines(host.namespace.Debugger.Utility.Control.ExecuteCommand(REGIONS_COMMAND));
+        if (regions.length === 0) problem = "!address listed no committed region";
+      } catch (e) {
+        problem = `!address failed (${(e as Error).message})`;
+      }
+      this.regionList = { regions, problem };
     }
-    return this.regionList;
+    if (!this.regionList.problem) return this.regionList;
+    return { regions: mergeRegions(this.stacksAndImages().concat(extra)), problem: this.regionList.problem };
+  }
+
+  /** Thread stacks [StackLimit, StackBase) from each TEB, and module images [base, base + size). */
+  private stacksAndImages(): MemoryRegion[] {
+    const out: MemoryRegion[] = [];
+    const view = this.views[0];
+    const tib = view.layout.teb;
+    for (const thread of iterate(this.processObject.Threads)) {
+      try {
+        const teb = toNumber((thread as { Environment: { EnvironmentBlock: { address: host.Int64 } } }).Environment.EnvironmentBlock.address);
+        const bytes = view.memory.read(teb, Math.max(tib.stackBase, tib.stackLimit) + view.layout.pointerSize);
+        const base = readPointer(bytes, tib.stackBase, view.layout.pointerSize);
+        const limit = readPointer(bytes, tib.stackLimit, view.layout.pointerSize);
+        if (limit < base) out.push({ base: limit, size: base - limit });
+      } catch (e) {
+        // A thread whose TEB is not in the dump has no stack to scan.
+      }
+    }
+    for (const image of iterate(this.processObject.Modules)) {
+      try {
+        const m = image as { BaseAddress: host.Int64; Size: host.Int64 | number };
+        out.push({ base: toNumber(m.BaseAddress), size: toNumber(m.Size) });
+      } catch (e) {
+        // A module without a usable base or size is skipped.
+      }
+    }
+    return out;
   }
 }
 
-/** "00000000`7ffe0000 00000000`7ffe1000" lines → regions; other lines are ignored. */
+function readLfhKey(memory: HostMemory, layout: NtHeapLayout): number | undefined {
+  if (layout.lfhKeyAddress === undefined) return undefined;
+  try {
+    return u32(memory.read(layout.lfhKeyAddress, 4), 0);
+  } catch (e) {
+    return undefined;
+  }
+}
+
+function readPointer(bytes: Uint8Array, at: number, pointerSize: 4 | 8): number {
+  return pointerSize === 4 ? u32(bytes, at) : u32(bytes, at + 4) * 4294967296 + u32(bytes, at);
+}
+
+function* iterate(collection: Iterable<unknown> | undefined): Generator<unknown> {
+  if (!collection) return;
+  try {
+    for (const item of collection) yield item;
+  } catch (e) {
+    // A collection the debugger cannot list contributes nothing.
+  }
+}
+
+/** Sorted, with overlapping or touching regions joined. */
+export function mergeRegions(regions: MemoryRegion[]): MemoryRegion[] {
+  const sorted = regions.filter((r) => r.size > 0).sort((a, b) => a.base - b.base);
+  const out: MemoryRegion[] = [];
+  for (let i = 0; i < sorted.length; i++) {
+    const last = out[out.length - 1];
+    const r = sorted[i];
+    if (last && r.base <= last.base + last.size) {
+      last.size = Math.max(last.size, r.base + r.size - last.base);
+    } else {
+      out.push({ base: r.base, size: r.size });
+    }
+  }
+  return out;
+}
+
+/**
+ * The output of REGIONS_COMMAND → regions. Each useful line holds two hex numbers, the base and
+ * the end of a region, with or without 0x and WinDbg's backtick (00000000`7ffe0000); other lines
+ * (such as "*** Executing: …" echoes and headers) are ignored.
+ */
 export function parseRegionLines(lines: Iterable<string>): MemoryRegion[] {
   const regions: MemoryRegion[] = [];
   const hexWord = /^(?:0x)?([0-9a-f]+)$/i;
   for (const line of lines) {
     const words = String(line).trim().replace(/`/g, "").split(/\s+/);
-    if (words.length < 2) continue;
+    if (words.length !== 2) continue;
     const base = hexWord.exec(words[0]);
     const end = hexWord.exec(words[1]);
     if (!base || !end) continue;
@@ -67,5 +183,41 @@ export function parseRegionLines(lines: Iterable<string>): MemoryRegion[] {
     const stop = parseInt(end[1], 16);
     if (stop > start && stop <= 9007199254740991) regions.push({ base: start, size: stop - start });
   }
-  return regions.sort((a, b) => a.base - b.base);
+  return mergeRegions(regions);
+}
+
+let unreadableFingerprints = 0;
+
+/**
+ * undefined for a dump; for a live target, the threads' ids, instruction and stack pointers: a
+ * target that ran and stopped again has at least one of them changed (a break-in even adds a
+ * thread). The data model offers scripts no event or counter for "the target ran"
+ * (docs/jsprovider.md §1.10), so the cache is re-validated this way at a few host calls per thread.
+ * A live thread whose registers cannot be read makes the fingerprint unique: nothing is reused.
+ */
+export function liveFingerprint(processObject: object): string | undefined {
+  if (!isLiveTarget()) return undefined;
+  const parts: string[] = [];
+  for (const thread of iterate((processObject as ProcessObject).Threads)) {
+    try {
+      const t = thread as { Id: unknown; Registers: { User: { [name: string]: host.Int64 | undefined } } };
+      const user = t.Registers.User;
+      const pc = user.rip !== undefined ? user.rip : user.eip;
+      const sp = user.rsp !== undefined ? user.rsp : user.esp;
+      if (pc === undefined || sp === undefined) throw new Error("no registers");
+      parts.push(`${String(t.Id)}:${pc.toString(16)}:${sp.toString(16)}`);
+    } catch (e) {
+      return `unreadable ${++unreadableFingerprints}`;
+    }
+  }
+  return parts.join(",");
+}
+
+function isLiveTarget(): boolean {
+  try {
+    const session = (host as unknown as { currentSession: { Attributes: { Target: { IsLiveTarget: unknown } } } }).currentSession;
+    return session.Attributes.Target.IsLiveTarget === true;
+  } catch (e) {
+    return false;
+  }
 }

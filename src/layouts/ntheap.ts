@@ -1,6 +1,6 @@
 // Every offset the NT heap walk uses, resolved once from ntdll's symbols. The walker reads
 // these numbers and nothing else: no offset is written down where a symbol can answer.
-// Structure facts: research notes heap-internals.md §1.1-§1.6 (x86 and x64, Windows 7-11).
+// Structure facts: docs/heap-structures.md §1.1-§1.6 (x86 and x64, Windows 7-11).
 import { TypeSource } from "../host/symbols";
 
 export interface EntryLayout {
@@ -36,7 +36,9 @@ export interface LfhLayout {
 export interface NtHeapLayout {
   pointerSize: 4 | 8;
   entry: EntryLayout;
-  peb: { numberOfHeaps: number; processHeaps: number };
+  peb: { processHeap: number; numberOfHeaps: number; maximumNumberOfHeaps: number; processHeaps: number };
+  /** _TEB.NtTib stack bounds, for scanning thread stacks. */
+  teb: { stackBase: number; stackLimit: number };
   heap: {
     segmentSignature: number;
     signature: number;
@@ -108,7 +110,13 @@ export function resolveNtHeapLayout(types: TypeSource): NtHeapLayout {
       unusedBytesLength: types.fieldOffset("_HEAP_ENTRY", "UnusedBytesLength") ?? previousSize,
       subSegmentCode: types.fieldOffset("_HEAP_ENTRY", "SubSegmentCode"),
     },
-    peb: { numberOfHeaps: need("_PEB", "NumberOfHeaps"), processHeaps: need("_PEB", "ProcessHeaps") },
+    peb: {
+      processHeap: need("_PEB", "ProcessHeap"),
+      numberOfHeaps: need("_PEB", "NumberOfHeaps"),
+      maximumNumberOfHeaps: need("_PEB", "MaximumNumberOfHeaps"),
+      processHeaps: need("_PEB", "ProcessHeaps"),
+    },
+    teb: { stackBase: need("_TEB", "NtTib.StackBase"), stackLimit: need("_TEB", "NtTib.StackLimit") },
     heap: {
       segmentSignature: need("_HEAP", "SegmentSignature"),
       signature: need("_HEAP", "Signature"),

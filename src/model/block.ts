@@ -1,8 +1,9 @@
 // A heap block as dx shows it: a light view over one row of the walk's BlockTable, made only
 // when dx asks for it (dx @$curprocess.Heaps[0].Blocks.Where(b => b.UserSize == 0x400000)).
-import { BLOCK_KINDS, BLOCK_STATES, BlockKind, BlockState, HeapWalk } from "../heap/records";
+import { BLOCK_KINDS, BLOCK_STATES, BlockKind, BlockState, HeapWalk, STATE_FREE } from "../heap/records";
 import { toInt64 } from "../host/convert";
 import { hex0x } from "../util/hex";
+import { IndexedList } from "./collection";
 import type { HeapModel } from "./heap";
 import type { SegmentModel } from "./segment";
 import { help } from "./help";
@@ -16,7 +17,7 @@ export class BlockModel {
       UserAddress: "The UserPtr: where the program's data starts",
       Size: "Bytes, header included (LFH: the block stride; VirtualAlloc'd: the committed size)",
       UserSize: "Bytes the program asked for; 0 for free blocks",
-      State: "Busy, Free, or Internal (heap bookkeeping such as LFH UserBlocks)",
+      State: "Busy, Free, or Internal (heap bookkeeping: segment headers, LFH UserBlocks, uncommitted-range sentinels)",
       Kind: "Backend, LFH or VirtualAlloc",
       Flags: "The decoded _HEAP_ENTRY.Flags",
       Heap: "The heap holding the block",
@@ -50,27 +51,32 @@ export class BlockModel {
   }
   get Segment(): SegmentModel | null {
     const index = this.__walk.blocks.segment[this.__row];
-    return index < 0 ? null : this.__heap.Segments[index];
+    return index < 0 ? null : this.__heap.segmentAt(this.__walk, index);
   }
 
   toString(): string {
     const b = this.__walk.blocks;
     const i = this.__row;
-    const user = b.state[i] === 1 ? "" : ` UserSize ${hex0x(b.userSize[i])}`;
+    const user = b.state[i] === STATE_FREE ? "" : ` UserSize ${hex0x(b.userSize[i])}`;
     return `${hex0x(b.address[i])} ${BLOCK_STATES[b.state[i]]} ${BLOCK_KINDS[b.kind[i]]} Size ${hex0x(b.size[i])}${user}`;
   }
 }
 
-/** Heap.Blocks: lazy (the heap is walked on first iteration) and iterable, so LINQ works on it. */
-export class BlockCollection {
-  constructor(private readonly __heap: HeapModel) {}
+/** Heap.Blocks: the rows of one walk, made into BlockModels one at a time. */
+export class BlockCollection extends IndexedList<BlockModel> {
+  constructor(private readonly __heap: HeapModel, private readonly __walk: HeapWalk) {
+    super();
+  }
 
-  *[Symbol.iterator](): Iterator<BlockModel> {
-    const walk = this.__heap.walk();
-    for (let i = 0; i < walk.blocks.count; i++) yield new BlockModel(this.__heap, walk, i);
+  protected itemCount(): number {
+    return this.__walk.blocks.count;
+  }
+
+  protected itemAt(index: number): BlockModel {
+    return new BlockModel(this.__heap, this.__walk, index);
   }
 
   toString(): string {
-    return this.__heap.Type === "NT" ? `${this.__heap.walk().blocks.count} blocks` : "segment heap: not walked yet";
+    return `${this.__walk.blocks.count} blocks`;
   }
 }

@@ -1,94 +1,110 @@
-// A heap of the process as dx shows it: dx @$curprocess.Heaps[0]. The walk happens on the
-// first property that needs it and is kept for the life of this object (one dx evaluation).
-import { Finding, HeapDescriptor, HeapWalk } from "../heap/records";
+// A heap of the process as dx shows it: dx @$curprocess.Heaps[0]. Its properties come from the
+// process's shared cache (src/heap/process-heaps.ts): the heap is walked once, on the first
+// property that needs it, whichever object or command asks first. No property throws: what
+// cannot be read, trusted or decoded shows as a finding.
+import { Finding } from "../heap/findings";
+import { HeapWalk } from "../heap/records";
+import { HeapRef, ProcessHeaps } from "../heap/process-heaps";
 import { toInt64 } from "../host/convert";
-import { Target } from "../host/target";
 import { hex0x, hexAddress } from "../util/hex";
-import { walkNtHeap } from "../walkers/nt/heap";
 import { BlockCollection } from "./block";
-import { SegmentModel } from "./segment";
+import { SegmentCollection, SegmentModel } from "./segment";
 import { HeapSummaryModel } from "./results";
 import { summarizeHeap } from "../analysis/summary";
 import { help } from "./help";
 
 export class HeapModel {
-  private __walkResult: HeapWalk | undefined;
-  private __segments: SegmentModel[] | undefined;
+  private __segments: SegmentCollection | undefined;
+  private __segmentsOf: HeapWalk | undefined;
 
-  constructor(private readonly __target: Target, private readonly __descriptor: HeapDescriptor) {}
+  constructor(private __heaps: ProcessHeaps, private __ref: HeapRef) {}
 
   get [Symbol.metadataDescriptor]() {
     return help({
       Address: "The heap handle",
-      Type: "NT or Segment, from the heap's signature",
+      Type: "NT, Segment, or Unknown (the header could not be read or has no heap signature), from the heap's signature",
       Flags: "_HEAP.Flags (NT) or _SEGMENT_HEAP.GlobalFlags",
-      ListedIn: "Where the heap was found: PEB (PEB.ProcessHeaps) and/or DescriptorList (ntdll!RtlpProcessHeaps)",
+      ListedIn: "Where the process names the heap: ProcessHeap (PEB.ProcessHeap), PEB (PEB.ProcessHeaps), DescriptorList (ntdll!RtlpProcessHeaps)",
       Granularity: "Block granularity in bytes: sizeof(_HEAP_ENTRY) (8 on x86, 16 on x64)",
-      Segments: "The heap's segments, from _HEAP.SegmentList",
-      Blocks: "Every block of the heap (back end, LFH, VirtualAlloc'd); the heap is walked on first use",
-      Findings: "What the walk could not read or trust: corrupted headers, unreadable pages, broken lists",
+      Segments: "The heap's segments",
+      Blocks: "Every block of the heap (segment headers, back end, LFH, VirtualAlloc'd); the heap is walked on first use",
+      Findings: "What the walk could not read, trust or decode: corrupted headers, unreadable pages, broken lists, unsupported kinds",
       Summary: "The !heap -s numbers of this heap",
     });
   }
 
   get Address(): host.Int64 {
-    return toInt64(this.__descriptor.address);
+    return toInt64(this.__ref.address);
   }
   get Type(): string {
-    return this.__descriptor.type;
+    return this.ref().identity().type;
   }
   get Flags(): number {
-    return this.__descriptor.flags;
+    return this.ref().identity().flags;
   }
   get ListedIn(): string[] {
-    return this.__descriptor.listedIn.slice();
+    return this.__ref.listedIn.slice();
   }
   get Granularity(): number {
-    return this.__target.layout.entry.granularity;
+    return this.__ref.view.layout.entry.granularity;
   }
-  get Segments(): SegmentModel[] {
-    if (!this.__segments) this.__segments = this.walk().segments.map((segment) => new SegmentModel(segment));
-    return this.__segments;
+  get Segments(): SegmentCollection {
+    return this.segmentsOf(this.ref().walk());
   }
   get Blocks(): BlockCollection {
-    return new BlockCollection(this);
+    return new BlockCollection(this, this.ref().walk());
   }
   get Findings(): FindingModel[] {
-    return this.walk().findings.map((finding) => new FindingModel(finding));
+    return this.ref().walk().findings.map((finding) => new FindingModel(finding));
+  }
+  /** The !heap -s numbers, or, for a heap that could not be walked, why not. */
+  get Summary(): HeapSummaryModel | FindingModel {
+    const walk = this.ref().walk();
+    if (walk.type !== "NT") return new FindingModel(walk.findings[0]);
+    return new HeapSummaryModel(summarizeHeap(walk));
   }
 
-  get Summary(): HeapSummaryModel {
-    return new HeapSummaryModel(summarizeHeap(this.walk()));
-  }
-
-  /** Methods are not listed by dx: these serve dxheap's own code. */
-  descriptor(): HeapDescriptor {
-    return this.__descriptor;
-  }
-
-  walkIfDone(): HeapWalk | undefined {
-    return this.__walkResult;
-  }
-
-  /** The walk of this heap; segment heaps cannot be walked yet and say so. */
-  walk(): HeapWalk {
-    if (this.__descriptor.type !== "NT") {
-      throw new Error(`heap ${hex0x(this.__descriptor.address)} is a segment heap: dxheap does not walk segment heaps yet`);
-    }
-    if (!this.__walkResult) {
-      this.__walkResult = walkNtHeap(this.__target.memory, this.__target.layout, this.__target.lfhKey, this.__descriptor);
-    }
-    return this.__walkResult;
+  /** The segment model of a walk's segment (for Block.Segment). */
+  segmentAt(walk: HeapWalk, index: number): SegmentModel {
+    return this.segmentsOf(walk).getValueAt(index);
   }
 
   toString(): string {
-    const d = this.__descriptor;
-    return `${d.type} heap ${hexAddress(d.address, this.__target.layout.pointerSize)} (flags ${hex0x(d.flags)})`;
+    const identity = this.__ref.identity();
+    return `${identity.type} heap ${hexAddress(this.__ref.address, this.__ref.view.layout.pointerSize)} (flags ${hex0x(identity.flags)})`;
+  }
+
+  private segmentsOf(walk: HeapWalk): SegmentCollection {
+    if (this.__segmentsOf !== walk) {
+      this.__segments = new SegmentCollection(walk);
+      this.__segmentsOf = walk;
+    }
+    return this.__segments!;
+  }
+
+  /** The heap as the process's current cache knows it: re-read after a live target ran. */
+  private ref(): HeapRef {
+    if (!this.__heaps.live) return this.__ref;
+    const current = ProcessHeaps.of(this.__heaps.target.processObject);
+    if (current !== this.__heaps) {
+      this.__heaps = current;
+      const found = current.heapAt(this.__ref.address);
+      if (found) this.__ref = found;
+    }
+    return this.__ref;
   }
 }
 
 export class FindingModel {
   constructor(private readonly __finding: Finding) {}
+
+  get [Symbol.metadataDescriptor]() {
+    return help({
+      Kind: "Corruption (the heap contradicts itself), Unreadable (memory missing from the target), Unsupported (a kind, type or symbol dxheap cannot decode)",
+      Address: "The address the finding is about",
+      Message: "What is wrong",
+    });
+  }
 
   get Kind(): string {
     return this.__finding.kind;

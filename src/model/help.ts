@@ -1,5 +1,5 @@
 // Help text for dx (shown by `dx -v` and in WinDbg's data model views), attached through
-// Symbol.metadataDescriptor (api-notes §1.12).
+// Symbol.metadataDescriptor (docs/jsprovider.md §1.12).
 
 export function help(texts: { [property: string]: string }): { [property: string]: { Help: string } } {
   const descriptor: { [property: string]: { Help: string } } = {};

@@ -1,19 +1,71 @@
 // What dxheap adds to every process object: dx @$curprocess.Heaps. Registered as a parent
-// model of Debugger.Models.Process, so `this` is the process (api-notes §1.2).
-import { enumerateHeaps } from "../heap/enumerate";
-import { Target } from "../host/target";
-import { Finding } from "../heap/records";
-import { HeapModel } from "./heap";
+// model of Debugger.Models.Process, so `this` is the process (docs/jsprovider.md §1.2).
+import { Finding } from "../heap/findings";
+import { ProcessHeaps } from "../heap/process-heaps";
+import { IndexedList } from "./collection";
+import { FindingModel, HeapModel } from "./heap";
+import { help } from "./help";
 
-/** The heaps of the target's process as dx objects, and what enumerating them found wrong. */
-export function listHeaps(target: Target): { heaps: HeapModel[]; findings: Finding[] } {
-  const list = enumerateHeaps(target.memory, target.layout, target.peb);
-  return { heaps: list.heaps.map((heap) => new HeapModel(target, heap)), findings: list.findings };
+/**
+ * Heaps: every heap the process names. Nothing is read until an item, the count or Findings is
+ * asked for; listing them reads the PEB and ntdll's list, not the heaps.
+ */
+export class HeapCollection extends IndexedList<HeapModel> {
+  private __heaps: ProcessHeaps | undefined;
+  private __problem: Finding | undefined;
+  private __models: (HeapModel | undefined)[] = [];
+
+  constructor(private readonly __process: object) {
+    super();
+  }
+
+  get [Symbol.metadataDescriptor]() {
+    return help({ Findings: "What was wrong in the lists that name the heaps (PEB.ProcessHeaps, ntdll's descriptor list), or why they could not be read" });
+  }
+
+  get Findings(): FindingModel[] {
+    const heaps = this.cache();
+    const findings = heaps ? heaps.findings() : [this.__problem!];
+    return findings.map((finding) => new FindingModel(finding));
+  }
+
+  protected itemCount(): number {
+    const heaps = this.cache();
+    return heaps ? heaps.heaps().length : 0;
+  }
+
+  protected itemAt(index: number): HeapModel {
+    let model = this.__models[index];
+    if (!model) {
+      const heaps = this.cache()!;
+      model = this.__models[index] = new HeapModel(heaps, heaps.heaps()[index]);
+    }
+    return model;
+  }
+
+  /** No heap work: dx shows this when it shows the process. */
+  toString(): string {
+    return this.__problem ? `Unsupported: ${this.__problem.message}` : "";
+  }
+
+  private cache(): ProcessHeaps | undefined {
+    if (!this.__heaps && !this.__problem) {
+      try {
+        this.__heaps = ProcessHeaps.of(this.__process);
+      } catch (e) {
+        this.__problem = { kind: "Unsupported", address: 0, message: (e as Error).message };
+      }
+    }
+    return this.__heaps;
+  }
 }
 
 export class ProcessHeapsExtension {
-  /** Every heap of the process: PEB.ProcessHeaps and ntdll's process heap descriptor list. */
-  get Heaps(): HeapModel[] {
-    return listHeaps(Target.of(this)).heaps;
+  get [Symbol.metadataDescriptor]() {
+    return help({ Heaps: "Every heap of the process: PEB.ProcessHeap, PEB.ProcessHeaps and ntdll's process heap descriptor list" });
+  }
+
+  get Heaps(): HeapCollection {
+    return new HeapCollection(this);
   }
 }

@@ -1,7 +1,8 @@
-// A segment of an NT heap, and its uncommitted ranges, as dx shows them.
-import { SegmentRecord, UncommittedRange } from "../heap/records";
+// A segment of a heap, and its uncommitted ranges, as dx shows them.
+import { HeapWalk, SegmentRecord, UncommittedRange } from "../heap/records";
 import { toInt64 } from "../host/convert";
 import { hex0x } from "../util/hex";
+import { IndexedList } from "./collection";
 import { help } from "./help";
 
 export class SegmentModel {
@@ -44,6 +45,29 @@ export class SegmentModel {
   toString(): string {
     const s = this.__segment;
     return `Segment ${hex0x(s.address)} [${hex0x(s.firstEntry)}, ${hex0x(s.lastValidEntry)}) committed ${hex0x(s.committedBytes)}`;
+  }
+}
+
+/** Heap.Segments. */
+export class SegmentCollection extends IndexedList<SegmentModel> {
+  private readonly __models: (SegmentModel | undefined)[] = [];
+
+  constructor(private readonly __walk: HeapWalk) {
+    super();
+  }
+
+  protected itemCount(): number {
+    return this.__walk.segments.length;
+  }
+
+  protected itemAt(index: number): SegmentModel {
+    let model = this.__models[index];
+    if (!model) model = this.__models[index] = new SegmentModel(this.__walk.segments[index]);
+    return model;
+  }
+
+  toString(): string {
+    return `${this.__walk.segments.length} segments`;
   }
 }
 

@@ -20,6 +20,14 @@ export function pointer(bytes: Uint8Array, at: number, pointerSize: 4 | 8): numb
   return high > 0x1fffff ? Infinity : high * TWO_32 + u32(bytes, at);
 }
 
+/** A pointer-sized value as exact hex digits with 0x, whatever its size (for messages). */
+export function pointerHex(bytes: Uint8Array, at: number, pointerSize: 4 | 8): string {
+  if (pointerSize === 4) return "0x" + u32(bytes, at).toString(16);
+  const high = u32(bytes, at + 4);
+  const low = u32(bytes, at).toString(16);
+  return high === 0 ? "0x" + low : "0x" + high.toString(16) + "0".repeat(8 - low.length) + low;
+}
+
 /** Low 32 bits of a non-negative integer below 2^53, as an unsigned number. */
 export function low32(value: number): number {
   return value % TWO_32 >>> 0;

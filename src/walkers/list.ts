@@ -2,7 +2,8 @@
 // loop or point anywhere: the walk stops at the head, at a repeated link, at an unreadable link
 // or after `limit` entries, and says which in `problem`.
 import { Memory } from "../host/memory-types";
-import { pointer } from "../util/bytes";
+import { pointer, pointerHex } from "../util/bytes";
+import { hex0x } from "../util/hex";
 
 export interface ListWalk {
   /** Addresses of the LIST_ENTRY of each element, in order. */
@@ -15,18 +16,19 @@ export function walkList(memory: Memory, head: number, limit: number): ListWalk 
   const links: number[] = [];
   const seen: { [address: number]: true } = {};
   let previous = head;
-  let link: number;
+  let flink: Uint8Array;
   try {
-    link = pointer(memory.read(head, size), 0, size);
+    flink = memory.read(head, size);
   } catch (e) {
-    return { links, problem: { address: head, message: `list head at 0x${head.toString(16)} is unreadable` } };
+    return { links, problem: { address: head, message: `list head at ${hex0x(head)} is not readable` } };
   }
+  let link = pointer(flink, 0, size);
   while (link !== head) {
     if (!isFinite(link) || link === 0) {
-      return { links, problem: { address: previous, message: `bad link 0x${link.toString(16)} at 0x${previous.toString(16)}` } };
+      return { links, problem: { address: previous, message: `bad link ${pointerHex(flink, 0, size)} at ${hex0x(previous)}` } };
     }
     if (seen[link]) {
-      return { links, problem: { address: link, message: `list loops back to 0x${link.toString(16)}` } };
+      return { links, problem: { address: link, message: `list loops back to ${hex0x(link)}` } };
     }
     if (links.length >= limit) {
       return { links, problem: { address: link, message: `list longer than ${limit} entries` } };
@@ -35,14 +37,15 @@ export function walkList(memory: Memory, head: number, limit: number): ListWalk 
     try {
       entry = memory.read(link, 2 * size);
     } catch (e) {
-      return { links, problem: { address: link, message: `list entry at 0x${link.toString(16)} is unreadable` } };
+      return { links, problem: { address: link, message: `list entry at ${hex0x(link)} is not readable` } };
     }
     if (pointer(entry, size, size) !== previous) {
-      return { links, problem: { address: link, message: `Blink of 0x${link.toString(16)} does not point back to 0x${previous.toString(16)}` } };
+      return { links, problem: { address: link, message: `Blink of ${hex0x(link)} does not point back to ${hex0x(previous)}` } };
     }
     seen[link] = true;
     links.push(link);
     previous = link;
+    flink = entry;
     link = pointer(entry, 0, size);
   }
   return { links, problem: undefined };

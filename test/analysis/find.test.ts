@@ -1,39 +1,64 @@
-import { SCAN_CHUNK_BYTES, findContainingBlock, findReferences } from "../../src/analysis/find";
+import { SCAN_CHUNK_BYTES, findReferences } from "../../src/analysis/find";
+import { AddressIndex } from "../../src/heap/address-index";
 import { ArrayMemory, makeWalk, sampleWalkX86 } from "./heap-fixtures";
 
-describe("findContainingBlock", () => {
+describe("AddressIndex", () => {
   const other = makeWalk({
     address: 0x03000000,
     rows: [{ address: 0x03000600, userAddress: 0x03000608, size: 0x50, userSize: 0x44, flags: 0x01 }],
   });
   const walks = [sampleWalkX86(), other];
+  const index = new AddressIndex(walks);
+  const find = (address: number) => index.find(address);
 
   it("prefers the LFH block over the UserBlocks container holding it", () => {
-    expect(findContainingBlock(walks, 0x0050076a)).toEqual({ walkIndex: 0, row: 3, offset: 0xa });
-    expect(findContainingBlock(walks, 0x00500780)).toEqual({ walkIndex: 0, row: 4, offset: 0 }); // a free LFH slot
+    expect(find(0x0050076a)).toEqual({ walk: 0, row: 3 });
+    expect(find(0x00500780)).toEqual({ walk: 0, row: 4 }); // a free LFH slot
   });
 
   it("falls back to the container outside its LFH blocks", () => {
-    expect(findContainingBlock(walks, 0x00500b3f)).toEqual({ walkIndex: 0, row: 2, offset: 0x3ff });
+    expect(find(0x00500748)).toEqual({ walk: 0, row: 2 });
+    expect(find(0x00500b3f)).toEqual({ walk: 0, row: 2 });
   });
 
   it("finds a VirtualAlloc block from its BusyBlock header on", () => {
-    expect(findContainingBlock(walks, 0x02080000)).toEqual({ walkIndex: 0, row: 10, offset: 0x7ffe0 });
-    expect(findContainingBlock(walks, 0x02000020)).toEqual({ walkIndex: 0, row: 10, offset: 0 });
-    expect(findContainingBlock(walks, 0x02000010)).toBeUndefined(); // inside _HEAP_VIRTUAL_ALLOC_ENTRY
+    expect(find(0x02080000)).toEqual({ walk: 0, row: 10 });
+    expect(find(0x02000020)).toEqual({ walk: 0, row: 10 });
+    expect(find(0x02000010)).toBeUndefined(); // inside _HEAP_VIRTUAL_ALLOC_ENTRY
   });
 
   it("uses [entry, entry + size): the header counts, the next byte does not", () => {
-    expect(findContainingBlock(walks, 0x00500600)).toEqual({ walkIndex: 0, row: 0, offset: 0 });
-    expect(findContainingBlock(walks, 0x0050063f)).toEqual({ walkIndex: 0, row: 0, offset: 0x3f });
-    expect(findContainingBlock(walks, 0x00500640)).toEqual({ walkIndex: 0, row: 1, offset: 0 });
+    expect(find(0x00500600)).toEqual({ walk: 0, row: 0 });
+    expect(find(0x0050063f)).toEqual({ walk: 0, row: 0 });
+    expect(find(0x00500640)).toEqual({ walk: 0, row: 1 });
   });
 
   it("searches every walk and reports an address outside every block as undefined", () => {
-    expect(findContainingBlock(walks, 0x03000620)).toEqual({ walkIndex: 1, row: 0, offset: 0x20 });
-    expect(findContainingBlock(walks, 0x03000650)).toBeUndefined(); // one past its end
-    expect(findContainingBlock(walks, 0x00400000)).toBeUndefined();
-    expect(findContainingBlock([], 0x00500608)).toBeUndefined();
+    expect(find(0x03000620)).toEqual({ walk: 1, row: 0 });
+    expect(find(0x03000650)).toBeUndefined(); // one past its end
+    expect(find(0x00400000)).toBeUndefined();
+    expect(new AddressIndex([]).find(0x00500608)).toBeUndefined();
+  });
+
+  it("answers like a linear scan for every address around every block edge", () => {
+    const linear = (address: number) => {
+      let found: { walk: number; row: number } | undefined;
+      walks.forEach((walk, w) => {
+        for (let i = 0; i < walk.blocks.count; i++) {
+          const start = walk.blocks.address[i];
+          if (address < start || address >= start + walk.blocks.size[i]) continue;
+          if (!found || walk.blocks.container[i] === found.row) found = { walk: w, row: i };
+        }
+      });
+      return found;
+    };
+    for (const walk of walks) {
+      for (let i = 0; i < walk.blocks.count; i++) {
+        const start = walk.blocks.address[i];
+        const end = start + walk.blocks.size[i];
+        for (const address of [start - 1, start, start + 1, end - 1, end]) expect(find(address)).toEqual(linear(address));
+      }
+    }
   });
 });
 

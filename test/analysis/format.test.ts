@@ -287,13 +287,15 @@ describe("formatFoundBlock (-x)", () => {
       granularity: 16,
       segments: [segment(0x00000234c1450000, 0x100000, 0x100000, 0)],
       rows: [
+        // The UserBlocks container (its user data is the UserBlocks the Segment column shows), then the block.
+        { address: 0x00000234c1a5e860, userAddress: 0x00000234c1a5e870, size: 0x10000, userSize: 0xfff0, state: STATE_INTERNAL, flags: 0x09 },
         {
           address: 0x00000234c1b1a9a0, userAddress: 0x00000234c1b1a9b0, size: 0x2c0, userSize: 0x2b1,
-          kind: KIND_LFH, flags: 0x01, container: 0x00000234c1a5e870,
+          kind: KIND_LFH, flags: 0x01, container: 0,
         },
       ],
     });
-    expect(formatFoundBlock(walk, 0, 8)).toBe(
+    expect(formatFoundBlock(walk, 1, 8)).toBe(
       [
         X64_HEADER,
         "-".repeat(109),

@@ -1,12 +1,12 @@
 // Hand-built heap walks and a byte-array Memory for the analysis tests (no host involved).
 
 import {
-  BlockRow,
-  BlockTable,
+  BlockTableBuilder,
   HeapWalk,
   KIND_BACKEND,
   KIND_LFH,
   KIND_VIRTUAL_ALLOC,
+  NONE,
   SegmentRecord,
   STATE_BUSY,
   STATE_FREE,
@@ -14,43 +14,50 @@ import {
 } from "../../src/heap/records";
 import { Memory, MemoryRun, UnreadableMemoryError } from "../../src/host/memory-types";
 
+/** One row of a hand-built walk; container is the row index of the block holding it. */
+export interface RowSpec {
+  address: number;
+  userAddress: number;
+  size: number;
+  userSize: number;
+  previousSize: number;
+  state: number;
+  kind: number;
+  flags: number;
+  segment: number;
+  container: number;
+}
+
 export interface WalkSpec {
   address: number;
   flags?: number;
   granularity?: number;
   lfh?: boolean;
   segments?: SegmentRecord[];
-  rows: Partial<BlockRow>[];
+  rows: Partial<RowSpec>[];
   virtualBlockCount?: number;
   lockCollisions?: number;
   totalMemoryLargeUCR?: number;
 }
 
 export function makeWalk(spec: WalkSpec): HeapWalk {
-  const blocks = new BlockTable(2); // small, so the tests also exercise grow()
-  for (const row of spec.rows) {
-    blocks.push({
-      address: 0,
-      userAddress: 0,
-      size: 0,
-      userSize: 0,
-      previousSize: 0,
-      state: STATE_BUSY,
-      kind: KIND_BACKEND,
-      flags: 0,
-      segment: 0,
-      container: 0,
-      ...row,
-    });
+  const blocks = new BlockTableBuilder();
+  for (const partial of spec.rows) {
+    const row: RowSpec = {
+      address: 0, userAddress: 0, size: 0, userSize: 0, previousSize: 0, state: STATE_BUSY, kind: KIND_BACKEND,
+      flags: 0, segment: 0, container: NONE, ...partial,
+    };
+    blocks.push(row.address, row.userAddress, row.size, row.userSize, row.state, row.kind, row.segment, row.container, row.previousSize, row.flags);
   }
   return {
-    heap: { address: spec.address, type: "NT", flags: spec.flags ?? 0x1002, listedIn: ["PEB"] },
+    address: spec.address,
+    type: "NT",
+    flags: spec.flags ?? 0x1002,
     granularity: spec.granularity ?? 8,
     segments: spec.segments ?? [],
-    blocks,
+    blocks: blocks.seal(),
     virtualBlockCount: spec.virtualBlockCount ?? 0,
-    lfh: spec.lfh ?? false,
-    counters: { lockCollisions: spec.lockCollisions ?? 0, totalMemoryLargeUCR: spec.totalMemoryLargeUCR ?? 0 },
+    counters: { lockContention: spec.lockCollisions ?? 0, largeUncommittedBytes: spec.totalMemoryLargeUCR ?? 0, frontEnd: spec.lfh ? "LFH" : "" },
     findings: [],
   };
 }
@@ -78,7 +85,7 @@ export function segment(address: number, reservedBytes: number, committedBytes: 
  * 10 VirtualAlloc busy 0x100000 @02000028, its BusyBlock header at 02000020.
  */
 export function sampleWalkX86(): HeapWalk {
-  const container = 0x00500748;
+  const container = 2; // the row of the UserBlocks container
   return makeWalk({
     address: 0x00500000,
     flags: 0x1002,
@@ -91,7 +98,7 @@ export function sampleWalkX86(): HeapWalk {
       { address: 0x00500600, userAddress: 0x00500608, size: 0x40, userSize: 0x30, previousSize: 0x588, flags: 0x01 },
       { address: 0x00500640, userAddress: 0x00500648, size: 0x100, previousSize: 0x40, state: STATE_FREE },
       {
-        address: 0x00500740, userAddress: container, size: 0x400, userSize: 0x3f8, previousSize: 0x100,
+        address: 0x00500740, userAddress: 0x00500748, size: 0x400, userSize: 0x3f8, previousSize: 0x100,
         state: STATE_INTERNAL, flags: 0x09,
       },
       { address: 0x00500760, userAddress: 0x00500768, size: 0x20, userSize: 0x18, kind: KIND_LFH, flags: 0x01, container },

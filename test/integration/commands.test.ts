@@ -137,13 +137,24 @@ describe.each([["x64", 19041], ["x86", 19041], ["x64", 7601]] as const)("%s buil
     }
   });
 
-  it("bad arguments get a one-line error saying what was expected", () => {
-    expect(() => session.alias("heapfilter")).toThrow(/heapfilter: expected a size/);
-    expect(() => session.alias("heapfilter", 0x100, 0x80)).toThrow(/upper bound .* must be above the size/);
-    expect(() => session.alias("heapstat", 0, "X")).toThrow(/heapstat: expected a grouping \("A", "B", "S"\), got X/);
-    expect(() => session.alias("heapstat", 0x1234)).toThrow(/0x1234 is not a heap of this process/);
-    expect(() => session.alias("heapsearch", 0x1ffff, 2)).toThrow(/does not fit in 2 bytes/);
-    expect(() => session.alias("heapsearch", 1, 3)).toThrow(/width of 1, 2, 4 or 8/);
-    expect(() => session.alias("heapfind", "somewhere")).toThrow(/heapfind: expected an address/);
+  it("bad arguments get a one-line error saying what was expected, printed, never thrown", () => {
+    const error = (name: string, ...args: unknown[]) => {
+      const { value, output } = session.alias(name, ...args);
+      expect(value).toBeUndefined();
+      expect(output.split("\n")).toEqual([expect.stringMatching(/^Error: /), ""]);
+      expect(output).not.toMatch(/line \d+ col/);
+      return output.trim();
+    };
+    expect(error("heapfilter")).toBe("Error: heapfilter: expected a size");
+    expect(error("heapfilter", 0x100, 0x80)).toMatch(/upper bound .* must be above the size/);
+    expect(error("heapstat", 0, "X")).toBe('Error: heapstat: expected a grouping ("A", "B", "S"), got "X"');
+    expect(error("heapstat", 0x1234)).toMatch(/0x1234 is not a heap of this process/);
+    expect(error("heapsearch", 0x1ffff, 2)).toMatch(/does not fit in 2 bytes/);
+    expect(error("heapsearch", 1, 3)).toMatch(/width of 1, 2, 4 or 8, got 3/);
+    expect(error("heapfind", "somewhere")).toBe('Error: heapfind: expected an address (a non-negative number or 64-bit value), got "somewhere"');
+    expect(error("heapfind", -1)).toBe("Error: heapfind: expected an address (a non-negative number or 64-bit value), got -1");
+    expect(error("heapfind", 0x1000, "true")).toBe('Error: heapfind: expected whether to search the process for pointers into the block (true or false), got "true"');
+    expect(error("heapfilter", 0x10, 0x20, 0x30)).toBe("Error: heapfilter: expected at most 2 arguments, got 3");
+    expect(error("heaps", 1)).toBe("Error: heaps: expected at most 0 arguments, got 1");
   });
 });

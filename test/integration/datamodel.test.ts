@@ -7,7 +7,7 @@ describe.each([["x64", 22000], ["x86", 19041]] as const)("%s build %d", (arch, b
   const image = buildImage(arch, build);
   const session = load(image);
   const truth = image.truth.heaps[0];
-  const heap = () => session.process.Heaps[0];
+  const heap = () => session.process.Heaps.getValueAt(0);
 
   it("Blocks.Where(b => b.UserSize == N) finds exactly the busy blocks of that size", () => {
     const size = truth.blocks.find((b) => b.state === "Busy" && b.kind === "LFH")!.userSize;
@@ -32,7 +32,7 @@ describe.each([["x64", 22000], ["x86", 19041]] as const)("%s build %d", (arch, b
     const digits = arch === "x64" ? 16 : 8;
     expect(String(heap())).toBe(`NT heap ${truth.address.toString(16).padStart(digits, "0")} (flags 0x${truth.flags.toString(16)})`);
     const segment = truth.segments[0];
-    expect(String(heap().Segments[0])).toBe(
+    expect(String(heap().Segments.getValueAt(0))).toBe(
       `Segment 0x${segment.address.toString(16)} [0x${segment.firstEntry.toString(16)}, 0x${segment.lastValidEntry.toString(16)}) committed 0x${segment.committedBytes.toString(16)}`,
     );
     const busy = truth.blocks.find((b) => b.state === "Busy" && b.kind === "Backend")!;

@@ -1,13 +1,17 @@
-// The NT heap back end: the entries of one segment, walked header by header from FirstEntry
-// (heap-internals.md §2.2). The walk of a segment ends, with a finding naming the address, at
-// the first header that fails its checksum or size bounds, or that cannot be read.
-import { BlockRow, BlockTable, Finding, SegmentRecord, KIND_BACKEND, STATE_BUSY, STATE_FREE, STATE_INTERNAL } from "../../heap/records";
+// The NT heap back end: the entries of one segment, walked header by header (docs/heap-structures.md
+// §2.2): first the segment's own header entry (_HEAP_SEGMENT.Entry, at the segment's address; in
+// segment 0 it holds the _HEAP), which !heap -a lists first, then every committed run from
+// FirstEntry. The walk of a run ends, with a finding naming the address, at the first header that
+// fails its checksum or size bounds, or that cannot be read.
+import { BlockTableBuilder, KIND_BACKEND, NONE, SegmentRecord, STATE_BUSY, STATE_FREE, STATE_INTERNAL } from "../../heap/records";
+import { FindingLog } from "../../heap/findings";
 import { Memory } from "../../host/memory-types";
 import { NtHeapLayout } from "../../layouts/ntheap";
+import { hex0x } from "../../util/hex";
 import { MemoryWindow } from "../window";
 import { committedRuns } from "./segments";
 import { DecodedEntry, EntryDecoder, FLAG_BUSY, FLAG_INTERNAL, newDecodedEntry } from "./entry";
-import { decodeUserExtent } from "./user-extent";
+import { UserExtent, decodeUserExtent } from "./user-extent";
 
 /** UnusedBytes below this are pseudo-entry markers, not byte counts (§2.2: 1 segment, 3 uncommitted, 4 VirtualAlloc, 5 linked). */
 const SMALLEST_UNUSED_COUNT = 8;
@@ -24,50 +28,73 @@ export interface InternalBlock {
 export class BackendWalker {
   private readonly entry: DecodedEntry = newDecodedEntry();
   /** Reused for every block: no object per block. */
-  private readonly row: BlockRow = { address: 0, userAddress: 0, size: 0, userSize: 0, previousSize: 0, state: 0, kind: KIND_BACKEND, flags: 0, segment: 0, container: 0 };
+  private readonly extent: UserExtent = { userAddress: 0, userSize: 0 };
+  /** The state of the row pushEntry pushed last. */
+  private pushedState = 0;
 
   constructor(
     private readonly memory: Memory,
     private readonly layout: NtHeapLayout,
     private readonly decoder: EntryDecoder,
-    private readonly blocks: BlockTable,
-    private readonly findings: Finding[],
+    private readonly blocks: BlockTableBuilder,
+    private readonly findings: FindingLog,
     /** Called for each internal block while its bytes are still in the window. */
     private readonly onInternal: (block: InternalBlock, window: MemoryWindow) => void,
   ) {}
 
   walkSegment(segment: SegmentRecord, segmentIndex: number): void {
+    const headerUnits = this.walkHeader(segment, segmentIndex);
     const runs = committedRuns(segment);
     for (let i = 0; i < runs.length; i++) {
-      if (!this.walkRun(runs[i].start, runs[i].end, segmentIndex)) return;
+      const previousUnits = i === 0 && runs[i].start === segment.firstEntry ? headerUnits : -1;
+      if (!this.walkRun(runs[i].start, runs[i].end, segmentIndex, previousUnits)) return;
     }
   }
 
+  /** The segment's header entry, which must end at FirstEntry; its size in granules, or -1. */
+  private walkHeader(segment: SegmentRecord, segmentIndex: number): number {
+    const granularity = this.layout.entry.granularity;
+    const where = `segment ${hex0x(segment.address)}`;
+    const window = new MemoryWindow(this.memory, segment.firstEntry);
+    if (!window.ensure(segment.address, granularity)) {
+      this.findings.add("Unreadable", segment.address, `the header entry of ${where} is not readable`);
+      return -1;
+    }
+    const e = this.decoder.decode(window.bytes, segment.address - window.base, this.entry);
+    if (!e.checksumOk || segment.address + e.size * granularity !== segment.firstEntry) {
+      const why = !e.checksumOk ? "fails its checksum" : `is 0x${(e.size * granularity).toString(16)} bytes, not the 0x${(segment.firstEntry - segment.address).toString(16)} up to FirstEntry`;
+      this.findings.add("Corruption", segment.address, `the header entry of ${where} ${why}`);
+      return -1;
+    }
+    this.pushEntry(window, segment.address, e.size * granularity, segmentIndex);
+    return e.size;
+  }
+
   /** Walks [start, end); false when the segment's walk must end here. */
-  private walkRun(start: number, end: number, segmentIndex: number): boolean {
+  private walkRun(start: number, end: number, segmentIndex: number, previousUnits: number): boolean {
     const granularity = this.layout.entry.granularity;
     const window = new MemoryWindow(this.memory, end);
     const e = this.entry;
     let cursor = start;
-    let previousUnits = -1; // unknown for the first block of a run
     while (cursor < end) {
       if (!window.ensure(cursor, granularity)) {
-        this.findings.push({ kind: "Unreadable", address: window.unreadableAt, message: `heap entry at 0x${cursor.toString(16)} is unreadable (memory at 0x${window.unreadableAt.toString(16)})` });
+        this.findings.add("Unreadable", window.unreadableAt, `heap entry at ${hex0x(cursor)} is not readable (memory at ${hex0x(window.unreadableAt)})`);
         return false;
       }
-      const at = cursor - window.base;
-      this.decoder.decode(window.bytes, at, e);
+      this.decoder.decode(window.bytes, cursor - window.base, e);
       const size = e.size * granularity;
       if (!e.checksumOk || size === 0 || cursor + size > end) {
-        const why = !e.checksumOk ? "header checksum mismatch" : `size 0x${size.toString(16)} runs past 0x${end.toString(16)}`;
-        this.findings.push({ kind: "Corruption", address: cursor, message: `corrupted heap entry at 0x${cursor.toString(16)}: ${why}` });
+        const why = !e.checksumOk ? "header checksum mismatch" : `size 0x${size.toString(16)} runs past ${hex0x(end)}`;
+        this.findings.add("Corruption", cursor, `corrupted heap entry at ${hex0x(cursor)}: ${why}`);
         return false;
       }
       if (previousUnits >= 0 && e.previousSize !== previousUnits) {
-        this.findings.push({ kind: "Corruption", address: cursor, message: `heap entry at 0x${cursor.toString(16)}: PreviousSize 0x${e.previousSize.toString(16)} but the previous block has 0x${previousUnits.toString(16)} granules` });
+        this.findings.add("Corruption", cursor,
+          `heap entry at ${hex0x(cursor)}: PreviousSize 0x${e.previousSize.toString(16)} but the previous block has 0x${previousUnits.toString(16)} granules`,
+          `previous-size@${segmentIndex}`, `PreviousSize disagrees with the previous block in segment ${segmentIndex}`);
       }
       const row = this.pushEntry(window, cursor, size, segmentIndex);
-      if (this.blocks.state[row] === STATE_INTERNAL && (e.flags & FLAG_INTERNAL) !== 0) {
+      if (this.pushedState === STATE_INTERNAL && (e.flags & FLAG_INTERNAL) !== 0) {
         this.onInternal({ row, entry: cursor, end: cursor + size }, window);
       }
       previousUnits = e.size;
@@ -79,26 +106,26 @@ export class BackendWalker {
   private pushEntry(window: MemoryWindow, entry: number, size: number, segmentIndex: number): number {
     const e = this.entry;
     const granularity = this.layout.entry.granularity;
-    const row = this.row;
-    row.address = entry;
-    row.size = size;
-    row.previousSize = e.previousSize * granularity;
-    row.flags = e.flags;
-    row.segment = segmentIndex;
-    row.userAddress = entry + granularity;
     const unused = e.unusedBytes;
+    let userAddress = entry + granularity;
+    let userSize = 0;
+    let state: number;
     if ((e.flags & FLAG_BUSY) === 0) {
-      row.userSize = 0;
-      row.state = STATE_FREE;
+      state = STATE_FREE;
     } else if (unused < SMALLEST_UNUSED_COUNT) {
-      row.userSize = size - unused;
-      row.state = STATE_INTERNAL;
+      userSize = size - unused;
+      state = STATE_INTERNAL;
     } else {
-      if (unused >= LFH_MARKER || !decodeUserExtent(window, this.layout, entry, size, unused, row)) {
-        this.findings.push({ kind: "Corruption", address: entry, message: `heap entry at 0x${entry.toString(16)}: UnusedBytes 0x${unused.toString(16)} gives no user size that fits the block` });
+      const extent = this.extent;
+      if (unused >= LFH_MARKER || !decodeUserExtent(window, this.layout, entry, size, unused, extent)) {
+        this.findings.add("Corruption", entry, `heap entry at ${hex0x(entry)}: UnusedBytes 0x${unused.toString(16)} gives no user size that fits the block`,
+          `unused-bytes@${segmentIndex}`, `UnusedBytes gives no user size that fits the block, in segment ${segmentIndex}`);
       }
-      row.state = (e.flags & FLAG_INTERNAL) !== 0 ? STATE_INTERNAL : STATE_BUSY;
+      userAddress = extent.userAddress;
+      userSize = extent.userSize;
+      state = (e.flags & FLAG_INTERNAL) !== 0 ? STATE_INTERNAL : STATE_BUSY;
     }
-    return this.blocks.push(row);
+    this.pushedState = state;
+    return this.blocks.push(entry, userAddress, size, userSize, state, KIND_BACKEND, segmentIndex, NONE, e.previousSize * granularity, e.flags);
   }
 }

@@ -1,4 +1,4 @@
-// Decoding of NT heap entry headers (heap-internals.md §2.2): the 8 header bytes (x64: entry+8,
+// Decoding of NT heap entry headers (docs/heap-structures.md §2.2): the 8 header bytes (x64: entry+8,
 // x86: entry+0) are XORed with the same bytes of _HEAP.Encoding when _HEAP.EncodeFlagMask is
 // set, and SmallTagIndex must equal Size.lo ^ Size.hi ^ Flags.
 import { EntryLayout } from "../../layouts/ntheap";
@@ -14,7 +14,7 @@ export interface DecodedEntry {
   checksumOk: boolean;
 }
 
-// _HEAP_ENTRY.Flags bits (heap-internals §1.4).
+// _HEAP_ENTRY.Flags bits (docs/heap-structures.md §1.4).
 export const FLAG_BUSY = 0x01;
 export const FLAG_EXTRA_PRESENT = 0x02;
 export const FLAG_FILL_PATTERN = 0x04;

@@ -1,4 +1,4 @@
-// The NT low-fragmentation heap front end (heap-internals.md §2.4). Its blocks live inside
+// The NT low-fragmentation heap front end (docs/heap-structures.md §2.4). Its blocks live inside
 // UserBlocks containers, which are busy internal back-end blocks starting with a
 // _HEAP_USERDATA_HEADER (signature 0xF0E0D0C0); the container is found during the back-end
 // walk, so no LFH structure outside the heap has to be trusted to list the blocks.
@@ -6,13 +6,15 @@
 //   per-block SubSegmentCode that must decode back to the block's offset.
 //   Windows 7: blocks follow the header; size and count from the owning _HEAP_SUBSEGMENT.
 // In both, a block is busy when UnusedBytes & 0x3F is not 0 (§2.4 step 6; UNVERIFIED for Windows 7).
-import { BlockRow, BlockTable, Finding, KIND_LFH, STATE_BUSY, STATE_FREE } from "../../heap/records";
+import { BlockTableBuilder, KIND_LFH, STATE_BUSY, STATE_FREE } from "../../heap/records";
+import { FindingLog } from "../../heap/findings";
 import { Memory } from "../../host/memory-types";
 import { LfhLayout, NtHeapLayout } from "../../layouts/ntheap";
 import { low32, pointer, u16, u32 } from "../../util/bytes";
 import { MemoryWindow } from "../window";
 import { InternalBlock } from "./backend";
-import { decodeUserExtent } from "./user-extent";
+import { UserExtent, decodeUserExtent } from "./user-extent";
+import { hex0x } from "../../util/hex";
 
 const USERDATA_SIGNATURE = 0xf0e0d0c0;
 const LFH_MARKER = 0x80;
@@ -21,12 +23,15 @@ interface Geometry {
   first: number;
   stride: number;
   count: number;
-  /** Busy bit per block (Windows 8+), or undefined. */
+  /** Where the busy bitmap is (Windows 8+), or undefined. */
+  bitmapAddress: number | undefined;
+  /** Busy bit per block, once read. */
   bitmap: Uint8Array | undefined;
 }
 
 export class LfhDecoder {
-  private readonly row: BlockRow = { address: 0, userAddress: 0, size: 0, userSize: 0, previousSize: 0, state: 0, kind: KIND_LFH, flags: 0, segment: 0, container: 0 };
+  /** Reused for every block: no object per block. */
+  private readonly extent: UserExtent = { userAddress: 0, userSize: 0 };
 
   constructor(
     private readonly memory: Memory,
@@ -35,18 +40,18 @@ export class LfhDecoder {
     private readonly heap: number,
     private readonly lfhHeap: number,
     private readonly lfhKey: number | undefined,
-    private readonly blocks: BlockTable,
-    private readonly findings: Finding[],
+    private readonly blocks: BlockTableBuilder,
+    private readonly findings: FindingLog,
   ) {}
 
   /** Lists the blocks of `container` if it is a UserBlocks; leaves other internal blocks alone. */
   decode(container: InternalBlock, window: MemoryWindow): void {
     // The container's user data, past any extended header (+ust, §2.7): where UserBlocks starts.
-    const userBlocks = this.blocks.userAddress[container.row];
+    const userBlocks = this.blocks.userAddressOf(container.row);
     const length = container.end - userBlocks;
     if (length < this.lfh.userDataHeaderSize) return;
     if (!window.ensure(userBlocks, length)) {
-      this.findings.push({ kind: "Unreadable", address: window.unreadableAt, message: `internal block 0x${container.entry.toString(16)} (perhaps LFH UserBlocks) is unreadable at 0x${window.unreadableAt.toString(16)}: its blocks are not listed` });
+      this.findings.add("Unreadable", window.unreadableAt, `internal block ${hex0x(container.entry)} (perhaps LFH UserBlocks) is not readable at ${hex0x(window.unreadableAt)}: its blocks are not listed`);
       return;
     }
     const bytes = window.bytes;
@@ -54,11 +59,17 @@ export class LfhDecoder {
     if (u32(bytes, at + this.lfh.userDataSignature) !== USERDATA_SIGNATURE) return;
     const geometry = this.lfh.scheme === "win8" ? this.win8Geometry(bytes, at, userBlocks) : this.win7Geometry(bytes, at, userBlocks);
     if (!geometry) return;
+    // The count is checked against the container before anything is sized by it (a corrupted
+    // SizeOfBitMap must not allocate a bitmap of 2^32 bits).
     if (geometry.first + geometry.count * geometry.stride > length || geometry.stride < this.layout.entry.granularity) {
       this.corrupt(userBlocks, `${geometry.count} blocks of 0x${geometry.stride.toString(16)} bytes at offset 0x${geometry.first.toString(16)} do not fit the container`);
       return;
     }
-    this.listBlocks(window, userBlocks, geometry, this.blocks.segment[container.row]);
+    if (geometry.bitmapAddress !== undefined) {
+      geometry.bitmap = this.readBitmap(window, geometry.bitmapAddress, geometry.count);
+      if (!geometry.bitmap) this.corrupt(userBlocks, `busy bitmap at ${hex0x(geometry.bitmapAddress)} is not readable`);
+    }
+    this.listBlocks(window, userBlocks, geometry, container.row);
   }
 
   private win8Geometry(bytes: Uint8Array, at: number, userBlocks: number): Geometry | undefined {
@@ -76,9 +87,7 @@ export class LfhDecoder {
       return undefined;
     }
     const bitmapAddress = pointer(bytes, at + this.lfh.busyBitmapBuffer, this.layout.pointerSize);
-    const bitmap = this.readBitmap(bitmapAddress, count);
-    if (!bitmap) this.corrupt(userBlocks, `busy bitmap at 0x${bitmapAddress.toString(16)} is unreadable`);
-    return { first, stride, count, bitmap };
+    return { first, stride, count, bitmapAddress, bitmap: undefined };
   }
 
   private win7Geometry(bytes: Uint8Array, at: number, userBlocks: number): Geometry | undefined {
@@ -88,26 +97,31 @@ export class LfhDecoder {
     try {
       sub = this.memory.read(subSegment, span);
     } catch (e) {
-      this.corrupt(userBlocks, `its subsegment 0x${subSegment.toString(16)} is unreadable`);
+      this.corrupt(userBlocks, `its subsegment ${hex0x(subSegment)} is not readable`);
       return undefined;
     }
     if (pointer(sub, this.lfh.subSegmentUserBlocks, this.layout.pointerSize) !== userBlocks) {
-      this.corrupt(userBlocks, `its subsegment 0x${subSegment.toString(16)} does not point back to it`);
+      this.corrupt(userBlocks, `its subsegment ${hex0x(subSegment)} does not point back to it`);
       return undefined;
     }
     const stride = u16(sub, this.lfh.subSegmentBlockSize) * this.layout.entry.granularity;
-    return { first: this.lfh.userDataHeaderSize, stride, count: u16(sub, this.lfh.subSegmentBlockCount), bitmap: undefined };
+    return { first: this.lfh.userDataHeaderSize, stride, count: u16(sub, this.lfh.subSegmentBlockCount), bitmapAddress: undefined, bitmap: undefined };
   }
 
-  private readBitmap(address: number, count: number): Uint8Array | undefined {
+  /** The bitmap normally lies in the UserBlocks header (§2.4 step 4), already in the window. */
+  private readBitmap(window: MemoryWindow, address: number, count: number): Uint8Array | undefined {
+    const length = Math.ceil(count / 8);
+    if (address >= window.base && address + length <= window.base + window.bytes.length) {
+      return window.bytes.subarray(address - window.base, address - window.base + length);
+    }
     try {
-      return this.memory.read(address, Math.ceil(count / 8));
+      return this.memory.read(address, length);
     } catch (e) {
       return undefined;
     }
   }
 
-  private listBlocks(window: MemoryWindow, userBlocks: number, g: Geometry, segment: number): void {
+  private listBlocks(window: MemoryWindow, userBlocks: number, g: Geometry, containerRow: number): void {
     const entry = this.layout.entry;
     const granularity = entry.granularity;
     const blockDivisor = this.layout.pointerSize === 8 ? 16 : 8; // block >> 4 (x64) or >> 3 (x86)
@@ -115,10 +129,8 @@ export class LfhDecoder {
     const checkCodes = this.lfh.scheme === "win8" && entry.subSegmentCode !== undefined && this.lfhKey !== undefined;
     const heapKey = checkCodes ? (this.lfhKey! ^ low32(this.heap)) >>> 0 : 0;
     let badMarker = 0, badCode = 0, badBitmap = 0, firstBad = 0;
-    const row = this.row;
-    row.segment = segment;
-    row.container = userBlocks;
-    row.size = g.stride;
+    const segment = this.blocks.segmentOf(containerRow);
+    const extent = this.extent;
     for (let i = 0; i < g.count; i++) {
       const block = userBlocks + g.first + i * g.stride;
       if (!window.ensure(block, granularity)) break; // the container was readable as a whole: only after a window move
@@ -141,27 +153,25 @@ export class LfhDecoder {
         if (badMarker + badCode + badBitmap === 0) firstBad = block;
         badBitmap++;
       }
-      row.address = block;
-      row.state = busy ? STATE_BUSY : STATE_FREE;
-      row.flags = busy ? 1 : 0;
       if (busy) {
-        decodeUserExtent(window, this.layout, block, g.stride, unused & 0x7f, row);
+        decodeUserExtent(window, this.layout, block, g.stride, unused & 0x7f, extent);
       } else {
-        row.userAddress = block + granularity;
-        row.userSize = 0;
+        extent.userAddress = block + granularity;
+        extent.userSize = 0;
       }
-      this.blocks.push(row);
+      this.blocks.push(block, extent.userAddress, g.stride, extent.userSize, busy ? STATE_BUSY : STATE_FREE, KIND_LFH, segment, containerRow, 0, busy ? 1 : 0);
     }
     if (badMarker + badCode + badBitmap > 0) {
       const parts: string[] = [];
       if (badMarker) parts.push(`${badMarker} without the LFH marker`);
       if (badCode) parts.push(`${badCode} whose SubSegmentCode does not decode to their offset`);
       if (badBitmap) parts.push(`${badBitmap} whose busy bit disagrees with UnusedBytes`);
-      this.findings.push({ kind: "Corruption", address: firstBad, message: `LFH UserBlocks 0x${userBlocks.toString(16)}: ${parts.join(", ")} (first at 0x${firstBad.toString(16)})` });
+      this.findings.add("Corruption", firstBad, `LFH UserBlocks ${hex0x(userBlocks)}: ${parts.join(", ")} (first at ${hex0x(firstBad)})`,
+        "lfh-blocks", "LFH UserBlocks with blocks that fail their checks");
     }
   }
 
   private corrupt(userBlocks: number, message: string): void {
-    this.findings.push({ kind: "Corruption", address: userBlocks, message: `LFH UserBlocks 0x${userBlocks.toString(16)}: ${message}` });
+    this.findings.add("Corruption", userBlocks, `LFH UserBlocks ${hex0x(userBlocks)}: ${message}`, "lfh-userblocks", "LFH UserBlocks that cannot be decoded");
   }
 }

@@ -1,10 +1,12 @@
-// The segments of an NT heap and their uncommitted ranges (heap-internals.md §1.3, §2.2):
+// The segments of an NT heap and their uncommitted ranges (docs/heap-structures.md §1.3, §2.2):
 // _HEAP.SegmentList links _HEAP_SEGMENT.SegmentListEntry (the heap is its own first segment);
 // each segment's UCRSegmentList links _HEAP_UCR_DESCRIPTOR.SegmentEntry.
 import { Memory } from "../../host/memory-types";
 import { NtHeapLayout } from "../../layouts/ntheap";
-import { Finding, SegmentRecord, UncommittedRange } from "../../heap/records";
-import { pointer } from "../../util/bytes";
+import { SegmentRecord, UncommittedRange } from "../../heap/records";
+import { FindingLog } from "../../heap/findings";
+import { pointer, pointerHex } from "../../util/bytes";
+import { hex0x } from "../../util/hex";
 import { walkList } from "../list";
 
 const MAX_SEGMENTS = 4096;
@@ -12,9 +14,9 @@ const MAX_UCRS = 1 << 16;
 /** Larger reservations than this are not a plausible segment: the header is corrupt. */
 const MAX_SEGMENT_BYTES = Math.pow(2, 40);
 
-export function readSegments(memory: Memory, layout: NtHeapLayout, heap: number, findings: Finding[]): SegmentRecord[] {
+export function readSegments(memory: Memory, layout: NtHeapLayout, heap: number, findings: FindingLog): SegmentRecord[] {
   const list = walkList(memory, heap + layout.heap.segmentList, MAX_SEGMENTS);
-  if (list.problem) findings.push({ kind: "Corruption", address: list.problem.address, message: `segment list: ${list.problem.message}` });
+  if (list.problem) findings.add("Corruption", list.problem.address, `segment list: ${list.problem.message}`);
   const segments: SegmentRecord[] = [];
   for (let i = 0; i < list.links.length; i++) {
     const segment = readSegment(memory, layout, list.links[i] - layout.segment.segmentListEntry, findings);
@@ -23,7 +25,7 @@ export function readSegments(memory: Memory, layout: NtHeapLayout, heap: number,
   return segments;
 }
 
-function readSegment(memory: Memory, layout: NtHeapLayout, address: number, findings: Finding[]): SegmentRecord | undefined {
+function readSegment(memory: Memory, layout: NtHeapLayout, address: number, findings: FindingLog): SegmentRecord | undefined {
   const s = layout.segment;
   const p = layout.pointerSize;
   const span = Math.max(s.baseAddress, s.firstEntry, s.lastValidEntry, s.ucrSegmentList, s.numberOfUnCommittedRanges) + 2 * p;
@@ -31,7 +33,7 @@ function readSegment(memory: Memory, layout: NtHeapLayout, address: number, find
   try {
     bytes = memory.read(address, span);
   } catch (e) {
-    findings.push({ kind: "Unreadable", address, message: `segment header at 0x${address.toString(16)} is unreadable` });
+    findings.add("Unreadable", address, `segment header at ${hex0x(address)} is not readable`);
     return undefined;
   }
   const baseAddress = pointer(bytes, s.baseAddress, p);
@@ -39,11 +41,9 @@ function readSegment(memory: Memory, layout: NtHeapLayout, address: number, find
   const lastValidEntry = pointer(bytes, s.lastValidEntry, p);
   const reservedBytes = lastValidEntry - baseAddress;
   if (!(baseAddress <= address && address < firstEntry && firstEntry < lastValidEntry && reservedBytes <= MAX_SEGMENT_BYTES)) {
-    findings.push({
-      kind: "Corruption",
-      address,
-      message: `segment 0x${address.toString(16)} has implausible bounds (base 0x${baseAddress.toString(16)}, first entry 0x${firstEntry.toString(16)}, last valid entry 0x${lastValidEntry.toString(16)})`,
-    });
+    const field = (offset: number) => pointerHex(bytes, offset, p);
+    findings.add("Corruption", address,
+      `segment ${hex0x(address)} has implausible bounds (base ${field(s.baseAddress)}, first entry ${field(s.firstEntry)}, last valid entry ${field(s.lastValidEntry)})`);
     return undefined;
   }
   const uncommittedRanges = readUncommittedRanges(memory, layout, address, baseAddress, lastValidEntry, findings);
@@ -53,12 +53,12 @@ function readSegment(memory: Memory, layout: NtHeapLayout, address: number, find
 }
 
 function readUncommittedRanges(
-  memory: Memory, layout: NtHeapLayout, segment: number, base: number, end: number, findings: Finding[],
+  memory: Memory, layout: NtHeapLayout, segment: number, base: number, end: number, findings: FindingLog,
 ): UncommittedRange[] {
   const u = layout.ucr;
   const p = layout.pointerSize;
   const list = walkList(memory, segment + layout.segment.ucrSegmentList, MAX_UCRS);
-  if (list.problem) findings.push({ kind: "Corruption", address: list.problem.address, message: `uncommitted-range list of segment 0x${segment.toString(16)}: ${list.problem.message}` });
+  if (list.problem) findings.add("Corruption", list.problem.address, `uncommitted-range list of segment ${hex0x(segment)}: ${list.problem.message}`);
   const ranges: UncommittedRange[] = [];
   for (let i = 0; i < list.links.length; i++) {
     const descriptor = list.links[i] - u.segmentEntry;
@@ -66,13 +66,14 @@ function readUncommittedRanges(
     try {
       bytes = memory.read(descriptor, Math.max(u.address, u.size) + p);
     } catch (e) {
-      findings.push({ kind: "Unreadable", address: descriptor, message: `uncommitted-range descriptor at 0x${descriptor.toString(16)} is unreadable` });
+      findings.add("Unreadable", descriptor, `uncommitted-range descriptor at ${hex0x(descriptor)} is not readable`);
       continue;
     }
     const address = pointer(bytes, u.address, p);
     const size = pointer(bytes, u.size, p);
     if (!(address >= base && size > 0 && address + size <= end)) {
-      findings.push({ kind: "Corruption", address: descriptor, message: `uncommitted range 0x${address.toString(16)}+0x${size.toString(16)} lies outside segment 0x${segment.toString(16)}` });
+      findings.add("Corruption", descriptor,
+        `uncommitted range ${pointerHex(bytes, u.address, p)}+${pointerHex(bytes, u.size, p)} lies outside segment ${hex0x(segment)}`);
       continue;
     }
     ranges.push({ address, size });

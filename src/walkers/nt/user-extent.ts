@@ -1,11 +1,10 @@
 // Where a busy block's user data starts and how many bytes were asked for, from its
-// UnusedBytes (heap-internals.md §2.2), for back-end and LFH blocks alike:
+// UnusedBytes (docs/heap-structures.md §2.2), for back-end and LFH blocks alike:
 //   0x40 set: an extended entry (0x3F bits: its distance in granules) holds the count in
 //             UnusedBytesLength, and the user data follows it (+ust headers, §2.7);
 //   0x3F:     the count is stored after the block, in the next header's first pointer
 //             (x64 [DECOMP]; on x86 UNVERIFIED, read the same way);
 //   else:     UnusedBytes is the count.
-import { BlockRow } from "../../heap/records";
 import { NtHeapLayout } from "../../layouts/ntheap";
 import { pointer, u16 } from "../../util/bytes";
 import { MemoryWindow } from "../window";
@@ -13,15 +12,21 @@ import { MemoryWindow } from "../window";
 const UNUSED_EXTENDED = 0x40;
 const UNUSED_STORED_AFTER = 0x3f;
 
+/** The user extent of one block; a single instance is reused for every block of a walk. */
+export interface UserExtent {
+  userAddress: number;
+  userSize: number;
+}
+
 /**
- * Sets row.userAddress and row.userSize of the block at `entry` of `size` bytes. `unused` is
+ * Sets out.userAddress and out.userSize of the block at `entry` of `size` bytes. `unused` is
  * UnusedBytes without the LFH marker (0x80). False, with userSize 0, when the count cannot be
  * read or does not fit the block.
  */
-export function decodeUserExtent(window: MemoryWindow, layout: NtHeapLayout, entry: number, size: number, unused: number, row: BlockRow): boolean {
+export function decodeUserExtent(window: MemoryWindow, layout: NtHeapLayout, entry: number, size: number, unused: number, out: UserExtent): boolean {
   const granularity = layout.entry.granularity;
-  row.userAddress = entry + granularity;
-  row.userSize = 0;
+  out.userAddress = entry + granularity;
+  out.userSize = 0;
   let count: number;
   let userAddress = entry + granularity;
   if ((unused & UNUSED_EXTENDED) !== 0) {
@@ -36,7 +41,7 @@ export function decodeUserExtent(window: MemoryWindow, layout: NtHeapLayout, ent
     count = unused;
   }
   if (count > size) return false;
-  row.userAddress = userAddress;
-  row.userSize = size - count;
+  out.userAddress = userAddress;
+  out.userSize = size - count;
   return true;
 }

@@ -1,0 +1,116 @@
+// Which block holds an address, over every walked heap of a process, in O(log n): the blocks that
+// no other block contains, sorted by address, and inside a container (an LFH UserBlocks) its own
+// blocks, which follow it in the walk's table in address order. Built once per process walk;
+// !heapfind, the reference scan and the leak scan all ask it.
+import { HeapWalk, NONE } from "./records";
+
+export interface BlockLocation {
+  /** Index into the walks the index was built from. */
+  walk: number;
+  /** Row of that walk's BlockTable. */
+  row: number;
+}
+
+/** Overlapping blocks (only in corrupted heaps) are looked at this far back, no further. */
+const MAX_OVERLAP_STEPS = 64;
+
+export class AddressIndex {
+  private readonly starts: Float64Array;
+  /** Largest end of the blocks up to each position: how far back an address may still be held. */
+  private readonly reach: Float64Array;
+  private readonly walkOf: Int32Array;
+  private readonly rowOf: Int32Array;
+
+  constructor(private readonly walks: HeapWalk[]) {
+    let total = 0;
+    for (let w = 0; w < walks.length; w++) {
+      const b = walks[w].blocks;
+      for (let i = 0; i < b.count; i++) if (b.container[i] === NONE) total++;
+    }
+    const starts = new Float64Array(total);
+    const walkOf = new Int32Array(total);
+    const rowOf = new Int32Array(total);
+    let n = 0;
+    for (let w = 0; w < walks.length; w++) {
+      const b = walks[w].blocks;
+      for (let i = 0; i < b.count; i++) {
+        if (b.container[i] !== NONE) continue;
+        starts[n] = b.address[i];
+        walkOf[n] = w;
+        rowOf[n] = i;
+        n++;
+      }
+    }
+    const order = new Int32Array(total);
+    for (let i = 0; i < total; i++) order[i] = i;
+    order.sort((a, b) => starts[a] - starts[b]);
+    this.starts = new Float64Array(total);
+    this.walkOf = new Int32Array(total);
+    this.rowOf = new Int32Array(total);
+    this.reach = new Float64Array(total);
+    let reach = 0;
+    for (let i = 0; i < total; i++) {
+      const k = order[i];
+      this.starts[i] = starts[k];
+      this.walkOf[i] = walkOf[k];
+      this.rowOf[i] = rowOf[k];
+      const end = starts[k] + walks[walkOf[k]].blocks.size[rowOf[k]];
+      if (end > reach) reach = end;
+      this.reach[i] = reach;
+    }
+  }
+
+  get size(): number {
+    return this.starts.length;
+  }
+
+  /** The innermost block whose [address, address + size) holds `address`. */
+  find(address: number): BlockLocation | undefined {
+    let i = lastAtOrBelow(this.starts, address);
+    for (let steps = 0; i >= 0 && steps < MAX_OVERLAP_STEPS && this.reach[i] > address; i--, steps++) {
+      const w = this.walkOf[i];
+      const row = this.rowOf[i];
+      const blocks = this.walks[w].blocks;
+      if (address < blocks.address[row] + blocks.size[row]) return { walk: w, row: this.innermost(w, row, address) };
+    }
+    return undefined;
+  }
+
+  /** A container's own blocks follow it in its table (in address order): the one holding address, else the container. */
+  private innermost(w: number, container: number, address: number): number {
+    const b = this.walks[w].blocks;
+    let low = container + 1;
+    let high = low;
+    while (high < b.count && b.container[high] === container) high++;
+    // Binary search in rows [low, high) for the last block starting at or below address.
+    let found = -1;
+    let hi = high - 1;
+    while (low <= hi) {
+      const mid = (low + hi) >> 1;
+      if (b.address[mid] <= address) {
+        found = mid;
+        low = mid + 1;
+      } else {
+        hi = mid - 1;
+      }
+    }
+    return found >= 0 && address < b.address[found] + b.size[found] ? found : container;
+  }
+}
+
+/** Index of the last value ≤ x in ascending `values`, or -1. */
+function lastAtOrBelow(values: Float64Array, x: number): number {
+  let low = 0;
+  let high = values.length - 1;
+  let found = -1;
+  while (low <= high) {
+    const mid = (low + high) >> 1;
+    if (values[mid] <= x) {
+      found = mid;
+      low = mid + 1;
+    } else {
+      high = mid - 1;
+    }
+  }
+  return found;
+}

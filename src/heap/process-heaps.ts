@@ -1,0 +1,117 @@
+// One cache per process of everything dxheap learns about its heaps — the list, each heap's
+// identity, each walk, the address index — shared by the dx objects and every command, so that a
+// dump is walked once per debugging session. Each step happens only when something asks for it:
+// `dx @$curprocess` does no heap work, and listing the heaps reads no heap.
+// On a live target the cache is checked against a fingerprint of the threads' registers before
+// it is reused: a target that ran has moved at least one thread, and is read again.
+import { Target, NtdllView, liveFingerprint } from "../host/target";
+import { walkHeap } from "../walkers/index";
+import { AddressIndex, BlockLocation } from "./address-index";
+import { classifyHeap } from "./classify";
+import { enumerateHeaps } from "./enumerate";
+import { Finding, FindingLog } from "./findings";
+import { HeapIdentity, HeapListing, HeapWalk } from "./records";
+
+/** A heap the process names, with what has been learnt of it so far. */
+export class HeapRef {
+  private identityResult: HeapIdentity | undefined;
+  private walkResult: HeapWalk | undefined;
+
+  constructor(
+    readonly view: NtdllView,
+    readonly address: number,
+    readonly listedIn: HeapListing[],
+    /** Position in ProcessHeaps.heaps(). */
+    readonly index: number,
+  ) {}
+
+  /** What the heap's header says it is: reads a few bytes of it, once. */
+  identity(): HeapIdentity {
+    if (!this.identityResult) this.identityResult = classifyHeap(this.view.memory, this.view.layout, this.address);
+    return this.identityResult;
+  }
+
+  walk(): HeapWalk {
+    if (!this.walkResult) this.walkResult = walkHeap(this.view, this.address, this.identity());
+    return this.walkResult;
+  }
+
+  /** The walk if it has been done; nothing is read. */
+  walkIfDone(): HeapWalk | undefined {
+    return this.walkResult;
+  }
+}
+
+export class ProcessHeaps {
+  private static readonly cache: { [key: string]: ProcessHeaps } = {};
+
+  private heapList: HeapRef[] | undefined;
+  private readonly enumerationFindings = new FindingLog();
+  private addressIndex: AddressIndex | undefined;
+
+  private constructor(readonly target: Target, private readonly fingerprint: string | undefined) {}
+
+  /** A live target can run between two looks at it; a dump never changes. */
+  get live(): boolean {
+    return this.fingerprint !== undefined;
+  }
+
+  /**
+   * The cache of a process (the current one by default), made on first use and reused while the
+   * target has not run. Throws a one-line error when ntdll's symbols or the PEB are missing.
+   */
+  static of(processObject: object = host.currentProcess): ProcessHeaps {
+    const key = Target.keyOf(processObject);
+    const fingerprint = liveFingerprint(processObject);
+    const cached = ProcessHeaps.cache[key];
+    if (cached && cached.fingerprint === fingerprint) return cached;
+    const fresh = new ProcessHeaps(Target.of(processObject), fingerprint);
+    ProcessHeaps.cache[key] = fresh;
+    return fresh;
+  }
+
+  /** Forgets every process (uninitializeScript). */
+  static clear(): void {
+    for (const key of Object.keys(ProcessHeaps.cache)) delete ProcessHeaps.cache[key];
+  }
+
+  /** Every heap the process names, in the order it names them; nothing of the heaps is read. */
+  heaps(): HeapRef[] {
+    if (!this.heapList) {
+      const list: HeapRef[] = [];
+      const views = this.target.views;
+      for (let v = 0; v < views.length; v++) {
+        const view = views[v];
+        const entries = enumerateHeaps(view.memory, view.layout, view.peb, this.enumerationFindings);
+        for (let i = 0; i < entries.length; i++) list.push(new HeapRef(view, entries[i].address, entries[i].listedIn, list.length));
+      }
+      this.heapList = list;
+    }
+    return this.heapList;
+  }
+
+  /** What was wrong in the lists that name the heaps. */
+  findings(): Finding[] {
+    this.heaps();
+    return this.enumerationFindings.list();
+  }
+
+  heapAt(address: number): HeapRef | undefined {
+    const heaps = this.heaps();
+    for (let i = 0; i < heaps.length; i++) if (heaps[i].address === address) return heaps[i];
+    return undefined;
+  }
+
+  /** Every heap, walked. */
+  walks(): HeapWalk[] {
+    return this.heaps().map((heap) => heap.walk());
+  }
+
+  /** The block holding an address, over every heap (walks them all on first use). */
+  locate(address: number): { heap: HeapRef; row: number } | undefined {
+    const heaps = this.heaps();
+    if (!this.addressIndex) this.addressIndex = new AddressIndex(this.walks());
+    const found: BlockLocation | undefined = this.addressIndex.find(address);
+    return found ? { heap: heaps[found.walk], row: found.row } : undefined;
+  }
+}
