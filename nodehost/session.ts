@@ -16,11 +16,27 @@ import {
   renderScriptError,
 } from "./datamodel";
 import { renderDx } from "./dx";
+import { type CommandContext, runCommand } from "./dx-command";
+import { toJson } from "./dx-json";
 import { type HostCounters, HostRuntime, type Realm } from "./host";
 import { Int64 } from "./int64";
 import type { TargetData } from "./target";
 
 type Registration = ApiVersionSupport | NamedModelParent | FunctionAlias;
+
+/** What a command printed (the script's own text, then dx's), its value, and its one-line error if it failed. */
+export interface CommandResult {
+  output: string;
+  value: unknown;
+  error?: string;
+}
+
+/** dx's @$ variables for the host's current objects (docs/jsprovider.md §1.10). */
+const CURRENT_OBJECTS = new Map([
+  ["curprocess", "currentProcess"],
+  ["curthread", "currentThread"],
+  ["cursession", "currentSession"],
+]);
 
 /** Number.prototype gains the Int64 math methods inside the script (api-notes §1.4). */
 const NUMBER_MATH = ["add", "subtract", "multiply", "divide", "modulo"] as const;
@@ -103,6 +119,26 @@ export class ScriptSession {
     return renderDx(this.boundary.inward(value), depth, this.renderError);
   }
 
+  /**
+   * Runs a command line as WinDbg would: `!name args` or `dx [-r<n>] [-g] expression[,format]`.
+   * A failure is not thrown: its "Error: …" line ends the output.
+   */
+  execute(commandLine: string): CommandResult {
+    const start = this.runtime.log.length;
+    try {
+      const { value, text } = runCommand(commandLine, this.commandContext());
+      return { output: this.runtime.log.slice(start) + text, value };
+    } catch (error) {
+      const message = this.renderError(error);
+      return { output: `${this.runtime.log.slice(start)}${message}\n`, value: undefined, error: message };
+    }
+  }
+
+  /** A value (from this session or not) as JSON, in the shape nodehost/dx-json.ts describes. */
+  toJson(value: unknown): unknown {
+    return toJson(this.boundary.inward(value), this.renderError);
+  }
+
   /** .scriptunload: uninitializeScript, then the registrations are undone. */
   unload(): void {
     if (this.unloaded) return;
@@ -116,6 +152,22 @@ export class ScriptSession {
       }
       this.aliases.clear();
     }
+  }
+
+  /** @$curprocess, @$curthread, @$cursession (where the host has them), @$scriptContents, @$name(…). */
+  private commandContext(): CommandContext {
+    return {
+      variable: (name) => {
+        if (name === "scriptContents") return this.contents;
+        const member = CURRENT_OBJECTS.get(name);
+        if (member && member in this.runtime.host) return this.boundary.outward((this.runtime.host as Record<string, unknown>)[member]);
+        throw new Error(`Unable to bind name '@$${name}'`);
+      },
+      callAlias: (name, args) => this.alias(name, ...args).value,
+      outward: (value) => this.boundary.outward(value),
+      inward: (value) => this.boundary.inward(value),
+      renderError: this.renderError,
+    };
   }
 
   private apply(record: Registration): void {
