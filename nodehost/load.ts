@@ -11,18 +11,24 @@ import type { TargetData, TargetModule, TargetRegion } from "./target";
 /**
  * Reads X.dmp and, for each module whose key (see moduleKey) has a file X.<key>.isf.json beside
  * the dump, that file as the module's types: samples/leaky-x64.dmp + samples/leaky-x64.ntdll.isf.json.
+ * typesFiles names other files for some modules by key, e.g. { ntdll: "other.isf.json" }.
  */
-export function loadTarget(dumpPath: string): TargetData {
+export function loadTarget(dumpPath: string, typesFiles: Readonly<Record<string, string>> = {}): TargetData {
   const dump = fs.readFileSync(dumpPath);
   const parsed = Minidump.parse(new Uint8Array(dump.buffer, dump.byteOffset, dump.byteLength));
-  const { dir, name: stem } = path.parse(dumpPath);
   const typesByKey = new Map<string, IsfTypes>();
   for (const module of parsed.modules) {
     const key = moduleKey(module.name);
-    const isfPath = path.join(dir, `${stem}.${key}.isf.json`);
+    const isfPath = typesFiles[key] ?? typesFilePath(dumpPath, key);
     if (!typesByKey.has(key) && fs.existsSync(isfPath)) typesByKey.set(key, IsfTypes.load(isfPath));
   }
   return target(parsed, typesByKey);
+}
+
+/** Where loadTarget looks for a module's types by default: X.dmp → X.<key>.isf.json beside it. */
+export function typesFilePath(dumpPath: string, key: string): string {
+  const { dir, name: stem } = path.parse(dumpPath);
+  return path.join(dir, `${stem}.${key}.isf.json`);
 }
 
 /** typesByModule: each module's types by its key (see moduleKey), e.g. { ntdll: ... }. */
