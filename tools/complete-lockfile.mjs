@@ -20,5 +20,10 @@ for (const [location, info] of Object.entries(packages)) {
     added++;
   }
 }
+// Keys in npm's own order (its lock files sort package locations with localeCompare "en"), so a
+// later `npm install` rewrites the file byte for byte and leaves `git status` clean.
+const sorted = {};
+for (const location of Object.keys(packages).sort((a, b) => a.localeCompare(b, "en"))) sorted[location] = packages[location];
+lock.packages = sorted;
 writeFileSync(path, JSON.stringify(lock, null, 2) + "\n");
 console.log(`package-lock.json: ${added} optional platform packages added`);
