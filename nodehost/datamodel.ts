@@ -1,13 +1,13 @@
 // The data model around a script: registration records, LINQ collections, parent models, the
 // process object (@$curprocess), ExecuteCommand, and the boundary values cross when they leave
-// the script (api-notes §1.2, §1.8, §1.10, §1.14, §1.15).
+// the script (docs/jsprovider.md §1.2, §1.8, §1.10, §1.14, §1.15).
 import type { Realm } from "./host";
 import { Int64 } from "./int64";
-import type { TargetData, TargetModule, TargetThread } from "./target";
+import { MEM_COMMIT, type TargetData, type TargetModule, type TargetThread } from "./target";
 import { DX_KEYS, TypeSpace } from "./typed";
 
 // ---------------------------------------------------------------------------------------------
-// Records a script constructs (api-notes §1.2, §1.12, §1.14).
+// Records a script constructs (docs/jsprovider.md §1.2, §1.12, §1.14).
 
 export class ApiVersionSupport {
   constructor(readonly major: number, readonly minor: number = 0) {}
@@ -37,7 +37,7 @@ export const valueWithMetadata = function (value: unknown, metadata: unknown): V
 valueWithMetadata.prototype = ValueWithMetadata.prototype;
 
 // ---------------------------------------------------------------------------------------------
-// LINQ, as the data model projects it onto every iterable (api-notes §1.8, [D-LINQ]).
+// LINQ, as the data model projects it onto every iterable (docs/jsprovider.md §1.8, [D-LINQ]).
 
 type Projector = (value: any) => unknown;
 type Predicate = (value: any) => unknown;
@@ -212,7 +212,7 @@ export class Group extends Collection {
   }
 }
 
-/** A collection over a fixed list, also indexable by position: lines[0], Modules[1] (api-notes §1.8). */
+/** A collection over a fixed list, also indexable by position: lines[0], Modules[1] (docs/jsprovider.md §1.8). */
 export function listCollection<C extends Collection>(collection: C, items: readonly unknown[]): C {
   items.forEach((item, index) => Object.defineProperty(collection, index, { value: item }));
   return collection;
@@ -277,7 +277,7 @@ export function compareKeys(a: unknown, b: unknown): number {
   throw new Error(`cannot order ${String(a)} and ${String(b)}`);
 }
 
-/** The display string dx shows after "name :" (api-notes §1.14). */
+/** The display string dx shows after "name :" (docs/jsprovider.md §1.14). */
 export function displayString(value: unknown): string {
   if (value instanceof Int64) return value.toString();
   if (typeof value === "number") return Number.isInteger(value) ? (value < 0 ? `-0x${(-value).toString(16)}` : `0x${value.toString(16)}`) : String(value);
@@ -293,7 +293,7 @@ function hasOwnDisplay(value: object): boolean {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Parent models: namedModelParent(Class or object, "Debugger.Models.Process") (api-notes §1.2, §1.8).
+// Parent models: namedModelParent(Class or object, "Debugger.Models.Process") (docs/jsprovider.md §1.2, §1.8).
 
 export const MODEL_NAMES = ["Debugger.Models.Process", "Debugger.Models.Module", "Debugger.Models.Thread"] as const;
 export type ModelName = (typeof MODEL_NAMES)[number];
@@ -347,7 +347,7 @@ function* prototypeChain(parent: object): Generator<object> {
 }
 
 /**
- * A data-model object with the script's parent models applied. Look-up order (api-notes §1.8):
+ * A data-model object with the script's parent models applied. Look-up order (docs/jsprovider.md §1.8):
  * projected names (none on these objects), then parent models, then the object's own keys.
  * Parent getters and methods run with `this` = this view.
  */
@@ -372,7 +372,7 @@ export function modelView<T extends object>(native: T, modelName: ModelName, reg
 }
 
 // ---------------------------------------------------------------------------------------------
-// The process, its modules and threads (api-notes §1.10; [LLD] d.ts shapes).
+// The process, its modules and threads (docs/jsprovider.md §1.10; [LLD] d.ts shapes).
 
 /** What the process object needs from the host. */
 export interface ProcessContext {
@@ -393,14 +393,13 @@ export function matchesModule(module: TargetModule, query: string): boolean {
 export class ProcessObject {
   readonly #context: ProcessContext;
   readonly #modules: ModuleCollection;
-  readonly #threads: Collection;
+  /** One view per thread, so a thread is the same object each time Threads lists it. */
+  readonly #threadViews = new WeakMap<TargetThread, ThreadObject>();
 
   constructor(context: ProcessContext) {
     this.#context = context;
     const modules = context.target.modules.map((m) => modelView(new ModuleObject(m), "Debugger.Models.Module", context.registry));
     this.#modules = listCollection(new ModuleCollection(context.target.modules, modules), modules);
-    const threads = context.target.threads.map((t) => modelView(new ThreadObject(t, context), "Debugger.Models.Thread", context.registry));
-    this.#threads = listCollection(new Collection(() => threads[Symbol.iterator]()), threads);
   }
 
   get Id(): number {
@@ -412,8 +411,17 @@ export class ProcessObject {
   get Modules(): ModuleCollection {
     return this.#modules;
   }
+  /** The threads as they are now: a live target's threads come and go as it runs. */
   get Threads(): Collection {
-    return this.#threads;
+    const threads = this.#context.target.threads.map((thread) => {
+      let view = this.#threadViews.get(thread);
+      if (!view) {
+        view = modelView(new ThreadObject(thread, this.#context), "Debugger.Models.Thread", this.#context.registry);
+        this.#threadViews.set(thread, view);
+      }
+      return view;
+    });
+    return listCollection(new Collection(() => threads[Symbol.iterator]()), threads);
   }
   /** Environment.EnvironmentBlock: ntdll!_PEB at the target's PEB. */
   get Environment(): EnvironmentObject {
@@ -437,7 +445,7 @@ export class ModuleCollection extends Collection {
     this.#views = views;
   }
 
-  /** Modules.getValueAt("ntdll") or getValueAt(index) (api-notes §1.8, [TIM]). */
+  /** Modules.getValueAt("ntdll") or getValueAt(index) (docs/jsprovider.md §1.8, [TIM]). */
   getValueAt(key: string | number): ModuleObject {
     const index = typeof key === "number" ? key : this.#modules.findIndex((m) => matchesModule(m, key));
     const found = this.#views[index];
@@ -482,12 +490,63 @@ export class ThreadObject {
   get Environment(): EnvironmentObject {
     return new EnvironmentObject(this.#context, "_TEB", this.#thread.teb);
   }
+  /**
+   * Registers.User: the thread's registers now, as Int64 (docs/jsprovider.md §1.4). A thread
+   * the dump holds no context for, or one that has exited, throws (UNVERIFIED: how WinDbg reports it).
+   */
+  get Registers(): RegistersObject {
+    const { realm, target } = this.#context;
+    if (!target.threads.includes(this.#thread)) throw new realm.Error(`thread 0x${this.#thread.id.toString(16)} has exited`);
+    const registers = this.#thread.registers;
+    if (!registers) throw new realm.Error(`Unable to get the context of thread 0x${this.#thread.id.toString(16)}: the dump holds none`);
+    return new RegistersObject(registers);
+  }
   /** dx shows a thread with no display string. */
   toString(): string {
     return "";
   }
   [DX_KEYS](): string[] {
-    return ["Id", "Environment"];
+    return ["Id", "Environment", "Registers"];
+  }
+}
+
+export class RegistersObject {
+  readonly #registers: Readonly<Record<string, bigint>>;
+  constructor(registers: Readonly<Record<string, bigint>>) {
+    this.#registers = registers;
+  }
+  /** rax, rsp, rip, ... (x64) or eax, esp, eip, ... (x86): a snapshot of their values as Int64. */
+  get User(): Record<string, Int64> {
+    return Object.fromEntries(Object.entries(this.#registers).map(([name, value]) => [name, Int64.of(value)]));
+  }
+  toString(): string {
+    return "";
+  }
+  [DX_KEYS](): string[] {
+    return ["User"];
+  }
+}
+
+/** A debugging session (host.currentSession, Debugger.Sessions[0]): its one process and its attributes. */
+export class SessionObject {
+  readonly #processes: Collection;
+  readonly #live: boolean;
+  constructor(process: ProcessObject, live: boolean) {
+    this.#processes = listCollection(new Collection(() => [process][Symbol.iterator]()), [process]);
+    this.#live = live;
+  }
+  get Processes(): Collection {
+    return this.#processes;
+  }
+  /** Attributes.Target: the kind of target, as scripts test it (docs/jsprovider.md §1.10). */
+  get Attributes(): { Target: { IsLiveTarget: boolean; IsKernelTarget: boolean; IsUserTarget: boolean; IsTTDTarget: boolean } } {
+    return { Target: { IsLiveTarget: this.#live, IsKernelTarget: false, IsUserTarget: true, IsTTDTarget: false } };
+  }
+  toString(): string {
+    return "";
+  }
+  [DX_KEYS](): string[] {
+    return ["Processes", "Attributes"];
   }
 }
 
@@ -521,27 +580,35 @@ export class EnvironmentObject {
 
 export const REGIONS_COMMAND = '!address -f:MEM_COMMIT -c:".echo %1 %2"';
 
-/** One "<base> <end>" line per committed region, in WinDbg's address style; other commands throw. */
-export function executeCommand(target: TargetData, command: string): Collection {
+/**
+ * The output lines of REGIONS_COMMAND; any other command throws, naming it. `mode` is how the
+ * session answers !address (see HostOptions.addressCommand).
+ *
+ * What WinDbg prints, per the !address documentation (debuggercmds/-address.md): -c runs the
+ * command once per region of the filter, each run announced by a "*** Executing: <command>"
+ * line; %1 is the base address and %2 the end address + 1, written as 0x and lower-case hex
+ * digits with no padding nor backtick ("s -u 0xab0000 0xab1000" in the doc; "0x4580ca7000" for a
+ * 64-bit address in public output). No header or footer is documented. A dump without memory
+ * info (no MemoryInfoList) lists no region: empty output.
+ */
+export function executeCommand(target: TargetData, command: string, mode: "memoryInfo" | "empty" | "throw", realm: Realm): Collection {
   if (String(command).trim() !== REGIONS_COMMAND) {
-    throw new Error(`nodehost: ExecuteCommand does not support ${JSON.stringify(command)}; it answers only ${REGIONS_COMMAND}`);
+    throw new realm.Error(`nodehost: ExecuteCommand does not support ${JSON.stringify(command)}; it answers only ${REGIONS_COMMAND}`);
   }
-  const lines = target.regions.map(
-    (r) => `${windbgAddress(r.base, target.pointerSize)} ${windbgAddress(r.base + BigInt(r.bytes.length), target.pointerSize)}`,
-  );
+  // UNVERIFIED: the text of a failing ExecuteCommand.
+  if (mode === "throw") throw new realm.Error(`Unable to execute command '${command}'`);
+  const regions = mode === "empty" ? [] : (target.memoryInfo ?? []).filter((r) => r.state === MEM_COMMIT);
+  const lines = regions.flatMap((r) => {
+    const echoed = `0x${r.base.toString(16)} 0x${(r.base + r.size).toString(16)}`;
+    return [`*** Executing: .echo ${echoed}`, echoed];
+  });
   return listCollection(new Collection(() => lines[Symbol.iterator]()), lines);
-}
-
-/** x64: 00000000`7ffe0000; x86: 7ffe0000. */
-export function windbgAddress(address: bigint, pointerSize: 4 | 8): string {
-  const digits = address.toString(16).padStart(pointerSize * 2, "0");
-  return pointerSize === 8 ? `${digits.slice(0, 8)}\`${digits.slice(8)}` : digits;
 }
 
 // ---------------------------------------------------------------------------------------------
 // The boundary: what dx (and tests) see of values leaving the script.
 
-/** An exception that left a script function, with WinDbg's text as its message (api-notes §1.15). */
+/** An exception that left a script function, with WinDbg's text as its message (docs/jsprovider.md §1.15). */
 export class ScriptError extends Error {
   override name = "ScriptError";
 }
@@ -572,6 +639,16 @@ const LINQ_METHODS = new Set([
 ]);
 
 const isPrivateName = (name: string | symbol): boolean => typeof name === "string" && name.startsWith("__");
+
+/**
+ * x[i] on a one-dimensional indexable object (getDimensionality() is 1, getValueAt(i)): the data
+ * model calls getValueAt for it (docs/jsprovider.md §1.14). Names the object has itself win.
+ */
+function isIndexedByGetValueAt(target: object, name: string | symbol): boolean {
+  if (typeof name !== "string" || !/^(0|[1-9]\d*)$/.test(name) || Reflect.has(target, name)) return false;
+  const indexable = target as { getDimensionality?: unknown; getValueAt?: unknown };
+  return typeof indexable.getValueAt === "function" && typeof indexable.getDimensionality === "function" && (indexable as { getDimensionality(): unknown }).getDimensionality() === 1;
+}
 
 /**
  * Values leaving the script as the data model projects them: iterables gain LINQ, `__` names are
@@ -620,7 +697,7 @@ export class ScriptBoundary {
     const shell = Array.isArray(target) ? [] : {};
     return new Proxy(shell, {
       get: (_, name) => this.read(target, name),
-      has: (_, name) => !isPrivateName(name) && (Reflect.has(target, name) || this.linqApplies(target, name)),
+      has: (_, name) => !isPrivateName(name) && (Reflect.has(target, name) || this.linqApplies(target, name) || this.run(() => isIndexedByGetValueAt(target, name))),
       ownKeys: () => Reflect.ownKeys(target).filter((name) => !isPrivateName(name)),
       getOwnPropertyDescriptor: (_, name) => {
         if (isPrivateName(name)) return undefined;
@@ -637,6 +714,10 @@ export class ScriptBoundary {
   private read(target: object, name: string | symbol): unknown {
     if (isPrivateName(name)) return undefined;
     if (name === Symbol.iterator && isIterable(target)) return () => this.outwardIterator(target);
+    if (this.run(() => isIndexedByGetValueAt(target, name))) {
+      const indexable = target as { getValueAt(...indices: unknown[]): unknown };
+      return this.outward(this.run(() => indexable.getValueAt(Number(name))));
+    }
     if (this.linqApplies(target, name)) {
       const linq = this.linqView(target as Iterable<unknown>);
       const method = (linq as unknown as Record<string, (...args: unknown[]) => unknown>)[name as string];

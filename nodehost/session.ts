@@ -18,7 +18,7 @@ import {
 import { renderDx } from "./dx";
 import { type CommandContext, runCommand } from "./dx-command";
 import { toJson } from "./dx-json";
-import { type HostCounters, HostRuntime, type Realm } from "./host";
+import { type AccessLog, type HostCounters, type HostOptions, HostRuntime, type Realm, type ResumeChanges, zeroCounters } from "./host";
 import { Int64 } from "./int64";
 import type { TargetData } from "./target";
 
@@ -55,8 +55,8 @@ export class ScriptSession {
     for (const record of records) this.apply(record);
   }
 
-  /** .scriptload: root code, then initializeScript and its records, then phase 2. */
-  static load(bundlePath: string, target: TargetData): ScriptSession {
+  /** .scriptload: root code, then initializeScript and its records, then phase 2. options: see HostOptions. */
+  static load(bundlePath: string, target: TargetData, options: HostOptions = {}): ScriptSession {
     const source = readFileSync(bundlePath, "utf8");
     const scriptName = basename(bundlePath).replace(/\.js$/i, "");
     const renderError = (error: unknown) => renderScriptError(error, scriptName, bundlePath);
@@ -65,7 +65,7 @@ export class ScriptSession {
     const global: Record<string, unknown> = {};
     const context = vm.createContext(global, { name: scriptName });
     const realm = prepareContext(context);
-    const runtime = new HostRuntime(target, realm);
+    const runtime = new HostRuntime(target, realm, options);
     global.host = runtime.host;
 
     boundary.run(() => vm.runInContext(source, context, { filename: bundlePath }));
@@ -100,7 +100,19 @@ export class ScriptSession {
   }
 
   resetCounters(): void {
-    Object.assign(this.runtime.counters, { hostCalls: 0, memoryReads: 0, bytesRead: 0, typedObjectsCreated: 0 });
+    Object.assign(this.runtime.counters, zeroCounters());
+    this.runtime.accessLog?.reads.splice(0);
+    this.runtime.accessLog?.symbolLookups.splice(0);
+  }
+
+  /** Every read and symbol look-up since the last resetCounters, when the session was loaded with logAccesses. */
+  get accessLog(): Readonly<AccessLog> | undefined {
+    return this.runtime.accessLog;
+  }
+
+  /** A live target runs (`g`) and breaks again: its memory, threads and registers change as given. */
+  resume(changes: ResumeChanges): void {
+    this.runtime.resume(changes);
   }
 
   /** Everything the script printed with host.diagnostics.debugLog. */

@@ -1,5 +1,5 @@
 // Native typed objects over the target's memory, typed by a module's ISF symbol table: what
-// host.createTypedObject and typed fields give a script (api-notes §1.7, §1.8, §1.9).
+// host.createTypedObject and typed fields give a script (docs/jsprovider.md §1.7, §1.8, §1.9).
 // Reads are lazy: a field is read when it is accessed, through TargetMemory and its counters.
 import type { IsfField, IsfTypeRef, IsfTypes } from "./formats/isf";
 import type { HostCounters, Realm, TargetMemory } from "./host";
@@ -8,14 +8,16 @@ import { Int64 } from "./int64";
 /** Native objects list the names dx shows through this method (nodehost/dx.ts). */
 export const DX_KEYS = Symbol("dxKeys");
 
-/** What native objects need from the host: memory, counters, and the script's Error classes. */
+/** What native objects need from the host: memory, counters, the script's Error classes, options. */
 export interface NativeEnvironment {
   readonly memory: TargetMemory;
   readonly counters: HostCounters;
   readonly realm: Realm;
+  /** type.fields[name] for a name the type lacks: throw or give undefined (HostOptions.unknownField). */
+  readonly unknownField: "throw" | "undefined";
 }
 
-/** Names JsProvider projects onto every native object; they hide same-named fields (api-notes §1.8). */
+/** Names JsProvider projects onto every native object; they hide same-named fields (docs/jsprovider.md §1.8). */
 const NATIVE_NAMES = ["address", "targetLocation", "targetSize", "targetType", "getObjectValue", "toString"];
 /** Names projected onto pointers, in addition. */
 const POINTER_NAMES = [...NATIVE_NAMES, "dereference", "isNull", "add"];
@@ -70,7 +72,7 @@ export class NativeObject {
   get targetType(): TypeObject {
     return this[STATE].space.typeObject(this[STATE].ref);
   }
-  /** A field by name, even one hidden by a projected name (API 1.1, api-notes §1.3). */
+  /** A field by name, even one hidden by a projected name (API 1.1, docs/jsprovider.md §1.3). */
   getObjectValue(name: string): unknown {
     const { space, ref } = this[STATE];
     const field = space.fieldsOf(ref).find((f) => f.name === name);
@@ -110,7 +112,7 @@ export class ArrayObject extends NativeObject {
 export class PointerObject extends NativeObject {
   declare readonly [STATE]: PointerState;
 
-  /** The pointer's value, not where it is stored (api-notes §1.8). */
+  /** The pointer's value, not where it is stored (docs/jsprovider.md §1.8). */
   override get address(): Int64 {
     return Int64.of(this[STATE].value);
   }
@@ -121,7 +123,7 @@ export class PointerObject extends NativeObject {
     const { space, ref, value } = this[STATE];
     return space.valueAt(pointee(ref), value);
   }
-  /** Pointer arithmetic in elements: "moving forward by the size of 1 object" (api-notes §1.8). */
+  /** Pointer arithmetic in elements: "moving forward by the size of 1 object" (docs/jsprovider.md §1.8). */
   add(count: number | Int64): PointerObject {
     const { space, ref, value } = this[STATE];
     const target = pointee(ref);
@@ -138,7 +140,7 @@ export class PointerObject extends NativeObject {
   }
 }
 
-/** A type object: host.getModuleType, targetType, field types (api-notes §1.9). */
+/** A type object: host.getModuleType, targetType, field types (docs/jsprovider.md §1.9). */
 export class TypeObject {
   readonly #space: TypeSpace;
   readonly #ref: IsfTypeRef;
@@ -155,7 +157,7 @@ export class TypeObject {
   get name(): string {
     return this.#space.typeName(this.#ref);
   }
-  /** A 64-bit value (api-notes §1.9). */
+  /** A 64-bit value (docs/jsprovider.md §1.9). */
   get size(): Int64 {
     return Int64.of(BigInt(this.#space.sizeOf(this.#ref)));
   }
@@ -175,13 +177,29 @@ export class TypeObject {
     const ref = this.#ref;
     return ref.kind === "bitfield" ? { lsb: ref.bit_position, length: ref.bit_length } : undefined;
   }
-  /** Fields by name: { name, type, offset (Int64), locationKind } (api-notes §1.9). */
+  /**
+   * Fields by name: { name, type, offset (Int64), locationKind } (docs/jsprovider.md §1.9); its
+   * keys are the field names, those of anonymous unions' members included (as the symbols list
+   * them). A name the type lacks throws or gives undefined, as the session chose: WinDbg's
+   * behaviour is UNVERIFIED.
+   */
   get fields(): Record<string, FieldObject> {
     if (!this.#fields) {
-      this.#fields = {};
+      const known: Record<string, FieldObject> = {};
       for (const field of this.#space.fieldsOf(this.#ref)) {
-        this.#fields[field.name] = new FieldObject(field.name, this.#space.typeObject(field.type), Int64.of(BigInt(field.offset)));
+        known[field.name] = new FieldObject(field.name, this.#space.typeObject(field.type), Int64.of(BigInt(field.offset)));
       }
+      const { realm, unknownField } = this.#space.env;
+      const typeName = this.name;
+      this.#fields =
+        unknownField === "undefined"
+          ? known
+          : new Proxy(known, {
+              get(target, name, receiver) {
+                if (typeof name === "string" && !(name in target)) throw new realm.Error(`the type '${typeName}' has no field '${name}'`);
+                return Reflect.get(target, name, receiver);
+              },
+            });
     }
     return this.#fields;
   }
@@ -252,7 +270,7 @@ export class TypeSpace {
     return isUserType(ref) ? this.types.userType(ref.name)?.fields ?? [] : [];
   }
 
-  /** The value a script sees for an object of type ref at address (api-notes §1.4 marshalling). */
+  /** The value a script sees for an object of type ref at address (docs/jsprovider.md §1.4 marshalling). */
   valueAt(ref: IsfTypeRef, address: bigint): unknown {
     switch (ref.kind) {
       case "base":
@@ -332,7 +350,7 @@ export class TypeSpace {
     }
   }
 
-  /** Auto-dereference in property lookup: ptr.Flink reads (*ptr).Flink (api-notes §1.8 step 4). */
+  /** Auto-dereference in property lookup: ptr.Flink reads (*ptr).Flink (docs/jsprovider.md §1.8 step 4). */
   private addDereferencingGetters(proto: object, ref: IsfTypeRef): void {
     const target = finalPointee(ref);
     if (!isUserType(target)) return;
@@ -385,7 +403,7 @@ export class TypeSpace {
   }
 }
 
-/** A location argument as an address: Int64, number, location object, or native object (api-notes §1.6). */
+/** A location argument as an address: Int64, number, location object, or native object (docs/jsprovider.md §1.6). */
 export function addressOf(location: unknown): bigint | undefined {
   if (location instanceof Int64) return BigInt.asUintN(64, Int64.bigintOf(location));
   if (typeof location === "number" && Number.isSafeInteger(location) && location >= 0) return BigInt(location);
@@ -430,7 +448,7 @@ function isUserType(ref: IsfTypeRef): ref is Extract<IsfTypeRef, { kind: "struct
   return ref.kind === "struct" || ref.kind === "union" || ref.kind === "class";
 }
 
-/** typeKind as JsProvider names it (api-notes §1.9). */
+/** typeKind as JsProvider names it (docs/jsprovider.md §1.9). */
 function typeKind(ref: IsfTypeRef): string {
   switch (ref.kind) {
     case "base":

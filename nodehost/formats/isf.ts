@@ -141,6 +141,11 @@ export class IsfTypes {
     return this.symbols.get(name)?.type;
   }
 
+  /** Every symbol with its RVA and type, in the file's order (for look-ups by address). */
+  symbolList(): { name: string; rva: number; type: IsfTypeRef | undefined }[] {
+    return [...this.symbols].map(([name, { address, type }]) => ({ name, rva: address, type }));
+  }
+
   private defined<T>(found: T | undefined, what: string, name: string): T {
     if (found === undefined) throw new Error(`ISF: no ${what} named "${name}"`);
     return found;

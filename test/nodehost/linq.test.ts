@@ -1,4 +1,4 @@
-import { Collection, Group, windbgAddress } from "../../nodehost/datamodel";
+import { Collection, Group } from "../../nodehost/datamodel";
 import { Int64 } from "../../nodehost/int64";
 
 /** A collection over 0, 1, 2, … (count items) that records how many items were pulled. */
@@ -92,14 +92,5 @@ describe("LINQ on data-model collections", () => {
 
   it("a collection has no display string of its own", () => {
     expect(counting(3).collection.ToDisplayString()).toBe("");
-  });
-});
-
-describe("WinDbg's address style", () => {
-  it("puts a backtick between the 32-bit halves on x64, and none on x86", () => {
-    expect(windbgAddress(0x7ffe0000n, 8)).toBe("00000000`7ffe0000");
-    expect(windbgAddress(0x1d0_7ffe_1000n, 8)).toBe("000001d0`7ffe1000");
-    expect(windbgAddress(0x7ffe0000n, 4)).toBe("7ffe0000");
-    expect(windbgAddress(0x10000n, 4)).toBe("00010000");
   });
 });

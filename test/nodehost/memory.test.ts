@@ -1,4 +1,4 @@
-import { HostRuntime, NODE_REALM } from "../../nodehost/host";
+import { type HostOptions, HostRuntime, NODE_REALM } from "../../nodehost/host";
 import { Int64, int64Constructor } from "../../nodehost/int64";
 import type { TargetData } from "../../nodehost/target";
 import { TestMemory } from "./targets";
@@ -17,8 +17,8 @@ function target(): TargetData {
   return { arch: "x64", pointerSize: 8, processId: 1, processName: "t.exe", peb: 0n, modules: [], threads: [], regions: memory.regions };
 }
 
-function phase2Host(): { host: any; runtime: HostRuntime } {
-  const runtime = new HostRuntime(target(), NODE_REALM);
+function phase2Host(options: HostOptions = {}): { host: any; runtime: HostRuntime } {
+  const runtime = new HostRuntime(target(), NODE_REALM, options);
   runtime.phase = 2;
   return { host: runtime.host, runtime };
 }
@@ -95,7 +95,7 @@ describe("host.memory.readMemoryValues", () => {
     host.memory.readMemoryValues(0x10000, 4, 2);
     host.memory.readMemoryValues(0x10000, 3);
     expect(() => host.memory.readMemoryValues(0x5000, 1)).toThrow();
-    expect(runtime.counters).toEqual({ hostCalls: 3, memoryReads: 3, bytesRead: 11, typedObjectsCreated: 0 });
+    expect(runtime.counters).toEqual({ hostCalls: 3, memoryReads: 3, bytesRead: 11, typedObjectsCreated: 0, symbolLookups: 0 });
   });
 
   it("is a phase-2 member: it throws while the script initializes", () => {
@@ -106,6 +106,74 @@ describe("host.memory.readMemoryValues", () => {
     expect(host.Int64(1).toString(16)).toBe("1");
     runtime.phase = 2;
     expect(host.memory.readMemoryValues(0x10000, 1)[0]).toBe(1);
+  });
+});
+
+describe("readMemoryValues' contract", () => {
+  it("gives exactly as many elements as asked, of every size, none for a count of 0", () => {
+    const { host } = phase2Host();
+    for (const size of [1, 2, 4, 8]) {
+      for (const count of [0, 1, 3, 0x80]) expect(host.memory.readMemoryValues(0x10000, count, size)).toHaveLength(count);
+    }
+    expect(host.memory.readMemoryValues(Int64Of(0x10000), Int64Of(5), 2)).toHaveLength(5);
+  });
+
+  it("refuses a count that is not an integer with a TypeError, one out of range with a RangeError", () => {
+    const { host } = phase2Host();
+    for (const count of [1.5, "4", undefined, null, {}]) expect(() => host.memory.readMemoryValues(0x10000, count)).toThrow(TypeError);
+    for (const count of [-1, 0x1_0000_0000, Int64Of(0, 1)]) expect(() => host.memory.readMemoryValues(0x10000, count)).toThrow(RangeError);
+  });
+
+  it("refuses an element size other than 1, 2, 4, 8 (numbers) with a RangeError, a non-boolean isSigned with a TypeError", () => {
+    const { host } = phase2Host();
+    for (const size of [0, 3, 16, "4", Int64Of(8)]) expect(() => host.memory.readMemoryValues(0x10000, 1, size)).toThrow(RangeError);
+    for (const signed of [1, "true", null]) expect(() => host.memory.readMemoryValues(0x10000, 1, 4, signed)).toThrow(TypeError);
+  });
+
+  it("refuses a location that is no address: TypeError for other types, RangeError for numbers that are no address", () => {
+    const { host } = phase2Host();
+    for (const location of ["0x10000", null, undefined, {}, [0x10000]]) expect(() => host.memory.readMemoryValues(location, 1)).toThrow(TypeError);
+    for (const location of [-1, 1.5, 2 ** 53, Number.NaN]) expect(() => host.memory.readMemoryValues(location, 1)).toThrow(RangeError);
+  });
+
+  it("reports unreadable memory with a plain Error, never a TypeError or RangeError, and checks before allocating", () => {
+    const { host } = phase2Host();
+    let caught: unknown;
+    try {
+      host.memory.readMemoryValues(0x30000, 0xffff_ffff, 8); // 32 GiB of unmapped memory
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(Error);
+    expect(caught).not.toBeInstanceOf(TypeError);
+    expect(caught).not.toBeInstanceOf(RangeError);
+    expect((caught as Error).message).toBe("Unable to read memory at Address 0x30000");
+  });
+
+  it("words unreadable memory as the session says, so the extension cannot depend on the text", () => {
+    const { host } = phase2Host({ unreadableMemoryMessage: (address) => `Memory access error at ${address.toString(16)}h` });
+    expect(() => host.memory.readMemoryValues(0x20ffe, 4)).toThrow(/^Memory access error at 20ffeh$/);
+  });
+});
+
+describe("the access log", () => {
+  it("is off by default", () => {
+    expect(phase2Host().runtime.accessLog).toBeUndefined();
+  });
+
+  it("records every read's address and length in order, unreadable ones included", () => {
+    const { host, runtime } = phase2Host({ logAccesses: true });
+    host.memory.readMemoryValues(0x10000, 4, 2);
+    expect(() => host.memory.readMemoryValues(0x20ffe, 4)).toThrow();
+    host.memory.readMemoryValues(Int64Of(0x10ffc), 1, 8);
+    expect(runtime.accessLog).toEqual({
+      reads: [
+        { address: 0x10000n, length: 8 },
+        { address: 0x20ffen, length: 4 },
+        { address: 0x10ffcn, length: 8 },
+      ],
+      symbolLookups: [],
+    });
   });
 });
 

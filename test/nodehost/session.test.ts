@@ -255,21 +255,26 @@ describe("ScriptSession.alias", () => {
 });
 
 describe("ExecuteCommand", () => {
-  it("lists committed regions as '<base> <end>' in WinDbg's address style, as an iterable line collection", () => {
+  it("prints each committed region as !address -c does: an '*** Executing:' line, then .echo's line, 0x addresses", () => {
     const lines = load().alias("command", REGIONS_COMMAND).value as any;
-    expect([...lines]).toEqual(["000001d0`00000000 000001d0`00001000", "000007ff`00000000 000007ff`00003000"]);
-    expect(lines[1]).toBe("000007ff`00000000 000007ff`00003000");
-    expect(lines.Count()).toBe(2);
-    expect(lines.Where((l: string) => l.startsWith("000007ff")).Count()).toBe(1);
+    expect([...lines]).toEqual([
+      "*** Executing: .echo 0x1d000000000 0x1d000001000",
+      "0x1d000000000 0x1d000001000",
+      "*** Executing: .echo 0x7ff00000000 0x7ff00003000",
+      "0x7ff00000000 0x7ff00003000",
+    ]);
+    expect(lines[1]).toBe("0x1d000000000 0x1d000001000");
+    expect(lines.Count()).toBe(4);
+    expect(lines.Where((l: string) => l.startsWith("0x7ff")).Count()).toBe(1);
   });
 
-  it("answers inside the script too, and x86 addresses have no backtick", () => {
+  it("answers inside the script too; x86 addresses are as short", () => {
     const { value } = load().alias("scriptView") as { value: any };
-    expect(value.firstLine).toBe("000001d0`00000000 000001d0`00001000");
-    expect(value.lineCount).toBe(2);
+    expect(value.firstLine).toBe("*** Executing: .echo 0x1d000000000 0x1d000001000");
+    expect(value.lineCount).toBe(4);
     const memory = new TestMemory().map(0x7ffe0000n, 0x1000);
     const x86 = ScriptSession.load(FIXTURE_PATH, { ...x64Target(memory), arch: "x86", pointerSize: 4 });
-    expect([...(x86.alias("command", REGIONS_COMMAND).value as any)]).toEqual(["7ffe0000 7ffe1000"]);
+    expect([...(x86.alias("command", REGIONS_COMMAND).value as any)]).toEqual(["*** Executing: .echo 0x7ffe0000 0x7ffe1000", "0x7ffe0000 0x7ffe1000"]);
   });
 
   it("throws, naming the command, for any other command", () => {
@@ -334,10 +339,10 @@ describe("counters", () => {
   it("count host calls, reads and typed objects, and reset", () => {
     const session = load();
     session.resetCounters();
-    expect(session.counters).toEqual({ hostCalls: 0, memoryReads: 0, bytesRead: 0, typedObjectsCreated: 0 });
+    expect(session.counters).toEqual({ hostCalls: 0, memoryReads: 0, bytesRead: 0, typedObjectsCreated: 0, symbolLookups: 0 });
     void [...session.process.Heaps];
     // Typed: EnvironmentBlock (a _PEB) and its ProcessHeaps pointer. Reads: NumberOfHeaps (4 bytes),
     // the ProcessHeaps pointer (8), and one readMemoryValues of two handles (16), its only host call.
-    expect(session.counters).toEqual({ hostCalls: 1, memoryReads: 3, bytesRead: 28, typedObjectsCreated: 2 });
+    expect(session.counters).toEqual({ hostCalls: 1, memoryReads: 3, bytesRead: 28, typedObjectsCreated: 2, symbolLookups: 0 });
   });
 });

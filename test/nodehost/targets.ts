@@ -2,7 +2,7 @@
 // addresses, and ntdll's types from a real ISF file.
 import { join } from "path";
 import { IsfTypes } from "../../nodehost/formats/isf";
-import type { TargetData, TargetModule, TargetRegion } from "../../nodehost/target";
+import type { TargetData, TargetMemoryInfo, TargetModule, TargetRegion } from "../../nodehost/target";
 
 export const ISF_19041 = join(__dirname, "..", "fixtures", "layouts", "x64-10.0.19041.3324.isf.json");
 
@@ -46,6 +46,11 @@ export function ntdllTypes(): IsfTypes {
 
 export const NTDLL_BASE = 0x7ffb_0000_0000n;
 
+/** The memory info of a full dump whose memory is all readable: each region committed, read-write, private. */
+export function committed(regions: readonly TargetRegion[]): TargetMemoryInfo[] {
+  return regions.map((r) => ({ base: r.base, size: BigInt(r.bytes.length), state: 0x1000, protect: 0x04, type: 0x20000 }));
+}
+
 export function x64Target(memory: TestMemory, extra: Partial<TargetData> = {}): TargetData {
   const ntdll: TargetModule = { name: "ntdll.dll", base: NTDLL_BASE, size: 0x1f_0000, types: ntdllTypes() };
   return {
@@ -57,6 +62,7 @@ export function x64Target(memory: TestMemory, extra: Partial<TargetData> = {}): 
     modules: [{ name: "leaky.exe", base: 0x7ff6_0000_0000n, size: 0x2_0000 }, ntdll],
     threads: [{ id: 0x4adc, teb: 0x7ff_0000_2000n, stackStart: 0x100_0000n, stackSize: 0x10_0000 }],
     regions: memory.regions,
+    memoryInfo: committed(memory.regions),
     ...extra,
   };
 }

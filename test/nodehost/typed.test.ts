@@ -1,6 +1,6 @@
 // Typed objects over ntdll's real 10.0.19041 layouts (test/fixtures/layouts): bytes are put at
 // the ISF's offsets, and field access must find them there.
-import { HostRuntime, NODE_REALM } from "../../nodehost/host";
+import { type HostOptions, HostRuntime, NODE_REALM } from "../../nodehost/host";
 import { IsfTypes } from "../../nodehost/formats/isf";
 import { Int64 } from "../../nodehost/int64";
 import { NTDLL_BASE, TestMemory, x64Target } from "./targets";
@@ -12,7 +12,7 @@ const SEGMENT_LINKS = HEAP + 0x1018n;
 const FIRST_ENTRY = HEAP + 0x740n;
 const big = (v: unknown) => Int64.bigintOf(v as Int64);
 
-function setUp(apiMinor = 3) {
+function setUp(apiMinor = 3, options: HostOptions = {}) {
   const memory = new TestMemory().map(PEB, 0x3000).map(HEAP, 0x2000);
   // _PEB
   memory.bytes(PEB + 0x3n, [0b0000_0101]); // BitField: ImageUsesLargePages (bit 0), IsImageDynamicallyRelocated (bit 2)
@@ -35,7 +35,7 @@ function setUp(apiMinor = 3) {
   memory.u64(SEGMENT_LINKS, HEAP + 0x120n); // the segment's link back to the list head
   memory.u16(FIRST_ENTRY + 0x8n, 0x0042); // FirstEntry->Size
   memory.u16(FIRST_ENTRY + 0x20n + 0x8n, 0x0007); // FirstEntry[2].Size
-  const runtime = new HostRuntime(x64Target(memory), NODE_REALM);
+  const runtime = new HostRuntime(x64Target(memory), NODE_REALM, options);
   runtime.apiVersion = { major: 1, minor: apiMinor };
   runtime.phase = 2;
   return { host: runtime.host as any, runtime };
@@ -73,6 +73,36 @@ describe("host.getModuleType", () => {
     const old = setUp(0);
     old.runtime.apiVersion = { major: 1, minor: 0 };
     expect(() => old.host.getModuleType("ntdll", "_NO_SUCH_TYPE")).toThrow("Unable to find type '_NO_SUCH_TYPE'");
+  });
+});
+
+describe("type.fields", () => {
+  it("enumerates the type's field names, those of anonymous unions' members included", () => {
+    const { host } = setUp();
+    const entry = host.getModuleType("ntdll", "_HEAP_ENTRY");
+    const names = Object.keys(entry.fields);
+    // _HEAP_ENTRY's members sit in anonymous unions; the symbols list them by name, flattened.
+    expect(names).toEqual(expect.arrayContaining(["Size", "Flags", "SmallTagIndex", "PreviousSize", "UnusedBytes", "SubSegmentCode", "AgregateCode"]));
+    expect(names).toHaveLength(new Set(names).size);
+    expect(entry.fields.Size.offset).toBe(Int64.of(8n));
+    expect(entry.fields.UnusedBytes.offset).toBe(Int64.of(15n));
+    expect("Size" in entry.fields).toBe(true);
+    expect("NoSuchField" in entry.fields).toBe(false);
+  });
+
+  it("throws for a name the type lacks, by default", () => {
+    const { host } = setUp();
+    const heap = host.getModuleType("ntdll", "_HEAP");
+    expect(() => heap.fields.NoSuchField).toThrow("the type '_HEAP' has no field 'NoSuchField'");
+    expect(() => heap.fields.NoSuchField.offset).toThrow(Error);
+    expect(heap.fields.Flags.offset).toBe(Int64.of(0x70n));
+  });
+
+  it("gives undefined for a name the type lacks when the session says so", () => {
+    const { host } = setUp(3, { unknownField: "undefined" });
+    const heap = host.getModuleType("ntdll", "_HEAP");
+    expect(heap.fields.NoSuchField).toBeUndefined();
+    expect(Object.keys(heap.fields)).toContain("Flags");
   });
 });
 
@@ -204,6 +234,20 @@ describe("typed objects", () => {
     expect(runtime.counters.memoryReads).toBe(reads);
     expect(() => nowhere.Flags).toThrow("Unable to read memory at Address 0x5070");
     expect(runtime.counters.memoryReads).toBe(reads + 1);
+  });
+
+  it("log every field read by address and length when the session logs accesses", () => {
+    const { host, runtime } = setUp(3, { logAccesses: true });
+    const heap = host.createTypedObject(Int64.of(HEAP), "ntdll", "_HEAP");
+    void heap.Flags;
+    void heap.SegmentReserve;
+    void heap.FirstEntry.Size;
+    expect(runtime.accessLog!.reads).toEqual([
+      { address: HEAP + 0x70n, length: 4 },
+      { address: HEAP + 0xa0n, length: 8 },
+      { address: HEAP + 0x40n, length: 8 }, // the FirstEntry pointer
+      { address: FIRST_ENTRY + 0x8n, length: 2 },
+    ]);
   });
 
   it("count every typed object created and every field read", () => {
