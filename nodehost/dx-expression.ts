@@ -62,7 +62,7 @@ function syntaxError(column: number, message: string): Error {
   return new Error(`syntax error at column ${column}: ${message}`);
 }
 
-export function tokenize(text: string): Token[] {
+function tokenize(text: string): Token[] {
   const tokens: Token[] = [];
   let at = 0;
   while (at < text.length) {

@@ -27,17 +27,17 @@ const HEX: DxFormat = { radix: 16 };
  * The value's display string on the first line (left out when empty), then its properties and
  * items, `depth` levels deep. renderError turns an exception into its dx text.
  */
-export function renderDx(value: unknown, depth: number, renderError: (error: unknown) => string, format: DxFormat = HEX): string {
+export function renderDx(value: unknown, depth: number, renderError: (error: unknown) => string): string {
   const root = unwrap(value);
   const lines: string[] = [];
-  const display = valueText(root, format);
+  const display = valueText(root, HEX);
   if (display) lines.push(display);
-  new DxWriter(lines, renderError, format).children(root, depth, INDENT);
+  new DxWriter(lines, renderError, HEX).children(root, depth, INDENT);
   return lines.join("\n");
 }
 
 /** What `dx expression` prints: "expression : display" (or the expression alone), then the children. */
-export function renderDxResult(expression: string, value: unknown, depth: number, renderError: (error: unknown) => string, format: DxFormat = HEX): string {
+export function renderDxResult(expression: string, value: unknown, depth: number, renderError: (error: unknown) => string, format: DxFormat): string {
   const root = unwrap(value);
   const display = valueText(root, format);
   const lines = [display ? `${expression} : ${display}` : expression];
