@@ -49,7 +49,8 @@ class UsageError extends Error {}
 export function main(argv: string[]): void {
   // A reader that stops early (| head) is not an error.
   process.stdout.on("error", (error: NodeJS.ErrnoException) => {
-    if (error.code === "EPIPE") process.exit(process.exitCode ?? 0);
+    if (error.code !== "EPIPE") process.stderr.write(`dxheap: cannot write the output: ${error.message}\n`);
+    process.exit(error.code === "EPIPE" ? (process.exitCode ?? 0) : 2);
   });
   let session: ScriptSession;
   let options: Options;
