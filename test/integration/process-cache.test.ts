@@ -4,8 +4,10 @@
 import { writeNtHeap } from "../writers/ntheap";
 import { ProcessImageBuilder } from "../writers/process";
 import { buildImage } from "../writers/images";
+import { layoutFor } from "../writers/layout";
 import { AddressSpace, HeapTruth, Layout } from "../writers/types";
-import { big, blockOf, load } from "./harness";
+import { ScriptSession } from "../../nodehost/session";
+import { BUNDLE, big, blockOf, load, targetOf } from "./harness";
 
 /** A process with three small NT heaps, the first being PEB.ProcessHeap; `damage` runs before the dump is written. */
 function process(arch: "x86" | "x64", damage: (space: AddressSpace, layout: Layout, peb: bigint, heaps: HeapTruth[]) => void) {
@@ -92,13 +94,16 @@ describe.each([["x64", 22000], ["x86", 19041]] as const)("%s %d: one walk per pr
   const nt = image.truth.heaps.filter((h) => h.type === "NT");
 
   it("dx @$curprocess and Heaps.Count() read no heap", () => {
-    const session = load(image);
+    const session = ScriptSession.load(BUNDLE, targetOf(image), { logAccesses: true });
     session.resetCounters();
     session.dx(session.process, 1);
     expect(session.counters.memoryReads).toBe(0);
     expect(session.process.Heaps.Count()).toBe(image.truth.heaps.length);
     // The PEB's fields, its heap array, and ntdll's descriptor list where the build has one.
     expect(session.counters.memoryReads).toBeLessThanOrEqual(8);
+    const insideHeaps = session.accessLog.reads.filter(({ address }) =>
+      image.truth.heaps.some((h) => h.segments.some((s) => s.baseAddress <= address && address < s.lastValidEntry) || h.address === address));
+    expect(insideHeaps).toEqual([]);
   });
 
   it("a second command, or dx after a command, reads no memory: the walks are shared", () => {
@@ -153,5 +158,39 @@ describe.each([["x64", 22000], ["x86", 19041]] as const)("%s %d: one walk per pr
         expect(found ? big(found.Block.Address) : undefined).toBe(expected?.address);
       }
     }
+  });
+});
+
+describe.each([["x64", 19041], ["x86", 19041]] as const)("%s %d live target", (arch, build) => {
+  const image = buildImage(arch, build);
+  const pc = arch === "x64" ? "rip" : "eip";
+  const sp = arch === "x64" ? "rsp" : "esp";
+  const threads = targetOf(image).threads.map((t) => t.id);
+  const live = () => {
+    const target = targetOf(image);
+    target.threads.forEach((thread, i) => (thread.registers = { [pc]: 0x401000n + BigInt(i), [sp]: thread.stackStart + 0x800n }));
+    return ScriptSession.load(BUNDLE, target, { live: true });
+  };
+  const numberOfHeaps = image.truth.peb + BigInt(layoutFor(arch, build).off("_PEB", "NumberOfHeaps"));
+  const u32 = (value: number) => new Uint8Array([value & 0xff, (value >>> 8) & 0xff, (value >>> 16) & 0xff, value >>> 24]);
+
+  it("after the target ran, the next command and the next dx read it again and show the change", () => {
+    const session = live();
+    expect(session.process.Heaps.Count()).toBe(image.truth.heaps.length);
+    const before = session.execute("!heaps").output;
+    // The target runs: it destroys every heap but the process heap, and its threads move.
+    session.resume({ writes: [{ address: numberOfHeaps, bytes: u32(1) }], registers: [{ threadId: threads[0], values: { [pc]: 0x402000n } }] });
+    expect(session.process.Heaps.Count()).toBe(1);
+    const after = session.execute("!heaps").output;
+    expect(after).not.toEqual(before);
+    expect(after.split("\n").filter((l) => /^[0-9a-f]{8,16} /.test(l)).length).toBe(1);
+  });
+
+  it("while the target has not run, the walks are reused: no memory is read again", () => {
+    const session = live();
+    session.execute("!heapstat");
+    session.resetCounters();
+    session.execute("!heapstat");
+    expect(session.counters.memoryReads).toBe(0);
   });
 });
