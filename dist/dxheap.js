@@ -496,10 +496,11 @@ var __dxheap = (function (exports) {
 
     // Help text for dx (shown by `dx -v` and in WinDbg's data model views), attached through
     // Symbol.metadataDescriptor (docs/jsprovider.md §1.12).
-    function help(texts) {
+    /** Help text per property; the properties named in `decimal` display in decimal (percentages, counts of a kind users read in decimal). */
+    function help(texts, decimal = []) {
         const descriptor = {};
         for (const name in texts)
-            descriptor[name] = { Help: texts[name] };
+            descriptor[name] = decimal.indexOf(name) >= 0 ? { Help: texts[name], PreferredRadix: 10 } : { Help: texts[name] };
         return descriptor;
     }
 
@@ -582,6 +583,26 @@ var __dxheap = (function (exports) {
         constructor(__summary) {
             this.__summary = __summary;
         }
+        get [Symbol.metadataDescriptor]() {
+            return help({
+                Heap: "The heap handle",
+                Flags: "_HEAP.Flags",
+                ReservedBytes: "Reserv: bytes reserved by the heap's segments",
+                CommittedBytes: "Commit: bytes committed in the segments",
+                VirtualBytes: "Virt: reserved bytes minus _HEAP.Counters.TotalMemoryLargeUCR",
+                FreeBytes: "Free: bytes in free back-end blocks",
+                FreeBlocks: "List length: free back-end blocks",
+                LargestFreeBlock: "The largest free back-end block, in bytes",
+                UncommittedRanges: "UCR: uncommitted ranges in the segments",
+                VirtualBlocks: "Virt blocks: VirtualAlloc'd blocks",
+                LockContention: "Lock cont.: _HEAP.Counters.LockCollisions",
+                FastHeap: "Fast heap: LFH when the low-fragmentation front end is on",
+                ExternalFragmentation: "Percent: 1 - largest free block / free bytes",
+                VirtualAddressFragmentation: "Percent: 1 - committed / reserved",
+                BusyBlocks: "Busy blocks of every kind (LFH blocks one by one, VirtualAlloc'd blocks included)",
+                BusyBytes: "Bytes requested by the busy blocks",
+            }, ["ExternalFragmentation", "VirtualAddressFragmentation"]);
+        }
         get Heap() { return toInt64(this.__summary.heapAddress); }
         get Flags() { return this.__summary.flags; }
         get ReservedBytes() { return this.__summary.reservedBytes; }
@@ -594,9 +615,7 @@ var __dxheap = (function (exports) {
         get VirtualBlocks() { return this.__summary.virtualBlockCount; }
         get LockContention() { return this.__summary.lockContention; }
         get FastHeap() { return this.__summary.fastHeap; }
-        /** Percent: 1 - largest free block / free bytes. */
         get ExternalFragmentation() { return this.__summary.externalFragmentation; }
-        /** Percent: 1 - committed / reserved. */
         get VirtualAddressFragmentation() { return this.__summary.virtualAddressFragmentation; }
         get BusyBlocks() { return this.__summary.busyBlockCount; }
         get BusyBytes() { return this.__summary.busyUserBytes; }
@@ -626,12 +645,18 @@ var __dxheap = (function (exports) {
         constructor(__row) {
             this.__row = __row;
         }
-        /** The requested size. */
+        get [Symbol.metadataDescriptor]() {
+            return help({
+                Size: "The requested size, in bytes",
+                Count: "Busy blocks of that size",
+                TotalBytes: "Size * Count",
+                Percent: "Percent of the heap's busy bytes, two decimals",
+            }, ["Percent"]);
+        }
         get Size() { return this.__row.size; }
         get Count() { return this.__row.count; }
         get TotalBytes() { return this.__row.total; }
-        /** Percent of the heap's busy bytes, two decimals. */
-        get Percent() { return this.__row.percent.toFixed(2); }
+        get Percent() { return Math.round(this.__row.percent * 100) / 100; }
         toString() {
             return `${hex0x(this.__row.size)} x ${hex0x(this.__row.count)} = ${hex0x(this.__row.total)} (${this.__row.percent.toFixed(2)}%)`;
         }
@@ -892,7 +917,7 @@ var __dxheap = (function (exports) {
             let offset = 0;
             const parts = fieldPath.split(".");
             for (let i = 0; i < parts.length; i++) {
-                const field = current ? current.fields[parts[i]] : undefined;
+                const field = current ? fieldOf(current, parts[i]) : undefined;
                 if (!field)
                     return undefined;
                 offset += toNumber(field.offset);
@@ -925,6 +950,18 @@ var __dxheap = (function (exports) {
                 this.types[name] = found;
             }
             return this.types[name];
+        }
+    }
+    /**
+     * A field by name, or undefined. The provider may answer an unknown name with undefined or by
+     * throwing (docs/jsprovider.md §1.9 does not say which): both mean "no such field".
+     */
+    function fieldOf(type, name) {
+        try {
+            return type.fields[name] || undefined;
+        }
+        catch (e) {
+            return undefined;
         }
     }
 

@@ -1,7 +1,7 @@
 // A dx-like renderer for tests and the demo: "name : value" lines, children indented by four
 // spaces down to `depth` levels (dx -r), items as [0x0] (or their indexedValue indices), `__`
 // names and methods hidden, numbers and Int64 in hex, strings quoted, failures as "Error: …"
-// (api-notes §1.14, §1.15).
+// (docs/jsprovider.md §1.14, §1.15).
 import { Group, IndexedValue, ValueWithMetadata, displayString, isIterable } from "./datamodel";
 import { Int64 } from "./int64";
 import { DX_KEYS } from "./typed";
@@ -63,7 +63,7 @@ class DxWriter {
         continue;
       }
       if (typeof child === "function") continue;
-      this.entry(indent, name, child, levels);
+      this.entry(indent, name, child, levels, preferredRadix(value, name));
     }
     if (isIterable(value) && typeof value !== "string") this.items(value, levels, indent);
   }
@@ -85,11 +85,28 @@ class DxWriter {
     }
   }
 
-  private entry(indent: string, label: string, value: unknown, levels: number): void {
-    const text = valueText(value, this.format);
+  private entry(indent: string, label: string, value: unknown, levels: number, radix?: 10 | 16): void {
+    const text = valueText(value, radix && this.format.radix === 16 ? { ...this.format, radix } : this.format);
     this.lines.push(text ? `${indent}${label} : ${text}` : `${indent}${label}`);
     this.children(value, levels - 1, indent + INDENT);
   }
+}
+
+/**
+ * A property's PreferredRadix from the object's metadata descriptor (Symbol.metadataDescriptor,
+ * docs/jsprovider.md §1.12): dx shows that property's numbers in that radix unless the command
+ * asks for one (,d / ,x). The symbol is the script realm's, found by its description.
+ */
+function preferredRadix(value: object, name: string): 10 | 16 | undefined {
+  for (let proto: object | null = value; proto; proto = Object.getPrototypeOf(proto)) {
+    for (const symbol of Object.getOwnPropertySymbols(proto)) {
+      if (symbol.description !== "Symbol.metadataDescriptor") continue;
+      const descriptor = (value as Record<symbol, unknown>)[symbol] as Record<string, { PreferredRadix?: unknown } | undefined> | undefined;
+      const radix = descriptor && descriptor[name] ? descriptor[name]!.PreferredRadix : undefined;
+      return radix === 10 || radix === 16 ? radix : undefined;
+    }
+  }
+  return undefined;
 }
 
 export function unwrap(value: unknown): unknown {

@@ -22,7 +22,7 @@ export class ModuleSymbols implements TypeSource {
     let offset = 0;
     const parts = fieldPath.split(".");
     for (let i = 0; i < parts.length; i++) {
-      const field = current ? current.fields[parts[i]] : undefined;
+      const field = current ? fieldOf(current, parts[i]) : undefined;
       if (!field) return undefined;
       offset += toNumber(field.offset);
       current = field.type;
@@ -55,5 +55,17 @@ export class ModuleSymbols implements TypeSource {
       this.types[name] = found;
     }
     return this.types[name];
+  }
+}
+
+/**
+ * A field by name, or undefined. The provider may answer an unknown name with undefined or by
+ * throwing (docs/jsprovider.md §1.9 does not say which): both mean "no such field".
+ */
+function fieldOf(type: host.TypeObject, name: string): host.FieldObject | undefined {
+  try {
+    return type.fields[name] || undefined;
+  } catch (e) {
+    return undefined;
   }
 }

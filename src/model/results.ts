@@ -6,10 +6,32 @@ import { Reference } from "../analysis/find";
 import { toInt64 } from "../host/convert";
 import { hex0x } from "../util/hex";
 import { BlockModel } from "./block";
+import { help } from "./help";
 
 /** What !heaps prints for one heap; also Heap.Summary. */
 export class HeapSummaryModel {
   constructor(private readonly __summary: HeapSummary) {}
+
+  get [Symbol.metadataDescriptor]() {
+    return help({
+      Heap: "The heap handle",
+      Flags: "_HEAP.Flags",
+      ReservedBytes: "Reserv: bytes reserved by the heap's segments",
+      CommittedBytes: "Commit: bytes committed in the segments",
+      VirtualBytes: "Virt: reserved bytes minus _HEAP.Counters.TotalMemoryLargeUCR",
+      FreeBytes: "Free: bytes in free back-end blocks",
+      FreeBlocks: "List length: free back-end blocks",
+      LargestFreeBlock: "The largest free back-end block, in bytes",
+      UncommittedRanges: "UCR: uncommitted ranges in the segments",
+      VirtualBlocks: "Virt blocks: VirtualAlloc'd blocks",
+      LockContention: "Lock cont.: _HEAP.Counters.LockCollisions",
+      FastHeap: "Fast heap: LFH when the low-fragmentation front end is on",
+      ExternalFragmentation: "Percent: 1 - largest free block / free bytes",
+      VirtualAddressFragmentation: "Percent: 1 - committed / reserved",
+      BusyBlocks: "Busy blocks of every kind (LFH blocks one by one, VirtualAlloc'd blocks included)",
+      BusyBytes: "Bytes requested by the busy blocks",
+    }, ["ExternalFragmentation", "VirtualAddressFragmentation"]);
+  }
 
   get Heap(): host.Int64 { return toInt64(this.__summary.heapAddress); }
   get Flags(): number { return this.__summary.flags; }
@@ -23,9 +45,7 @@ export class HeapSummaryModel {
   get VirtualBlocks(): number { return this.__summary.virtualBlockCount; }
   get LockContention(): number { return this.__summary.lockContention; }
   get FastHeap(): string { return this.__summary.fastHeap; }
-  /** Percent: 1 - largest free block / free bytes. */
   get ExternalFragmentation(): number { return this.__summary.externalFragmentation; }
-  /** Percent: 1 - committed / reserved. */
   get VirtualAddressFragmentation(): number { return this.__summary.virtualAddressFragmentation; }
   get BusyBlocks(): number { return this.__summary.busyBlockCount; }
   get BusyBytes(): number { return this.__summary.busyUserBytes; }
@@ -55,12 +75,19 @@ export class SizeStatisticsModel {
 export class SizeStatRowModel {
   constructor(private readonly __row: SizeStatRow) {}
 
-  /** The requested size. */
+  get [Symbol.metadataDescriptor]() {
+    return help({
+      Size: "The requested size, in bytes",
+      Count: "Busy blocks of that size",
+      TotalBytes: "Size * Count",
+      Percent: "Percent of the heap's busy bytes, two decimals",
+    }, ["Percent"]);
+  }
+
   get Size(): number { return this.__row.size; }
   get Count(): number { return this.__row.count; }
   get TotalBytes(): number { return this.__row.total; }
-  /** Percent of the heap's busy bytes, two decimals. */
-  get Percent(): string { return this.__row.percent.toFixed(2); }
+  get Percent(): number { return Math.round(this.__row.percent * 100) / 100; }
 
   toString(): string {
     return `${hex0x(this.__row.size)} x ${hex0x(this.__row.count)} = ${hex0x(this.__row.total)} (${this.__row.percent.toFixed(2)}%)`;

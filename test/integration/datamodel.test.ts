@@ -45,3 +45,19 @@ describe.each([["x64", 22000], ["x86", 19041]] as const)("%s build %d", (arch, b
     expect(shown).not.toMatch(/__/);
   });
 });
+
+describe("percentages", () => {
+  const image = buildImage("x64", 19041);
+  const session = load(image);
+
+  it("display in decimal in dx (PreferredRadix 10), other numbers in hex", () => {
+    const summary = session.execute("dx @$curprocess.Heaps[0].Summary").output.split("\n");
+    const value = (name: string) => summary.find((line) => line.trim().startsWith(name + " :"))!.split(" : ")[1];
+    expect(value("ExternalFragmentation")).toMatch(/^\d+$/);
+    expect(value("VirtualAddressFragmentation")).toMatch(/^\d+$/);
+    expect(value("CommittedBytes")).toMatch(/^0x[0-9a-f]+$/);
+    const rows = session.execute("dx -r4 @$heapstat(0, \"S\", 2)").output;
+    for (const line of rows.split("\n").filter((l) => l.trim().startsWith("Percent :"))) expect(line.split(" : ")[1]).toMatch(/^\d+(\.\d{1,2})?$/);
+    expect(rows).toMatch(/Percent : /);
+  });
+});

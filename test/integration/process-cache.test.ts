@@ -101,7 +101,7 @@ describe.each([["x64", 22000], ["x86", 19041]] as const)("%s %d: one walk per pr
     expect(session.process.Heaps.Count()).toBe(image.truth.heaps.length);
     // The PEB's fields, its heap array, and ntdll's descriptor list where the build has one.
     expect(session.counters.memoryReads).toBeLessThanOrEqual(8);
-    const insideHeaps = session.accessLog.reads.filter(({ address }) =>
+    const insideHeaps = session.accessLog!.reads.filter(({ address }) =>
       image.truth.heaps.some((h) => h.segments.some((s) => s.baseAddress <= address && address < s.lastValidEntry) || h.address === address));
     expect(insideHeaps).toEqual([]);
   });
