@@ -122,38 +122,68 @@ var __dxheap = (function (exports) {
         return rows;
     }
 
+    /** Largest piece read at once: a whole process costs (committed bytes / 1 MiB) reads. */
+    const SCAN_CHUNK_BYTES = 1 << 20;
+    const PAGE$1 = 0x1000;
+    /**
+     * The readable runs of [start, end), in address order. Pieces end on absolute multiples of
+     * SCAN_CHUNK_BYTES, so a value aligned to its own width (1, 2, 4 or 8 bytes) never straddles two.
+     */
+    function* readableRuns(memory, start, end) {
+        let at = start;
+        while (at < end) {
+            const pieceEnd = Math.min(end, (Math.floor(at / SCAN_CHUNK_BYTES) + 1) * SCAN_CHUNK_BYTES);
+            const runs = memory.readRuns(at, pieceEnd - at);
+            for (let i = 0; i < runs.length; i++)
+                yield runs[i];
+            at = runs.length > 0 ? pieceEnd : nextReadablePage(memory, pieceEnd, end);
+        }
+    }
+    /** The first readable page at or after `from` (probing by doubling steps, then bisecting), or `end`. */
+    function nextReadablePage(memory, from, end) {
+        let unreadable = from - 1; // the last address known unreadable
+        for (let step = SCAN_CHUNK_BYTES;; step *= 2) {
+            const probe = Math.min(end - 1, from + step);
+            if (!readable(memory, probe)) {
+                if (probe === end - 1)
+                    return end;
+                unreadable = probe;
+                continue;
+            }
+            // The first readable page lies in (unreadable, probe]: bisect on page boundaries.
+            let low = Math.floor(unreadable / PAGE$1) + 1;
+            let high = Math.floor(probe / PAGE$1);
+            while (low < high) {
+                const middle = Math.floor((low + high) / 2);
+                if (readable(memory, middle * PAGE$1))
+                    high = middle;
+                else
+                    low = middle + 1;
+            }
+            return Math.max(from, low * PAGE$1);
+        }
+    }
+    function readable(memory, address) {
+        return memory.readPrefix(address, 1).length === 1;
+    }
+
     // `!heap -x -v ADDR` (docs/heap-structures.md §3.4): every pointer-sized, pointer-aligned value
     // in the process that points into a block (the block itself is found by src/heap/address-index.ts).
-    /** Largest single read: a whole process costs (committed bytes / 1 MiB) reads. */
-    const SCAN_CHUNK_BYTES = 1 << 20;
     const TWO_POW_32 = 4294967296;
     /**
      * Every aligned pointer-sized value in the regions' readable memory that lies in
-     * [start, endExclusive). Unreadable parts of a region are skipped (readRuns is soft).
+     * [start, endExclusive), in address order, found as the regions are read (nothing is kept).
      */
-    function findReferences(memory, regions, start, endExclusive, pointerSize) {
-        const references = [];
+    function* findReferences(memory, regions, start, endExclusive, pointerSize) {
+        const found = [];
         for (let r = 0; r < regions.length; r++) {
             const region = regions[r];
-            forEachReadableRun(memory, region.base, region.base + region.size, (run) => {
-                collectPointersInRange(run, pointerSize, start, endExclusive, references);
-            });
-        }
-        return references;
-    }
-    /**
-     * Reads [start, endExclusive) in pieces of at most SCAN_CHUNK_BYTES and hands each readable
-     * run to `visit`. Pieces end on absolute multiples of SCAN_CHUNK_BYTES, so a value aligned
-     * to its own width (1, 2, 4 or 8 bytes) never straddles two pieces.
-     */
-    function forEachReadableRun(memory, start, endExclusive, visit) {
-        let pieceStart = start;
-        while (pieceStart < endExclusive) {
-            const pieceEnd = Math.min(endExclusive, (Math.floor(pieceStart / SCAN_CHUNK_BYTES) + 1) * SCAN_CHUNK_BYTES);
-            const runs = memory.readRuns(pieceStart, pieceEnd - pieceStart);
-            for (let i = 0; i < runs.length; i++)
-                visit(runs[i]);
-            pieceStart = pieceEnd;
+            for (const run of readableRuns(memory, region.base, region.base + region.size)) {
+                collectPointersInRange(run, pointerSize, start, endExclusive, found);
+                for (let i = 0; i < found.length; i++)
+                    yield found[i];
+                found.length = 0;
+            }
         }
     }
     /** Offset of the first address ≥ `address` that is a multiple of `alignment`. */
@@ -205,23 +235,24 @@ var __dxheap = (function (exports) {
      * them is at most this: reading a few unused bytes is cheaper than another host call.
      */
     const MAX_GAP_IN_WINDOW = 64 * 1024;
-    /** Hits in address order. `pattern` holds the value little-endian, 1, 2, 4 or 8 bytes wide. */
-    function searchPattern(memory, walk, pattern) {
+    /**
+     * Hits in address order, found as the heap is read: one window of blocks (at most
+     * SCAN_CHUNK_BYTES) is held at a time, so any number of hits costs no memory until kept.
+     * `pattern` holds the value little-endian, 1, 2, 4 or 8 bytes wide.
+     */
+    function* searchPattern(memory, walk, pattern) {
         const width = pattern.length;
         if (width !== 1 && width !== 2 && width !== 4 && width !== 8) {
             throw new RangeError(`A !heap -srch pattern is 1, 2, 4 or 8 bytes wide, not ${width}`);
         }
         const blocks = walk.blocks;
         const order = busyRowsByUserAddress(blocks, width);
-        const hits = [];
         let first = 0;
         while (first < order.length) {
             const readWindow = windowFrom(blocks, order, first);
-            scanWindow(memory, blocks, order, first, readWindow, pattern, hits);
+            yield* scanWindow(memory, blocks, order, first, readWindow, pattern);
             first = readWindow.last + 1;
         }
-        hits.sort((a, b) => a.location - b.location);
-        return hits;
     }
     /** Busy rows whose user data can hold the pattern, sorted by UserPtr (LFH rows sit among backend rows). */
     function busyRowsByUserAddress(blocks, width) {
@@ -250,19 +281,20 @@ var __dxheap = (function (exports) {
         }
         return { last, end: windowEnd };
     }
-    function scanWindow(memory, blocks, order, first, span, pattern, hits) {
-        forEachReadableRun(memory, blocks.userAddress[order[first]], span.end, (run) => {
+    /** Runs in address order, and in each run the blocks by UserPtr (busy blocks do not overlap): hits come out in address order. */
+    function* scanWindow(memory, blocks, order, first, span, pattern) {
+        for (const run of readableRuns(memory, blocks.userAddress[order[first]], span.end)) {
             for (let k = first; k <= span.last; k++)
-                scanUserDataInRun(blocks, order[k], run, pattern, hits);
-        });
+                yield* scanUserDataInRun(blocks, order[k], run, pattern);
+        }
     }
-    function scanUserDataInRun(blocks, row, run, pattern, hits) {
+    function* scanUserDataInRun(blocks, row, run, pattern) {
         const width = pattern.length;
         const from = Math.max(blocks.userAddress[row], run.address);
         const to = Math.min(blocks.userAddress[row] + blocks.userSize[row], run.address + run.bytes.length);
         for (let location = from + alignUpOffset(from, width); location + width <= to; location += width) {
             if (matchesAt(run.bytes, location - run.address, pattern))
-                hits.push({ row, location });
+                yield { row, location };
         }
     }
     function matchesAt(bytes, offset, pattern) {
@@ -577,6 +609,50 @@ var __dxheap = (function (exports) {
             return `${this.__walk.blocks.count} blocks`;
         }
     }
+    /** Some blocks of some heaps (a command's result): indexable, one BlockModel made per item asked for. */
+    class BlockSelection extends IndexedList {
+        constructor(__parts) {
+            super();
+            this.__parts = __parts;
+            /** Items before each part. */
+            this.__starts = [];
+            let n = 0;
+            for (let i = 0; i < __parts.length; i++) {
+                this.__starts.push(n);
+                n += __parts[i].rows.length;
+            }
+            this.__count = n;
+        }
+        itemCount() {
+            return this.__count;
+        }
+        itemAt(index) {
+            let part = this.__parts.length - 1;
+            while (this.__starts[part] > index)
+                part--;
+            const p = this.__parts[part];
+            return new BlockModel(p.heap, p.walk, p.rows[index - this.__starts[part]]);
+        }
+        toString() {
+            return `${this.__count} blocks`;
+        }
+    }
+
+    // A result computed again each time it is iterated, holding nothing: dx @$heapsearch(0, 1).Take(10)
+    // reads only what ten hits need, and .Count() keeps no hit (docs/jsprovider.md §1.14: any
+    // iterable is a collection to dx and LINQ).
+    class LazyCollection {
+        constructor(__items, __display) {
+            this.__items = __items;
+            this.__display = __display;
+        }
+        [Symbol.iterator]() {
+            return this.__items();
+        }
+        toString() {
+            return this.__display;
+        }
+    }
 
     /** What !heaps prints for one heap; also Heap.Summary. */
     class HeapSummaryModel {
@@ -663,21 +739,36 @@ var __dxheap = (function (exports) {
     }
     /** What !heapfind returns: the block holding an address, and who points into it. */
     class FoundBlockModel {
-        constructor(__block, __offset, __references) {
+        constructor(__block, __offset, 
+        /** Finds the references again on each iteration (none kept), or undefined without `true`. */
+        __references) {
             this.__block = __block;
             this.__offset = __offset;
             this.__references = __references;
         }
+        get [Symbol.metadataDescriptor]() {
+            return help({
+                Block: "The innermost block holding the address (an LFH block rather than its UserBlocks container)",
+                Offset: "The address minus the block's Address",
+                References: "Pointer-sized values anywhere in the process that point into the block (only with true); read again each time",
+            });
+        }
         get Block() { return this.__block; }
-        /** The address minus the block's Address. */
         get Offset() { return this.__offset; }
-        /** Pointer-sized values anywhere in the process that point into the block (only with `true`). */
         get References() {
-            return this.__references ? this.__references.map((r) => new ReferenceModel(r)) : undefined;
+            const references = this.__references;
+            if (!references)
+                return undefined;
+            return new LazyCollection(() => mapIterator(references(), (r) => new ReferenceModel(r)), "");
         }
         toString() {
             return `${this.__block} (offset ${hex0x(this.__offset)})`;
         }
+    }
+    /** `items` with each value mapped; for lazy collections. */
+    function* mapIterator(items, map) {
+        for (let step = items.next(); !step.done; step = items.next())
+            yield map(step.value);
     }
     class ReferenceModel {
         constructor(__reference) {
@@ -764,6 +855,35 @@ var __dxheap = (function (exports) {
         if (!fits)
             throw new Error(`${command}: pattern 0x${high ? high.toString(16) : ""}${low.toString(16)} does not fit in ${width} bytes`);
         return bytes;
+    }
+
+    // What a command may print. Results that grow with the target (search hits, references, filter
+    // rows) print their first rows and count the rest: the dx result of the same command holds them
+    // all, lazily. A command's text therefore stays a few hundred KiB however big the heap is.
+    /** Rows a command prints before it only counts them. */
+    const MAX_PRINTED_ROWS = 2000;
+    /** Findings printed after a command's text; the rest are in the heaps' Findings. */
+    const MAX_PRINTED_FINDINGS = 100;
+    class RowLimit {
+        constructor(limit = MAX_PRINTED_ROWS) {
+            this.limit = limit;
+            this.printed = 0;
+            /** Rows counted but not printed. */
+            this.hidden = 0;
+        }
+        /** True when one more row may be printed; counts it either way. */
+        take() {
+            if (this.printed < this.limit) {
+                this.printed++;
+                return true;
+            }
+            this.hidden++;
+            return false;
+        }
+        /** The line that says what was not printed, and where to find it; "" when nothing was left out. */
+        note(what, query) {
+            return this.hidden > 0 ? `... ${this.hidden} more ${what}; use ${query} to query them all\n` : "";
+        }
     }
 
     // How analyses see target memory. src/host/memory.ts implements it over host.memory;
@@ -2592,18 +2712,21 @@ var __dxheap = (function (exports) {
                 model = this.models[ref.index] = new HeapModel(this.heaps, ref);
             return model;
         }
-        /** Prints `text`, then the findings of the heap lists and of every heap the command used. */
+        /**
+         * Prints `text`, then the findings of the heap lists and of every heap the command used, at most
+         * MAX_PRINTED_FINDINGS of them (each heap's are already aggregated per kind of problem).
+         */
         print(text) {
             const lines = [text];
-            const warn = (kind, message) => lines.push(`WARNING: ${kind}: ${message}\n`);
-            const listFindings = this.heaps.findings();
-            for (let i = 0; i < listFindings.length; i++)
-                warn(listFindings[i].kind, listFindings[i].message);
-            for (let h = 0; h < this.used.length; h++) {
-                const findings = this.used[h].walk.findings;
-                for (let i = 0; i < findings.length; i++)
-                    warn(findings[i].kind, findings[i].message);
-            }
+            const limit = new RowLimit(MAX_PRINTED_FINDINGS);
+            const warn = (finding) => {
+                if (limit.take())
+                    lines.push(`WARNING: ${finding.kind}: ${finding.message}\n`);
+            };
+            this.heaps.findings().forEach(warn);
+            for (let h = 0; h < this.used.length; h++)
+                this.used[h].walk.findings.forEach(warn);
+            lines.push(limit.note("findings", "dx @$curprocess.Heaps.Findings and dx @$curprocess.Heaps[i].Findings"));
             host.diagnostics.debugLog(lines.join(""));
         }
     }
@@ -2963,21 +3086,27 @@ var __dxheap = (function (exports) {
             throw new Error(`heapfilter: the upper bound 0x${hex(max)} must be above the size 0x${hex(min)} (the range is [size, max))`);
         const context = new CommandContext();
         const walked = context.walkedHeaps();
+        const limit = new RowLimit();
         let text = "";
-        const results = [];
+        const parts = [];
         for (let i = 0; i < walked.length; i++) {
             const rows = filterBySize(walked[i].walk, min, max);
             if (rows.length === 0)
                 continue;
-            text += formatBlockRows(walked[i].walk, rows, context.pointerSize);
+            parts.push({ heap: walked[i].model, walk: walked[i].walk, rows });
+            const printed = [];
             for (let r = 0; r < rows.length; r++)
-                results.push(new BlockModel(walked[i].model, walked[i].walk, rows[r]));
+                if (limit.take())
+                    printed.push(rows[r]);
+            if (printed.length > 0)
+                text += formatBlockRows(walked[i].walk, printed, context.pointerSize);
         }
-        if (results.length === 0) {
+        const range = max === min + 1 ? `0x${hex(min)}` : `(0x${hex(min)}, 0x${hex(max)})`;
+        if (parts.length === 0) {
             text = max === min + 1 ? `no busy blocks of size 0x${hex(min)}\n` : `no busy blocks of sizes [0x${hex(min)}, 0x${hex(max)})\n`;
         }
-        context.print(text);
-        return results;
+        context.print(text + limit.note("blocks", `dx @$heapfilter(${range})`));
+        return new BlockSelection(parts);
     });
     /** !heapfind address [, true] — !heap -x [-v]: the block holding an address, and (true) every pointer into it. */
     const heapfind = command("heapfind", 2, (address, searchReferences) => {
@@ -2993,8 +3122,10 @@ var __dxheap = (function (exports) {
         const heap = context.use(found.heap);
         const blocks = heap.walk.blocks;
         const start = blocks.address[found.row];
-        let text = "";
+        const end = start + blocks.size[found.row];
+        let note = "";
         let references;
+        let printed;
         if (withReferences) {
             const segments = [];
             const walked = context.walkedHeaps();
@@ -3004,10 +3135,17 @@ var __dxheap = (function (exports) {
             }
             const regions = context.heaps.target.regions(segments);
             if (regions.problem)
-                text += `The region list was unavailable (${regions.problem}): scanning heap segments, thread stacks and module images only.\n`;
-            references = findReferences(found.heap.view.memory, regions.regions, start, start + blocks.size[found.row], context.pointerSize);
+                note += `The region list was unavailable (${regions.problem}): scanning heap segments, thread stacks and module images only.\n`;
+            const memory = found.heap.view.memory;
+            references = () => findReferences(memory, regions.regions, start, end, context.pointerSize);
+            const limit = new RowLimit();
+            printed = [];
+            for (const reference of findReferences(memory, regions.regions, start, end, context.pointerSize))
+                if (limit.take())
+                    printed.push(reference);
+            note = limit.note("references", `dx @$heapfind(0x${hex(target)}, true).References`) + note;
         }
-        context.print(formatFoundBlock(heap.walk, found.row, context.pointerSize, references) + text);
+        context.print(formatFoundBlock(heap.walk, found.row, context.pointerSize, printed) + note);
         return new FoundBlockModel(new BlockModel(heap.model, heap.walk, found.row), target - start, references);
     });
     /** !heapsearch pattern [, width] — !heap -srch: where a 1, 2, 4 or 8-byte value occurs in busy user data. */
@@ -3020,18 +3158,31 @@ var __dxheap = (function (exports) {
             throw new Error(`heapsearch: expected a width of 1, 2, 4 or 8, got ${bytes}`);
         const needle = patternBytes("heapsearch", pattern, bytes);
         const walked = context.walkedHeaps();
+        const limit = new RowLimit();
         let text = "";
-        const results = [];
+        let hits = 0;
         for (let i = 0; i < walked.length; i++) {
-            const hits = searchPattern(walked[i].ref.view.memory, walked[i].walk, needle);
-            if (hits.length > 0)
-                text += formatSearchHits(walked[i].walk, hits, context.pointerSize);
-            for (let h = 0; h < hits.length; h++)
-                results.push(new PatternHitModel(new BlockModel(walked[i].model, walked[i].walk, hits[h].row), hits[h].location));
+            for (const hit of searchPattern(walked[i].ref.view.memory, walked[i].walk, needle)) {
+                hits++;
+                if (limit.take())
+                    text += formatSearchHits(walked[i].walk, [hit], context.pointerSize);
+            }
         }
-        context.print(text || "no match\n");
-        return results;
+        const query = `dx @$heapsearch(${describePattern(pattern)}, ${bytes})`;
+        context.print((hits === 0 ? "no match\n" : text) + limit.note("matches", query));
+        return new LazyCollection(() => allHits(walked, needle), `${hits} matches`);
     });
+    function* allHits(walked, needle) {
+        for (let i = 0; i < walked.length; i++) {
+            for (const hit of searchPattern(walked[i].ref.view.memory, walked[i].walk, needle)) {
+                yield new PatternHitModel(new BlockModel(walked[i].model, walked[i].walk, hit.row), hit.location);
+            }
+        }
+    }
+    /** A pattern as the user can type it again. */
+    function describePattern(pattern) {
+        return typeof pattern === "number" ? `0x${hex(pattern)}` : `0x${pattern.toString(16)}`;
+    }
 
     /**
      * Heaps: every heap the process names. Nothing is read until an item, the count or Findings is

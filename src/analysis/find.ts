@@ -2,6 +2,7 @@
 // in the process that points into a block (the block itself is found by src/heap/address-index.ts).
 
 import { Memory, MemoryRegion, MemoryRun } from "../host/memory-types";
+import { readableRuns } from "../host/memory-scan";
 
 export interface Reference {
   /** Where the pointer is stored. */
@@ -10,49 +11,27 @@ export interface Reference {
   value: number;
 }
 
-/** Largest single read: a whole process costs (committed bytes / 1 MiB) reads. */
-export const SCAN_CHUNK_BYTES = 1 << 20;
-
 const TWO_POW_32 = 4294967296;
 
 /**
  * Every aligned pointer-sized value in the regions' readable memory that lies in
- * [start, endExclusive). Unreadable parts of a region are skipped (readRuns is soft).
+ * [start, endExclusive), in address order, found as the regions are read (nothing is kept).
  */
-export function findReferences(
+export function* findReferences(
   memory: Memory,
   regions: MemoryRegion[],
   start: number,
   endExclusive: number,
   pointerSize: 4 | 8,
-): Reference[] {
-  const references: Reference[] = [];
+): Generator<Reference> {
+  const found: Reference[] = [];
   for (let r = 0; r < regions.length; r++) {
     const region = regions[r];
-    forEachReadableRun(memory, region.base, region.base + region.size, (run) => {
-      collectPointersInRange(run, pointerSize, start, endExclusive, references);
-    });
-  }
-  return references;
-}
-
-/**
- * Reads [start, endExclusive) in pieces of at most SCAN_CHUNK_BYTES and hands each readable
- * run to `visit`. Pieces end on absolute multiples of SCAN_CHUNK_BYTES, so a value aligned
- * to its own width (1, 2, 4 or 8 bytes) never straddles two pieces.
- */
-export function forEachReadableRun(
-  memory: Memory,
-  start: number,
-  endExclusive: number,
-  visit: (run: MemoryRun) => void,
-): void {
-  let pieceStart = start;
-  while (pieceStart < endExclusive) {
-    const pieceEnd = Math.min(endExclusive, (Math.floor(pieceStart / SCAN_CHUNK_BYTES) + 1) * SCAN_CHUNK_BYTES);
-    const runs = memory.readRuns(pieceStart, pieceEnd - pieceStart);
-    for (let i = 0; i < runs.length; i++) visit(runs[i]);
-    pieceStart = pieceEnd;
+    for (const run of readableRuns(memory, region.base, region.base + region.size)) {
+      collectPointersInRange(run, pointerSize, start, endExclusive, found);
+      for (let i = 0; i < found.length; i++) yield found[i];
+      found.length = 0;
+    }
   }
 }
 

@@ -4,7 +4,8 @@
 
 import { BlockTable, HeapWalk, STATE_BUSY } from "../heap/records";
 import { Memory, MemoryRun } from "../host/memory-types";
-import { SCAN_CHUNK_BYTES, alignUpOffset, forEachReadableRun } from "./find";
+import { SCAN_CHUNK_BYTES, readableRuns } from "../host/memory-scan";
+import { alignUpOffset } from "./find";
 
 export interface PatternHit {
   /** Row of the walk's BlockTable whose user data holds the match. */
@@ -19,23 +20,24 @@ export interface PatternHit {
  */
 const MAX_GAP_IN_WINDOW = 64 * 1024;
 
-/** Hits in address order. `pattern` holds the value little-endian, 1, 2, 4 or 8 bytes wide. */
-export function searchPattern(memory: Memory, walk: HeapWalk, pattern: Uint8Array): PatternHit[] {
+/**
+ * Hits in address order, found as the heap is read: one window of blocks (at most
+ * SCAN_CHUNK_BYTES) is held at a time, so any number of hits costs no memory until kept.
+ * `pattern` holds the value little-endian, 1, 2, 4 or 8 bytes wide.
+ */
+export function* searchPattern(memory: Memory, walk: HeapWalk, pattern: Uint8Array): Generator<PatternHit> {
   const width = pattern.length;
   if (width !== 1 && width !== 2 && width !== 4 && width !== 8) {
     throw new RangeError(`A !heap -srch pattern is 1, 2, 4 or 8 bytes wide, not ${width}`);
   }
   const blocks = walk.blocks;
   const order = busyRowsByUserAddress(blocks, width);
-  const hits: PatternHit[] = [];
   let first = 0;
   while (first < order.length) {
     const readWindow = windowFrom(blocks, order, first);
-    scanWindow(memory, blocks, order, first, readWindow, pattern, hits);
+    yield* scanWindow(memory, blocks, order, first, readWindow, pattern);
     first = readWindow.last + 1;
   }
-  hits.sort((a, b) => a.location - b.location);
-  return hits;
 }
 
 /** Busy rows whose user data can hold the pattern, sorted by UserPtr (LFH rows sit among backend rows). */
@@ -70,26 +72,19 @@ function windowFrom(blocks: BlockTable, order: number[], first: number): ReadWin
   return { last, end: windowEnd };
 }
 
-function scanWindow(
-  memory: Memory,
-  blocks: BlockTable,
-  order: number[],
-  first: number,
-  span: ReadWindow,
-  pattern: Uint8Array,
-  hits: PatternHit[],
-): void {
-  forEachReadableRun(memory, blocks.userAddress[order[first]], span.end, (run) => {
-    for (let k = first; k <= span.last; k++) scanUserDataInRun(blocks, order[k], run, pattern, hits);
-  });
+/** Runs in address order, and in each run the blocks by UserPtr (busy blocks do not overlap): hits come out in address order. */
+function* scanWindow(memory: Memory, blocks: BlockTable, order: number[], first: number, span: ReadWindow, pattern: Uint8Array): Generator<PatternHit> {
+  for (const run of readableRuns(memory, blocks.userAddress[order[first]], span.end)) {
+    for (let k = first; k <= span.last; k++) yield* scanUserDataInRun(blocks, order[k], run, pattern);
+  }
 }
 
-function scanUserDataInRun(blocks: BlockTable, row: number, run: MemoryRun, pattern: Uint8Array, hits: PatternHit[]): void {
+function* scanUserDataInRun(blocks: BlockTable, row: number, run: MemoryRun, pattern: Uint8Array): Generator<PatternHit> {
   const width = pattern.length;
   const from = Math.max(blocks.userAddress[row], run.address);
   const to = Math.min(blocks.userAddress[row] + blocks.userSize[row], run.address + run.bytes.length);
   for (let location = from + alignUpOffset(from, width); location + width <= to; location += width) {
-    if (matchesAt(run.bytes, location - run.address, pattern)) hits.push({ row, location });
+    if (matchesAt(run.bytes, location - run.address, pattern)) yield { row, location };
   }
 }
 

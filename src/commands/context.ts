@@ -1,7 +1,8 @@
 // What every command starts from: the process's shared heap cache (walked at most once per
 // debugging session, src/heap/process-heaps.ts), the heaps the command used, and its text. The
 // findings of the heaps a command used are printed as warnings after the command's own text.
-import { FindingKind } from "../heap/findings";
+import { Finding } from "../heap/findings";
+import { MAX_PRINTED_FINDINGS, RowLimit } from "./output";
 import { HeapWalk } from "../heap/records";
 import { HeapRef, ProcessHeaps } from "../heap/process-heaps";
 import { HeapModel } from "../model/heap";
@@ -56,16 +57,19 @@ export class CommandContext {
     return model;
   }
 
-  /** Prints `text`, then the findings of the heap lists and of every heap the command used. */
+  /**
+   * Prints `text`, then the findings of the heap lists and of every heap the command used, at most
+   * MAX_PRINTED_FINDINGS of them (each heap's are already aggregated per kind of problem).
+   */
   print(text: string): void {
     const lines = [text];
-    const warn = (kind: FindingKind, message: string) => lines.push(`WARNING: ${kind}: ${message}\n`);
-    const listFindings = this.heaps.findings();
-    for (let i = 0; i < listFindings.length; i++) warn(listFindings[i].kind, listFindings[i].message);
-    for (let h = 0; h < this.used.length; h++) {
-      const findings = this.used[h].walk.findings;
-      for (let i = 0; i < findings.length; i++) warn(findings[i].kind, findings[i].message);
-    }
+    const limit = new RowLimit(MAX_PRINTED_FINDINGS);
+    const warn = (finding: Finding) => {
+      if (limit.take()) lines.push(`WARNING: ${finding.kind}: ${finding.message}\n`);
+    };
+    this.heaps.findings().forEach(warn);
+    for (let h = 0; h < this.used.length; h++) this.used[h].walk.findings.forEach(warn);
+    lines.push(limit.note("findings", "dx @$curprocess.Heaps.Findings and dx @$curprocess.Heaps[i].Findings"));
     host.diagnostics.debugLog(lines.join(""));
   }
 }

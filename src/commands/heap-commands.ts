@@ -7,11 +7,16 @@ import { searchPattern } from "../analysis/search";
 import { sizeStatistics, StatGroupBy } from "../analysis/stat";
 import { summarizeHeap } from "../analysis/summary";
 import { MemoryRegion } from "../host/memory-types";
-import { BlockModel } from "../model/block";
+import { BlockModel, BlockSelection } from "../model/block";
+import { HeapModel } from "../model/heap";
+import { LazyCollection } from "../model/lazy";
+import { HeapWalk } from "../heap/records";
+import { Reference } from "../analysis/find";
 import { FoundBlockModel, HeapSummaryModel, PatternHitModel, SizeStatisticsModel } from "../model/results";
 import { hex, hexAddress } from "../util/hex";
 import { choice, flag, optional, patternBytes, required } from "./args";
-import { CommandContext, command } from "./context";
+import { CommandContext, WalkedHeap, command } from "./context";
+import { RowLimit } from "./output";
 import { formatBlockRows, formatFoundBlock, formatHeapSummaryTable, formatSearchHits, formatSizeStatistics } from "./format";
 
 const GROUPS: readonly StatGroupBy[] = ["A", "B", "S"];
@@ -57,25 +62,29 @@ export const heapstat = command("heapstat", 3, (heap?: unknown, groupBy?: unknow
 });
 
 /** !heapfilter size [, maxExclusive] — !heap -flt s / -flt r: busy blocks by requested size, [size, max). */
-export const heapfilter = command("heapfilter", 2, (size?: unknown, maxExclusive?: unknown): BlockModel[] => {
+export const heapfilter = command("heapfilter", 2, (size?: unknown, maxExclusive?: unknown): BlockSelection => {
   const min = required("heapfilter", "a size", size);
   const max = optional("heapfilter", "an exclusive upper bound", maxExclusive, min + 1);
   if (max <= min) throw new Error(`heapfilter: the upper bound 0x${hex(max)} must be above the size 0x${hex(min)} (the range is [size, max))`);
   const context = new CommandContext();
   const walked = context.walkedHeaps();
+  const limit = new RowLimit();
   let text = "";
-  const results: BlockModel[] = [];
+  const parts: { heap: HeapModel; walk: HeapWalk; rows: number[] }[] = [];
   for (let i = 0; i < walked.length; i++) {
     const rows = filterBySize(walked[i].walk, min, max);
     if (rows.length === 0) continue;
-    text += formatBlockRows(walked[i].walk, rows, context.pointerSize);
-    for (let r = 0; r < rows.length; r++) results.push(new BlockModel(walked[i].model, walked[i].walk, rows[r]));
+    parts.push({ heap: walked[i].model, walk: walked[i].walk, rows });
+    const printed: number[] = [];
+    for (let r = 0; r < rows.length; r++) if (limit.take()) printed.push(rows[r]);
+    if (printed.length > 0) text += formatBlockRows(walked[i].walk, printed, context.pointerSize);
   }
-  if (results.length === 0) {
+  const range = max === min + 1 ? `0x${hex(min)}` : `(0x${hex(min)}, 0x${hex(max)})`;
+  if (parts.length === 0) {
     text = max === min + 1 ? `no busy blocks of size 0x${hex(min)}\n` : `no busy blocks of sizes [0x${hex(min)}, 0x${hex(max)})\n`;
   }
-  context.print(text);
-  return results;
+  context.print(text + limit.note("blocks", `dx @$heapfilter(${range})`));
+  return new BlockSelection(parts);
 });
 
 /** !heapfind address [, true] — !heap -x [-v]: the block holding an address, and (true) every pointer into it. */
@@ -92,8 +101,10 @@ export const heapfind = command("heapfind", 2, (address?: unknown, searchReferen
   const heap = context.use(found.heap);
   const blocks = heap.walk.blocks;
   const start = blocks.address[found.row];
-  let text = "";
-  let references;
+  const end = start + blocks.size[found.row];
+  let note = "";
+  let references: (() => Iterator<Reference>) | undefined;
+  let printed: Reference[] | undefined;
   if (withReferences) {
     const segments: MemoryRegion[] = [];
     const walked = context.walkedHeaps();
@@ -101,28 +112,49 @@ export const heapfind = command("heapfind", 2, (address?: unknown, searchReferen
       for (const s of walked[i].walk.segments) segments.push({ base: s.baseAddress, size: s.lastValidEntry - s.baseAddress });
     }
     const regions = context.heaps.target.regions(segments);
-    if (regions.problem) text += `The region list was unavailable (${regions.problem}): scanning heap segments, thread stacks and module images only.\n`;
-    references = findReferences(found.heap.view.memory, regions.regions, start, start + blocks.size[found.row], context.pointerSize);
+    if (regions.problem) note += `The region list was unavailable (${regions.problem}): scanning heap segments, thread stacks and module images only.\n`;
+    const memory = found.heap.view.memory;
+    references = () => findReferences(memory, regions.regions, start, end, context.pointerSize);
+    const limit = new RowLimit();
+    printed = [];
+    for (const reference of findReferences(memory, regions.regions, start, end, context.pointerSize)) if (limit.take()) printed.push(reference);
+    note = limit.note("references", `dx @$heapfind(0x${hex(target)}, true).References`) + note;
   }
-  context.print(formatFoundBlock(heap.walk, found.row, context.pointerSize, references) + text);
+  context.print(formatFoundBlock(heap.walk, found.row, context.pointerSize, printed) + note);
   return new FoundBlockModel(new BlockModel(heap.model, heap.walk, found.row), target - start, references);
 });
 
 /** !heapsearch pattern [, width] — !heap -srch: where a 1, 2, 4 or 8-byte value occurs in busy user data. */
-export const heapsearch = command("heapsearch", 2, (pattern?: unknown, width?: unknown): PatternHitModel[] => {
+export const heapsearch = command("heapsearch", 2, (pattern?: unknown, width?: unknown): LazyCollection<PatternHitModel> => {
   if (pattern === undefined) throw new Error("heapsearch: expected a pattern");
   const context = new CommandContext();
   const bytes = optional("heapsearch", "a width (1, 2, 4 or 8)", width, context.pointerSize);
   if (bytes !== 1 && bytes !== 2 && bytes !== 4 && bytes !== 8) throw new Error(`heapsearch: expected a width of 1, 2, 4 or 8, got ${bytes}`);
   const needle = patternBytes("heapsearch", pattern, bytes);
   const walked = context.walkedHeaps();
+  const limit = new RowLimit();
   let text = "";
-  const results: PatternHitModel[] = [];
+  let hits = 0;
   for (let i = 0; i < walked.length; i++) {
-    const hits = searchPattern(walked[i].ref.view.memory, walked[i].walk, needle);
-    if (hits.length > 0) text += formatSearchHits(walked[i].walk, hits, context.pointerSize);
-    for (let h = 0; h < hits.length; h++) results.push(new PatternHitModel(new BlockModel(walked[i].model, walked[i].walk, hits[h].row), hits[h].location));
+    for (const hit of searchPattern(walked[i].ref.view.memory, walked[i].walk, needle)) {
+      hits++;
+      if (limit.take()) text += formatSearchHits(walked[i].walk, [hit], context.pointerSize);
+    }
   }
-  context.print(text || "no match\n");
-  return results;
+  const query = `dx @$heapsearch(${describePattern(pattern)}, ${bytes})`;
+  context.print((hits === 0 ? "no match\n" : text) + limit.note("matches", query));
+  return new LazyCollection(() => allHits(walked, needle), `${hits} matches`);
 });
+
+function* allHits(walked: WalkedHeap[], needle: Uint8Array): Generator<PatternHitModel> {
+  for (let i = 0; i < walked.length; i++) {
+    for (const hit of searchPattern(walked[i].ref.view.memory, walked[i].walk, needle)) {
+      yield new PatternHitModel(new BlockModel(walked[i].model, walked[i].walk, hit.row), hit.location);
+    }
+  }
+}
+
+/** A pattern as the user can type it again. */
+function describePattern(pattern: unknown): string {
+  return typeof pattern === "number" ? `0x${hex(pattern)}` : `0x${(pattern as host.Int64).toString(16)}`;
+}

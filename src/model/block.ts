@@ -80,3 +80,35 @@ export class BlockCollection extends IndexedList<BlockModel> {
     return `${this.__walk.blocks.count} blocks`;
   }
 }
+
+/** Some blocks of some heaps (a command's result): indexable, one BlockModel made per item asked for. */
+export class BlockSelection extends IndexedList<BlockModel> {
+  /** Items before each part. */
+  private readonly __starts: number[] = [];
+  private readonly __count: number;
+
+  constructor(private readonly __parts: { heap: HeapModel; walk: HeapWalk; rows: number[] }[]) {
+    super();
+    let n = 0;
+    for (let i = 0; i < __parts.length; i++) {
+      this.__starts.push(n);
+      n += __parts[i].rows.length;
+    }
+    this.__count = n;
+  }
+
+  protected itemCount(): number {
+    return this.__count;
+  }
+
+  protected itemAt(index: number): BlockModel {
+    let part = this.__parts.length - 1;
+    while (this.__starts[part] > index) part--;
+    const p = this.__parts[part];
+    return new BlockModel(p.heap, p.walk, p.rows[index - this.__starts[part]]);
+  }
+
+  toString(): string {
+    return `${this.__count} blocks`;
+  }
+}

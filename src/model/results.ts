@@ -7,6 +7,7 @@ import { toInt64 } from "../host/convert";
 import { hex0x } from "../util/hex";
 import { BlockModel } from "./block";
 import { help } from "./help";
+import { LazyCollection } from "./lazy";
 
 /** What !heaps prints for one heap; also Heap.Summary. */
 export class HeapSummaryModel {
@@ -96,19 +97,37 @@ export class SizeStatRowModel {
 
 /** What !heapfind returns: the block holding an address, and who points into it. */
 export class FoundBlockModel {
-  constructor(private readonly __block: BlockModel, private readonly __offset: number, private readonly __references: Reference[] | undefined) {}
+  constructor(
+    private readonly __block: BlockModel,
+    private readonly __offset: number,
+    /** Finds the references again on each iteration (none kept), or undefined without `true`. */
+    private readonly __references: (() => Iterator<Reference>) | undefined,
+  ) {}
+
+  get [Symbol.metadataDescriptor]() {
+    return help({
+      Block: "The innermost block holding the address (an LFH block rather than its UserBlocks container)",
+      Offset: "The address minus the block's Address",
+      References: "Pointer-sized values anywhere in the process that point into the block (only with true); read again each time",
+    });
+  }
 
   get Block(): BlockModel { return this.__block; }
-  /** The address minus the block's Address. */
   get Offset(): number { return this.__offset; }
-  /** Pointer-sized values anywhere in the process that point into the block (only with `true`). */
-  get References(): ReferenceModel[] | undefined {
-    return this.__references ? this.__references.map((r) => new ReferenceModel(r)) : undefined;
+  get References(): LazyCollection<ReferenceModel> | undefined {
+    const references = this.__references;
+    if (!references) return undefined;
+    return new LazyCollection(() => mapIterator(references(), (r) => new ReferenceModel(r)), "");
   }
 
   toString(): string {
     return `${this.__block} (offset ${hex0x(this.__offset)})`;
   }
+}
+
+/** `items` with each value mapped; for lazy collections. */
+export function* mapIterator<T, U>(items: Iterator<T>, map: (item: T) => U): Generator<U> {
+  for (let step = items.next(); !step.done; step = items.next()) yield map(step.value);
 }
 
 export class ReferenceModel {

@@ -1,4 +1,5 @@
-import { SCAN_CHUNK_BYTES, findReferences } from "../../src/analysis/find";
+import { findReferences } from "../../src/analysis/find";
+import { SCAN_CHUNK_BYTES } from "../../src/host/memory-scan";
 import { AddressIndex } from "../../src/heap/address-index";
 import { ArrayMemory, makeWalk, sampleWalkX86 } from "./heap-fixtures";
 
@@ -74,13 +75,13 @@ describe("findReferences", () => {
       .writeU32(0x11100, 0x002057b0) // in the hole
       .writeU32(0x11ffc, 0x002057ff) // last dword of the first region
       .writeU32(0x400100, 0x002057c0);
-    const references = findReferences(
+    const references = [...findReferences(
       memory,
       [{ base: 0x10000, size: 0x2000 }, { base: 0x400000, size: 0x1000 }],
       0x002057a8,
       0x00205800,
       4,
-    );
+    )];
     expect(references).toEqual([
       { location: 0x10010, value: 0x002057d0 },
       { location: 0x10020, value: 0x002057a8 },
@@ -97,15 +98,24 @@ describe("findReferences", () => {
       .writeU64(0x7ff600000014, block + 0x20) // 4-aligned only
       .writeU64(0x7ff600000020, block + 0x100000000) // same low dword, other high dword
       .writeU64(0x7ff600000028, block - 8);
-    expect(findReferences(memory, [{ base: 0x7ff600000000, size: 0x1000 }], block, block + 0x40, 8)).toEqual([
+    expect([...findReferences(memory, [{ base: 0x7ff600000000, size: 0x1000 }], block, block + 0x40, 8)]).toEqual([
       { location: 0x7ff600000008, value: block + 0x18 },
     ]);
   });
 
   it("reads a large region in 1 MiB pieces", () => {
     const memory = new ArrayMemory(4).addArea(0x1000000, 3 * SCAN_CHUNK_BYTES).writeU32(0x1000000 + SCAN_CHUNK_BYTES * 2 + 4, 0x5000);
-    const references = findReferences(memory, [{ base: 0x1000000, size: 3 * SCAN_CHUNK_BYTES }], 0x5000, 0x5001, 4);
+    const references = [...findReferences(memory, [{ base: 0x1000000, size: 3 * SCAN_CHUNK_BYTES }], 0x5000, 0x5001, 4)];
     expect(references).toEqual([{ location: 0x1000000 + SCAN_CHUNK_BYTES * 2 + 4, value: 0x5000 }]);
     expect(memory.readRunsCalls).toBe(3);
+  });
+
+  it("crosses a huge unreadable stretch in a few dozen reads, and finds what lies beyond it", () => {
+    // 1 TiB of nothing between two readable pages: what a CommitSize taken from a corrupted header asks for.
+    const far = 0x10000000000;
+    const memory = new ArrayMemory(8).addArea(0x100000, 0x1000).addArea(0x100000 + far, 0x1000).writeU64(0x100000 + far + 0x10, 0x5008);
+    const references = [...findReferences(memory, [{ base: 0x100000, size: far + 0x1000 }], 0x5000, 0x5010, 8)];
+    expect(references).toEqual([{ location: 0x100000 + far + 0x10, value: 0x5008 }]);
+    expect(memory.readRunsCalls + memory.probes).toBeLessThan(200);
   });
 });

@@ -119,6 +119,8 @@ export function sampleWalkX86(): HeapWalk {
 /** Readable bytes at fixed addresses, minus unreadable holes; counts readRuns calls. */
 export class ArrayMemory implements Memory {
   readRunsCalls = 0;
+  /** readPrefix calls (the scanner's probes). */
+  probes = 0;
   private readonly areas: { base: number; bytes: Uint8Array }[] = [];
 
   constructor(readonly pointerSize: 4 | 8, private readonly holes: { start: number; end: number }[] = []) {}
@@ -159,6 +161,7 @@ export class ArrayMemory implements Memory {
   }
 
   readPrefix(address: number, length: number): Uint8Array {
+    this.probes++;
     const first = this.runsOf(address, length)[0];
     return first && first.address === address ? first.bytes : new Uint8Array(0);
   }

@@ -24,7 +24,7 @@ describe("searchPattern", () => {
       .write(0x01000048, VTABLE) // row 8: in the unreadable segment
       .write(0x020ffffc, VTABLE) // VirtualAlloc row 10, just below a 1 MiB boundary: hit
       .write(0x02100024, VTABLE); // row 10, its last dword: hit
-    expect(searchPattern(memory, sampleWalkX86(), Uint8Array.from(VTABLE))).toEqual([
+    expect([...searchPattern(memory, sampleWalkX86(), Uint8Array.from(VTABLE))]).toEqual([
       { row: 0, location: 0x00500608 },
       { row: 3, location: 0x0050076c },
       { row: 6, location: 0x00500b68 },
@@ -35,7 +35,7 @@ describe("searchPattern", () => {
 
   it("reads neighbouring blocks together", () => {
     const memory = sampleMemory();
-    searchPattern(memory, sampleWalkX86(), Uint8Array.from(VTABLE));
+    [...searchPattern(memory, sampleWalkX86(), Uint8Array.from(VTABLE))];
     // rows 0-6 in one read, row 8 in one, row 10 in two (it crosses a 1 MiB boundary)
     expect(memory.readRunsCalls).toBe(4);
   });
@@ -43,11 +43,11 @@ describe("searchPattern", () => {
   it("aligns to the pattern width", () => {
     const memory = sampleMemory().write(0x00500609, [0x34, 0x12]).write(0x0050060c, [0x34, 0x12]);
     const walk = sampleWalkX86();
-    expect(searchPattern(memory, walk, Uint8Array.from([0x34, 0x12]))).toEqual([{ row: 0, location: 0x0050060c }]);
-    expect(searchPattern(memory, walk, Uint8Array.from([0x12])).map((h) => h.location)).toEqual([0x0050060a, 0x0050060d]);
+    expect([...searchPattern(memory, walk, Uint8Array.from([0x34, 0x12]))]).toEqual([{ row: 0, location: 0x0050060c }]);
+    expect([...searchPattern(memory, walk, Uint8Array.from([0x12]))].map((h) => h.location)).toEqual([0x0050060a, 0x0050060d]);
   });
 
   it("rejects widths other than 1, 2, 4 and 8", () => {
-    expect(() => searchPattern(sampleMemory(), sampleWalkX86(), Uint8Array.from([1, 2, 3]))).toThrow(RangeError);
+    expect(() => [...searchPattern(sampleMemory(), sampleWalkX86(), Uint8Array.from([1, 2, 3]))]).toThrow(RangeError);
   });
 });

@@ -75,13 +75,13 @@ describe.each([["x64", 19041], ["x86", 19041], ["x64", 7601]] as const)("%s buil
   it("!heapfilter size and [min, max): exactly the busy blocks of those requested sizes", () => {
     const all = ntHeaps.flatMap(busy);
     const size = all.map((b) => b.userSize).find((s) => all.filter((b) => b.userSize === s).length > 1) ?? all[0].userSize;
-    const exact = (session.alias("heapfilter", size).value as any[]).map(blockOf).sort(byAddress);
+    const exact = [...(session.alias("heapfilter", size).value as any)].map(blockOf).sort(byAddress);
     expect(exact).toEqual(all.filter((b) => b.userSize === size).sort(byAddress));
 
     const sizes = [...new Set(all.map((b) => b.userSize))].sort((a, b) => a - b);
     const min = sizes[1];
     const max = sizes[5];
-    const range = (session.alias("heapfilter", min, max).value as any[]).map(blockOf).sort(byAddress);
+    const range = [...(session.alias("heapfilter", min, max).value as any)].map(blockOf).sort(byAddress);
     expect(range).toEqual(all.filter((b) => b.userSize >= min && b.userSize < max).sort(byAddress));
     expect(range.some((b) => b.userSize === min)).toBe(true);
     expect(range.some((b) => b.userSize === max)).toBe(false);
@@ -125,12 +125,12 @@ describe.each([["x64", 19041], ["x86", 19041], ["x64", 7601]] as const)("%s buil
       }
       return hits.sort((a, b) => (a < b ? -1 : 1));
     };
-    const u32 = session.alias("heapsearch", SEARCH_PATTERN_U32, 4).value as any[];
+    const u32 = [...(session.alias("heapsearch", SEARCH_PATTERN_U32, 4).value as any)];
     const expected32 = expectHits(BigInt(SEARCH_PATTERN_U32), 4);
     expect(expected32.length).toBeGreaterThan(0);
     expect(u32.map((h) => big(h.Location)).sort((a, b) => (a < b ? -1 : 1))).toEqual(expected32);
     if (target.pointerSize === 8) {
-      const u64 = session.alias("heapsearch", session.int64(SEARCH_PATTERN_U64)).value as any[];
+      const u64 = [...(session.alias("heapsearch", session.int64(SEARCH_PATTERN_U64)).value as any)];
       const expected64 = expectHits(SEARCH_PATTERN_U64, 8);
       expect(expected64.length).toBeGreaterThan(0);
       expect(u64.map((h) => big(h.Location)).sort((a, b) => (a < b ? -1 : 1))).toEqual(expected64);
