@@ -124,7 +124,7 @@ var __dxheap = (function (exports) {
 
     /** Largest piece read at once: a whole process costs (committed bytes / 1 MiB) reads. */
     const SCAN_CHUNK_BYTES = 1 << 20;
-    const PAGE$1 = 0x1000;
+    const PAGE$3 = 0x1000;
     /**
      * The readable runs of [start, end), in address order. Pieces end on absolute multiples of
      * SCAN_CHUNK_BYTES, so a value aligned to its own width (1, 2, 4 or 8 bytes) never straddles two.
@@ -151,16 +151,16 @@ var __dxheap = (function (exports) {
                 continue;
             }
             // The first readable page lies in (unreadable, probe]: bisect on page boundaries.
-            let low = Math.floor(unreadable / PAGE$1) + 1;
-            let high = Math.floor(probe / PAGE$1);
+            let low = Math.floor(unreadable / PAGE$3) + 1;
+            let high = Math.floor(probe / PAGE$3);
             while (low < high) {
                 const middle = Math.floor((low + high) / 2);
-                if (readable(memory, middle * PAGE$1))
+                if (readable(memory, middle * PAGE$3))
                     high = middle;
                 else
                     low = middle + 1;
             }
-            return Math.max(from, low * PAGE$1);
+            return Math.max(from, low * PAGE$3);
         }
     }
     function readable(memory, address) {
@@ -654,6 +654,31 @@ var __dxheap = (function (exports) {
         }
     }
 
+    class FindingModel {
+        constructor(__finding) {
+            this.__finding = __finding;
+        }
+        get [Symbol.metadataDescriptor]() {
+            return help({
+                Kind: "Corruption (the heap contradicts itself), Unreadable (memory missing from the target), Unsupported (a kind, type or symbol dxheap cannot decode)",
+                Address: "The address the finding is about",
+                Message: "What is wrong",
+            });
+        }
+        get Kind() {
+            return this.__finding.kind;
+        }
+        get Address() {
+            return toInt64(this.__finding.address);
+        }
+        get Message() {
+            return this.__finding.message;
+        }
+        toString() {
+            return `${this.__finding.kind}: ${this.__finding.message}`;
+        }
+    }
+
     /** What !heaps prints for one heap; also Heap.Summary. */
     class HeapSummaryModel {
         constructor(__summary) {
@@ -793,648 +818,26 @@ var __dxheap = (function (exports) {
             return `${hex0x(this.__location)} in ${this.__block}`;
         }
     }
-
-    // Arguments of the ! commands, as dx passes them (docs/jsprovider.md §1.16): numbers, host.Int64 for
-    // 64-bit values, strings, booleans, undefined when left out. Every mistake is a one-line error
-    // that says what was expected.
-    function required(command, what, value) {
-        if (value === undefined)
-            throw new Error(`${command}: expected ${what}`);
-        return optional(command, what, value, 0);
-    }
-    function optional(command, what, value, fallback) {
-        if (value === undefined)
-            return fallback;
-        try {
-            return argToNumber(value, what);
+    /** What !heapcheck reports for one heap. */
+    class HeapCheckModel {
+        constructor(__heap, __type, __findings) {
+            this.__heap = __heap;
+            this.__type = __type;
+            this.__findings = __findings;
         }
-        catch (e) {
-            throw new Error(`${command}: ${e.message}`);
+        get [Symbol.metadataDescriptor]() {
+            return help({
+                Heap: "The heap handle",
+                Type: "NT, Segment or Unknown",
+                Findings: "Everything the walk and the cross-checks found wrong (free lists, counters, hidden blocks, overlaps, encodings)",
+            });
         }
-    }
-    function flag(command, what, value) {
-        if (value === undefined || value === false || value === 0)
-            return false;
-        if (value === true || value === 1)
-            return true;
-        throw new Error(`${command}: expected ${what} (true or false), got ${describe(value)}`);
-    }
-    function choice(command, what, value, choices, fallback) {
-        if (value === undefined)
-            return fallback;
-        const text = String(value).toUpperCase();
-        for (let i = 0; i < choices.length; i++)
-            if (choices[i] === text)
-                return choices[i];
-        throw new Error(`${command}: expected ${what} (${choices.map((c) => `"${c}"`).join(", ")}), got ${describe(value)}`);
-    }
-    /**
-     * A search pattern of `width` bytes, little-endian. 64-bit patterns may exceed 2^53, so an
-     * Int64 is split into its 32-bit halves instead of going through a number.
-     */
-    function patternBytes(command, value, width) {
-        let low;
-        let high;
-        if (typeof value === "number" && value >= 0 && Math.floor(value) === value && value <= 9007199254740991) {
-            low = value % 4294967296;
-            high = Math.floor(value / 4294967296);
-        }
-        else if (value !== null && typeof value === "object" && typeof value.getLowPart === "function") {
-            low = value.getLowPart() >>> 0;
-            high = value.getHighPart() >>> 0;
-        }
-        else {
-            throw new Error(`${command}: expected a pattern (a number or 64-bit value), got ${describe(value)}`);
-        }
-        const bytes = new Uint8Array(width);
-        for (let i = 0; i < width; i++) {
-            const word = i < 4 ? low : high;
-            bytes[i] = (word >>> ((i % 4) * 8)) & 0xff;
-        }
-        const fits = width === 8 || (high === 0 && (width === 4 || low < Math.pow(2, 8 * width)));
-        if (!fits)
-            throw new Error(`${command}: pattern 0x${high ? high.toString(16) : ""}${low.toString(16)} does not fit in ${width} bytes`);
-        return bytes;
-    }
-
-    // What a command may print. Results that grow with the target (search hits, references, filter
-    // rows) print their first rows and count the rest: the dx result of the same command holds them
-    // all, lazily. A command's text therefore stays a few hundred KiB however big the heap is.
-    /** Rows a command prints before it only counts them. */
-    const MAX_PRINTED_ROWS = 2000;
-    /** Findings printed after a command's text; the rest are in the heaps' Findings. */
-    const MAX_PRINTED_FINDINGS = 100;
-    class RowLimit {
-        constructor(limit = MAX_PRINTED_ROWS) {
-            this.limit = limit;
-            this.printed = 0;
-            /** Rows counted but not printed. */
-            this.hidden = 0;
-        }
-        /** True when one more row may be printed; counts it either way. */
-        take() {
-            if (this.printed < this.limit) {
-                this.printed++;
-                return true;
-            }
-            this.hidden++;
-            return false;
-        }
-        /** The line that says what was not printed, and where to find it; "" when nothing was left out. */
-        note(what, query) {
-            return this.hidden > 0 ? `... ${this.hidden} more ${what}; use ${query} to query them all\n` : "";
-        }
-    }
-
-    // How analyses see target memory. src/host/memory.ts implements it over host.memory;
-    // pure-logic tests implement it over a byte array.
-    class UnreadableMemoryError extends Error {
-        constructor(address, length) {
-            super(`Unable to read memory at 0x${address.toString(16)} (0x${length.toString(16)} bytes)`);
-            this.address = address;
-            this.length = length;
-        }
-    }
-
-    // The one memory reader: every byte dxheap reads goes through HostMemory. Reads are large
-    // (host.memory.readMemoryValues over whole ranges, docs/jsprovider.md §1.6: each call is a round trip
-    // into the engine); a read that fails is narrowed by halving down to pages, so one unreadable
-    // page costs a few calls and the readable rest is still returned.
-    const PAGE = 0x1000;
-    /** Failed ranges of at least this many pages are probed before being split (see collect). */
-    const PROBE_THRESHOLD_PAGES = 16;
-    /** Largest single read: big enough to make host calls rare, small enough to keep memory flat. */
-    const MAX_READ = 4 * 1024 * 1024;
-    class HostMemory {
-        constructor(pointerSize, context) {
-            this.pointerSize = pointerSize;
-            this.context = context;
-        }
-        read(address, length) {
-            if (length <= MAX_READ)
-                return this.readOnce(address, length);
-            const out = new Uint8Array(length);
-            for (let offset = 0; offset < length; offset += MAX_READ) {
-                out.set(this.readOnce(address + offset, Math.min(MAX_READ, length - offset)), offset);
-            }
-            return out;
-        }
-        readRuns(address, length) {
-            const runs = [];
-            for (let offset = 0; offset < length; offset += MAX_READ) {
-                this.collect(address + offset, Math.min(MAX_READ, length - offset), runs);
-            }
-            return runs;
-        }
-        readPrefix(address, length) {
-            const whole = this.tryRead(address, length);
-            if (whole)
-                return whole;
-            // Binary search on the number of whole readable pages: "[address, page k) is readable"
-            // only turns false once, so log2(pages) reads find the longest readable start.
-            const firstPageEnd = Math.min(address + length, Math.floor(address / PAGE) * PAGE + PAGE);
-            let low = firstPageEnd;
-            let high = address + length;
-            const first = this.tryRead(address, firstPageEnd - address);
-            if (!first)
-                return new Uint8Array(0);
-            let readable = first;
-            while (high - low > PAGE) {
-                const middle = low + Math.max(1, Math.floor((high - low) / PAGE / 2)) * PAGE;
-                const bytes = this.tryRead(address, middle - address);
-                if (bytes) {
-                    readable = bytes;
-                    low = middle;
-                }
-                else {
-                    high = middle;
-                }
-            }
-            return readable;
-        }
-        /**
-         * Reads [address, address+length) or, when that fails, its readable pages, appending to runs.
-         * A failed range whose first, middle and last pages are all unreadable is taken as unreadable
-         * as a whole: dumps miss memory in whole regions, and page-by-page probing would cost a read
-         * per page. A readable island shorter than half such a range can be missed.
-         */
-        collect(address, length, runs) {
-            const bytes = this.tryRead(address, length);
-            if (bytes) {
-                const last = runs[runs.length - 1];
-                if (last && last.address + last.bytes.length === address) {
-                    const joined = new Uint8Array(last.bytes.length + bytes.length);
-                    joined.set(last.bytes);
-                    joined.set(bytes, last.bytes.length);
-                    last.bytes = joined;
-                }
-                else {
-                    runs.push({ address, bytes });
-                }
-                return;
-            }
-            // Split on a page boundary; a range within one page that fails is unreadable as a whole.
-            const firstPageEnd = Math.floor(address / PAGE) * PAGE + PAGE;
-            if (address + length <= firstPageEnd)
-                return;
-            const pages = Math.ceil((address + length - firstPageEnd) / PAGE);
-            if (pages >= PROBE_THRESHOLD_PAGES && this.unreadableThroughout(address, length))
-                return;
-            const middle = pages <= 1 ? firstPageEnd : firstPageEnd + Math.floor(pages / 2) * PAGE;
-            this.collect(address, middle - address, runs);
-            this.collect(middle, address + length - middle, runs);
-        }
-        unreadableThroughout(address, length) {
-            const lastPage = Math.floor((address + length - 1) / PAGE) * PAGE;
-            const middlePage = Math.floor((address + length / 2) / PAGE) * PAGE;
-            return !this.tryRead(address, 1) && !this.tryRead(middlePage, 1) && !this.tryRead(lastPage, 1);
-        }
-        tryRead(address, length) {
-            try {
-                return this.readOnce(address, length);
-            }
-            catch (e) {
-                if (e instanceof UnreadableMemoryError)
-                    return undefined;
-                throw e;
-            }
-        }
-        /**
-         * One host read. Only a read the host refused is unreadable memory; a TypeError or RangeError
-         * is a mistake in dxheap's arguments and propagates. A short answer is unreadable past its end.
-         */
-        readOnce(address, length) {
-            if (length === 0)
-                return new Uint8Array(0);
-            let bytes;
-            try {
-                bytes = host.memory.readMemoryValues(toInt64(address), length, 1, false, this.context);
-            }
-            catch (e) {
-                const name = e !== null && typeof e === "object" ? e.name : "";
-                if (name === "TypeError" || name === "RangeError")
-                    throw e;
-                throw new UnreadableMemoryError(address, length);
-            }
-            if (bytes.length !== length)
-                throw new UnreadableMemoryError(address + bytes.length, length - bytes.length);
-            return bytes;
-        }
-    }
-
-    // Types and globals of ntdll, from the symbols the debugger has loaded (host.getModuleType,
-    // host.getModuleSymbolAddress; docs/jsprovider.md §1.7, §1.9). Layouts (src/layouts) ask this, never
-    // a table of offsets, so every Windows build is read as its own symbols describe it.
-    class ModuleSymbols {
-        /** context: the process whose modules are meant (docs/jsprovider.md §1.7 contextInheritor). */
-        constructor(moduleName, context) {
-            this.moduleName = moduleName;
-            this.context = context;
-            this.types = {};
-        }
-        fieldOffset(type, fieldPath) {
-            let current = this.type(type);
-            let offset = 0;
-            const parts = fieldPath.split(".");
-            for (let i = 0; i < parts.length; i++) {
-                const field = current ? fieldOf(current, parts[i]) : undefined;
-                if (!field)
-                    return undefined;
-                offset += toNumber(field.offset);
-                current = field.type;
-            }
-            return offset;
-        }
-        typeSize(type) {
-            const found = this.type(type);
-            return found ? toNumber(found.size) : undefined;
-        }
-        symbolAddress(name) {
-            try {
-                const address = host.getModuleSymbolAddress(this.moduleName, name, this.context);
-                return address === null || address === undefined ? undefined : toNumber(address);
-            }
-            catch (e) {
-                return undefined; // API 1.0 throws for an unknown symbol where 1.1 returns null
-            }
-        }
-        type(name) {
-            if (!(name in this.types)) {
-                let found = null;
-                try {
-                    found = host.getModuleType(this.moduleName, name, this.context);
-                }
-                catch (e) {
-                    found = null;
-                }
-                this.types[name] = found;
-            }
-            return this.types[name];
-        }
-    }
-    /**
-     * A field by name, or undefined. The provider may answer an unknown name with undefined or by
-     * throwing (docs/jsprovider.md §1.9 does not say which): both mean "no such field".
-     */
-    function fieldOf(type, name) {
-        try {
-            return type.fields[name] || undefined;
-        }
-        catch (e) {
-            return undefined;
-        }
-    }
-
-    class MissingSymbolsError extends Error {
-        constructor(missing) {
-            super(`ntdll symbols do not describe ${missing.join(", ")}: dxheap needs ntdll's types ` +
-                `(check .sympath and run .reload /f ntdll.dll)`);
-        }
-    }
-    /** Reads the layout from symbols; throws MissingSymbolsError naming every essential field that is absent. */
-    function resolveNtHeapLayout(types) {
-        var _a;
-        const missing = [];
-        const need = (type, field) => {
-            const offset = types.fieldOffset(type, field);
-            if (offset === undefined)
-                missing.push(`${type}.${field}`);
-            return offset === undefined ? 0 : offset;
-        };
-        const needSize = (type) => {
-            const size = types.typeSize(type);
-            if (size === undefined)
-                missing.push(`sizeof(${type})`);
-            return size === undefined ? 0 : size;
-        };
-        const granularity = needSize("_HEAP_ENTRY");
-        const entrySize = need("_HEAP_ENTRY", "Size");
-        const previousSize = need("_HEAP_ENTRY", "PreviousSize");
-        const layout = {
-            // A _HEAP_ENTRY is two pointers wide on every build (§1.4).
-            pointerSize: granularity === 8 ? 4 : 8,
-            entry: {
-                granularity,
-                core: entrySize,
-                size: entrySize,
-                flags: need("_HEAP_ENTRY", "Flags"),
-                smallTagIndex: need("_HEAP_ENTRY", "SmallTagIndex"),
-                previousSize,
-                unusedBytes: need("_HEAP_ENTRY", "UnusedBytes"),
-                unusedBytesLength: (_a = types.fieldOffset("_HEAP_ENTRY", "UnusedBytesLength")) !== null && _a !== void 0 ? _a : previousSize,
-                subSegmentCode: types.fieldOffset("_HEAP_ENTRY", "SubSegmentCode"),
-            },
-            peb: {
-                processHeap: need("_PEB", "ProcessHeap"),
-                numberOfHeaps: need("_PEB", "NumberOfHeaps"),
-                maximumNumberOfHeaps: need("_PEB", "MaximumNumberOfHeaps"),
-                processHeaps: need("_PEB", "ProcessHeaps"),
-            },
-            teb: { stackBase: need("_TEB", "NtTib.StackBase"), stackLimit: need("_TEB", "NtTib.StackLimit") },
-            heap: {
-                segmentSignature: need("_HEAP", "SegmentSignature"),
-                signature: need("_HEAP", "Signature"),
-                flags: need("_HEAP", "Flags"),
-                encodeFlagMask: need("_HEAP", "EncodeFlagMask"),
-                encoding: need("_HEAP", "Encoding"),
-                segmentList: need("_HEAP", "SegmentList"),
-                virtualAllocdBlocks: need("_HEAP", "VirtualAllocdBlocks"),
-                frontEndHeap: need("_HEAP", "FrontEndHeap"),
-                frontEndHeapType: need("_HEAP", "FrontEndHeapType"),
-                lockCollisions: types.fieldOffset("_HEAP", "Counters.LockCollisions"),
-                totalMemoryLargeUCR: types.fieldOffset("_HEAP", "Counters.TotalMemoryLargeUCR"),
-            },
-            segment: {
-                segmentListEntry: need("_HEAP_SEGMENT", "SegmentListEntry"),
-                baseAddress: need("_HEAP_SEGMENT", "BaseAddress"),
-                firstEntry: need("_HEAP_SEGMENT", "FirstEntry"),
-                lastValidEntry: need("_HEAP_SEGMENT", "LastValidEntry"),
-                numberOfUnCommittedRanges: need("_HEAP_SEGMENT", "NumberOfUnCommittedRanges"),
-                ucrSegmentList: need("_HEAP_SEGMENT", "UCRSegmentList"),
-            },
-            ucr: {
-                segmentEntry: need("_HEAP_UCR_DESCRIPTOR", "SegmentEntry"),
-                address: need("_HEAP_UCR_DESCRIPTOR", "Address"),
-                size: need("_HEAP_UCR_DESCRIPTOR", "Size"),
-            },
-            virtualAlloc: {
-                size: needSize("_HEAP_VIRTUAL_ALLOC_ENTRY"),
-                entry: need("_HEAP_VIRTUAL_ALLOC_ENTRY", "Entry"),
-                commitSize: need("_HEAP_VIRTUAL_ALLOC_ENTRY", "CommitSize"),
-                busyBlock: need("_HEAP_VIRTUAL_ALLOC_ENTRY", "BusyBlock"),
-            },
-            lfh: resolveLfhLayout(types),
-            lfhKeyAddress: types.symbolAddress("RtlpLFHKey"),
-            segmentHeap: resolveSegmentHeap(types),
-            heapDescriptors: resolveHeapDescriptors(types),
-        };
-        if (missing.length > 0)
-            throw new MissingSymbolsError(missing);
-        return layout;
-    }
-    /** The NT LFH front end is described only by ntdll's own PDB (§1.6); any gap disables LFH decoding. */
-    function resolveLfhLayout(types) {
-        const header = "_HEAP_USERDATA_HEADER";
-        const sub = "_HEAP_SUBSEGMENT";
-        const userDataHeaderSize = types.typeSize(header);
-        const userDataSubSegment = types.fieldOffset(header, "SubSegment");
-        const userDataSignature = types.fieldOffset(header, "Signature");
-        const subSegmentUserBlocks = types.fieldOffset(sub, "UserBlocks");
-        const subSegmentBlockSize = types.fieldOffset(sub, "BlockSize");
-        const subSegmentBlockCount = types.fieldOffset(sub, "BlockCount");
-        if (userDataHeaderSize === undefined || userDataSubSegment === undefined || userDataSignature === undefined ||
-            subSegmentUserBlocks === undefined || subSegmentBlockSize === undefined || subSegmentBlockCount === undefined) {
-            return undefined;
-        }
-        const encodedOffsets = types.fieldOffset(header, "EncodedOffsets");
-        const busyBitmapSize = types.fieldOffset(header, "BusyBitmap.SizeOfBitMap");
-        const busyBitmapBuffer = types.fieldOffset(header, "BusyBitmap.Buffer");
-        const win8 = encodedOffsets !== undefined && busyBitmapSize !== undefined && busyBitmapBuffer !== undefined;
-        return {
-            scheme: win8 ? "win8" : "win7",
-            userDataHeaderSize,
-            userDataSubSegment,
-            userDataSignature,
-            encodedOffsets: encodedOffsets !== null && encodedOffsets !== void 0 ? encodedOffsets : 0,
-            busyBitmapSize: busyBitmapSize !== null && busyBitmapSize !== void 0 ? busyBitmapSize : 0,
-            busyBitmapBuffer: busyBitmapBuffer !== null && busyBitmapBuffer !== void 0 ? busyBitmapBuffer : 0,
-            subSegmentUserBlocks,
-            subSegmentBlockSize,
-            subSegmentBlockCount,
-        };
-    }
-    function resolveSegmentHeap(types) {
-        const signature = types.fieldOffset("_SEGMENT_HEAP", "Signature");
-        const globalFlags = types.fieldOffset("_SEGMENT_HEAP", "GlobalFlags");
-        return signature === undefined || globalFlags === undefined ? undefined : { signature, globalFlags };
-    }
-    function resolveHeapDescriptors(types) {
-        const listHead = types.symbolAddress("RtlpProcessHeaps");
-        const link = types.fieldOffset("_RTLP_PROCESS_HEAP_DESCRIPTOR", "DescriptorLink");
-        const heap = types.fieldOffset("_RTLP_PROCESS_HEAP_DESCRIPTOR", "Heap");
-        return listHead === undefined || link === undefined || heap === undefined ? undefined : { listHead, link, heap };
-    }
-
-    // Little-endian reads from byte arrays the walkers got in one large read.
-    const TWO_32 = 4294967296;
-    function u16(bytes, at) {
-        return bytes[at] | (bytes[at + 1] << 8);
-    }
-    function u32(bytes, at) {
-        return (bytes[at] | (bytes[at + 1] << 8) | (bytes[at + 2] << 16)) + bytes[at + 3] * 0x1000000;
-    }
-    /**
-     * A pointer-sized value as a JS number. 64-bit values at or above 2^53 cannot be user-mode
-     * addresses: they come back as Infinity so every bounds check rejects them.
-     */
-    function pointer(bytes, at, pointerSize) {
-        if (pointerSize === 4)
-            return u32(bytes, at);
-        const high = u32(bytes, at + 4);
-        return high > 0x1fffff ? Infinity : high * TWO_32 + u32(bytes, at);
-    }
-    /** A pointer-sized value as exact hex digits with 0x, whatever its size (for messages). */
-    function pointerHex(bytes, at, pointerSize) {
-        if (pointerSize === 4)
-            return "0x" + u32(bytes, at).toString(16);
-        const high = u32(bytes, at + 4);
-        const low = u32(bytes, at).toString(16);
-        return high === 0 ? "0x" + low : "0x" + high.toString(16) + "0".repeat(8 - low.length) + low;
-    }
-    /** Low 32 bits of a non-negative integer below 2^53, as an unsigned number. */
-    function low32(value) {
-        return value % TWO_32 >>> 0;
-    }
-
-    /** The command whose output lists committed regions, one "base end" line each (see README). */
-    const REGIONS_COMMAND = '!address -f:MEM_COMMIT -c:".echo %1 %2"';
-    class Target {
-        constructor(processObject, 
-        /** The process's ntdll views; the native one first. */
-        views) {
-            this.processObject = processObject;
-            this.views = views;
-        }
-        /**
-         * A process object (the current one by default): reads, symbols and commands happen in its
-         * context (docs/jsprovider.md §1.7). Throws a one-line error when ntdll's symbols or the PEB
-         * are missing.
-         */
-        static of(processObject = host.currentProcess) {
-            const environment = processObject.Environment;
-            const block = environment ? environment.EnvironmentBlock : undefined;
-            if (!block || block.address === undefined)
-                throw new Error("dxheap needs a user-mode process: this process has no PEB");
-            const layout = resolveNtHeapLayout(new ModuleSymbols("ntdll", processObject));
-            const memory = new HostMemory(layout.pointerSize, processObject);
-            const native = {
-                arch: layout.pointerSize === 8 ? "x64" : "x86",
-                memory,
-                layout,
-                peb: toNumber(block.address),
-                lfhKey: readLfhKey(memory, layout),
-            };
-            return new Target(processObject, [native]);
-        }
-        /** A key that names this process among the debugger's sessions. */
-        static keyOf(processObject) {
-            const target = processObject;
-            const environment = target.Environment;
-            const block = environment ? environment.EnvironmentBlock : undefined;
-            const peb = block && block.address !== undefined ? block.address.toString(16) : "?";
-            return `${String(target.Id)}:${String(target.Name)}:${peb}`;
-        }
-        /**
-         * Committed regions of the process, from the debugger's !address, read once per Target. When
-         * !address gives nothing (a dump without memory information) or fails, the fallback is the
-         * threads' stacks and the module images, plus whatever ranges the caller adds (heap segments).
-         */
-        regions(extra = []) {
-            if (!this.regionList) {
-                let problem;
-                let regions = [];
-                try {
-                    regions = parseRegionLines(host.namespace.Debugger.Utility.Control.ExecuteCommand(REGIONS_COMMAND));
-                    if (regions.length === 0)
-                        problem = "!address listed no committed region";
-                }
-                catch (e) {
-                    problem = `!address failed (${e.message})`;
-                }
-                this.regionList = { regions, problem };
-            }
-            if (!this.regionList.problem)
-                return this.regionList;
-            return { regions: mergeRegions(this.stacksAndImages().concat(extra)), problem: this.regionList.problem };
-        }
-        /** Thread stacks [StackLimit, StackBase) from each TEB, and module images [base, base + size). */
-        stacksAndImages() {
-            const out = [];
-            const view = this.views[0];
-            const tib = view.layout.teb;
-            for (const thread of iterate(this.processObject.Threads)) {
-                try {
-                    const teb = toNumber(thread.Environment.EnvironmentBlock.address);
-                    const bytes = view.memory.read(teb, Math.max(tib.stackBase, tib.stackLimit) + view.layout.pointerSize);
-                    const base = readPointer(bytes, tib.stackBase, view.layout.pointerSize);
-                    const limit = readPointer(bytes, tib.stackLimit, view.layout.pointerSize);
-                    if (limit < base)
-                        out.push({ base: limit, size: base - limit });
-                }
-                catch (e) {
-                    // A thread whose TEB is not in the dump has no stack to scan.
-                }
-            }
-            for (const image of iterate(this.processObject.Modules)) {
-                try {
-                    const m = image;
-                    out.push({ base: toNumber(m.BaseAddress), size: toNumber(m.Size) });
-                }
-                catch (e) {
-                    // A module without a usable base or size is skipped.
-                }
-            }
-            return out;
-        }
-    }
-    function readLfhKey(memory, layout) {
-        if (layout.lfhKeyAddress === undefined)
-            return undefined;
-        try {
-            return u32(memory.read(layout.lfhKeyAddress, 4), 0);
-        }
-        catch (e) {
-            return undefined;
-        }
-    }
-    function readPointer(bytes, at, pointerSize) {
-        return pointerSize === 4 ? u32(bytes, at) : u32(bytes, at + 4) * 4294967296 + u32(bytes, at);
-    }
-    function* iterate(collection) {
-        if (!collection)
-            return;
-        try {
-            for (const item of collection)
-                yield item;
-        }
-        catch (e) {
-            // A collection the debugger cannot list contributes nothing.
-        }
-    }
-    /** Sorted, with overlapping or touching regions joined. */
-    function mergeRegions(regions) {
-        const sorted = regions.filter((r) => r.size > 0).sort((a, b) => a.base - b.base);
-        const out = [];
-        for (let i = 0; i < sorted.length; i++) {
-            const last = out[out.length - 1];
-            const r = sorted[i];
-            if (last && r.base <= last.base + last.size) {
-                last.size = Math.max(last.size, r.base + r.size - last.base);
-            }
-            else {
-                out.push({ base: r.base, size: r.size });
-            }
-        }
-        return out;
-    }
-    /**
-     * The output of REGIONS_COMMAND → regions. Each useful line holds two hex numbers, the base and
-     * the end of a region, with or without 0x and WinDbg's backtick (00000000`7ffe0000); other lines
-     * (such as "*** Executing: …" echoes and headers) are ignored.
-     */
-    function parseRegionLines(lines) {
-        const regions = [];
-        const hexWord = /^(?:0x)?([0-9a-f]+)$/i;
-        for (const line of lines) {
-            const words = String(line).trim().replace(/`/g, "").split(/\s+/);
-            if (words.length !== 2)
-                continue;
-            const base = hexWord.exec(words[0]);
-            const end = hexWord.exec(words[1]);
-            if (!base || !end)
-                continue;
-            const start = parseInt(base[1], 16);
-            const stop = parseInt(end[1], 16);
-            if (stop > start && stop <= 9007199254740991)
-                regions.push({ base: start, size: stop - start });
-        }
-        return mergeRegions(regions);
-    }
-    let unreadableFingerprints = 0;
-    /**
-     * undefined for a dump; for a live target, the threads' ids, instruction and stack pointers: a
-     * target that ran and stopped again has at least one of them changed (a break-in even adds a
-     * thread). The data model offers scripts no event or counter for "the target ran"
-     * (docs/jsprovider.md §1.10), so the cache is re-validated this way at a few host calls per thread.
-     * A live thread whose registers cannot be read makes the fingerprint unique: nothing is reused.
-     */
-    function liveFingerprint(processObject) {
-        if (!isLiveTarget())
-            return undefined;
-        const parts = [];
-        for (const thread of iterate(processObject.Threads)) {
-            try {
-                const t = thread;
-                const user = t.Registers.User;
-                const pc = user.rip !== undefined ? user.rip : user.eip;
-                const sp = user.rsp !== undefined ? user.rsp : user.esp;
-                if (pc === undefined || sp === undefined)
-                    throw new Error("no registers");
-                parts.push(`${String(t.Id)}:${pc.toString(16)}:${sp.toString(16)}`);
-            }
-            catch (e) {
-                return `unreadable ${++unreadableFingerprints}`;
-            }
-        }
-        return parts.join(",");
-    }
-    function isLiveTarget() {
-        try {
-            const session = host.currentSession;
-            return session.Attributes.Target.IsLiveTarget === true;
-        }
-        catch (e) {
-            return false;
+        get Heap() { return toInt64(this.__heap); }
+        get Type() { return this.__type; }
+        get Findings() { return this.__findings.map((f) => new FindingModel(f)); }
+        toString() {
+            const n = this.__findings.length;
+            return `${this.__type} heap ${hex0x(this.__heap)}: ${n === 0 ? "no problem found" : `${n} finding${n === 1 ? "" : "s"}`}`;
         }
     }
 
@@ -1498,29 +901,35 @@ var __dxheap = (function (exports) {
         }
     }
 
-    class MemoryWindow {
-        /** end: reads stop here unless a request itself reaches further. */
-        constructor(memory, end) {
-            this.memory = memory;
-            this.end = end;
-            /** Address of bytes[0]. */
-            this.base = 0;
-            this.bytes = new Uint8Array(0);
-            /** After ensure() returned false: the first address that could not be read. */
-            this.unreadableAt = 0;
-        }
-        /** Makes [address, address + length) available in bytes; false when part of it is unreadable. */
-        ensure(address, length) {
-            if (address >= this.base && address + length <= this.base + this.bytes.length)
-                return true;
-            const want = Math.max(length, Math.min(MAX_READ, this.end - address));
-            this.base = address;
-            this.bytes = this.memory.readPrefix(address, want);
-            if (this.bytes.length >= length)
-                return true;
-            this.unreadableAt = address + this.bytes.length;
-            return false;
-        }
+    // Little-endian reads from byte arrays the walkers got in one large read.
+    const TWO_32 = 4294967296;
+    function u16(bytes, at) {
+        return bytes[at] | (bytes[at + 1] << 8);
+    }
+    function u32(bytes, at) {
+        return (bytes[at] | (bytes[at + 1] << 8) | (bytes[at + 2] << 16)) + bytes[at + 3] * 0x1000000;
+    }
+    /**
+     * A pointer-sized value as a JS number. 64-bit values at or above 2^53 cannot be user-mode
+     * addresses: they come back as Infinity so every bounds check rejects them.
+     */
+    function pointer(bytes, at, pointerSize) {
+        if (pointerSize === 4)
+            return u32(bytes, at);
+        const high = u32(bytes, at + 4);
+        return high > 0x1fffff ? Infinity : high * TWO_32 + u32(bytes, at);
+    }
+    /** A pointer-sized value as exact hex digits with 0x, whatever its size (for messages). */
+    function pointerHex(bytes, at, pointerSize) {
+        if (pointerSize === 4)
+            return "0x" + u32(bytes, at).toString(16);
+        const high = u32(bytes, at + 4);
+        const low = u32(bytes, at).toString(16);
+        return high === 0 ? "0x" + low : "0x" + high.toString(16) + "0".repeat(8 - low.length) + low;
+    }
+    /** Low 32 bits of a non-negative integer below 2^53, as an unsigned number. */
+    function low32(value) {
+        return value % TWO_32 >>> 0;
     }
 
     function walkList(memory, head, limit) {
@@ -1565,94 +974,6 @@ var __dxheap = (function (exports) {
         return { links, problem: undefined };
     }
 
-    const MAX_SEGMENTS = 4096;
-    const MAX_UCRS = 1 << 16;
-    /** Larger reservations than this are not a plausible segment: the header is corrupt. */
-    const MAX_SEGMENT_BYTES = Math.pow(2, 40);
-    function readSegments(memory, layout, heap, findings) {
-        const list = walkList(memory, heap + layout.heap.segmentList, MAX_SEGMENTS);
-        if (list.problem)
-            findings.add("Corruption", list.problem.address, `segment list: ${list.problem.message}`);
-        const segments = [];
-        for (let i = 0; i < list.links.length; i++) {
-            const segment = readSegment(memory, layout, list.links[i] - layout.segment.segmentListEntry, findings);
-            if (segment)
-                segments.push(segment);
-        }
-        return segments;
-    }
-    function readSegment(memory, layout, address, findings) {
-        const s = layout.segment;
-        const p = layout.pointerSize;
-        const span = Math.max(s.baseAddress, s.firstEntry, s.lastValidEntry, s.ucrSegmentList, s.numberOfUnCommittedRanges) + 2 * p;
-        let bytes;
-        try {
-            bytes = memory.read(address, span);
-        }
-        catch (e) {
-            findings.add("Unreadable", address, `segment header at ${hex0x(address)} is not readable`);
-            return undefined;
-        }
-        const baseAddress = pointer(bytes, s.baseAddress, p);
-        const firstEntry = pointer(bytes, s.firstEntry, p);
-        const lastValidEntry = pointer(bytes, s.lastValidEntry, p);
-        const reservedBytes = lastValidEntry - baseAddress;
-        if (!(baseAddress <= address && address < firstEntry && firstEntry < lastValidEntry && reservedBytes <= MAX_SEGMENT_BYTES)) {
-            const field = (offset) => pointerHex(bytes, offset, p);
-            findings.add("Corruption", address, `segment ${hex0x(address)} has implausible bounds (base ${field(s.baseAddress)}, first entry ${field(s.firstEntry)}, last valid entry ${field(s.lastValidEntry)})`);
-            return undefined;
-        }
-        const uncommittedRanges = readUncommittedRanges(memory, layout, address, baseAddress, lastValidEntry, findings);
-        let uncommitted = 0;
-        for (let i = 0; i < uncommittedRanges.length; i++)
-            uncommitted += uncommittedRanges[i].size;
-        return { address, baseAddress, firstEntry, lastValidEntry, reservedBytes, committedBytes: reservedBytes - uncommitted, uncommittedRanges };
-    }
-    function readUncommittedRanges(memory, layout, segment, base, end, findings) {
-        const u = layout.ucr;
-        const p = layout.pointerSize;
-        const list = walkList(memory, segment + layout.segment.ucrSegmentList, MAX_UCRS);
-        if (list.problem)
-            findings.add("Corruption", list.problem.address, `uncommitted-range list of segment ${hex0x(segment)}: ${list.problem.message}`);
-        const ranges = [];
-        for (let i = 0; i < list.links.length; i++) {
-            const descriptor = list.links[i] - u.segmentEntry;
-            let bytes;
-            try {
-                bytes = memory.read(descriptor, Math.max(u.address, u.size) + p);
-            }
-            catch (e) {
-                findings.add("Unreadable", descriptor, `uncommitted-range descriptor at ${hex0x(descriptor)} is not readable`);
-                continue;
-            }
-            const address = pointer(bytes, u.address, p);
-            const size = pointer(bytes, u.size, p);
-            if (!(address >= base && size > 0 && address + size <= end)) {
-                findings.add("Corruption", descriptor, `uncommitted range ${pointerHex(bytes, u.address, p)}+${pointerHex(bytes, u.size, p)} lies outside segment ${hex0x(segment)}`);
-                continue;
-            }
-            ranges.push({ address, size });
-        }
-        ranges.sort((a, b) => a.address - b.address);
-        return ranges;
-    }
-    /** The committed runs of a segment's entry area: [FirstEntry, LastValidEntry) minus its uncommitted ranges. */
-    function committedRuns(segment) {
-        const runs = [];
-        let start = segment.firstEntry;
-        for (let i = 0; i < segment.uncommittedRanges.length; i++) {
-            const range = segment.uncommittedRanges[i];
-            if (range.address + range.size <= start)
-                continue;
-            if (range.address > start)
-                runs.push({ start, end: range.address });
-            start = Math.max(start, range.address + range.size);
-        }
-        if (start < segment.lastValidEntry)
-            runs.push({ start, end: segment.lastValidEntry });
-        return runs;
-    }
-
     // _HEAP_ENTRY.Flags bits (docs/heap-structures.md §1.4).
     const FLAG_BUSY = 0x01;
     const FLAG_EXTRA_PRESENT = 0x02;
@@ -1688,6 +1009,284 @@ var __dxheap = (function (exports) {
     }
     function newDecodedEntry() {
         return { size: 0, flags: 0, previousSize: 0, unusedBytes: 0, checksumOk: false };
+    }
+
+    // How analyses see target memory. src/host/memory.ts implements it over host.memory;
+    // pure-logic tests implement it over a byte array.
+    class UnreadableMemoryError extends Error {
+        constructor(address, length) {
+            super(`Unable to read memory at 0x${address.toString(16)} (0x${length.toString(16)} bytes)`);
+            this.address = address;
+            this.length = length;
+        }
+    }
+
+    // The one memory reader: every byte dxheap reads goes through HostMemory. Reads are large
+    // (host.memory.readMemoryValues over whole ranges, docs/jsprovider.md §1.6: each call is a round trip
+    // into the engine); a read that fails is narrowed by halving down to pages, so one unreadable
+    // page costs a few calls and the readable rest is still returned.
+    const PAGE$2 = 0x1000;
+    /** Failed ranges of at least this many pages are probed before being split (see collect). */
+    const PROBE_THRESHOLD_PAGES = 16;
+    /** Largest single read: big enough to make host calls rare, small enough to keep memory flat. */
+    const MAX_READ = 4 * 1024 * 1024;
+    class HostMemory {
+        constructor(pointerSize, context) {
+            this.pointerSize = pointerSize;
+            this.context = context;
+        }
+        read(address, length) {
+            if (length <= MAX_READ)
+                return this.readOnce(address, length);
+            const out = new Uint8Array(length);
+            for (let offset = 0; offset < length; offset += MAX_READ) {
+                out.set(this.readOnce(address + offset, Math.min(MAX_READ, length - offset)), offset);
+            }
+            return out;
+        }
+        readRuns(address, length) {
+            const runs = [];
+            for (let offset = 0; offset < length; offset += MAX_READ) {
+                this.collect(address + offset, Math.min(MAX_READ, length - offset), runs);
+            }
+            return runs;
+        }
+        readPrefix(address, length) {
+            const whole = this.tryRead(address, length);
+            if (whole)
+                return whole;
+            // Binary search on the number of whole readable pages: "[address, page k) is readable"
+            // only turns false once, so log2(pages) reads find the longest readable start.
+            const firstPageEnd = Math.min(address + length, Math.floor(address / PAGE$2) * PAGE$2 + PAGE$2);
+            let low = firstPageEnd;
+            let high = address + length;
+            const first = this.tryRead(address, firstPageEnd - address);
+            if (!first)
+                return new Uint8Array(0);
+            let readable = first;
+            while (high - low > PAGE$2) {
+                const middle = low + Math.max(1, Math.floor((high - low) / PAGE$2 / 2)) * PAGE$2;
+                const bytes = this.tryRead(address, middle - address);
+                if (bytes) {
+                    readable = bytes;
+                    low = middle;
+                }
+                else {
+                    high = middle;
+                }
+            }
+            return readable;
+        }
+        /**
+         * Reads [address, address+length) or, when that fails, its readable pages, appending to runs.
+         * A failed range whose first, middle and last pages are all unreadable is taken as unreadable
+         * as a whole: dumps miss memory in whole regions, and page-by-page probing would cost a read
+         * per page. A readable island shorter than half such a range can be missed.
+         */
+        collect(address, length, runs) {
+            const bytes = this.tryRead(address, length);
+            if (bytes) {
+                const last = runs[runs.length - 1];
+                if (last && last.address + last.bytes.length === address) {
+                    const joined = new Uint8Array(last.bytes.length + bytes.length);
+                    joined.set(last.bytes);
+                    joined.set(bytes, last.bytes.length);
+                    last.bytes = joined;
+                }
+                else {
+                    runs.push({ address, bytes });
+                }
+                return;
+            }
+            // Split on a page boundary; a range within one page that fails is unreadable as a whole.
+            const firstPageEnd = Math.floor(address / PAGE$2) * PAGE$2 + PAGE$2;
+            if (address + length <= firstPageEnd)
+                return;
+            const pages = Math.ceil((address + length - firstPageEnd) / PAGE$2);
+            if (pages >= PROBE_THRESHOLD_PAGES && this.unreadableThroughout(address, length))
+                return;
+            const middle = pages <= 1 ? firstPageEnd : firstPageEnd + Math.floor(pages / 2) * PAGE$2;
+            this.collect(address, middle - address, runs);
+            this.collect(middle, address + length - middle, runs);
+        }
+        unreadableThroughout(address, length) {
+            const lastPage = Math.floor((address + length - 1) / PAGE$2) * PAGE$2;
+            const middlePage = Math.floor((address + length / 2) / PAGE$2) * PAGE$2;
+            return !this.tryRead(address, 1) && !this.tryRead(middlePage, 1) && !this.tryRead(lastPage, 1);
+        }
+        tryRead(address, length) {
+            try {
+                return this.readOnce(address, length);
+            }
+            catch (e) {
+                if (e instanceof UnreadableMemoryError)
+                    return undefined;
+                throw e;
+            }
+        }
+        /**
+         * One host read. Only a read the host refused is unreadable memory; a TypeError or RangeError
+         * is a mistake in dxheap's arguments and propagates. A short answer is unreadable past its end.
+         */
+        readOnce(address, length) {
+            if (length === 0)
+                return new Uint8Array(0);
+            let bytes;
+            try {
+                bytes = host.memory.readMemoryValues(toInt64(address), length, 1, false, this.context);
+            }
+            catch (e) {
+                const name = e !== null && typeof e === "object" ? e.name : "";
+                if (name === "TypeError" || name === "RangeError")
+                    throw e;
+                throw new UnreadableMemoryError(address, length);
+            }
+            if (bytes.length !== length)
+                throw new UnreadableMemoryError(address + bytes.length, length - bytes.length);
+            return bytes;
+        }
+    }
+
+    class MemoryWindow {
+        /** end: reads stop here unless a request itself reaches further. */
+        constructor(memory, end) {
+            this.memory = memory;
+            this.end = end;
+            /** Address of bytes[0]. */
+            this.base = 0;
+            this.bytes = new Uint8Array(0);
+            /** After ensure() returned false: the first address that could not be read. */
+            this.unreadableAt = 0;
+        }
+        /** Makes [address, address + length) available in bytes; false when part of it is unreadable. */
+        ensure(address, length) {
+            if (address >= this.base && address + length <= this.base + this.bytes.length)
+                return true;
+            const want = Math.max(length, Math.min(MAX_READ, this.end - address));
+            this.base = address;
+            this.bytes = this.memory.readPrefix(address, want);
+            if (this.bytes.length >= length)
+                return true;
+            this.unreadableAt = address + this.bytes.length;
+            return false;
+        }
+    }
+
+    const MAX_SEGMENTS = 4096;
+    const MAX_UCRS = 1 << 16;
+    /** Larger reservations than this are not a plausible segment: the header is corrupt. */
+    const MAX_SEGMENT_BYTES = Math.pow(2, 40);
+    function readSegments(memory, layout, heap, findings) {
+        const list = walkList(memory, heap + layout.heap.segmentList, MAX_SEGMENTS);
+        if (list.problem)
+            findings.add("Corruption", list.problem.address, `segment list: ${list.problem.message}`);
+        const segments = [];
+        for (let i = 0; i < list.links.length; i++) {
+            const segment = readSegment(memory, layout, list.links[i] - layout.segment.segmentListEntry, findings);
+            if (!segment)
+                continue;
+            // A segment whose range overlaps one already listed would list blocks twice (and lose others).
+            const overlapped = overlapping(segments, segment.baseAddress, segment.lastValidEntry);
+            if (overlapped) {
+                findings.add("Corruption", segment.address, `segment ${hex0x(segment.address)} [${hex0x(segment.baseAddress)}, ${hex0x(segment.lastValidEntry)}) overlaps segment ${hex0x(overlapped.address)} [${hex0x(overlapped.baseAddress)}, ${hex0x(overlapped.lastValidEntry)}): it is not walked`);
+                continue;
+            }
+            segments.push(segment);
+        }
+        return segments;
+    }
+    function overlapping(segments, start, end) {
+        for (let i = 0; i < segments.length; i++) {
+            if (start < segments[i].lastValidEntry && segments[i].baseAddress < end)
+                return segments[i];
+        }
+        return undefined;
+    }
+    function readSegment(memory, layout, address, findings) {
+        const s = layout.segment;
+        const p = layout.pointerSize;
+        const span = Math.max(s.baseAddress, s.firstEntry, s.lastValidEntry, s.ucrSegmentList, s.numberOfUnCommittedRanges) + 2 * p;
+        let bytes;
+        try {
+            bytes = memory.read(address, span);
+        }
+        catch (e) {
+            findings.add("Unreadable", address, `segment header at ${hex0x(address)} is not readable`);
+            return undefined;
+        }
+        const baseAddress = pointer(bytes, s.baseAddress, p);
+        const firstEntry = pointer(bytes, s.firstEntry, p);
+        const lastValidEntry = pointer(bytes, s.lastValidEntry, p);
+        const reservedBytes = lastValidEntry - baseAddress;
+        if (!(baseAddress <= address && address < firstEntry && firstEntry < lastValidEntry && reservedBytes <= MAX_SEGMENT_BYTES)) {
+            const field = (offset) => pointerHex(bytes, offset, p);
+            findings.add("Corruption", address, `segment ${hex0x(address)} has implausible bounds (base ${field(s.baseAddress)}, first entry ${field(s.firstEntry)}, last valid entry ${field(s.lastValidEntry)})`);
+            return undefined;
+        }
+        const uncommittedRanges = readUncommittedRanges(memory, layout, address, firstEntry, lastValidEntry, findings);
+        let uncommitted = 0;
+        for (let i = 0; i < uncommittedRanges.length; i++)
+            uncommitted += uncommittedRanges[i].size;
+        return { address, baseAddress, firstEntry, lastValidEntry, reservedBytes, committedBytes: reservedBytes - uncommitted, uncommittedRanges };
+    }
+    /**
+     * The segment's uncommitted ranges: inside [FirstEntry, LastValidEntry), not overlapping, and not
+     * readable. Uncommitted memory is in no dump and cannot be read on a live target, so a range whose
+     * first page reads is a descriptor lying over committed blocks: it is reported, and the walk goes
+     * through it as committed memory instead of silently skipping the blocks it covers.
+     */
+    function readUncommittedRanges(memory, layout, segment, firstEntry, end, findings) {
+        const u = layout.ucr;
+        const p = layout.pointerSize;
+        const list = walkList(memory, segment + layout.segment.ucrSegmentList, MAX_UCRS);
+        if (list.problem)
+            findings.add("Corruption", list.problem.address, `uncommitted-range list of segment ${hex0x(segment)}: ${list.problem.message}`);
+        const ranges = [];
+        for (let i = 0; i < list.links.length; i++) {
+            const descriptor = list.links[i] - u.segmentEntry;
+            let bytes;
+            try {
+                bytes = memory.read(descriptor, Math.max(u.address, u.size) + p);
+            }
+            catch (e) {
+                findings.add("Unreadable", descriptor, `uncommitted-range descriptor at ${hex0x(descriptor)} is not readable`);
+                continue;
+            }
+            const address = pointer(bytes, u.address, p);
+            const size = pointer(bytes, u.size, p);
+            if (!(address >= firstEntry && size > 0 && address + size <= end)) {
+                findings.add("Corruption", descriptor, `uncommitted range ${pointerHex(bytes, u.address, p)}+${pointerHex(bytes, u.size, p)} lies outside the entries of segment ${hex0x(segment)} [${hex0x(firstEntry)}, ${hex0x(end)})`);
+                continue;
+            }
+            if (memory.readPrefix(address, 1).length > 0) {
+                findings.add("Corruption", descriptor, `uncommitted range ${hex0x(address)}+${hex0x(size)} (descriptor ${hex0x(descriptor)}) is readable memory: the descriptor lies over committed blocks, which are walked`);
+                continue;
+            }
+            ranges.push({ address, size });
+        }
+        ranges.sort((a, b) => a.address - b.address);
+        for (let i = 1; i < ranges.length; i++) {
+            if (ranges[i].address < ranges[i - 1].address + ranges[i - 1].size) {
+                findings.add("Corruption", ranges[i].address, `uncommitted ranges ${hex0x(ranges[i - 1].address)}+${hex0x(ranges[i - 1].size)} and ${hex0x(ranges[i].address)}+${hex0x(ranges[i].size)} of segment ${hex0x(segment)} overlap`);
+            }
+        }
+        return ranges;
+    }
+    /** The committed runs of a segment's entry area: [FirstEntry, LastValidEntry) minus its uncommitted ranges. */
+    function committedRuns(segment) {
+        const runs = [];
+        let start = segment.firstEntry;
+        for (let i = 0; i < segment.uncommittedRanges.length; i++) {
+            const range = segment.uncommittedRanges[i];
+            if (range.address + range.size <= start)
+                continue;
+            if (range.address > start)
+                runs.push({ start, end: range.address });
+            start = Math.max(start, range.address + range.size);
+        }
+        if (start < segment.lastValidEntry)
+            runs.push({ start, end: segment.lastValidEntry });
+        return runs;
     }
 
     const UNUSED_EXTENDED = 0x40;
@@ -1732,10 +1331,13 @@ var __dxheap = (function (exports) {
     // fails its checksum or size bounds, or that cannot be read.
     /** UnusedBytes below this are pseudo-entry markers, not byte counts (§2.2: 1 segment, 3 uncommitted, 4 VirtualAlloc, 5 linked). */
     const SMALLEST_UNUSED_COUNT = 8;
+    const PAGE$1 = 0x1000;
     /** UnusedBytes with this bit belong to LFH blocks, never to a back-end entry (§2.2). */
     const LFH_MARKER$1 = 0x80;
     class BackendWalker {
         constructor(memory, layout, decoder, blocks, findings, 
+        /** _HEAP.VirtualMemoryThreshold in bytes: no busy back-end block is larger; 0 when unknown. */
+        largestBusyBlock, 
         /** Called for each internal block while its bytes are still in the window. */
         onInternal) {
             this.memory = memory;
@@ -1743,6 +1345,7 @@ var __dxheap = (function (exports) {
             this.decoder = decoder;
             this.blocks = blocks;
             this.findings = findings;
+            this.largestBusyBlock = largestBusyBlock;
             this.onInternal = onInternal;
             this.entry = newDecodedEntry();
             /** Reused for every block: no object per block. */
@@ -1750,32 +1353,33 @@ var __dxheap = (function (exports) {
             /** The state of the row pushEntry pushed last. */
             this.pushedState = 0;
         }
-        walkSegment(segment, segmentIndex) {
-            const headerUnits = this.walkHeader(segment, segmentIndex);
+        /**
+         * The segment's own header entry, which must end at FirstEntry: pushed as a block, its size in
+         * granules returned; or why it does not decode (nothing pushed, nothing reported: the caller
+         * decides whether one bad header or a bad key is the finding).
+         */
+        walkHeader(segment, segmentIndex) {
+            const granularity = this.layout.entry.granularity;
+            const window = new MemoryWindow(this.memory, segment.firstEntry);
+            if (!window.ensure(segment.address, granularity))
+                return "is not readable";
+            const e = this.decoder.decode(window.bytes, segment.address - window.base, this.entry);
+            if (!e.checksumOk)
+                return "fails its checksum";
+            if (segment.address + e.size * granularity !== segment.firstEntry) {
+                return `is 0x${(e.size * granularity).toString(16)} bytes, not the 0x${(segment.firstEntry - segment.address).toString(16)} up to FirstEntry`;
+            }
+            this.pushEntry(window, segment.address, e.size * granularity, segmentIndex);
+            return e.size;
+        }
+        /** The segment's committed runs from FirstEntry; headerUnits: its header's size in granules, or -1. */
+        walkRuns(segment, segmentIndex, headerUnits) {
             const runs = committedRuns(segment);
             for (let i = 0; i < runs.length; i++) {
                 const previousUnits = i === 0 && runs[i].start === segment.firstEntry ? headerUnits : -1;
                 if (!this.walkRun(runs[i].start, runs[i].end, segmentIndex, previousUnits))
-                    return;
+                    break;
             }
-        }
-        /** The segment's header entry, which must end at FirstEntry; its size in granules, or -1. */
-        walkHeader(segment, segmentIndex) {
-            const granularity = this.layout.entry.granularity;
-            const where = `segment ${hex0x(segment.address)}`;
-            const window = new MemoryWindow(this.memory, segment.firstEntry);
-            if (!window.ensure(segment.address, granularity)) {
-                this.findings.add("Unreadable", segment.address, `the header entry of ${where} is not readable`);
-                return -1;
-            }
-            const e = this.decoder.decode(window.bytes, segment.address - window.base, this.entry);
-            if (!e.checksumOk || segment.address + e.size * granularity !== segment.firstEntry) {
-                const why = !e.checksumOk ? "fails its checksum" : `is 0x${(e.size * granularity).toString(16)} bytes, not the 0x${(segment.firstEntry - segment.address).toString(16)} up to FirstEntry`;
-                this.findings.add("Corruption", segment.address, `the header entry of ${where} ${why}`);
-                return -1;
-            }
-            this.pushEntry(window, segment.address, e.size * granularity, segmentIndex);
-            return e.size;
         }
         /** Walks [start, end); false when the segment's walk must end here. */
         walkRun(start, end, segmentIndex, previousUnits) {
@@ -1785,13 +1389,22 @@ var __dxheap = (function (exports) {
             let cursor = start;
             while (cursor < end) {
                 if (!window.ensure(cursor, granularity)) {
-                    this.findings.add("Unreadable", window.unreadableAt, `heap entry at ${hex0x(cursor)} is not readable (memory at ${hex0x(window.unreadableAt)})`);
-                    return false;
+                    const resumed = this.resume(window.unreadableAt, end);
+                    this.findings.add("Unreadable", window.unreadableAt, `heap entry at ${hex0x(cursor)} is not readable (memory at ${hex0x(window.unreadableAt)})` +
+                        (resumed === undefined ? "" : `; the walk resumes at ${hex0x(resumed)}, the next readable page, where a valid header starts`));
+                    if (resumed === undefined)
+                        return false;
+                    cursor = resumed;
+                    previousUnits = -1;
+                    continue;
                 }
                 this.decoder.decode(window.bytes, cursor - window.base, e);
                 const size = e.size * granularity;
-                if (!e.checksumOk || size === 0 || cursor + size > end) {
-                    const why = !e.checksumOk ? "header checksum mismatch" : `size 0x${size.toString(16)} runs past ${hex0x(end)}`;
+                const tooLarge = this.largestBusyBlock > 0 && size > this.largestBusyBlock && (e.flags & (FLAG_BUSY | FLAG_INTERNAL)) === FLAG_BUSY;
+                if (!e.checksumOk || size === 0 || cursor + size > end || tooLarge) {
+                    const why = !e.checksumOk ? "header checksum mismatch"
+                        : tooLarge ? `a busy block of 0x${size.toString(16)} bytes, larger than the heap's VirtualMemoryThreshold (0x${this.largestBusyBlock.toString(16)}): its size is damaged`
+                            : `size 0x${size.toString(16)} runs past ${hex0x(end)}`;
                     this.findings.add("Corruption", cursor, `corrupted heap entry at ${hex0x(cursor)}: ${why}`);
                     return false;
                 }
@@ -1806,6 +1419,25 @@ var __dxheap = (function (exports) {
                 cursor += size;
             }
             return true;
+        }
+        /**
+         * Where the walk can go on after unreadable memory at `unreadable`: the next readable page of
+         * the run, if a header that fits the run starts there (an uncommitted range its descriptor no
+         * longer names ends on a page with a block; a page missing from a dump usually does not).
+         */
+        resume(unreadable, end) {
+            const page = Math.ceil((unreadable + 1) / PAGE$1) * PAGE$1;
+            if (page >= end)
+                return undefined;
+            const next = nextReadablePage(this.memory, page, end);
+            if (next >= end)
+                return undefined;
+            const window = new MemoryWindow(this.memory, end);
+            if (!window.ensure(next, this.layout.entry.granularity))
+                return undefined;
+            const e = this.decoder.decode(window.bytes, next - window.base, this.entry);
+            const size = e.size * this.layout.entry.granularity;
+            return e.checksumOk && size > 0 && next + size <= end ? next : undefined;
         }
         pushEntry(window, entry, size, segmentIndex) {
             const e = this.entry;
@@ -1999,19 +1631,29 @@ var __dxheap = (function (exports) {
     }
 
     // Blocks too large for a segment: each in its own VirtualAlloc'd region, listed on
-    // _HEAP.VirtualAllocdBlocks (docs/heap-structures.md §2.3). The region starts with a
-    // _HEAP_VIRTUAL_ALLOC_ENTRY whose BusyBlock header is encoded like any other, and whose
-    // Size field holds the unused byte count: requested = CommitSize - unused - sizeof(entry).
-    const MAX_VIRTUAL_BLOCKS = 1 << 20;
+    // _HEAP.VirtualAllocdBlocks (docs/heap-structures.md §2.3). The region starts, page-aligned, with
+    // a _HEAP_VIRTUAL_ALLOC_ENTRY whose BusyBlock header is encoded like any other, and whose Size
+    // field holds the unused byte count: requested = CommitSize - unused - sizeof(entry).
+    // A corrupted list or entry must not make the walk long or the blocks huge: the list is bounded
+    // by what the heap's own counter allows, every size by the entry's reservation and that counter,
+    // and blocks may not overlap each other or the heap's segments.
+    const PAGE = 0x1000;
+    /** No heap has more VirtualAlloc'd blocks than this (each is at least 508 KiB on x86). */
+    const MAX_VIRTUAL_BLOCKS = 1 << 16;
     const MAX_COMMIT = Math.pow(2, 40);
-    /** Appends the heap's VirtualAlloc'd blocks to `blocks`; returns how many were listed. */
-    function walkVirtualAllocs(memory, layout, decoder, heap, blocks, findings) {
+    /**
+     * Appends the heap's VirtualAlloc'd blocks to `blocks`; returns how many were listed.
+     * `total`: _HEAP.Counters.TotalSizeInVirtualBlocks when the build has it (no block is larger).
+     */
+    function walkVirtualAllocs(memory, layout, decoder, heap, total, segments, blocks, findings) {
         const va = layout.virtualAlloc;
-        const list = walkList(memory, heap + layout.heap.virtualAllocdBlocks, MAX_VIRTUAL_BLOCKS);
+        const p = layout.pointerSize;
+        const limit = total !== undefined && isFinite(total) ? Math.min(MAX_VIRTUAL_BLOCKS, Math.floor(total / PAGE) + 1) : MAX_VIRTUAL_BLOCKS;
+        const list = walkList(memory, heap + layout.heap.virtualAllocdBlocks, limit);
         if (list.problem)
             findings.add("Corruption", list.problem.address, `VirtualAlloc list: ${list.problem.message}`);
         const header = newDecodedEntry();
-        let listed = 0;
+        const candidates = [];
         for (let i = 0; i < list.links.length; i++) {
             const entry = list.links[i] - va.entry;
             let bytes;
@@ -2022,17 +1664,58 @@ var __dxheap = (function (exports) {
                 findings.add("Unreadable", entry, `VirtualAlloc block at ${hex0x(entry)} is not readable`, "va-unreadable", "VirtualAlloc blocks that are not readable");
                 continue;
             }
-            const commit = pointer(bytes, va.commitSize, layout.pointerSize);
+            const commit = pointer(bytes, va.commitSize, p);
+            const reserve = va.reserveSize !== undefined ? pointer(bytes, va.reserveSize, p) : commit;
             decoder.decode(bytes, va.busyBlock, header);
             const userSize = commit - header.size - va.size;
-            if (!header.checksumOk || !(commit > 0 && commit <= MAX_COMMIT) || userSize < 0) {
-                findings.add("Corruption", entry + va.busyBlock, `VirtualAlloc block at ${hex0x(entry)}: bad header (checksum ${header.checksumOk ? "ok" : "mismatch"}, CommitSize ${pointerHex(bytes, va.commitSize, layout.pointerSize)})`, "va-header", "VirtualAlloc blocks with a bad header");
+            const problem = entry % PAGE !== 0 ? "it is not page-aligned"
+                : !header.checksumOk ? "its header fails its checksum"
+                    : !(commit > 0 && commit <= MAX_COMMIT && commit <= reserve) ? `CommitSize ${pointerHex(bytes, va.commitSize, p)} is not within its ReserveSize ${va.reserveSize !== undefined ? pointerHex(bytes, va.reserveSize, p) : "?"}`
+                        : total !== undefined && commit > total ? `CommitSize ${hex0x(commit)} exceeds the heap's TotalSizeInVirtualBlocks ${hex0x(total)}`
+                            : userSize < 0 ? `its unused byte count 0x${header.size.toString(16)} exceeds CommitSize ${hex0x(commit)}`
+                                : undefined;
+            if (problem) {
+                findings.add("Corruption", entry + va.busyBlock, `VirtualAlloc block at ${hex0x(entry)}: ${problem}`, "va-header", "VirtualAlloc blocks with a bad header");
                 continue;
             }
-            blocks.push(entry + va.busyBlock, entry + va.size, commit, userSize, STATE_BUSY, KIND_VIRTUAL_ALLOC, NONE, NONE, 0, header.flags);
+            candidates.push({ entry, end: entry + commit, userSize, flags: header.flags, overlaps: undefined });
+        }
+        markOverlaps(candidates, segments);
+        let listed = 0;
+        for (let i = 0; i < candidates.length; i++) {
+            const c = candidates[i];
+            if (c.overlaps) {
+                findings.add("Corruption", c.entry, `VirtualAlloc block [${hex0x(c.entry)}, ${hex0x(c.end)}) overlaps [${hex0x(c.overlaps.start)}, ${hex0x(c.overlaps.end)}) of the same heap: it is not listed`, "va-overlap", "VirtualAlloc blocks overlapping other blocks or segments of the heap");
+                continue;
+            }
+            if (memory.readPrefix(c.end - 1, 1).length === 0) {
+                findings.add("Unreadable", c.end - 1, `VirtualAlloc block at ${hex0x(c.entry)}: its last committed byte ${hex0x(c.end - 1)} is not in the dump`, "va-short", "VirtualAlloc blocks whose committed memory is not all in the dump");
+            }
+            blocks.push(c.entry + va.busyBlock, c.entry + va.size, c.end - c.entry, c.userSize, STATE_BUSY, KIND_VIRTUAL_ALLOC, NONE, NONE, 0, c.flags);
             listed++;
         }
         return listed;
+    }
+    /** Sorted by start, each block is checked against the furthest-reaching range before it (segments included): O(n log n). */
+    function markOverlaps(candidates, segments) {
+        const ranges = [];
+        for (let i = 0; i < segments.length; i++)
+            ranges.push({ start: segments[i].baseAddress, end: segments[i].lastValidEntry, candidate: undefined });
+        for (let i = 0; i < candidates.length; i++)
+            ranges.push({ start: candidates[i].entry, end: candidates[i].end, candidate: candidates[i] });
+        ranges.sort((a, b) => a.start - b.start || (a.candidate ? 1 : 0) - (b.candidate ? 1 : 0));
+        let reach;
+        for (let i = 0; i < ranges.length; i++) {
+            const r = ranges[i];
+            if (reach && r.start < reach.end) {
+                if (r.candidate) {
+                    r.candidate.overlaps = { start: reach.start, end: reach.end };
+                    continue;
+                }
+            }
+            if (!reach || r.end > reach.end)
+                reach = { start: r.start, end: r.end };
+        }
     }
 
     // One walk of one NT heap: its segments' back-end entries (with the LFH blocks inside their
@@ -2066,11 +1749,7 @@ var __dxheap = (function (exports) {
             walk.findings = findings.list();
             return walk;
         }
-        // The key is the 8 core bytes of _HEAP.Encoding; an unencoded heap XORs with zeros (§2.2).
-        const key = u32(header, h.encodeFlagMask) !== 0
-            ? header.slice(h.encoding + layout.entry.core, h.encoding + layout.entry.core + 8)
-            : new Uint8Array(8);
-        const decoder = new EntryDecoder(layout.entry, key);
+        const decoder = new EntryDecoder(layout.entry, encodingKey(header, layout, address, findings));
         const lfhActive = header[h.frontEndHeapType] === FRONT_END_LFH;
         walk.counters.frontEnd = lfhActive ? "LFH" : "";
         if (h.lockCollisions !== undefined)
@@ -2084,27 +1763,681 @@ var __dxheap = (function (exports) {
         else if (lfhActive) {
             findings.add("Unsupported", address, "the LFH is active but ntdll's symbols lack its types (_HEAP_USERDATA_HEADER, _HEAP_SUBSEGMENT): LFH blocks are listed as their containers only");
         }
-        const backend = new BackendWalker(memory, layout, decoder, blocks, findings, (container, window) => {
+        // Busy back-end blocks are never larger than this: bigger requests are VirtualAlloc'd (§2.3).
+        const threshold = h.virtualMemoryThreshold !== undefined ? u32(header, h.virtualMemoryThreshold) * layout.entry.granularity : 0;
+        const backend = new BackendWalker(memory, layout, decoder, blocks, findings, threshold, (container, window) => {
             if (lfh)
                 lfh.decode(container, window);
         });
         walk.segments = readSegments(memory, layout, address, findings);
-        for (let i = 0; i < walk.segments.length; i++)
-            backend.walkSegment(walk.segments[i], i);
-        walk.virtualBlockCount = walkVirtualAllocs(memory, layout, decoder, address, blocks, findings);
+        // Every segment starts with a header entry the key must decode: when none does, the key itself
+        // is damaged, which is said once instead of once per header (and nothing more is decoded with it).
+        const headers = walk.segments.map((segment, i) => backend.walkHeader(segment, i));
+        if (headers.length > 0 && headers.every((result) => typeof result === "string")) {
+            findings.add("Corruption", address + h.encoding, `no segment header of heap ${hex0x(address)} decodes with its _HEAP.Encoding key: the key (or EncodeFlagMask) is damaged, so no header of this heap can be trusted`);
+            walk.blocks = blocks.seal();
+            walk.findings = findings.list();
+            return walk;
+        }
+        for (let i = 0; i < walk.segments.length; i++) {
+            const result = headers[i];
+            const segment = walk.segments[i];
+            if (typeof result === "string")
+                findings.add(result === "is not readable" ? "Unreadable" : "Corruption", segment.address, `the header entry of segment ${hex0x(segment.address)} ${result}`);
+            backend.walkRuns(segment, i, typeof result === "number" ? result : -1);
+        }
+        const virtualTotal = h.totalSizeInVirtualBlocks !== undefined ? pointer(header, h.totalSizeInVirtualBlocks, p) : undefined;
+        walk.virtualBlockCount = walkVirtualAllocs(memory, layout, decoder, address, virtualTotal, walk.segments, blocks, findings);
         walk.blocks = blocks.seal();
         walk.findings = findings.list();
         return walk;
     }
+    /**
+     * The XOR key of the heap's entry headers: the 8 core bytes of _HEAP.Encoding when EncodeFlagMask
+     * is set, zeros otherwise (§2.2). Its SegmentOffset and UnusedBytes bytes are 0 in every real
+     * heap (§6c.2); a key with them set would turn every busy block into a pseudo-entry, so they are
+     * taken as 0 and the damage is reported once.
+     */
+    function encodingKey(header, layout, heap, findings) {
+        const h = layout.heap;
+        if (u32(header, h.encodeFlagMask) === 0)
+            return new Uint8Array(8);
+        const key = header.slice(h.encoding + layout.entry.core, h.encoding + layout.entry.core + 8);
+        const plain = [layout.entry.unusedBytes - layout.entry.core, layout.entry.unusedBytes - layout.entry.core - 1];
+        if (key[plain[0]] !== 0 || key[plain[1]] !== 0) {
+            findings.add("Corruption", heap + h.encoding + layout.entry.core + plain[1], `_HEAP.Encoding of heap ${hex0x(heap)} has SegmentOffset/UnusedBytes key bytes 0x${key[plain[1]].toString(16)}/0x${key[plain[0]].toString(16)}, which are 0 in every real heap: the key is damaged; those bytes are read as stored`);
+            key[plain[0]] = 0;
+            key[plain[1]] = 0;
+        }
+        return key;
+    }
     /** Bytes of _HEAP the walk reads: up to the last field it uses. */
     function heapHeaderSpan(layout) {
         const h = layout.heap;
-        let end = Math.max(h.encoding + layout.entry.granularity, h.frontEndHeap + layout.pointerSize, h.frontEndHeapType + 1, h.encodeFlagMask + 4);
-        if (h.lockCollisions !== undefined)
-            end = Math.max(end, h.lockCollisions + 4);
-        if (h.totalMemoryLargeUCR !== undefined)
-            end = Math.max(end, h.totalMemoryLargeUCR + layout.pointerSize);
+        const p = layout.pointerSize;
+        let end = Math.max(h.encoding + layout.entry.granularity, h.frontEndHeap + p, h.frontEndHeapType + 1, h.encodeFlagMask + 4);
+        const fields = [
+            [h.lockCollisions, 4], [h.totalMemoryLargeUCR, p], [h.virtualMemoryThreshold, 4], [h.totalSizeInVirtualBlocks, p],
+        ];
+        for (let i = 0; i < fields.length; i++) {
+            const at = fields[i][0];
+            if (at !== undefined)
+                end = Math.max(end, at + fields[i][1]);
+        }
         return end;
+    }
+
+    // !heapcheck for an NT heap: what the walk found, checked against what the heap says of itself
+    // (the beginnings of !heap -v, docs/heap-structures.md §3.8). Cheap checks run in every walk;
+    // these read the heap again or follow every free-list link, so they run only when asked:
+    //  - every entry of _HEAP.FreeLists is a free block the walk found, and every free block is on it;
+    //  - _HEAP.TotalFreeSize equals the free blocks' granules, Counters.TotalSegments and TotalUCRs
+    //    the segments and uncommitted ranges walked (UNVERIFIED that Windows keeps them exact:
+    //    a disagreement is reported, it changes nothing);
+    //  - no block hides another: a valid header inside a block whose PreviousSize points back at the
+    //    block's start means the block's Size was damaged and swallowed its neighbours.
+    function checkNtHeap(view, walk, findings) {
+        const { memory, layout } = view;
+        const h = layout.heap;
+        let header;
+        try {
+            header = memory.read(walk.address, Math.max(h.encoding + layout.entry.granularity, h.encodeFlagMask + 4));
+        }
+        catch (e) {
+            return; // the walk has reported the unreadable header
+        }
+        const decoder = new EntryDecoder(layout.entry, encodingKey(header, layout, walk.address, new FindingLog()));
+        checkFreeLists(view, walk, findings);
+        checkCounters(view, walk, findings);
+        checkHiddenBlocks(view, walk, decoder, findings);
+    }
+    function checkFreeLists(view, walk, findings) {
+        const { memory, layout } = view;
+        if (layout.heap.freeLists === undefined || layout.freeEntryList === undefined)
+            return;
+        const blocks = walk.blocks;
+        const free = {};
+        let freeCount = 0;
+        for (let i = 0; i < blocks.count; i++) {
+            if (blocks.kind[i] === KIND_BACKEND && blocks.state[i] === STATE_FREE) {
+                free[blocks.address[i]] = false;
+                freeCount++;
+            }
+        }
+        const list = walkList(memory, walk.address + layout.heap.freeLists, freeCount + 16);
+        if (list.problem)
+            findings.add("Corruption", list.problem.address, `_HEAP.FreeLists: ${list.problem.message}`);
+        for (let i = 0; i < list.links.length; i++) {
+            const entry = list.links[i] - layout.freeEntryList;
+            if (free[entry] === undefined) {
+                findings.add("Corruption", entry, `_HEAP.FreeLists names 0x${entry.toString(16)}, which is not a free block the walk found`, "free-list-stranger", "free-list entries that are not free blocks");
+            }
+            else {
+                free[entry] = true;
+            }
+        }
+        if (list.problem)
+            return; // a cut list cannot say which free blocks it misses
+        for (const address in free) {
+            if (!free[address]) {
+                findings.add("Corruption", Number(address), `free block ${hex0x(Number(address))} is on no free list`, "free-list-missing", "free blocks on no free list");
+            }
+        }
+    }
+    function checkCounters(view, walk, findings) {
+        const { memory, layout } = view;
+        const h = layout.heap;
+        const p = layout.pointerSize;
+        const read = (offset, size) => {
+            if (offset === undefined)
+                return undefined;
+            try {
+                const bytes = memory.read(walk.address + offset, size);
+                return size === 4 ? u32(bytes, 0) : pointer(bytes, 0, p);
+            }
+            catch (e) {
+                return undefined;
+            }
+        };
+        const blocks = walk.blocks;
+        let freeGranules = 0;
+        for (let i = 0; i < blocks.count; i++) {
+            if (blocks.kind[i] === KIND_BACKEND && blocks.state[i] === STATE_FREE)
+                freeGranules += blocks.size[i] / walk.granularity;
+        }
+        let ucrs = 0;
+        for (let i = 0; i < walk.segments.length; i++)
+            ucrs += walk.segments[i].uncommittedRanges.length;
+        const expect = (name, offset, size, walked, what) => {
+            const value = read(offset, size);
+            if (value !== undefined && value !== walked) {
+                findings.add("Corruption", walk.address + offset, `_HEAP.${name} is 0x${value.toString(16)} but the walk found 0x${walked.toString(16)} ${what}`);
+            }
+        };
+        expect("TotalFreeSize", h.totalFreeSize, p, freeGranules, "granules in free blocks");
+        expect("Counters.TotalSegments", h.totalSegments, 4, walk.segments.length, "segments");
+        expect("Counters.TotalUCRs", h.totalUCRs, 4, ucrs, "uncommitted ranges");
+    }
+    /** A header inside a back-end block that names the block's start as its previous block. */
+    function checkHiddenBlocks(view, walk, decoder, findings) {
+        const granularity = walk.granularity;
+        const blocks = walk.blocks;
+        const e = newDecodedEntry();
+        for (let s = 0; s < walk.segments.length; s++) {
+            // The segment's busy and free back-end blocks, in address order (containers and headers are bookkeeping).
+            const rows = [];
+            for (let i = 0; i < blocks.count; i++) {
+                if (blocks.segment[i] === s && blocks.kind[i] === KIND_BACKEND && blocks.state[i] !== STATE_INTERNAL)
+                    rows.push(i);
+            }
+            let first = 0;
+            const runs = committedRuns(walk.segments[s]);
+            for (let r = 0; r < runs.length; r++) {
+                for (const run of readableRuns(view.memory, runs[r].start, runs[r].end)) {
+                    const runEnd = run.address + run.bytes.length;
+                    while (first < rows.length && blocks.address[rows[first]] + blocks.size[rows[first]] <= run.address)
+                        first++;
+                    for (let k = first; k < rows.length && blocks.address[rows[k]] < runEnd; k++) {
+                        const i = rows[k];
+                        const start = blocks.address[i];
+                        const from = Math.max(start + granularity, run.address);
+                        const to = Math.min(start + blocks.size[i], runEnd);
+                        for (let q = from; q + granularity <= to; q += granularity) {
+                            decoder.decode(run.bytes, q - run.address, e);
+                            if (e.checksumOk && e.size > 0 && e.previousSize * granularity === q - start) {
+                                findings.add("Corruption", start, `block ${hex0x(start)} (0x${blocks.size[i].toString(16)} bytes) holds a valid header at ${hex0x(q)} whose PreviousSize points back at it: its Size was damaged and hides the blocks from ${hex0x(q)} on`, "hidden-blocks", "blocks whose damaged Size hides the blocks after them");
+                                break;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    // Arguments of the ! commands, as dx passes them (docs/jsprovider.md §1.16): numbers, host.Int64 for
+    // 64-bit values, strings, booleans, undefined when left out. Every mistake is a one-line error
+    // that says what was expected.
+    function required(command, what, value) {
+        if (value === undefined)
+            throw new Error(`${command}: expected ${what}`);
+        return optional(command, what, value, 0);
+    }
+    function optional(command, what, value, fallback) {
+        if (value === undefined)
+            return fallback;
+        try {
+            return argToNumber(value, what);
+        }
+        catch (e) {
+            throw new Error(`${command}: ${e.message}`);
+        }
+    }
+    function flag(command, what, value) {
+        if (value === undefined || value === false || value === 0)
+            return false;
+        if (value === true || value === 1)
+            return true;
+        throw new Error(`${command}: expected ${what} (true or false), got ${describe(value)}`);
+    }
+    function choice(command, what, value, choices, fallback) {
+        if (value === undefined)
+            return fallback;
+        const text = String(value).toUpperCase();
+        for (let i = 0; i < choices.length; i++)
+            if (choices[i] === text)
+                return choices[i];
+        throw new Error(`${command}: expected ${what} (${choices.map((c) => `"${c}"`).join(", ")}), got ${describe(value)}`);
+    }
+    /**
+     * A search pattern of `width` bytes, little-endian. 64-bit patterns may exceed 2^53, so an
+     * Int64 is split into its 32-bit halves instead of going through a number.
+     */
+    function patternBytes(command, value, width) {
+        let low;
+        let high;
+        if (typeof value === "number" && value >= 0 && Math.floor(value) === value && value <= 9007199254740991) {
+            low = value % 4294967296;
+            high = Math.floor(value / 4294967296);
+        }
+        else if (value !== null && typeof value === "object" && typeof value.getLowPart === "function") {
+            low = value.getLowPart() >>> 0;
+            high = value.getHighPart() >>> 0;
+        }
+        else {
+            throw new Error(`${command}: expected a pattern (a number or 64-bit value), got ${describe(value)}`);
+        }
+        const bytes = new Uint8Array(width);
+        for (let i = 0; i < width; i++) {
+            const word = i < 4 ? low : high;
+            bytes[i] = (word >>> ((i % 4) * 8)) & 0xff;
+        }
+        const fits = width === 8 || (high === 0 && (width === 4 || low < Math.pow(2, 8 * width)));
+        if (!fits)
+            throw new Error(`${command}: pattern 0x${high ? high.toString(16) : ""}${low.toString(16)} does not fit in ${width} bytes`);
+        return bytes;
+    }
+
+    // What a command may print. Results that grow with the target (search hits, references, filter
+    // rows) print their first rows and count the rest: the dx result of the same command holds them
+    // all, lazily. A command's text therefore stays a few hundred KiB however big the heap is.
+    /** Rows a command prints before it only counts them. */
+    const MAX_PRINTED_ROWS = 2000;
+    /** Findings printed after a command's text; the rest are in the heaps' Findings. */
+    const MAX_PRINTED_FINDINGS = 100;
+    class RowLimit {
+        constructor(limit = MAX_PRINTED_ROWS) {
+            this.limit = limit;
+            this.printed = 0;
+            /** Rows counted but not printed. */
+            this.hidden = 0;
+        }
+        /** True when one more row may be printed; counts it either way. */
+        take() {
+            if (this.printed < this.limit) {
+                this.printed++;
+                return true;
+            }
+            this.hidden++;
+            return false;
+        }
+        /** The line that says what was not printed, and where to find it; "" when nothing was left out. */
+        note(what, query) {
+            return this.hidden > 0 ? `... ${this.hidden} more ${what}; use ${query} to query them all\n` : "";
+        }
+    }
+
+    // Types and globals of ntdll, from the symbols the debugger has loaded (host.getModuleType,
+    // host.getModuleSymbolAddress; docs/jsprovider.md §1.7, §1.9). Layouts (src/layouts) ask this, never
+    // a table of offsets, so every Windows build is read as its own symbols describe it.
+    class ModuleSymbols {
+        /** context: the process whose modules are meant (docs/jsprovider.md §1.7 contextInheritor). */
+        constructor(moduleName, context) {
+            this.moduleName = moduleName;
+            this.context = context;
+            this.types = {};
+        }
+        fieldOffset(type, fieldPath) {
+            let current = this.type(type);
+            let offset = 0;
+            const parts = fieldPath.split(".");
+            for (let i = 0; i < parts.length; i++) {
+                const field = current ? fieldOf(current, parts[i]) : undefined;
+                if (!field)
+                    return undefined;
+                offset += toNumber(field.offset);
+                current = field.type;
+            }
+            return offset;
+        }
+        typeSize(type) {
+            const found = this.type(type);
+            return found ? toNumber(found.size) : undefined;
+        }
+        symbolAddress(name) {
+            try {
+                const address = host.getModuleSymbolAddress(this.moduleName, name, this.context);
+                return address === null || address === undefined ? undefined : toNumber(address);
+            }
+            catch (e) {
+                return undefined; // API 1.0 throws for an unknown symbol where 1.1 returns null
+            }
+        }
+        type(name) {
+            if (!(name in this.types)) {
+                let found = null;
+                try {
+                    found = host.getModuleType(this.moduleName, name, this.context);
+                }
+                catch (e) {
+                    found = null;
+                }
+                this.types[name] = found;
+            }
+            return this.types[name];
+        }
+    }
+    /**
+     * A field by name, or undefined. The provider may answer an unknown name with undefined or by
+     * throwing (docs/jsprovider.md §1.9 does not say which): both mean "no such field".
+     */
+    function fieldOf(type, name) {
+        try {
+            return type.fields[name] || undefined;
+        }
+        catch (e) {
+            return undefined;
+        }
+    }
+
+    class MissingSymbolsError extends Error {
+        constructor(missing) {
+            super(`ntdll symbols do not describe ${missing.join(", ")}: dxheap needs ntdll's types ` +
+                `(check .sympath and run .reload /f ntdll.dll)`);
+        }
+    }
+    /** Reads the layout from symbols; throws MissingSymbolsError naming every essential field that is absent. */
+    function resolveNtHeapLayout(types) {
+        var _a;
+        const missing = [];
+        const need = (type, field) => {
+            const offset = types.fieldOffset(type, field);
+            if (offset === undefined)
+                missing.push(`${type}.${field}`);
+            return offset === undefined ? 0 : offset;
+        };
+        const needSize = (type) => {
+            const size = types.typeSize(type);
+            if (size === undefined)
+                missing.push(`sizeof(${type})`);
+            return size === undefined ? 0 : size;
+        };
+        const granularity = needSize("_HEAP_ENTRY");
+        const entrySize = need("_HEAP_ENTRY", "Size");
+        const previousSize = need("_HEAP_ENTRY", "PreviousSize");
+        const layout = {
+            // A _HEAP_ENTRY is two pointers wide on every build (§1.4).
+            pointerSize: granularity === 8 ? 4 : 8,
+            entry: {
+                granularity,
+                core: entrySize,
+                size: entrySize,
+                flags: need("_HEAP_ENTRY", "Flags"),
+                smallTagIndex: need("_HEAP_ENTRY", "SmallTagIndex"),
+                previousSize,
+                unusedBytes: need("_HEAP_ENTRY", "UnusedBytes"),
+                unusedBytesLength: (_a = types.fieldOffset("_HEAP_ENTRY", "UnusedBytesLength")) !== null && _a !== void 0 ? _a : previousSize,
+                subSegmentCode: types.fieldOffset("_HEAP_ENTRY", "SubSegmentCode"),
+            },
+            peb: {
+                processHeap: need("_PEB", "ProcessHeap"),
+                numberOfHeaps: need("_PEB", "NumberOfHeaps"),
+                maximumNumberOfHeaps: need("_PEB", "MaximumNumberOfHeaps"),
+                processHeaps: need("_PEB", "ProcessHeaps"),
+            },
+            teb: { stackBase: need("_TEB", "NtTib.StackBase"), stackLimit: need("_TEB", "NtTib.StackLimit") },
+            heap: {
+                segmentSignature: need("_HEAP", "SegmentSignature"),
+                signature: need("_HEAP", "Signature"),
+                flags: need("_HEAP", "Flags"),
+                encodeFlagMask: need("_HEAP", "EncodeFlagMask"),
+                encoding: need("_HEAP", "Encoding"),
+                segmentList: need("_HEAP", "SegmentList"),
+                virtualAllocdBlocks: need("_HEAP", "VirtualAllocdBlocks"),
+                frontEndHeap: need("_HEAP", "FrontEndHeap"),
+                frontEndHeapType: need("_HEAP", "FrontEndHeapType"),
+                lockCollisions: types.fieldOffset("_HEAP", "Counters.LockCollisions"),
+                totalMemoryLargeUCR: types.fieldOffset("_HEAP", "Counters.TotalMemoryLargeUCR"),
+                virtualMemoryThreshold: types.fieldOffset("_HEAP", "VirtualMemoryThreshold"),
+                totalFreeSize: types.fieldOffset("_HEAP", "TotalFreeSize"),
+                freeLists: types.fieldOffset("_HEAP", "FreeLists"),
+                totalSizeInVirtualBlocks: types.fieldOffset("_HEAP", "Counters.TotalSizeInVirtualBlocks"),
+                totalSegments: types.fieldOffset("_HEAP", "Counters.TotalSegments"),
+                totalUCRs: types.fieldOffset("_HEAP", "Counters.TotalUCRs"),
+            },
+            freeEntryList: types.fieldOffset("_HEAP_FREE_ENTRY", "FreeList"),
+            segment: {
+                segmentListEntry: need("_HEAP_SEGMENT", "SegmentListEntry"),
+                baseAddress: need("_HEAP_SEGMENT", "BaseAddress"),
+                firstEntry: need("_HEAP_SEGMENT", "FirstEntry"),
+                lastValidEntry: need("_HEAP_SEGMENT", "LastValidEntry"),
+                numberOfUnCommittedRanges: need("_HEAP_SEGMENT", "NumberOfUnCommittedRanges"),
+                ucrSegmentList: need("_HEAP_SEGMENT", "UCRSegmentList"),
+            },
+            ucr: {
+                segmentEntry: need("_HEAP_UCR_DESCRIPTOR", "SegmentEntry"),
+                address: need("_HEAP_UCR_DESCRIPTOR", "Address"),
+                size: need("_HEAP_UCR_DESCRIPTOR", "Size"),
+            },
+            virtualAlloc: {
+                size: needSize("_HEAP_VIRTUAL_ALLOC_ENTRY"),
+                entry: need("_HEAP_VIRTUAL_ALLOC_ENTRY", "Entry"),
+                commitSize: need("_HEAP_VIRTUAL_ALLOC_ENTRY", "CommitSize"),
+                reserveSize: types.fieldOffset("_HEAP_VIRTUAL_ALLOC_ENTRY", "ReserveSize"),
+                busyBlock: need("_HEAP_VIRTUAL_ALLOC_ENTRY", "BusyBlock"),
+            },
+            lfh: resolveLfhLayout(types),
+            lfhKeyAddress: types.symbolAddress("RtlpLFHKey"),
+            segmentHeap: resolveSegmentHeap(types),
+            heapDescriptors: resolveHeapDescriptors(types),
+        };
+        if (missing.length > 0)
+            throw new MissingSymbolsError(missing);
+        return layout;
+    }
+    /** The NT LFH front end is described only by ntdll's own PDB (§1.6); any gap disables LFH decoding. */
+    function resolveLfhLayout(types) {
+        const header = "_HEAP_USERDATA_HEADER";
+        const sub = "_HEAP_SUBSEGMENT";
+        const userDataHeaderSize = types.typeSize(header);
+        const userDataSubSegment = types.fieldOffset(header, "SubSegment");
+        const userDataSignature = types.fieldOffset(header, "Signature");
+        const subSegmentUserBlocks = types.fieldOffset(sub, "UserBlocks");
+        const subSegmentBlockSize = types.fieldOffset(sub, "BlockSize");
+        const subSegmentBlockCount = types.fieldOffset(sub, "BlockCount");
+        if (userDataHeaderSize === undefined || userDataSubSegment === undefined || userDataSignature === undefined ||
+            subSegmentUserBlocks === undefined || subSegmentBlockSize === undefined || subSegmentBlockCount === undefined) {
+            return undefined;
+        }
+        const encodedOffsets = types.fieldOffset(header, "EncodedOffsets");
+        const busyBitmapSize = types.fieldOffset(header, "BusyBitmap.SizeOfBitMap");
+        const busyBitmapBuffer = types.fieldOffset(header, "BusyBitmap.Buffer");
+        const win8 = encodedOffsets !== undefined && busyBitmapSize !== undefined && busyBitmapBuffer !== undefined;
+        return {
+            scheme: win8 ? "win8" : "win7",
+            userDataHeaderSize,
+            userDataSubSegment,
+            userDataSignature,
+            encodedOffsets: encodedOffsets !== null && encodedOffsets !== void 0 ? encodedOffsets : 0,
+            busyBitmapSize: busyBitmapSize !== null && busyBitmapSize !== void 0 ? busyBitmapSize : 0,
+            busyBitmapBuffer: busyBitmapBuffer !== null && busyBitmapBuffer !== void 0 ? busyBitmapBuffer : 0,
+            subSegmentUserBlocks,
+            subSegmentBlockSize,
+            subSegmentBlockCount,
+        };
+    }
+    function resolveSegmentHeap(types) {
+        const signature = types.fieldOffset("_SEGMENT_HEAP", "Signature");
+        const globalFlags = types.fieldOffset("_SEGMENT_HEAP", "GlobalFlags");
+        return signature === undefined || globalFlags === undefined ? undefined : { signature, globalFlags };
+    }
+    function resolveHeapDescriptors(types) {
+        const listHead = types.symbolAddress("RtlpProcessHeaps");
+        const link = types.fieldOffset("_RTLP_PROCESS_HEAP_DESCRIPTOR", "DescriptorLink");
+        const heap = types.fieldOffset("_RTLP_PROCESS_HEAP_DESCRIPTOR", "Heap");
+        return listHead === undefined || link === undefined || heap === undefined ? undefined : { listHead, link, heap };
+    }
+
+    /** The command whose output lists committed regions, one "base end" line each (see README). */
+    const REGIONS_COMMAND = '!address -f:MEM_COMMIT -c:".echo %1 %2"';
+    class Target {
+        constructor(processObject, 
+        /** The process's ntdll views; the native one first. */
+        views) {
+            this.processObject = processObject;
+            this.views = views;
+        }
+        /**
+         * A process object (the current one by default): reads, symbols and commands happen in its
+         * context (docs/jsprovider.md §1.7). Throws a one-line error when ntdll's symbols or the PEB
+         * are missing.
+         */
+        static of(processObject = host.currentProcess) {
+            const environment = processObject.Environment;
+            const block = environment ? environment.EnvironmentBlock : undefined;
+            if (!block || block.address === undefined)
+                throw new Error("dxheap needs a user-mode process: this process has no PEB");
+            const layout = resolveNtHeapLayout(new ModuleSymbols("ntdll", processObject));
+            const memory = new HostMemory(layout.pointerSize, processObject);
+            const native = {
+                arch: layout.pointerSize === 8 ? "x64" : "x86",
+                memory,
+                layout,
+                peb: toNumber(block.address),
+                lfhKey: readLfhKey(memory, layout),
+            };
+            return new Target(processObject, [native]);
+        }
+        /** A key that names this process among the debugger's sessions. */
+        static keyOf(processObject) {
+            const target = processObject;
+            const environment = target.Environment;
+            const block = environment ? environment.EnvironmentBlock : undefined;
+            const peb = block && block.address !== undefined ? block.address.toString(16) : "?";
+            return `${String(target.Id)}:${String(target.Name)}:${peb}`;
+        }
+        /**
+         * Committed regions of the process, from the debugger's !address, read once per Target. When
+         * !address gives nothing (a dump without memory information) or fails, the fallback is the
+         * threads' stacks and the module images, plus whatever ranges the caller adds (heap segments).
+         */
+        regions(extra = []) {
+            if (!this.regionList) {
+                let problem;
+                let regions = [];
+                try {
+                    regions = parseRegionLines(host.namespace.Debugger.Utility.Control.ExecuteCommand(REGIONS_COMMAND));
+                    if (regions.length === 0)
+                        problem = "!address listed no committed region";
+                }
+                catch (e) {
+                    problem = `!address failed (${e.message})`;
+                }
+                this.regionList = { regions, problem };
+            }
+            if (!this.regionList.problem)
+                return this.regionList;
+            return { regions: mergeRegions(this.stacksAndImages().concat(extra)), problem: this.regionList.problem };
+        }
+        /** Thread stacks [StackLimit, StackBase) from each TEB, and module images [base, base + size). */
+        stacksAndImages() {
+            const out = [];
+            const view = this.views[0];
+            const tib = view.layout.teb;
+            for (const thread of iterate(this.processObject.Threads)) {
+                try {
+                    const teb = toNumber(thread.Environment.EnvironmentBlock.address);
+                    const bytes = view.memory.read(teb, Math.max(tib.stackBase, tib.stackLimit) + view.layout.pointerSize);
+                    const base = readPointer(bytes, tib.stackBase, view.layout.pointerSize);
+                    const limit = readPointer(bytes, tib.stackLimit, view.layout.pointerSize);
+                    if (limit < base)
+                        out.push({ base: limit, size: base - limit });
+                }
+                catch (e) {
+                    // A thread whose TEB is not in the dump has no stack to scan.
+                }
+            }
+            for (const image of iterate(this.processObject.Modules)) {
+                try {
+                    const m = image;
+                    out.push({ base: toNumber(m.BaseAddress), size: toNumber(m.Size) });
+                }
+                catch (e) {
+                    // A module without a usable base or size is skipped.
+                }
+            }
+            return out;
+        }
+    }
+    function readLfhKey(memory, layout) {
+        if (layout.lfhKeyAddress === undefined)
+            return undefined;
+        try {
+            return u32(memory.read(layout.lfhKeyAddress, 4), 0);
+        }
+        catch (e) {
+            return undefined;
+        }
+    }
+    function readPointer(bytes, at, pointerSize) {
+        return pointerSize === 4 ? u32(bytes, at) : u32(bytes, at + 4) * 4294967296 + u32(bytes, at);
+    }
+    function* iterate(collection) {
+        if (!collection)
+            return;
+        try {
+            for (const item of collection)
+                yield item;
+        }
+        catch (e) {
+            // A collection the debugger cannot list contributes nothing.
+        }
+    }
+    /** Sorted, with overlapping or touching regions joined. */
+    function mergeRegions(regions) {
+        const sorted = regions.filter((r) => r.size > 0).sort((a, b) => a.base - b.base);
+        const out = [];
+        for (let i = 0; i < sorted.length; i++) {
+            const last = out[out.length - 1];
+            const r = sorted[i];
+            if (last && r.base <= last.base + last.size) {
+                last.size = Math.max(last.size, r.base + r.size - last.base);
+            }
+            else {
+                out.push({ base: r.base, size: r.size });
+            }
+        }
+        return out;
+    }
+    /**
+     * The output of REGIONS_COMMAND → regions. Each useful line holds two hex numbers, the base and
+     * the end of a region, with or without 0x and WinDbg's backtick (00000000`7ffe0000); other lines
+     * (such as "*** Executing: …" echoes and headers) are ignored.
+     */
+    function parseRegionLines(lines) {
+        const regions = [];
+        const hexWord = /^(?:0x)?([0-9a-f]+)$/i;
+        for (const line of lines) {
+            const words = String(line).trim().replace(/`/g, "").split(/\s+/);
+            if (words.length !== 2)
+                continue;
+            const base = hexWord.exec(words[0]);
+            const end = hexWord.exec(words[1]);
+            if (!base || !end)
+                continue;
+            const start = parseInt(base[1], 16);
+            const stop = parseInt(end[1], 16);
+            if (stop > start && stop <= 9007199254740991)
+                regions.push({ base: start, size: stop - start });
+        }
+        return mergeRegions(regions);
+    }
+    let unreadableFingerprints = 0;
+    /**
+     * undefined for a dump; for a live target, the threads' ids, instruction and stack pointers: a
+     * target that ran and stopped again has at least one of them changed (a break-in even adds a
+     * thread). The data model offers scripts no event or counter for "the target ran"
+     * (docs/jsprovider.md §1.10), so the cache is re-validated this way at a few host calls per thread.
+     * A live thread whose registers cannot be read makes the fingerprint unique: nothing is reused.
+     */
+    function liveFingerprint(processObject) {
+        if (!isLiveTarget())
+            return undefined;
+        const parts = [];
+        for (const thread of iterate(processObject.Threads)) {
+            try {
+                const t = thread;
+                const user = t.Registers.User;
+                const pc = user.rip !== undefined ? user.rip : user.eip;
+                const sp = user.rsp !== undefined ? user.rsp : user.esp;
+                if (pc === undefined || sp === undefined)
+                    throw new Error("no registers");
+                parts.push(`${String(t.Id)}:${pc.toString(16)}:${sp.toString(16)}`);
+            }
+            catch (e) {
+                return `unreadable ${++unreadableFingerprints}`;
+            }
+        }
+        return parts.join(",");
+    }
+    function isLiveTarget() {
+        try {
+            const session = host.currentSession;
+            return session.Attributes.Target.IsLiveTarget === true;
+        }
+        catch (e) {
+            return false;
+        }
     }
 
     // The one entry to every walker: the heap's type (src/heap/classify.ts) picks it. A kind that is
@@ -2644,30 +2977,6 @@ var __dxheap = (function (exports) {
             return this.__ref;
         }
     }
-    class FindingModel {
-        constructor(__finding) {
-            this.__finding = __finding;
-        }
-        get [Symbol.metadataDescriptor]() {
-            return help({
-                Kind: "Corruption (the heap contradicts itself), Unreadable (memory missing from the target), Unsupported (a kind, type or symbol dxheap cannot decode)",
-                Address: "The address the finding is about",
-                Message: "What is wrong",
-            });
-        }
-        get Kind() {
-            return this.__finding.kind;
-        }
-        get Address() {
-            return toInt64(this.__finding.address);
-        }
-        get Message() {
-            return this.__finding.message;
-        }
-        toString() {
-            return `${this.__finding.kind}: ${this.__finding.message}`;
-        }
-    }
 
     class CommandContext {
         constructor() {
@@ -2717,6 +3026,13 @@ var __dxheap = (function (exports) {
          * MAX_PRINTED_FINDINGS of them (each heap's are already aggregated per kind of problem).
          */
         print(text) {
+            this.printWarnings(text, true);
+        }
+        /** Prints `text` and the heap lists' findings only (for a command that reports the walks' itself). */
+        printWithoutWalkFindings(text) {
+            this.printWarnings(text, false);
+        }
+        printWarnings(text, withWalks) {
             const lines = [text];
             const limit = new RowLimit(MAX_PRINTED_FINDINGS);
             const warn = (finding) => {
@@ -2724,8 +3040,9 @@ var __dxheap = (function (exports) {
                     lines.push(`WARNING: ${finding.kind}: ${finding.message}\n`);
             };
             this.heaps.findings().forEach(warn);
-            for (let h = 0; h < this.used.length; h++)
-                this.used[h].walk.findings.forEach(warn);
+            if (withWalks)
+                for (let h = 0; h < this.used.length; h++)
+                    this.used[h].walk.findings.forEach(warn);
             lines.push(limit.note("findings", "dx @$curprocess.Heaps.Findings and dx @$curprocess.Heaps[i].Findings"));
             host.diagnostics.debugLog(lines.join(""));
         }
@@ -3183,6 +3500,31 @@ var __dxheap = (function (exports) {
     function describePattern(pattern) {
         return typeof pattern === "number" ? `0x${hex(pattern)}` : `0x${pattern.toString(16)}`;
     }
+    /** !heapcheck [heap] — !heap -v's idea: every cross-check on every heap (or one), and their findings. */
+    const heapcheck = command("heapcheck", 1, (heap) => {
+        const address = optional("heapcheck", "a heap address (0 or nothing for all heaps)", heap, 0);
+        const context = new CommandContext();
+        const chosen = address === 0 ? context.allHeaps() : [context.use(context.heapAt("heapcheck", address).ref)];
+        const limit = new RowLimit(MAX_PRINTED_FINDINGS);
+        let text = "";
+        const results = [];
+        for (let i = 0; i < chosen.length; i++) {
+            const { ref, walk } = chosen[i];
+            const log = new FindingLog();
+            if (walk.type === "NT")
+                checkNtHeap(ref.view, walk, log);
+            const found = walk.findings.concat(log.list());
+            text += `${hexAddress(walk.address, context.pointerSize)} ${walk.type} heap: ${found.length === 0 ? "no problem found" : `${found.length} finding${found.length === 1 ? "" : "s"}`}\n`;
+            for (let f = 0; f < found.length; f++)
+                if (limit.take())
+                    text += `    ${found[f].kind}: ${found[f].message}\n`;
+            results.push(new HeapCheckModel(walk.address, walk.type, found));
+        }
+        text += limit.note("findings", `dx @$heapcheck(${address === 0 ? "" : "0x" + hex(address)})`);
+        // The walks' own findings are part of the report above; only the heap lists' are added after it.
+        context.printWithoutWalkFindings(text);
+        return results;
+    });
 
     /**
      * Heaps: every heap the process names. Nothing is read until an item, the count or Findings is
@@ -3251,6 +3593,7 @@ var __dxheap = (function (exports) {
             new host.functionAlias(heapfilter, "heapfilter"),
             new host.functionAlias(heapfind, "heapfind"),
             new host.functionAlias(heapsearch, "heapsearch"),
+            new host.functionAlias(heapcheck, "heapcheck"),
         ];
     }
     function uninitializeScript() {

@@ -1,7 +1,7 @@
 // dxheap's entry points, as WinDbg's JavaScript provider calls them (docs/jsprovider.md §1.1):
 // initializeScript returns one flat list of registrations; nothing is registered imperatively.
 // uninitializeScript drops the per-process heap caches.
-import { heapfilter, heapfind, heaps, heapsearch, heapstat } from "./commands/heap-commands";
+import { heapcheck, heapfilter, heapfind, heaps, heapsearch, heapstat } from "./commands/heap-commands";
 import { ProcessHeaps } from "./heap/process-heaps";
 import { ProcessHeapsExtension } from "./model/process";
 
@@ -14,6 +14,7 @@ export function initializeScript(): host.Registration[] {
     new host.functionAlias(heapfilter, "heapfilter"),
     new host.functionAlias(heapfind, "heapfind"),
     new host.functionAlias(heapsearch, "heapsearch"),
+    new host.functionAlias(heapcheck, "heapcheck"),
   ];
 }
 

@@ -62,13 +62,22 @@ export class CommandContext {
    * MAX_PRINTED_FINDINGS of them (each heap's are already aggregated per kind of problem).
    */
   print(text: string): void {
+    this.printWarnings(text, true);
+  }
+
+  /** Prints `text` and the heap lists' findings only (for a command that reports the walks' itself). */
+  printWithoutWalkFindings(text: string): void {
+    this.printWarnings(text, false);
+  }
+
+  private printWarnings(text: string, withWalks: boolean): void {
     const lines = [text];
     const limit = new RowLimit(MAX_PRINTED_FINDINGS);
     const warn = (finding: Finding) => {
       if (limit.take()) lines.push(`WARNING: ${finding.kind}: ${finding.message}\n`);
     };
     this.heaps.findings().forEach(warn);
-    for (let h = 0; h < this.used.length; h++) this.used[h].walk.findings.forEach(warn);
+    if (withWalks) for (let h = 0; h < this.used.length; h++) this.used[h].walk.findings.forEach(warn);
     lines.push(limit.note("findings", "dx @$curprocess.Heaps.Findings and dx @$curprocess.Heaps[i].Findings"));
     host.diagnostics.debugLog(lines.join(""));
   }

@@ -12,11 +12,13 @@ import { HeapModel } from "../model/heap";
 import { LazyCollection } from "../model/lazy";
 import { HeapWalk } from "../heap/records";
 import { Reference } from "../analysis/find";
-import { FoundBlockModel, HeapSummaryModel, PatternHitModel, SizeStatisticsModel } from "../model/results";
+import { FoundBlockModel, HeapCheckModel, HeapSummaryModel, PatternHitModel, SizeStatisticsModel } from "../model/results";
+import { FindingLog } from "../heap/findings";
+import { checkNtHeap } from "../walkers/nt/check";
 import { hex, hexAddress } from "../util/hex";
 import { choice, flag, optional, patternBytes, required } from "./args";
 import { CommandContext, WalkedHeap, command } from "./context";
-import { RowLimit } from "./output";
+import { MAX_PRINTED_FINDINGS, RowLimit } from "./output";
 import { formatBlockRows, formatFoundBlock, formatHeapSummaryTable, formatSearchHits, formatSizeStatistics } from "./format";
 
 const GROUPS: readonly StatGroupBy[] = ["A", "B", "S"];
@@ -158,3 +160,26 @@ function* allHits(walked: WalkedHeap[], needle: Uint8Array): Generator<PatternHi
 function describePattern(pattern: unknown): string {
   return typeof pattern === "number" ? `0x${hex(pattern)}` : `0x${(pattern as host.Int64).toString(16)}`;
 }
+
+/** !heapcheck [heap] — !heap -v's idea: every cross-check on every heap (or one), and their findings. */
+export const heapcheck = command("heapcheck", 1, (heap?: unknown): HeapCheckModel[] => {
+  const address = optional("heapcheck", "a heap address (0 or nothing for all heaps)", heap, 0);
+  const context = new CommandContext();
+  const chosen = address === 0 ? context.allHeaps() : [context.use(context.heapAt("heapcheck", address).ref)];
+  const limit = new RowLimit(MAX_PRINTED_FINDINGS);
+  let text = "";
+  const results: HeapCheckModel[] = [];
+  for (let i = 0; i < chosen.length; i++) {
+    const { ref, walk } = chosen[i];
+    const log = new FindingLog();
+    if (walk.type === "NT") checkNtHeap(ref.view, walk, log);
+    const found = walk.findings.concat(log.list());
+    text += `${hexAddress(walk.address, context.pointerSize)} ${walk.type} heap: ${found.length === 0 ? "no problem found" : `${found.length} finding${found.length === 1 ? "" : "s"}`}\n`;
+    for (let f = 0; f < found.length; f++) if (limit.take()) text += `    ${found[f].kind}: ${found[f].message}\n`;
+    results.push(new HeapCheckModel(walk.address, walk.type, found));
+  }
+  text += limit.note("findings", `dx @$heapcheck(${address === 0 ? "" : "0x" + hex(address)})`);
+  // The walks' own findings are part of the report above; only the heap lists' are added after it.
+  context.printWithoutWalkFindings(text);
+  return results;
+});

@@ -26,7 +26,7 @@ export function* readableRuns(memory: Memory, start: number, end: number): Gener
 }
 
 /** The first readable page at or after `from` (probing by doubling steps, then bisecting), or `end`. */
-function nextReadablePage(memory: Memory, from: number, end: number): number {
+export function nextReadablePage(memory: Memory, from: number, end: number): number {
   let unreadable = from - 1; // the last address known unreadable
   for (let step = SCAN_CHUNK_BYTES; ; step *= 2) {
     const probe = Math.min(end - 1, from + step);

@@ -51,7 +51,16 @@ export interface NtHeapLayout {
     frontEndHeapType: number;
     lockCollisions: number | undefined;
     totalMemoryLargeUCR: number | undefined;
+    /** Counters and limits the walk cross-checks against (undefined where a build lacks them). */
+    virtualMemoryThreshold: number | undefined;
+    totalFreeSize: number | undefined;
+    freeLists: number | undefined;
+    totalSizeInVirtualBlocks: number | undefined;
+    totalSegments: number | undefined;
+    totalUCRs: number | undefined;
   };
+  /** _HEAP_FREE_ENTRY.FreeList: the link of a free block on _HEAP.FreeLists. */
+  freeEntryList: number | undefined;
   segment: {
     segmentListEntry: number;
     baseAddress: number;
@@ -61,7 +70,7 @@ export interface NtHeapLayout {
     ucrSegmentList: number;
   };
   ucr: { segmentEntry: number; address: number; size: number };
-  virtualAlloc: { size: number; entry: number; commitSize: number; busyBlock: number };
+  virtualAlloc: { size: number; entry: number; commitSize: number; reserveSize: number | undefined; busyBlock: number };
   /** undefined when ntdll has no NT LFH types (then LFH blocks are not decoded, with a finding). */
   lfh: LfhLayout | undefined;
   lfhKeyAddress: number | undefined;
@@ -129,7 +138,14 @@ export function resolveNtHeapLayout(types: TypeSource): NtHeapLayout {
       frontEndHeapType: need("_HEAP", "FrontEndHeapType"),
       lockCollisions: types.fieldOffset("_HEAP", "Counters.LockCollisions"),
       totalMemoryLargeUCR: types.fieldOffset("_HEAP", "Counters.TotalMemoryLargeUCR"),
+      virtualMemoryThreshold: types.fieldOffset("_HEAP", "VirtualMemoryThreshold"),
+      totalFreeSize: types.fieldOffset("_HEAP", "TotalFreeSize"),
+      freeLists: types.fieldOffset("_HEAP", "FreeLists"),
+      totalSizeInVirtualBlocks: types.fieldOffset("_HEAP", "Counters.TotalSizeInVirtualBlocks"),
+      totalSegments: types.fieldOffset("_HEAP", "Counters.TotalSegments"),
+      totalUCRs: types.fieldOffset("_HEAP", "Counters.TotalUCRs"),
     },
+    freeEntryList: types.fieldOffset("_HEAP_FREE_ENTRY", "FreeList"),
     segment: {
       segmentListEntry: need("_HEAP_SEGMENT", "SegmentListEntry"),
       baseAddress: need("_HEAP_SEGMENT", "BaseAddress"),
@@ -147,6 +163,7 @@ export function resolveNtHeapLayout(types: TypeSource): NtHeapLayout {
       size: needSize("_HEAP_VIRTUAL_ALLOC_ENTRY"),
       entry: need("_HEAP_VIRTUAL_ALLOC_ENTRY", "Entry"),
       commitSize: need("_HEAP_VIRTUAL_ALLOC_ENTRY", "CommitSize"),
+      reserveSize: types.fieldOffset("_HEAP_VIRTUAL_ALLOC_ENTRY", "ReserveSize"),
       busyBlock: need("_HEAP_VIRTUAL_ALLOC_ENTRY", "BusyBlock"),
     },
     lfh: resolveLfhLayout(types),

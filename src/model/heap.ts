@@ -2,7 +2,6 @@
 // process's shared cache (src/heap/process-heaps.ts): the heap is walked once, on the first
 // property that needs it, whichever object or command asks first. No property throws: what
 // cannot be read, trusted or decoded shows as a finding.
-import { Finding } from "../heap/findings";
 import { HeapWalk } from "../heap/records";
 import { HeapRef, ProcessHeaps } from "../heap/process-heaps";
 import { toInt64 } from "../host/convert";
@@ -12,6 +11,7 @@ import { SegmentCollection, SegmentModel } from "./segment";
 import { HeapSummaryModel } from "./results";
 import { summarizeHeap } from "../analysis/summary";
 import { help } from "./help";
+import { FindingModel } from "./finding";
 
 export class HeapModel {
   private __segments: SegmentCollection | undefined;
@@ -92,31 +92,5 @@ export class HeapModel {
       if (found) this.__ref = found;
     }
     return this.__ref;
-  }
-}
-
-export class FindingModel {
-  constructor(private readonly __finding: Finding) {}
-
-  get [Symbol.metadataDescriptor]() {
-    return help({
-      Kind: "Corruption (the heap contradicts itself), Unreadable (memory missing from the target), Unsupported (a kind, type or symbol dxheap cannot decode)",
-      Address: "The address the finding is about",
-      Message: "What is wrong",
-    });
-  }
-
-  get Kind(): string {
-    return this.__finding.kind;
-  }
-  get Address(): host.Int64 {
-    return toInt64(this.__finding.address);
-  }
-  get Message(): string {
-    return this.__finding.message;
-  }
-
-  toString(): string {
-    return `${this.__finding.kind}: ${this.__finding.message}`;
   }
 }

@@ -3,7 +3,8 @@
 import { Finding } from "../heap/findings";
 import { ProcessHeaps } from "../heap/process-heaps";
 import { IndexedList } from "./collection";
-import { FindingModel, HeapModel } from "./heap";
+import { FindingModel } from "./finding";
+import { HeapModel } from "./heap";
 import { help } from "./help";
 
 /**

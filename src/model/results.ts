@@ -8,6 +8,8 @@ import { hex0x } from "../util/hex";
 import { BlockModel } from "./block";
 import { help } from "./help";
 import { LazyCollection } from "./lazy";
+import { FindingModel } from "./finding";
+import { Finding } from "../heap/findings";
 
 /** What !heaps prints for one heap; also Heap.Summary. */
 export class HeapSummaryModel {
@@ -151,5 +153,27 @@ export class PatternHitModel {
 
   toString(): string {
     return `${hex0x(this.__location)} in ${this.__block}`;
+  }
+}
+
+/** What !heapcheck reports for one heap. */
+export class HeapCheckModel {
+  constructor(private readonly __heap: number, private readonly __type: string, private readonly __findings: Finding[]) {}
+
+  get [Symbol.metadataDescriptor]() {
+    return help({
+      Heap: "The heap handle",
+      Type: "NT, Segment or Unknown",
+      Findings: "Everything the walk and the cross-checks found wrong (free lists, counters, hidden blocks, overlaps, encodings)",
+    });
+  }
+
+  get Heap(): host.Int64 { return toInt64(this.__heap); }
+  get Type(): string { return this.__type; }
+  get Findings(): FindingModel[] { return this.__findings.map((f) => new FindingModel(f)); }
+
+  toString(): string {
+    const n = this.__findings.length;
+    return `${this.__type} heap ${hex0x(this.__heap)}: ${n === 0 ? "no problem found" : `${n} finding${n === 1 ? "" : "s"}`}`;
   }
 }

@@ -58,3 +58,192 @@ describe.each(["x64", "x86"] as const)("%s: unbounded results", (arch) => {
     expect(rows.length).toBe(Math.min(2000, busy.length));
   });
 });
+
+/** An NT entry header rewritten through the heap's own key (docs/heap-structures.md §2.2): the damage has a valid checksum. */
+function rewriteEntry(space: AddressSpace, layout: Layout, heap: bigint, entry: bigint, change: (fields: { size: number; flags: number; previousSize: number }) => void): void {
+  const core = layout.off("_HEAP_ENTRY", "Size");
+  const key = space.read(heap + BigInt(layout.off("_HEAP", "Encoding") + core), 8);
+  const raw = space.read(entry + BigInt(core), 8);
+  const plain = raw.map((b, i) => b ^ key[i]);
+  const fields = { size: plain[0] | (plain[1] << 8), flags: plain[2], previousSize: plain[4] | (plain[5] << 8) };
+  change(fields);
+  plain[0] = fields.size & 0xff;
+  plain[1] = fields.size >> 8;
+  plain[2] = fields.flags;
+  plain[3] = plain[0] ^ plain[1] ^ plain[2];
+  plain[4] = fields.previousSize & 0xff;
+  plain[5] = fields.previousSize >> 8;
+  space.write(entry + BigInt(core), plain.map((b, i) => b ^ key[i]));
+}
+
+const heapField = (layout: Layout, heap: HeapTruth, field: string) => heap.address + BigInt(layout.off("_HEAP", field));
+
+describe.each(["x64", "x86"] as const)("%s: corruption is a finding, bounded, never a silent change", (arch) => {
+  it("a damaged PreviousSize byte of _HEAP.Encoding: every block disagrees, one aggregated finding per segment", () => {
+    const { session, heap } = damaged(arch, (space, layout, heap) => {
+      const at = heapField(layout, heap, "Encoding") + BigInt(layout.off("_HEAP_ENTRY", "PreviousSize"));
+      space.u8(at, space.read(at, 1)[0] ^ 0x5a);
+    });
+    const seen = findings(session);
+    expect(seen.length).toBeLessThanOrEqual(4 * heap.segments.length);
+    expect(seen.filter((f) => /^and \d+ more like it \(PreviousSize disagrees/.test(f.message)).length).toBe(heap.segments.length);
+    // The checksum does not cover PreviousSize: every block is still listed as written.
+    expect([...session.process.Heaps.getValueAt(0).Blocks].length).toBe(heap.blocks.length);
+  });
+
+  it("Encoding's UnusedBytes byte set: one finding on the key, and busy blocks stay busy", () => {
+    const { session, heap } = damaged(arch, (space, layout, heap) => {
+      space.u8(heapField(layout, heap, "Encoding") + BigInt(layout.off("_HEAP_ENTRY", "UnusedBytes")), 0x37);
+    });
+    const seen = findings(session);
+    expect(seen).toEqual([expect.objectContaining({ kind: "Corruption", message: expect.stringMatching(/SegmentOffset\/UnusedBytes key bytes 0x0\/0x37, which are 0 in every real heap/) })]);
+    const blocks = [...session.process.Heaps.getValueAt(0).Blocks].map(blockOf);
+    expect(blocks.filter((b) => b.state === "Busy").length).toBe(heap.blocks.filter((b) => b.state === "Busy").length);
+  });
+
+  it("an Encoding key that decodes no header: said once for the heap, and the walk stops at once", () => {
+    const { session, heap } = damaged(arch, (space, layout, heap) => {
+      const at = heapField(layout, heap, "Encoding") + BigInt(layout.off("_HEAP_ENTRY", "Size"));
+      space.u8(at, space.read(at, 1)[0] ^ 0xff);
+    });
+    const seen = findings(session);
+    expect(seen.map((f) => f.message)).toEqual([expect.stringMatching(`no segment header of heap 0x${heap.address.toString(16)} decodes with its _HEAP.Encoding key`)]);
+    expect([...session.process.Heaps.getValueAt(0).Blocks]).toEqual([]);
+  });
+
+  it("a VirtualAlloc'd block whose CommitSize says 1 TiB is not believed: not listed, not searched, not found 4 GiB away", () => {
+    let entry = 0n;
+    const { session } = damaged(arch, (space, layout, heap) => {
+      const block = heap.blocks.find((b) => b.kind === "VirtualAlloc")!;
+      entry = block.userAddress - BigInt(layout.size("_HEAP_VIRTUAL_ALLOC_ENTRY"));
+      space.ptr(entry + BigInt(layout.off("_HEAP_VIRTUAL_ALLOC_ENTRY", "CommitSize")), arch === "x64" ? 1n << 40n : 0xfff00000n);
+    });
+    expect(findings(session).map((f) => f.message)).toEqual([expect.stringMatching(new RegExp(`VirtualAlloc block at 0x${entry.toString(16)}: CommitSize .* is not within its ReserveSize`))]);
+    session.resetCounters();
+    session.alias("heapsearch", 0x12345678, 4);
+    expect(session.counters.memoryReads).toBeLessThan(200);
+    const far = session.alias("heapfind", session.int64(entry + (arch === "x64" ? 0x100000000n : 0x10000000n)));
+    expect(far.value).toBeNull();
+  });
+
+  it("CommitSize and ReserveSize both damaged: the heap's TotalSizeInVirtualBlocks still bounds the block", () => {
+    const { session } = damaged(arch, (space, layout, heap) => {
+      const block = heap.blocks.find((b) => b.kind === "VirtualAlloc")!;
+      const entry = block.userAddress - BigInt(layout.size("_HEAP_VIRTUAL_ALLOC_ENTRY"));
+      for (const field of ["CommitSize", "ReserveSize"]) space.ptr(entry + BigInt(layout.off("_HEAP_VIRTUAL_ALLOC_ENTRY", field)), 0x7f000000n);
+    });
+    expect(findings(session).map((f) => f.message)).toEqual([expect.stringMatching(/CommitSize 0x7f000000 exceeds the heap's TotalSizeInVirtualBlocks/)]);
+  });
+
+  it("a VirtualAlloc list of thousands of self-consistent nodes ends at what the heap's counter allows", () => {
+    const { session } = damaged(arch, (space, layout, heap) => {
+      const head = heapField(layout, heap, "VirtualAllocdBlocks");
+      const p = BigInt(layout.pointerSize);
+      const count = 5000;
+      const nodes = space.allocate(count * 0x10);
+      const node = (i: number) => (i < 0 || i >= count ? head : nodes + BigInt(i * 0x10));
+      for (let i = 0; i < count; i++) {
+        space.ptr(node(i), node(i + 1));
+        space.ptr(node(i) + p, node(i - 1));
+      }
+      space.ptr(head, node(0));
+      space.ptr(head + p, node(count - 1));
+    });
+    session.resetCounters();
+    const seen = findings(session);
+    expect(seen.some((f) => /VirtualAlloc list: list longer than \d+ entries/.test(f.message))).toBe(true);
+    expect(session.counters.memoryReads).toBeLessThan(300);
+  });
+
+  it("an LFH bitmap whose SizeOfBitMap is 0xffffffff is a finding before anything is sized by it", () => {
+    const { session } = damaged(arch, (space, layout, heap) => {
+      const container = heap.blocks.find((b) => b.kind === "Backend" && b.state === "Internal" && heap.blocks.some((l) => l.kind === "LFH" && l.address > b.address && l.address < b.address + BigInt(b.size)))!;
+      space.u32(container.userAddress + BigInt(layout.off("_HEAP_USERDATA_HEADER", "BusyBitmap.SizeOfBitMap")), 0xffffffff);
+    });
+    expect(findings(session).map((f) => f.message)).toEqual([expect.stringMatching(/4294967295 blocks of .* do not fit the container/)]);
+  });
+
+  it("an uncommitted-range descriptor moved over live blocks: reported, and the blocks are still listed", () => {
+    let moved = 0n;
+    let uncommitted = 0n;
+    const { session, heap } = damaged(arch, (space, layout, heap) => {
+      const segment = heap.segments.find((s) => s.uncommittedRanges.length > 0)!;
+      const victim = heap.blocks.filter((b) => b.kind === "Backend" && b.address > segment.firstEntry && b.address < segment.lastValidEntry)[3];
+      // The descriptor whose Address field holds the segment's first uncommitted range.
+      const range = segment.uncommittedRanges[0];
+      uncommitted = range.address;
+      const offset = BigInt(layout.off("_HEAP_UCR_DESCRIPTOR", "Address"));
+      for (let at = segment.address; at < segment.firstEntry; at += BigInt(layout.pointerSize)) {
+        if (space.readPtr(at + offset) === range.address) {
+          space.ptr(at + offset, victim.address);
+          moved = victim.address;
+          break;
+        }
+      }
+    });
+    expect(moved).not.toBe(0n);
+    // The range really uncommitted is now described by no descriptor: the walk meets it as unreadable memory, and says so.
+    expect(findings(session).map((f) => f.message)).toEqual([
+      expect.stringMatching(new RegExp(`uncommitted range 0x${moved.toString(16)}\\+.* is readable memory`)),
+      expect.stringMatching(new RegExp(`heap entry at 0x${uncommitted.toString(16)} is not readable`)),
+    ]);
+    const listed = [...session.process.Heaps.getValueAt(0).Blocks].map(blockOf);
+    for (const block of heap.blocks) expect(listed).toContainEqual(block);
+  });
+
+  it("a segment whose range overlaps another's is reported and not walked: no block is listed twice", () => {
+    const { session, heap } = damaged(arch, (space, layout, heap) => {
+      space.ptr(heap.segments[2].address + BigInt(layout.off("_HEAP_SEGMENT", "BaseAddress")), heap.segments[1].baseAddress);
+    });
+    expect(findings(session).map((f) => f.message)).toEqual([expect.stringMatching(new RegExp(`segment 0x${heap.segments[2].address.toString(16)} .* overlaps segment 0x${heap.segments[1].address.toString(16)}`))]);
+    const listed = [...session.process.Heaps.getValueAt(0).Blocks].map(blockOf);
+    expect(new Set(listed.map((b) => b.address)).size).toBe(listed.length);
+    const third = heap.segments[2];
+    expect(listed.some((b) => b.address >= third.baseAddress && b.address < third.lastValidEntry)).toBe(false);
+  });
+
+  it("a header with a valid checksum whose size swallows the rest of its run: !heapcheck finds the blocks it hides", () => {
+    let swallower = 0n;
+    const { session, heap } = damaged(arch, (space, layout, heap) => {
+      const segment = heap.segments[1];
+      const run = heap.blocks.filter((b) => b.kind === "Backend" && b.state === "Busy" && b.address > segment.firstEntry && b.address < segment.lastValidEntry);
+      const victim = run[2];
+      // Up to the start of the block before the segment's first uncommitted range (or its end): the run's last blocks vanish.
+      const runEnd = segment.uncommittedRanges.length > 0 ? segment.uncommittedRanges[0].address : segment.lastValidEntry;
+      const last = heap.blocks.filter((b) => b.kind === "Backend" && b.address > victim.address && b.address + BigInt(b.size) <= runEnd).pop()!;
+      swallower = victim.address;
+      rewriteEntry(space, layout, heap.address, victim.address, (f) => (f.size = Number(last.address - victim.address) / layout.granularity));
+    });
+    const walked = [...session.process.Heaps.getValueAt(0).Blocks].length;
+    expect(walked).toBeLessThan(heap.blocks.length);
+    const report = session.alias("heapcheck").value as any[];
+    const messages = [...report[0].Findings].map((f: any) => String(f.Message));
+    expect(messages).toContainEqual(expect.stringMatching(new RegExp(`block 0x${swallower.toString(16)} .* holds a valid header .* its Size was damaged`)));
+  });
+
+  it("overlapping VirtualAlloc'd blocks: the second is reported and not listed", () => {
+    const { session } = damaged(arch, (space, layout, heap) => {
+      const [a, b] = heap.blocks.filter((x) => x.kind === "VirtualAlloc").sort((x, y) => (x.address < y.address ? -1 : 1));
+      const entryOf = (x: typeof a) => x.userAddress - BigInt(layout.size("_HEAP_VIRTUAL_ALLOC_ENTRY"));
+      const reach = entryOf(b) - entryOf(a) + 0x1000n; // a now reaches into b
+      for (const field of ["CommitSize", "ReserveSize"]) space.ptr(entryOf(a) + BigInt(layout.off("_HEAP_VIRTUAL_ALLOC_ENTRY", field)), reach);
+      const total = heapField(layout, heap, "Counters.TotalSizeInVirtualBlocks");
+      space.ptr(total, reach + BigInt(b.size));
+    });
+    const seen = findings(session).map((f) => f.message);
+    expect(seen).toContainEqual(expect.stringMatching(/VirtualAlloc block .* overlaps .* of the same heap: it is not listed/));
+    const listed = [...session.process.Heaps.getValueAt(0).Blocks].filter((b: any) => b.Kind === "VirtualAlloc");
+    expect(listed.length).toBe(1);
+  });
+});
+
+describe("!heapcheck on healthy heaps", () => {
+  it.each([["x64", 7601], ["x64", 19041], ["x86", 19041], ["x64", 22000]] as const)("%s %d: no problem found", (arch, build) => {
+    const session = load(buildImage(arch, build));
+    const report = session.alias("heapcheck");
+    const nt = (report.value as any[]).filter((r: any) => r.Type === "NT");
+    expect(nt.length).toBeGreaterThan(0);
+    for (const heap of nt) expect([...heap.Findings].map((f: any) => String(f.Message))).toEqual([]);
+    expect(report.output).toMatch(/NT heap: no problem found/);
+  });
+});

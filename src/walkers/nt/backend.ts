@@ -9,12 +9,14 @@ import { Memory } from "../../host/memory-types";
 import { NtHeapLayout } from "../../layouts/ntheap";
 import { hex0x } from "../../util/hex";
 import { MemoryWindow } from "../window";
+import { nextReadablePage } from "../../host/memory-scan";
 import { committedRuns } from "./segments";
 import { DecodedEntry, EntryDecoder, FLAG_BUSY, FLAG_INTERNAL, newDecodedEntry } from "./entry";
 import { UserExtent, decodeUserExtent } from "./user-extent";
 
 /** UnusedBytes below this are pseudo-entry markers, not byte counts (§2.2: 1 segment, 3 uncommitted, 4 VirtualAlloc, 5 linked). */
 const SMALLEST_UNUSED_COUNT = 8;
+const PAGE = 0x1000;
 /** UnusedBytes with this bit belong to LFH blocks, never to a back-end entry (§2.2). */
 const LFH_MARKER = 0x80;
 
@@ -38,36 +40,37 @@ export class BackendWalker {
     private readonly decoder: EntryDecoder,
     private readonly blocks: BlockTableBuilder,
     private readonly findings: FindingLog,
+    /** _HEAP.VirtualMemoryThreshold in bytes: no busy back-end block is larger; 0 when unknown. */
+    private readonly largestBusyBlock: number,
     /** Called for each internal block while its bytes are still in the window. */
     private readonly onInternal: (block: InternalBlock, window: MemoryWindow) => void,
   ) {}
 
-  walkSegment(segment: SegmentRecord, segmentIndex: number): void {
-    const headerUnits = this.walkHeader(segment, segmentIndex);
-    const runs = committedRuns(segment);
-    for (let i = 0; i < runs.length; i++) {
-      const previousUnits = i === 0 && runs[i].start === segment.firstEntry ? headerUnits : -1;
-      if (!this.walkRun(runs[i].start, runs[i].end, segmentIndex, previousUnits)) return;
-    }
-  }
-
-  /** The segment's header entry, which must end at FirstEntry; its size in granules, or -1. */
-  private walkHeader(segment: SegmentRecord, segmentIndex: number): number {
+  /**
+   * The segment's own header entry, which must end at FirstEntry: pushed as a block, its size in
+   * granules returned; or why it does not decode (nothing pushed, nothing reported: the caller
+   * decides whether one bad header or a bad key is the finding).
+   */
+  walkHeader(segment: SegmentRecord, segmentIndex: number): number | string {
     const granularity = this.layout.entry.granularity;
-    const where = `segment ${hex0x(segment.address)}`;
     const window = new MemoryWindow(this.memory, segment.firstEntry);
-    if (!window.ensure(segment.address, granularity)) {
-      this.findings.add("Unreadable", segment.address, `the header entry of ${where} is not readable`);
-      return -1;
-    }
+    if (!window.ensure(segment.address, granularity)) return "is not readable";
     const e = this.decoder.decode(window.bytes, segment.address - window.base, this.entry);
-    if (!e.checksumOk || segment.address + e.size * granularity !== segment.firstEntry) {
-      const why = !e.checksumOk ? "fails its checksum" : `is 0x${(e.size * granularity).toString(16)} bytes, not the 0x${(segment.firstEntry - segment.address).toString(16)} up to FirstEntry`;
-      this.findings.add("Corruption", segment.address, `the header entry of ${where} ${why}`);
-      return -1;
+    if (!e.checksumOk) return "fails its checksum";
+    if (segment.address + e.size * granularity !== segment.firstEntry) {
+      return `is 0x${(e.size * granularity).toString(16)} bytes, not the 0x${(segment.firstEntry - segment.address).toString(16)} up to FirstEntry`;
     }
     this.pushEntry(window, segment.address, e.size * granularity, segmentIndex);
     return e.size;
+  }
+
+  /** The segment's committed runs from FirstEntry; headerUnits: its header's size in granules, or -1. */
+  walkRuns(segment: SegmentRecord, segmentIndex: number, headerUnits: number): void {
+    const runs = committedRuns(segment);
+    for (let i = 0; i < runs.length; i++) {
+      const previousUnits = i === 0 && runs[i].start === segment.firstEntry ? headerUnits : -1;
+      if (!this.walkRun(runs[i].start, runs[i].end, segmentIndex, previousUnits)) break;
+    }
   }
 
   /** Walks [start, end); false when the segment's walk must end here. */
@@ -78,13 +81,21 @@ export class BackendWalker {
     let cursor = start;
     while (cursor < end) {
       if (!window.ensure(cursor, granularity)) {
-        this.findings.add("Unreadable", window.unreadableAt, `heap entry at ${hex0x(cursor)} is not readable (memory at ${hex0x(window.unreadableAt)})`);
-        return false;
+        const resumed = this.resume(window.unreadableAt, end);
+        this.findings.add("Unreadable", window.unreadableAt, `heap entry at ${hex0x(cursor)} is not readable (memory at ${hex0x(window.unreadableAt)})` +
+          (resumed === undefined ? "" : `; the walk resumes at ${hex0x(resumed)}, the next readable page, where a valid header starts`));
+        if (resumed === undefined) return false;
+        cursor = resumed;
+        previousUnits = -1;
+        continue;
       }
       this.decoder.decode(window.bytes, cursor - window.base, e);
       const size = e.size * granularity;
-      if (!e.checksumOk || size === 0 || cursor + size > end) {
-        const why = !e.checksumOk ? "header checksum mismatch" : `size 0x${size.toString(16)} runs past ${hex0x(end)}`;
+      const tooLarge = this.largestBusyBlock > 0 && size > this.largestBusyBlock && (e.flags & (FLAG_BUSY | FLAG_INTERNAL)) === FLAG_BUSY;
+      if (!e.checksumOk || size === 0 || cursor + size > end || tooLarge) {
+        const why = !e.checksumOk ? "header checksum mismatch"
+          : tooLarge ? `a busy block of 0x${size.toString(16)} bytes, larger than the heap's VirtualMemoryThreshold (0x${this.largestBusyBlock.toString(16)}): its size is damaged`
+          : `size 0x${size.toString(16)} runs past ${hex0x(end)}`;
         this.findings.add("Corruption", cursor, `corrupted heap entry at ${hex0x(cursor)}: ${why}`);
         return false;
       }
@@ -101,6 +112,23 @@ export class BackendWalker {
       cursor += size;
     }
     return true;
+  }
+
+  /**
+   * Where the walk can go on after unreadable memory at `unreadable`: the next readable page of
+   * the run, if a header that fits the run starts there (an uncommitted range its descriptor no
+   * longer names ends on a page with a block; a page missing from a dump usually does not).
+   */
+  private resume(unreadable: number, end: number): number | undefined {
+    const page = Math.ceil((unreadable + 1) / PAGE) * PAGE;
+    if (page >= end) return undefined;
+    const next = nextReadablePage(this.memory, page, end);
+    if (next >= end) return undefined;
+    const window = new MemoryWindow(this.memory, end);
+    if (!window.ensure(next, this.layout.entry.granularity)) return undefined;
+    const e = this.decoder.decode(window.bytes, next - window.base, this.entry);
+    const size = e.size * this.layout.entry.granularity;
+    return e.checksumOk && size > 0 && next + size <= end ? next : undefined;
   }
 
   private pushEntry(window: MemoryWindow, entry: number, size: number, segmentIndex: number): number {

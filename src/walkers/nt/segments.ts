@@ -20,9 +20,24 @@ export function readSegments(memory: Memory, layout: NtHeapLayout, heap: number,
   const segments: SegmentRecord[] = [];
   for (let i = 0; i < list.links.length; i++) {
     const segment = readSegment(memory, layout, list.links[i] - layout.segment.segmentListEntry, findings);
-    if (segment) segments.push(segment);
+    if (!segment) continue;
+    // A segment whose range overlaps one already listed would list blocks twice (and lose others).
+    const overlapped = overlapping(segments, segment.baseAddress, segment.lastValidEntry);
+    if (overlapped) {
+      findings.add("Corruption", segment.address,
+        `segment ${hex0x(segment.address)} [${hex0x(segment.baseAddress)}, ${hex0x(segment.lastValidEntry)}) overlaps segment ${hex0x(overlapped.address)} [${hex0x(overlapped.baseAddress)}, ${hex0x(overlapped.lastValidEntry)}): it is not walked`);
+      continue;
+    }
+    segments.push(segment);
   }
   return segments;
+}
+
+function overlapping(segments: SegmentRecord[], start: number, end: number): SegmentRecord | undefined {
+  for (let i = 0; i < segments.length; i++) {
+    if (start < segments[i].lastValidEntry && segments[i].baseAddress < end) return segments[i];
+  }
+  return undefined;
 }
 
 function readSegment(memory: Memory, layout: NtHeapLayout, address: number, findings: FindingLog): SegmentRecord | undefined {
@@ -46,14 +61,20 @@ function readSegment(memory: Memory, layout: NtHeapLayout, address: number, find
       `segment ${hex0x(address)} has implausible bounds (base ${field(s.baseAddress)}, first entry ${field(s.firstEntry)}, last valid entry ${field(s.lastValidEntry)})`);
     return undefined;
   }
-  const uncommittedRanges = readUncommittedRanges(memory, layout, address, baseAddress, lastValidEntry, findings);
+  const uncommittedRanges = readUncommittedRanges(memory, layout, address, firstEntry, lastValidEntry, findings);
   let uncommitted = 0;
   for (let i = 0; i < uncommittedRanges.length; i++) uncommitted += uncommittedRanges[i].size;
   return { address, baseAddress, firstEntry, lastValidEntry, reservedBytes, committedBytes: reservedBytes - uncommitted, uncommittedRanges };
 }
 
+/**
+ * The segment's uncommitted ranges: inside [FirstEntry, LastValidEntry), not overlapping, and not
+ * readable. Uncommitted memory is in no dump and cannot be read on a live target, so a range whose
+ * first page reads is a descriptor lying over committed blocks: it is reported, and the walk goes
+ * through it as committed memory instead of silently skipping the blocks it covers.
+ */
 function readUncommittedRanges(
-  memory: Memory, layout: NtHeapLayout, segment: number, base: number, end: number, findings: FindingLog,
+  memory: Memory, layout: NtHeapLayout, segment: number, firstEntry: number, end: number, findings: FindingLog,
 ): UncommittedRange[] {
   const u = layout.ucr;
   const p = layout.pointerSize;
@@ -71,14 +92,24 @@ function readUncommittedRanges(
     }
     const address = pointer(bytes, u.address, p);
     const size = pointer(bytes, u.size, p);
-    if (!(address >= base && size > 0 && address + size <= end)) {
+    if (!(address >= firstEntry && size > 0 && address + size <= end)) {
       findings.add("Corruption", descriptor,
-        `uncommitted range ${pointerHex(bytes, u.address, p)}+${pointerHex(bytes, u.size, p)} lies outside segment ${hex0x(segment)}`);
+        `uncommitted range ${pointerHex(bytes, u.address, p)}+${pointerHex(bytes, u.size, p)} lies outside the entries of segment ${hex0x(segment)} [${hex0x(firstEntry)}, ${hex0x(end)})`);
+      continue;
+    }
+    if (memory.readPrefix(address, 1).length > 0) {
+      findings.add("Corruption", descriptor,
+        `uncommitted range ${hex0x(address)}+${hex0x(size)} (descriptor ${hex0x(descriptor)}) is readable memory: the descriptor lies over committed blocks, which are walked`);
       continue;
     }
     ranges.push({ address, size });
   }
   ranges.sort((a, b) => a.address - b.address);
+  for (let i = 1; i < ranges.length; i++) {
+    if (ranges[i].address < ranges[i - 1].address + ranges[i - 1].size) {
+      findings.add("Corruption", ranges[i].address, `uncommitted ranges ${hex0x(ranges[i - 1].address)}+${hex0x(ranges[i - 1].size)} and ${hex0x(ranges[i].address)}+${hex0x(ranges[i].size)} of segment ${hex0x(segment)} overlap`);
+    }
+  }
   return ranges;
 }
 
