@@ -1,0 +1,445 @@
+// One fuzz case: draw an image, damage it, write the dump, load the bundle on it as .scriptload
+// does, run every command and walk every dx object, and hold each against the budgets.
+import * as v8 from "v8";
+import * as vm from "vm";
+import { join } from "path";
+import { propertyNames } from "../../nodehost/dx";
+import { IsfTypes } from "../../nodehost/formats/isf";
+import { targetFromDump } from "../../nodehost/load";
+import { ScriptSession } from "../../nodehost/session";
+import type { TargetData } from "../../nodehost/target";
+import { SEARCH_PATTERN_U32, SEARCH_PATTERN_U64 } from "../writers/ntheap";
+import * as budget from "./budget";
+import { buildFuzzImage, describeImage, type FuzzImage } from "./image";
+import { describeMutation, mutate, type Mutation } from "./mutations";
+import { Rng, caseSeed } from "./random";
+
+export const DEFAULT_BUNDLE = join(__dirname, "..", "..", "dist", "dxheap.js");
+
+export type FailureKind =
+  /** An exception left the extension: session.execute/alias reported one, or a dx property read or iteration threw. */
+  | "exception"
+  /** A command stopped on an internal error: its only text is an "Error: …" line that is not one of its own argument or situation messages. */
+  | "aborted"
+  | "reads"
+  | "bytes"
+  | "output"
+  /** A heap listed more blocks than its image's committed memory can hold. */
+  | "unbounded"
+  | "memory"
+  | "time"
+  /** The fuzzer or the Node host could not set the case up (not the extension's fault). */
+  | "harness";
+
+export const FAILURE_KINDS: readonly FailureKind[] = ["exception", "aborted", "reads", "bytes", "output", "unbounded", "memory", "time", "harness"];
+
+export interface Failure {
+  kind: FailureKind;
+  /** The command line (or "dx walk", "load", "case"). */
+  command: string;
+  detail: string;
+}
+
+export interface CommandRecord {
+  command: string;
+  reads: number;
+  bytes: number;
+  ms: number;
+  lines: number;
+  chars: number;
+  /** "WARNING:" lines: the findings the command reported. */
+  warnings: number;
+  /** The output's first lines, kept with --verbose or on failure. */
+  excerpt?: string;
+}
+
+export interface CaseResult {
+  seed: number;
+  caseNumber: number;
+  /** The per-case PRNG seed (derived from seed and caseNumber). */
+  caseSeed: number;
+  image: string;
+  committedBytes: number;
+  dumpBytes: number;
+  structures: number;
+  mutations: Mutation[];
+  commands: CommandRecord[];
+  failures: Failure[];
+  reads: number;
+  bytes: number;
+  ms: number;
+  /** Bytes the session retained after a full GC, and the external-memory peak after a command. */
+  retainedBytes: number;
+  peakBytes: number;
+}
+
+/** What a run is: the same config and case number give the same case. */
+export interface FuzzConfig {
+  seed: number;
+  /** At most this many mutations per case (1..max drawn); 0 runs the undamaged image (calibration). */
+  maxMutations: number;
+  /** Only these layouts ("x64-19041", see image.ts IMAGE_BUILDS); all when empty or absent. */
+  layouts?: string[];
+  bundle?: string;
+  verbose?: boolean;
+  /**
+   * A full GC before and after the case, so that the retained-memory bound is exact (about 30 ms
+   * per GC). Without it the bound is the same but measured on a heap that may hold garbage.
+   */
+  preciseMemory?: boolean;
+}
+
+export interface CaseOptions extends FuzzConfig {
+  caseNumber: number;
+  /** Called before each step, so that a watchdog can say where a case stopped. */
+  progress?: (step: { mutations?: Mutation[]; image?: string; command?: string }) => void;
+}
+
+const gc = exposeGc();
+
+/** global.gc when node runs with --expose-gc, else the same function obtained at run time. */
+function exposeGc(): () => void {
+  const existing = (globalThis as { gc?: () => void }).gc;
+  if (existing) return existing;
+  try {
+    v8.setFlagsFromString("--expose-gc");
+    return vm.runInNewContext("gc") as () => void;
+  } catch {
+    return () => {};
+  }
+}
+
+function heapBytes(): { used: number; external: number } {
+  const stats = v8.getHeapStatistics();
+  return { used: stats.used_heap_size, external: stats.external_memory };
+}
+
+const parsedIsfs = new WeakMap<object, IsfTypes>();
+
+function ntdllTypes(isf: object): IsfTypes {
+  let types = parsedIsfs.get(isf);
+  if (!types) parsedIsfs.set(isf, (types = IsfTypes.parse(isf)));
+  return types;
+}
+
+const hex = (value: bigint | number) => "0x" + value.toString(16);
+
+function hasAlias(session: ScriptSession, name: string): boolean {
+  const aliases = (session as unknown as { aliases?: Map<string, unknown> }).aliases;
+  if (aliases instanceof Map) return aliases.has(name);
+  try {
+    session.alias(name);
+    return true;
+  } catch (e) {
+    return !/no function alias/.test(String(e));
+  }
+}
+
+/** The command lines of a case, in a drawn order: the first one pays for the walk. */
+function commandLines(image: FuzzImage, rng: Rng, session: ScriptSession): string[] {
+  const busy = image.heaps.flatMap((h) => h.blocks).filter((b) => b.state === "Busy" && b.userSize > 0);
+  const all = image.heaps.flatMap((h) => h.blocks);
+  const size = busy.length > 0 ? rng.pick(busy).userSize : 0x20;
+  const block = rng.pick(all);
+  const inside = block.address + BigInt(rng.int(0, Math.max(0, block.size - 1)));
+  const other = rng.pick(all);
+  const insideOther = other.address + BigInt(rng.int(0, Math.max(0, other.size - 1)));
+  const pattern = rng.chance(0.5) ? `(${hex(SEARCH_PATTERN_U32)}, 4)` : `(${hex(SEARCH_PATTERN_U64)}, 8)`;
+  const lines = [
+    "!heaps",
+    "!heapstat",
+    ...image.heaps.map((h) => `!heapstat ${hex(h.address)}`),
+    `!heapfilter ${hex(size)}`,
+    "!heapfilter (0, 0x100000)",
+    `!heapfind ${hex(inside)}`,
+    `!heapfind (${hex(insideOther)}, true)`,
+    "!heapsearch (0, 1)",
+    `!heapsearch ${pattern}`,
+    "dx @$curprocess.Heaps",
+    "dx @$curprocess.Heaps.Count()",
+    ...image.heaps.map((_, i) => `dx -r2 @$curprocess.Heaps[${i}]`),
+    "dx walk",
+  ];
+  if (hasAlias(session, "heapcheck")) lines.push("!heapcheck");
+  for (let i = lines.length - 1; i > 0; i--) {
+    const j = rng.int(0, i);
+    [lines[i], lines[j]] = [lines[j], lines[i]];
+  }
+  return lines;
+}
+
+/** "Error: …" lines a command printed that are not its own messages ("Error: heapfind: …"). */
+function internalErrors(command: string, output: string): string[] {
+  const name = /^!(\w+)/.exec(command)?.[1];
+  if (!name) return [];
+  return output.split("\n").filter((line) => line.startsWith("Error: ") && !line.startsWith(`Error: ${name}: `));
+}
+
+/**
+ * `dx @$curprocess.Heaps[i]` for an i the damaged process no longer lists: the indexer's
+ * RangeError is dx's answer to an index past the end, not a failure (the truth's heap count is
+ * only an upper guess once the heap lists are damaged).
+ */
+function indexPastTheEnd(command: string, error: string): boolean {
+  const index = /Heaps\[(\d+)\]/.exec(command);
+  const range = /index (\d+) is outside \[0, (\d+)\)/.exec(error);
+  return index !== null && range !== null && Number(range[1]) === Number(index[1]) && Number(range[1]) >= Number(range[2]);
+}
+
+/** dx lines where a property read or an iteration threw ("name : Error: …", "[0x3] : Error: …"). */
+function propertyErrors(output: string): string[] {
+  return output.split("\n").filter((line) => / : Error: /.test(line));
+}
+
+function excerpt(output: string, lines = 6): string {
+  const all = output.split("\n");
+  const head = all.slice(0, lines).map((l) => (l.length > 200 ? l.slice(0, 200) + "…" : l));
+  return head.join("\n") + (all.length > lines ? `\n… (${all.length} lines)` : "");
+}
+
+/**
+ * Reads every dx property of every heap, segment, finding and summary, and every block's
+ * properties (its Heap's and Segment's Address too), as a full `dx` walk would. Returns failures.
+ */
+function walkDx(session: ScriptSession, image: FuzzImage, size: budget.ImageSize): Failure[] {
+  const failures: Failure[] = [];
+  const fail = (kind: Failure["kind"], detail: string) => failures.push({ kind, command: "dx walk", detail });
+  const cap = budget.blockCap(size, image.layout.granularity);
+  const read = (object: any, name: string, where: string): { ok: boolean; value?: unknown } => {
+    try {
+      return { ok: true, value: object[name] };
+    } catch (e) {
+      fail("exception", `${where}.${name} threw: ${String((e as Error)?.message ?? e)}`);
+      return { ok: false };
+    }
+  };
+  /** Every property, `depth` levels down; collections' items too (at most `cap`). */
+  const readAll = (value: unknown, depth: number, where: string, skip: string[] = []): boolean => {
+    if (depth < 0 || value === null || typeof value !== "object") return true;
+    let names: string[];
+    try {
+      names = propertyNames(value);
+    } catch (e) {
+      fail("exception", `listing the properties of ${where} threw: ${String((e as Error)?.message ?? e)}`);
+      return false;
+    }
+    for (const name of names) {
+      if (skip.includes(name)) continue;
+      const { ok, value: child } = read(value, name, where);
+      if (!ok) return false;
+      if (typeof child === "object" && child !== null && !readAll(child, depth - 1, `${where}.${name}`)) return false;
+    }
+    if (typeof (value as any)[Symbol.iterator] === "function" && typeof value !== "string") {
+      let index = 0;
+      try {
+        for (const item of value as Iterable<unknown>) {
+          if (index++ >= cap) {
+            fail("unbounded", `${where} lists more than ${cap} items`);
+            return false;
+          }
+          if (!readAll(item, depth - 1, `${where}[${index - 1}]`)) return false;
+        }
+      } catch (e) {
+        fail("exception", `iterating ${where} threw at item ${index - 1}: ${String((e as Error)?.message ?? e)}`);
+        return false;
+      }
+    }
+    return true;
+  };
+
+  let heaps: any;
+  try {
+    heaps = session.process.Heaps;
+  } catch (e) {
+    fail("exception", `@$curprocess.Heaps threw: ${String((e as Error)?.message ?? e)}`);
+    return failures;
+  }
+  if (!readAll(heaps, 0, "Heaps")) return failures;
+  let h = 0;
+  try {
+    for (const heap of heaps) {
+      const where = `Heaps[${h++}]`;
+      if (!readAll(heap, 2, where, ["Blocks"])) continue;
+      const { ok, value: blocks } = read(heap, "Blocks", where);
+      if (!ok || blocks === null || typeof blocks !== "object") continue;
+      let count = 0;
+      try {
+        for (const block of blocks as Iterable<any>) {
+          if (count++ >= cap) {
+            fail("unbounded", `${where}.Blocks lists more than ${cap} blocks (committed bytes ${size.committedBytes} / granularity ${image.layout.granularity} + ${budget.BLOCKS_SLACK})`);
+            break;
+          }
+          const at = `${where}.Blocks[${count - 1}]`;
+          let broken = false;
+          for (const name of propertyNames(block)) {
+            const { ok: fine, value } = read(block, name, at);
+            if (!fine) {
+              broken = true;
+              break;
+            }
+            if ((name === "Heap" || name === "Segment") && value !== null && typeof value === "object" && !read(value, "Address", `${at}.${name}`).ok) {
+              broken = true;
+              break;
+            }
+          }
+          if (broken) break;
+        }
+      } catch (e) {
+        fail("exception", `iterating ${where}.Blocks threw at block ${count - 1}: ${String((e as Error)?.message ?? e)}`);
+      }
+    }
+  } catch (e) {
+    fail("exception", `iterating Heaps threw at heap ${h}: ${String((e as Error)?.message ?? e)}`);
+  }
+  return failures;
+}
+
+export function runCase(options: CaseOptions): CaseResult {
+  const started = performance.now();
+  const seedOfCase = caseSeed(options.seed, options.caseNumber);
+  const rng = new Rng(seedOfCase);
+  const result: CaseResult = {
+    seed: options.seed,
+    caseNumber: options.caseNumber,
+    caseSeed: seedOfCase,
+    image: "",
+    committedBytes: 0,
+    dumpBytes: 0,
+    structures: 0,
+    mutations: [],
+    commands: [],
+    failures: [],
+    reads: 0,
+    bytes: 0,
+    ms: 0,
+    retainedBytes: 0,
+    peakBytes: 0,
+  };
+  const finish = () => {
+    result.ms = performance.now() - started;
+    return result;
+  };
+
+  let image: FuzzImage;
+  let target: TargetData;
+  let dumpBytes: number;
+  try {
+    image = buildFuzzImage(rng, options.layouts);
+    result.image = describeImage(image);
+    result.structures = image.structures;
+    const count = options.maxMutations <= 0 ? 0 : rng.weighted(([[1, 4], [2, 3], [3, 2], [4, 1], [6, 0.5], [8, 0.25]] as const).filter(([n]) => n <= options.maxMutations));
+    result.mutations = mutate(image, rng, Math.min(count, options.maxMutations));
+    options.progress?.({ mutations: result.mutations, image: result.image });
+    const { dump, ntdllIsf } = image.builder.build();
+    dumpBytes = dump.length;
+    target = targetFromDump(dump, { ntdll: ntdllTypes(ntdllIsf) });
+  } catch (e) {
+    result.failures.push({ kind: "harness", command: "image", detail: String((e as Error)?.stack ?? e) });
+    return finish();
+  }
+  result.dumpBytes = dumpBytes;
+  result.committedBytes = target.regions.reduce((sum, r) => sum + r.bytes.length, 0);
+  const size: budget.ImageSize = { committedBytes: result.committedBytes, structures: result.structures };
+  const readBudget = budget.commandReadBudget(size);
+  const bytesBudget = budget.commandBytesBudget(size);
+
+  if (options.preciseMemory) gc();
+  const baseline = heapBytes();
+  let session: ScriptSession | undefined;
+  try {
+    options.progress?.({ command: "load" });
+    session = ScriptSession.load(options.bundle ?? DEFAULT_BUNDLE, target);
+  } catch (e) {
+    result.failures.push({ kind: "exception", command: "load", detail: String((e as Error)?.message ?? e) });
+    return finish();
+  }
+
+  for (const command of commandLines(image, rng, session)) {
+    options.progress?.({ command });
+    session.resetCounters();
+    const t0 = performance.now();
+    let output = "";
+    let failures: Failure[] = [];
+    if (command === "dx walk") {
+      failures = walkDx(session, image, size);
+    } else {
+      try {
+        const r = session.execute(command);
+        output = r.output;
+        if (r.error !== undefined && !indexPastTheEnd(command, r.error)) failures.push({ kind: "exception", command, detail: `escaped the extension: ${r.error}` });
+      } catch (e) {
+        failures.push({ kind: "exception", command, detail: `session.execute threw: ${String((e as Error)?.message ?? e)}` });
+      }
+      for (const line of internalErrors(command, output)) failures.push({ kind: "aborted", command, detail: line });
+      for (const line of propertyErrors(output)) failures.push({ kind: "exception", command, detail: `a dx property read threw: ${line.trim()}` });
+    }
+    const ms = performance.now() - t0;
+    const { memoryReads: reads, bytesRead: bytes } = session.counters;
+    const lines = output === "" ? 0 : output.split("\n").length;
+    const warnings = output.split("\n").filter((line) => line.startsWith("WARNING:")).length;
+    const record: CommandRecord = { command, reads, bytes, ms, lines, chars: output.length, warnings };
+    if (reads > readBudget) failures.push({ kind: "reads", command, detail: `${reads} memory reads, budget ${readBudget}` });
+    if (bytes > bytesBudget) failures.push({ kind: "bytes", command, detail: `${bytes} bytes read, budget ${bytesBudget} (committed ${result.committedBytes})` });
+    if (lines > budget.MAX_LINES || output.length > budget.MAX_CHARS) {
+      failures.push({ kind: "output", command, detail: `${lines} lines, ${output.length} characters (bounds ${budget.MAX_LINES} lines, ${budget.MAX_CHARS} characters)` });
+    }
+    const external = heapBytes().external - baseline.external;
+    result.peakBytes = Math.max(result.peakBytes, external);
+    if (external > budget.peakMemoryBudget(dumpBytes)) {
+      failures.push({ kind: "memory", command, detail: `external memory ${external} bytes over the baseline after the command, budget ${budget.peakMemoryBudget(dumpBytes)}` });
+    }
+    if (failures.length > 0 || options.verbose) record.excerpt = excerpt(output, failures.length > 0 ? 8 : 4);
+    result.commands.push(record);
+    result.failures.push(...failures);
+    result.reads += reads;
+    result.bytes += bytes;
+  }
+
+  const caseReads = budget.caseReadBudget(size);
+  const caseBytes = budget.caseBytesBudget(size);
+  if (result.reads > caseReads) result.failures.push({ kind: "reads", command: "case", detail: `${result.reads} memory reads in all, budget ${caseReads}` });
+  if (result.bytes > caseBytes) result.failures.push({ kind: "bytes", command: "case", detail: `${result.bytes} bytes read in all, budget ${caseBytes}` });
+
+  if (options.preciseMemory) gc();
+  const after = heapBytes();
+  result.retainedBytes = after.used + after.external - baseline.used - baseline.external;
+  const retainedBudget = budget.retainedMemoryBudget(dumpBytes, options.preciseMemory ?? false);
+  if (result.retainedBytes > retainedBudget) {
+    const how = options.preciseMemory ? "after a full GC" : "without a GC (replay with --precise-memory for the exact figure)";
+    result.failures.push({ kind: "memory", command: "case", detail: `${result.retainedBytes} bytes retained after the case ${how}, budget ${retainedBudget}` });
+  }
+  session.unload();
+  finish();
+  if (result.ms > budget.CASE_TIME_LIMIT_MS) result.failures.push({ kind: "time", command: "case", detail: `${Math.round(result.ms)} ms, limit ${budget.CASE_TIME_LIMIT_MS} ms` });
+  return result;
+}
+
+export const DEFAULT_MAX_MUTATIONS = 4;
+
+/** The replay command line of a case. */
+export function replayLine(result: Pick<CaseResult, "seed" | "caseNumber">, config: Pick<FuzzConfig, "maxMutations" | "layouts">): string {
+  const mutations = config.maxMutations !== DEFAULT_MAX_MUTATIONS ? ` --mutations ${config.maxMutations}` : "";
+  const layouts = config.layouts && config.layouts.length > 0 ? ` --layouts ${config.layouts.join(",")}` : "";
+  return `npm run fuzz -- --seed ${result.seed} --case ${result.caseNumber}${mutations}${layouts} --verbose`;
+}
+
+/** A case's failures as the report prints them: seed, case, image, mutations, each failed command. */
+export function formatFailure(result: CaseResult, config: Pick<FuzzConfig, "maxMutations" | "layouts">): string {
+  const lines = [
+    `FAIL seed ${result.seed} case ${result.caseNumber} (case seed ${hex(result.caseSeed)}): ${result.image}`,
+    `  replay: ${replayLine(result, config)}`,
+    `  mutations:`,
+    ...result.mutations.map((m) => `    ${describeMutation(m)}`),
+  ];
+  for (const failure of result.failures) {
+    lines.push(`  [${failure.kind}] ${failure.command}: ${failure.detail}`);
+  }
+  const failed = new Set(result.failures.map((f) => f.command));
+  for (const record of result.commands) {
+    if (failed.has(record.command) && record.excerpt) {
+      lines.push(`  output of ${record.command} (${record.lines} lines, ${record.reads} reads, ${record.bytes} bytes):`);
+      lines.push(...record.excerpt.split("\n").map((l) => `    | ${l}`));
+    }
+  }
+  return lines.join("\n");
+}
