@@ -2112,8 +2112,8 @@ var __dxheap = (function (exports) {
 
     class MissingSymbolsError extends Error {
         constructor(missing) {
-            super(`ntdll symbols do not describe ${missing.join(", ")}: dxheap needs ntdll's types ` +
-                `(check .sympath and run .reload /f ntdll.dll)`);
+            const named = missing.length <= 3 ? missing.join(", ") : `${missing.slice(0, 3).join(", ")} and ${missing.length - 3} more`;
+            super(`ntdll's symbols do not describe ${named}: dxheap needs ntdll's types (check .sympath, then .reload /f ntdll.dll)`);
         }
     }
     /** Reads the layout from symbols; throws MissingSymbolsError naming every essential field that is absent. */
@@ -2263,8 +2263,15 @@ var __dxheap = (function (exports) {
          * are missing.
          */
         static of(processObject = host.currentProcess) {
-            const environment = processObject.Environment;
-            const block = environment ? environment.EnvironmentBlock : undefined;
+            let block;
+            try {
+                const environment = processObject.Environment;
+                block = environment ? environment.EnvironmentBlock : undefined;
+            }
+            catch (e) {
+                // The debugger types the PEB with ntdll's symbols: without them it cannot give it.
+                throw new MissingSymbolsError(["_PEB"]);
+            }
             if (!block || block.address === undefined)
                 throw new Error("dxheap needs a user-mode process: this process has no PEB");
             const layout = resolveNtHeapLayout(new ModuleSymbols("ntdll", processObject));
@@ -2281,9 +2288,16 @@ var __dxheap = (function (exports) {
         /** A key that names this process among the debugger's sessions. */
         static keyOf(processObject) {
             const target = processObject;
-            const environment = target.Environment;
-            const block = environment ? environment.EnvironmentBlock : undefined;
-            const peb = block && block.address !== undefined ? block.address.toString(16) : "?";
+            let peb = "?";
+            try {
+                const environment = target.Environment;
+                const block = environment ? environment.EnvironmentBlock : undefined;
+                if (block && block.address !== undefined)
+                    peb = block.address.toString(16);
+            }
+            catch (e) {
+                // Without ntdll's types there is no PEB to name; Target.of says so.
+            }
             return `${String(target.Id)}:${String(target.Name)}:${peb}`;
         }
         /**
@@ -3062,7 +3076,8 @@ var __dxheap = (function (exports) {
                 return body(...args);
             }
             catch (e) {
-                host.diagnostics.debugLog(`Error: ${e.message}\n`);
+                const message = String(e.message);
+                host.diagnostics.debugLog(`Error: ${message.indexOf(`${name}: `) === 0 ? message : `${name}: ${message}`}\n`);
                 return undefined;
             }
         };

@@ -97,7 +97,8 @@ export function command<R>(name: string, parameters: number, body: (...args: unk
       }
       return body(...args);
     } catch (e) {
-      host.diagnostics.debugLog(`Error: ${(e as Error).message}\n`);
+      const message = String((e as Error).message);
+      host.diagnostics.debugLog(`Error: ${message.indexOf(`${name}: `) === 0 ? message : `${name}: ${message}`}\n`);
       return undefined;
     }
   };

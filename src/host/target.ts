@@ -5,7 +5,7 @@ import { MemoryRegion } from "./memory-types";
 import { HostMemory } from "./memory";
 import { ModuleSymbols } from "./symbols";
 import { toNumber } from "./convert";
-import { NtHeapLayout, resolveNtHeapLayout } from "../layouts/ntheap";
+import { MissingSymbolsError, NtHeapLayout, resolveNtHeapLayout } from "../layouts/ntheap";
 import { u32 } from "../util/bytes";
 
 /** The command whose output lists committed regions, one "base end" line each (see README). */
@@ -54,8 +54,14 @@ export class Target {
    * are missing.
    */
   static of(processObject: object = host.currentProcess): Target {
-    const environment = (processObject as ProcessObject).Environment;
-    const block = environment ? environment.EnvironmentBlock : undefined;
+    let block: { address?: host.Int64 } | undefined;
+    try {
+      const environment = (processObject as ProcessObject).Environment;
+      block = environment ? environment.EnvironmentBlock : undefined;
+    } catch (e) {
+      // The debugger types the PEB with ntdll's symbols: without them it cannot give it.
+      throw new MissingSymbolsError(["_PEB"]);
+    }
     if (!block || block.address === undefined) throw new Error("dxheap needs a user-mode process: this process has no PEB");
     const layout = resolveNtHeapLayout(new ModuleSymbols("ntdll", processObject));
     const memory = new HostMemory(layout.pointerSize, processObject);
@@ -72,9 +78,14 @@ export class Target {
   /** A key that names this process among the debugger's sessions. */
   static keyOf(processObject: object): string {
     const target = processObject as ProcessObject;
-    const environment = target.Environment;
-    const block = environment ? environment.EnvironmentBlock : undefined;
-    const peb = block && block.address !== undefined ? block.address.toString(16) : "?";
+    let peb = "?";
+    try {
+      const environment = target.Environment;
+      const block = environment ? environment.EnvironmentBlock : undefined;
+      if (block && block.address !== undefined) peb = block.address.toString(16);
+    } catch (e) {
+      // Without ntdll's types there is no PEB to name; Target.of says so.
+    }
     return `${String(target.Id)}:${String(target.Name)}:${peb}`;
   }
 

@@ -82,10 +82,8 @@ export interface NtHeapLayout {
 
 export class MissingSymbolsError extends Error {
   constructor(missing: string[]) {
-    super(
-      `ntdll symbols do not describe ${missing.join(", ")}: dxheap needs ntdll's types ` +
-        `(check .sympath and run .reload /f ntdll.dll)`,
-    );
+    const named = missing.length <= 3 ? missing.join(", ") : `${missing.slice(0, 3).join(", ")} and ${missing.length - 3} more`;
+    super(`ntdll's symbols do not describe ${named}: dxheap needs ntdll's types (check .sympath, then .reload /f ntdll.dll)`);
   }
 }
 

@@ -5,7 +5,8 @@ import { buildImage } from "../writers/images";
 import { writeNtHeap } from "../writers/ntheap";
 import { ProcessImageBuilder } from "../writers/process";
 import { AddressSpace, HeapTruth, Layout } from "../writers/types";
-import { big, blockOf, load } from "./harness";
+import { ScriptSession } from "../../nodehost/session";
+import { BUNDLE, big, blockOf, load, targetOf } from "./harness";
 
 const LFH_KEY = 0x2b3c4d5e;
 
@@ -245,5 +246,32 @@ describe("!heapcheck on healthy heaps", () => {
     expect(nt.length).toBeGreaterThan(0);
     for (const heap of nt) expect([...heap.Findings].map((f: any) => String(f.Message))).toEqual([]);
     expect(report.output).toMatch(/NT heap: no problem found/);
+  });
+});
+
+describe("messages", () => {
+  it("a target without ntdll's types: every command says so in one line of dxheap's, dx shows it without throwing", () => {
+    const target = targetOf(buildImage("x64", 19041));
+    target.modules.find((m) => /ntdll/i.test(m.name))!.types = undefined;
+    const session = ScriptSession.load(BUNDLE, target);
+    for (const command of ["!heaps", "!heapstat", "!heapfind 0x1000", "!heapcheck"]) {
+      const { output } = session.execute(command);
+      expect(output.split("\n")[0]).toBe("Error: heaps".replace("heaps", command.slice(1).split(" ")[0]) + ": " + "ntdll's symbols do not describe _PEB: dxheap needs ntdll's types (check .sympath, then .reload /f ntdll.dll)");
+    }
+    const heaps = session.process.Heaps;
+    expect(String(heaps)).toBe("");
+    expect([...heaps]).toEqual([]);
+    expect([...heaps.Findings].map((f: any) => `${f.Kind}: ${f.Message}`)).toEqual([
+      "Unsupported: ntdll's symbols do not describe _PEB: dxheap needs ntdll's types (check .sympath, then .reload /f ntdll.dll)",
+    ]);
+  });
+
+  it("pointers at or above 2^53 print as exact hex, never 0xInfinity", () => {
+    const { session } = damaged("x64", (space, layout, heap) => {
+      space.ptr(heap.segments[1].address + BigInt(layout.off("_HEAP_SEGMENT", "LastValidEntry")), 0xffff800012345678n);
+    });
+    const messages = findings(session).map((f) => f.message).join("\n");
+    expect(messages).toContain("last valid entry 0xffff800012345678");
+    expect(messages).not.toMatch(/Infinity|NaN/);
   });
 });
