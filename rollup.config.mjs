@@ -1,6 +1,6 @@
 // Bundles src/ into dist/dxheap.js: one classic script for WinDbg's .scriptload.
 // An iife keeps every helper private; the footer declares the real global functions WinDbg
-// looks up by name (api-notes §3.4). Names starting with "__" are hidden from dx.
+// looks up by name (docs/jsprovider.md §3.4). Names starting with "__" are hidden from dx.
 import typescript from "@rollup/plugin-typescript";
 
 const entryPoints = ["initializeScript", "uninitializeScript"];

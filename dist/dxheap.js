@@ -307,7 +307,7 @@ var __dxheap = (function (exports) {
 
     // `!heap -stat -h HEAP [-grp A|B|S [MaxDisplay]]` (docs/heap-structures.md §3.2): busy user
     // allocations grouped by requested size. LFH blocks count one by one and VirtualAlloc
-    // blocks are included (§3.2: the seed-000 4 MiB row is a VirtualAlloc block); Internal
+    // blocks are included (§3.2: the 4 MiB row of docs/seeds.md seed 000 is a VirtualAlloc block); Internal
     // blocks (LFH UserBlocks containers) are left out so LFH bytes are not counted twice.
     function sizeStatistics(walk, groupBy, maxRows) {
         const countsBySize = countBusyBySize(walk);
@@ -350,7 +350,7 @@ var __dxheap = (function (exports) {
 
     // What `!heap -s` prints for one NT heap (docs/heap-structures.md §3.1). The column semantics there
     // are INFERRED from the labels and _HEAP_COUNTERS field names; the formulas below are the
-    // ones that reproduce the real tables in the seeds (000, 001) and in §3.1.
+    // ones that reproduce the real tables in the seeds (docs/seeds.md, seeds 000 and 001) and in §3.1.
     function summarizeHeap(walk) {
         const segments = sumSegments(walk);
         const free = countBackendFree(walk);
@@ -3084,8 +3084,9 @@ var __dxheap = (function (exports) {
     }
 
     // Text renderers for the `!heap` look-alike commands. Column order, widths and hex style
-    // copy real WinDbg output: the seeds (000/001: -s, -stat, -flt; 003/004: -x, -srch) and
-    // public transcripts of the modern x86/x64 layouts where a seed has only one width.
+    // copy real WinDbg output: the seeds quoted in docs/seeds.md (000/001: -s, -stat, -flt; 003/004:
+    // -x, -srch) and public transcripts of the modern x86/x64 layouts where a seed has only one width.
+    // "§" below is docs/heap-structures.md.
     // Every renderer returns lines ending in "\n". Choices not backed by a sample say so.
     /**
      * The fragmentation lines under a row print only past a threshold (§3.1: unknown). These

@@ -1,4 +1,4 @@
-// npm run demo: the leak hunt of the seeds (!heap -s, -stat, -flt, -x) run by dxheap on a dump,
+// npm run demo: the leak hunt of the seeds (docs/seeds.md: !heap -s, -stat, -flt, -x) run by dxheap on a dump,
 // through the Node host, as a WinDbg user would type it after `.scriptload dxheap.js`.
 import { join, resolve } from "path";
 import { loadTarget } from "./load";

@@ -1,5 +1,5 @@
 // WinDbg's host.Int64: the library type every 64-bit native value enters JavaScript as
-// (api-notes §1.4). Backed by a BigInt; the bundle never sees that BigInt.
+// (docs/jsprovider.md §1.4). Backed by a BigInt; the bundle never sees that BigInt.
 //
 // Semantics chosen here (the notes leave them open, so each is UNVERIFIED against WinDbg):
 // - Signedness: an Int64 is unsigned (0 .. 2^64-1) unless it was made from a negative number, a
@@ -47,7 +47,7 @@ export class Int64 {
     return made;
   }
 
-  /** host.Int64(value) / host.Int64(low, high) (api-notes §1.4). */
+  /** host.Int64(value) / host.Int64(low, high) (docs/jsprovider.md §1.4). */
   static construct(value: unknown, high?: unknown): Int64 {
     if (high !== undefined) {
       // "a conversion of the first argument is packed into the lower 32-bits and … the second … upper"
@@ -116,12 +116,12 @@ export class Int64 {
   bitwiseShiftLeft(n: Int64Operand): Int64 {
     return this.#result(this.#value << shiftCount(n));
   }
-  /** Logical for unsigned values, arithmetic for signed ones (UNVERIFIED, api-notes §1.4). */
+  /** Logical for unsigned values, arithmetic for signed ones (UNVERIFIED, docs/jsprovider.md §1.4). */
   bitwiseShiftRight(n: Int64Operand): Int64 {
     return this.#result(this.#value >> shiftCount(n));
   }
 
-  /** -1, 0 or 1 (api-notes §1.4). */
+  /** -1, 0 or 1 (docs/jsprovider.md §1.4). */
   compareTo(v: Int64Operand): number {
     const other = operandValue(v);
     return this.#value < other ? -1 : this.#value > other ? 1 : 0;
@@ -178,7 +178,7 @@ export function int64Constructor(onCall: () => void = () => {}): Int64Constructo
   return ctor as unknown as Int64Constructor;
 }
 
-/** host.parseInt64(text, radix): radix 2, 8, 10 or 16; a "0x" prefix is accepted (api-notes §1.5). */
+/** host.parseInt64(text, radix): radix 2, 8, 10 or 16; a "0x" prefix is accepted (docs/jsprovider.md §1.5). */
 export function parseInt64(text: unknown, radix?: number): Int64 {
   const source = String(text);
   const match = /^\s*(-?)(0x)?([0-9a-z]+)\s*$/i.exec(source);

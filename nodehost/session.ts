@@ -1,4 +1,4 @@
-// A script loaded the way .scriptload loads it (api-notes §1.1, §7): the bundle runs as a classic
+// A script loaded the way .scriptload loads it (docs/jsprovider.md §1.1, §7): the bundle runs as a classic
 // script in a fresh context whose global holds only `host`; then initializeScript runs, its
 // records are validated and applied, and the host enters phase 2. `process`, `contents` and
 // `alias` are what dx sees from outside the script.
@@ -38,7 +38,7 @@ const CURRENT_OBJECTS = new Map([
   ["cursession", "currentSession"],
 ]);
 
-/** Number.prototype gains the Int64 math methods inside the script (api-notes §1.4). */
+/** Number.prototype gains the Int64 math methods inside the script (docs/jsprovider.md §1.4). */
 const NUMBER_MATH = ["add", "subtract", "multiply", "divide", "modulo"] as const;
 
 export class ScriptSession {
@@ -120,7 +120,7 @@ export class ScriptSession {
     return this.runtime.log;
   }
 
-  /** Debugger.State.Scripts.<name>.Contents: the script's global names, without private "__" ones (api-notes §1.1). */
+  /** Debugger.State.Scripts.<name>.Contents: the script's global names, without private "__" ones (docs/jsprovider.md §1.1). */
   get contents(): Record<string, unknown> {
     const names = Object.keys(this.global).filter((name) => !name.startsWith("__"));
     return Object.fromEntries(names.map((name) => [name, this.boundary.outward(this.global[name])]));
@@ -189,10 +189,10 @@ export class ScriptSession {
   }
 }
 
-/** The context's constructors, Symbol.metadataDescriptor (api-notes §1.12), no console, Number math. */
+/** The context's constructors, Symbol.metadataDescriptor (docs/jsprovider.md §1.12), no console, Number math. */
 function prepareContext(context: vm.Context): Realm {
   const global = vm.runInContext("globalThis", context) as typeof globalThis;
-  // V8 gives every context a console; WinDbg's provider has none (api-notes §3.2).
+  // V8 gives every context a console; WinDbg's provider has none (docs/jsprovider.md §3.2).
   delete (global as { console?: unknown }).console;
   Object.defineProperty(global.Symbol, "metadataDescriptor", { value: global.Symbol("Symbol.metadataDescriptor") });
   const numberMethods: Record<string, (this: number, ...args: any[]) => unknown> = {
@@ -221,7 +221,7 @@ function prepareContext(context: vm.Context): Realm {
   return { Error, TypeError, RangeError, Array, Uint8Array, Uint16Array, Uint32Array, Int8Array, Int16Array, Int32Array };
 }
 
-/** initializeScript returns nothing or an array of records this host knows (api-notes §1.1, §1.2). */
+/** initializeScript returns nothing or an array of records this host knows (docs/jsprovider.md §1.1, §1.2). */
 function validateRecords(returned: unknown): Registration[] {
   if (returned === undefined || returned === null) return [];
   if (!Array.isArray(returned)) throw new ScriptError(`Error: initializeScript returned ${String(returned)}; expected an array of registration records`);

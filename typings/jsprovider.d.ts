@@ -4,7 +4,7 @@
 // symbols, §1.10 namespace, §1.11 diagnostics, §1.12 metadata, §1.14 protocols).
 
 declare namespace host {
-  /** A 64-bit value. Methods never lose precision; valueOf() throws above 2^53 (api-notes §1.4). */
+  /** A 64-bit value. Methods never lose precision; valueOf() throws above 2^53 (docs/jsprovider.md §1.4). */
   interface Int64 {
     asNumber(): number;
     convertToNumber(): number;
@@ -24,7 +24,7 @@ declare namespace host {
   const Int64: Int64Constructor;
   function parseInt64(text: string, radix?: number): Int64;
 
-  /** A type object from the target's symbols (api-notes §1.9). */
+  /** A type object from the target's symbols (docs/jsprovider.md §1.9). */
   interface TypeObject {
     readonly name: string;
     readonly size: number | Int64;
@@ -82,7 +82,7 @@ declare namespace host {
 
   namespace memory {
     /** Throws when any byte of the range cannot be read. */
-    /** contextInheritor: read in the address space of this object (the process), api-notes §1.7. */
+    /** contextInheritor: read in the address space of this object (the process), docs/jsprovider.md §1.7. */
     function readMemoryValues(location: Int64 | number, count: number, elementSize?: 1, isSigned?: boolean, contextInheritor?: object): Uint8Array;
   }
 
@@ -138,7 +138,7 @@ declare namespace host {
     };
   };
 
-  /** Registration records returned from initializeScript (api-notes §1.2). */
+  /** Registration records returned from initializeScript (docs/jsprovider.md §1.2). */
   class apiVersionSupport {
     constructor(major: number, minor: number);
   }
@@ -161,6 +161,6 @@ declare namespace host {
 }
 
 interface SymbolConstructor {
-  /** Help text and display preferences for dx (api-notes §1.12). */
+  /** Help text and display preferences for dx (docs/jsprovider.md §1.12). */
   readonly metadataDescriptor: unique symbol;
 }

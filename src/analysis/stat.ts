@@ -1,6 +1,6 @@
 // `!heap -stat -h HEAP [-grp A|B|S [MaxDisplay]]` (docs/heap-structures.md §3.2): busy user
 // allocations grouped by requested size. LFH blocks count one by one and VirtualAlloc
-// blocks are included (§3.2: the seed-000 4 MiB row is a VirtualAlloc block); Internal
+// blocks are included (§3.2: the 4 MiB row of docs/seeds.md seed 000 is a VirtualAlloc block); Internal
 // blocks (LFH UserBlocks containers) are left out so LFH bytes are not counted twice.
 
 import { HeapWalk, STATE_BUSY } from "../heap/records";

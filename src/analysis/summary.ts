@@ -1,6 +1,6 @@
 // What `!heap -s` prints for one NT heap (docs/heap-structures.md §3.1). The column semantics there
 // are INFERRED from the labels and _HEAP_COUNTERS field names; the formulas below are the
-// ones that reproduce the real tables in the seeds (000, 001) and in §3.1.
+// ones that reproduce the real tables in the seeds (docs/seeds.md, seeds 000 and 001) and in §3.1.
 
 import { HeapWalk, KIND_BACKEND, STATE_BUSY, STATE_FREE } from "../heap/records";
 

@@ -1,6 +1,7 @@
 // Text renderers for the `!heap` look-alike commands. Column order, widths and hex style
-// copy real WinDbg output: the seeds (000/001: -s, -stat, -flt; 003/004: -x, -srch) and
-// public transcripts of the modern x86/x64 layouts where a seed has only one width.
+// copy real WinDbg output: the seeds quoted in docs/seeds.md (000/001: -s, -stat, -flt; 003/004:
+// -x, -srch) and public transcripts of the modern x86/x64 layouts where a seed has only one width.
+// "§" below is docs/heap-structures.md.
 // Every renderer returns lines ending in "\n". Choices not backed by a sample say so.
 
 import { HeapSummary } from "../analysis/summary";

@@ -1,3 +1,5 @@
+// The !heap text renderers against the real outputs quoted in docs/seeds.md ("seed 000" etc.) and
+// public transcripts; "§" is docs/heap-structures.md.
 import { HeapSummary, virtualAddressFragmentationPercent } from "../../src/analysis/summary";
 import { SizeStatistics } from "../../src/analysis/stat";
 import {

@@ -45,7 +45,7 @@ describe("fragmentation percentages", () => {
     expect(externalFragmentationPercent(0, 0)).toBe(0);
   });
 
-  it("reproduces the printed virtual address fragmentation of seed 000 and heap-internals §3.1", () => {
+  it("reproduces the printed virtual address fragmentation of docs/seeds.md seed 000 and docs/heap-structures.md §3.1", () => {
     const k = 1024;
     expect(virtualAddressFragmentationPercent(84980 * k, 128828 * k)).toBe(34); // seed 000, heap 01c20000
     expect(virtualAddressFragmentationPercent(118128 * k, 776448 * k)).toBe(84); // §3.1 sample

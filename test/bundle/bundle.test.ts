@@ -1,6 +1,6 @@
 // dist/dxheap.js must be what .scriptload needs on both of WinDbg's JavaScript engines:
 // one classic script, ES2017 at most (legacy Chakra), no modules, no BigInt, no Node APIs,
-// entry points as real global function declarations and every helper private (api-notes §3).
+// entry points as real global function declarations and every helper private (docs/jsprovider.md §3).
 import * as acorn from "acorn";
 import { readFileSync } from "fs";
 import { join } from "path";
