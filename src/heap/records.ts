@@ -6,15 +6,19 @@
 import { Finding } from "./findings";
 
 export type BlockState = "Busy" | "Free" | "Internal";
-export type BlockKind = "Backend" | "LFH" | "VirtualAlloc";
+/** Segment heaps add VS chunks, Large blocks and page ranges; their LFH blocks are "LFH" too (src/walkers/segment). */
+export type BlockKind = "Backend" | "LFH" | "VirtualAlloc" | "VS" | "Large" | "PageRange";
 export const BLOCK_STATES: readonly BlockState[] = ["Busy", "Free", "Internal"];
-export const BLOCK_KINDS: readonly BlockKind[] = ["Backend", "LFH", "VirtualAlloc"];
+export const BLOCK_KINDS: readonly BlockKind[] = ["Backend", "LFH", "VirtualAlloc", "VS", "Large", "PageRange"];
 export const STATE_BUSY = 0;
 export const STATE_FREE = 1;
 export const STATE_INTERNAL = 2;
 export const KIND_BACKEND = 0;
 export const KIND_LFH = 1;
 export const KIND_VIRTUAL_ALLOC = 2;
+export const KIND_VS = 3;
+export const KIND_LARGE = 4;
+export const KIND_PAGE_RANGE = 5;
 
 /** No container / no segment. */
 export const NONE = -1;
@@ -196,6 +200,32 @@ export interface HeapCounters {
   frontEnd: string;
 }
 
+/**
+ * A segment heap's own counters, in bytes, for its !heap -s numbers (docs/heap-structures.md §3.1
+ * "Segment heaps"); undefined where the symbols lack the field. MemStats counts the page segments
+ * only; the Large blocks have their own counters.
+ */
+export interface SegmentHeapCounters {
+  /** _SEGMENT_HEAP.MemStats.TotalReservedPages * 4 KiB. */
+  reservedBytes: number | undefined;
+  /** MemStats.TotalCommittedPages * 4 KiB. */
+  committedBytes: number | undefined;
+  /** MemStats.FreeCommittedPages * 4 KiB: committed free page ranges. */
+  freeCommittedBytes: number | undefined;
+  /** MemStats.LfhFreeCommittedPages * 4 KiB. */
+  lfhFreeCommittedBytes: number | undefined;
+  /** VsContext.TotalCommittedUnits * granularity. */
+  vsCommittedBytes: number | undefined;
+  /** VsContext.FreeCommittedUnits * granularity: the free VS chunks. */
+  vsFreeCommittedBytes: number | undefined;
+  /** _SEGMENT_HEAP.LargeReservedPages * 4 KiB. */
+  largeReservedBytes: number | undefined;
+  /** _SEGMENT_HEAP.LargeCommittedPages * 4 KiB. */
+  largeCommittedBytes: number | undefined;
+  /** Page segments per segment context (SegContexts[0], [1]), as walked. */
+  segmentsPerContext: number[];
+}
+
 /** Everything one walk of a heap found. */
 export interface HeapWalk {
   address: number;
@@ -208,5 +238,7 @@ export interface HeapWalk {
   /** Blocks outside any segment (VirtualAlloc'd); they are also rows of `blocks`. */
   virtualBlockCount: number;
   counters: HeapCounters;
+  /** Segment heaps only: their own counters (the walk's blocks give the rest). */
+  segmentHeap?: SegmentHeapCounters;
   findings: Finding[];
 }

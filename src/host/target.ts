@@ -3,10 +3,11 @@
 // through the host; everything above it works on numbers and byte arrays.
 import { MemoryRegion } from "./memory-types";
 import { HostMemory } from "./memory";
-import { ModuleSymbols } from "./symbols";
+import { ModuleSymbols, TypeSource } from "./symbols";
 import { toNumber } from "./convert";
 import { MissingSymbolsError, NtHeapLayout, resolveNtHeapLayout } from "../layouts/ntheap";
 import { u32 } from "../util/bytes";
+import type { SegmentHeapContext } from "../walkers/segment/context";
 
 /** The command whose output lists committed regions, one "base end" line each (see README). */
 export const REGIONS_COMMAND = '!address -f:MEM_COMMIT -c:".echo %1 %2"';
@@ -22,6 +23,10 @@ export interface NtdllView {
   peb: number;
   /** ntdll!RtlpLFHKey, or undefined without that symbol or when it cannot be read. */
   lfhKey: number | undefined;
+  /** ntdll's symbols, for what is resolved only when first needed (segment heaps). */
+  symbols: TypeSource;
+  /** Segment-heap layout and keys, filled on the first segment-heap walk (src/walkers/segment/context.ts). */
+  segmentHeap?: SegmentHeapContext;
 }
 
 /** Committed regions, or why they could not be listed. */
@@ -63,7 +68,8 @@ export class Target {
       throw new MissingSymbolsError(["_PEB"]);
     }
     if (!block || block.address === undefined) throw new Error("dxheap needs a user-mode process: this process has no PEB");
-    const layout = resolveNtHeapLayout(new ModuleSymbols("ntdll", processObject));
+    const symbols = new ModuleSymbols("ntdll", processObject);
+    const layout = resolveNtHeapLayout(symbols);
     const memory = new HostMemory(layout.pointerSize, processObject);
     const native: NtdllView = {
       arch: layout.pointerSize === 8 ? "x64" : "x86",
@@ -71,6 +77,7 @@ export class Target {
       layout,
       peb: toNumber(block.address),
       lfhKey: readLfhKey(memory, layout),
+      symbols,
     };
     return new Target(processObject as ProcessObject, [native]);
   }
