@@ -656,6 +656,12 @@ const X86_SEGMENT_HEAP: Table = {
     ["GlobalFlags", 0x0c, ULONG],
     ["ProcessHeapListIndex", 0x14, USHORT],
     ["UserContext", 0x1c, PVOID],
+    ["LargeAllocMetadata", 0x44, embed("_RTL_RB_TREE")],
+    ["LargeReservedPages", 0x4c, SIZE_T],
+    ["LargeCommittedPages", 0x50, SIZE_T],
+    ["MemStats", 0x80, embed("_HEAP_RUNTIME_MEMORY_STATS")],
+    ["SegContexts", 0x100, arrayOf(2, embed("_HEAP_SEG_CONTEXT"))],
+    ["VsContext", 0x200, embed("_HEAP_VS_CONTEXT")],
   ],
 };
 
@@ -831,6 +837,355 @@ const WIN7_X86_HEAP_USERDATA_HEADER: Table = {
 };
 
 // ---------------------------------------------------------------------------------------------
+// Segment heap (§1.9, §2.5): the types the segment-heap writer uses, the x86 tables of build
+// 19041, and the synthetic 26100's variants. x64 17763-22000 take these types from the real ISFs.
+
+/** Roots besides _SEGMENT_HEAP (which embeds the contexts and MemStats): the walk's structures. */
+const SEGMENT_HEAP_TYPES = [
+  "_HEAP_PAGE_SEGMENT",
+  "_HEAP_PAGE_RANGE_DESCRIPTOR",
+  "_HEAP_VS_SUBSEGMENT",
+  "_HEAP_VS_CHUNK_HEADER",
+  "_HEAP_VS_CHUNK_FREE_HEADER",
+  "_HEAP_VS_UNUSED_BYTES_INFO",
+  "_HEAP_LFH_SUBSEGMENT",
+  "_HEAP_LFH_UNUSED_BYTES_INFO",
+  "_HEAP_LARGE_ALLOC_DATA",
+];
+
+const SHORT: TypeOf = () => base("short");
+
+// The RB tree types with x86 pointers: the x64 ISF shapes with 4-byte pointers (DERIVED).
+const X86_RTL_BALANCED_NODE: Table = {
+  name: "_RTL_BALANCED_NODE",
+  size: 0xc,
+  rows: [
+    ["Children", 0, arrayOf(2, ptrTo("_RTL_BALANCED_NODE"))],
+    ["Left", 0, ptrTo("_RTL_BALANCED_NODE")],
+    ["Right", 4, ptrTo("_RTL_BALANCED_NODE")],
+    ["ParentValue", 8, SIZE_T],
+    ["Red", 8, bitsOf(0, 1, UCHAR)],
+    ["Balance", 8, bitsOf(0, 2, UCHAR)],
+  ],
+};
+const X86_RTL_RB_TREE: Table = {
+  name: "_RTL_RB_TREE",
+  size: 8,
+  rows: [
+    ["Root", 0, ptrTo("_RTL_BALANCED_NODE")],
+    ["Min", 4, ptrTo("_RTL_BALANCED_NODE")],
+    ["Encoded", 4, bitsOf(0, 1, UCHAR)],
+  ],
+};
+
+// §1.9 x86 MemStats (0x2c): the x64 _HEAP_RUNTIME_MEMORY_STATS counters as SIZE_T (DERIVED); only
+// the page counters the images write.
+const X86_HEAP_RUNTIME_MEMORY_STATS: Table = {
+  name: "_HEAP_RUNTIME_MEMORY_STATS",
+  size: 0x2c,
+  rows: [
+    ["TotalReservedPages", 0x0, SIZE_T],
+    ["TotalCommittedPages", 0x4, SIZE_T],
+    ["FreeCommittedPages", 0x8, SIZE_T],
+    ["LfhFreeCommittedPages", 0xc, SIZE_T],
+  ],
+};
+
+// §1.9 x86 _HEAP_SEG_CONTEXT (0x80) [PDBDUMP id 56170840439]; member types as in the x64 ISF.
+const X86_HEAP_SEG_CONTEXT: Table = {
+  name: "_HEAP_SEG_CONTEXT",
+  size: 0x80,
+  rows: [
+    ["SegmentMask", 0x00, SIZE_T],
+    ["UnitShift", 0x04, UCHAR],
+    ["PagesPerUnitShift", 0x05, UCHAR],
+    ["FirstDescriptorIndex", 0x06, UCHAR],
+    ["CachedCommitSoftShift", 0x07, UCHAR],
+    ["CachedCommitHighShift", 0x08, UCHAR],
+    ["Flags", 0x09, UCHAR],
+    ["MaxAllocationSize", 0x0c, ULONG],
+    ["OlpStatsOffset", 0x10, SHORT],
+    ["MemStatsOffset", 0x12, SHORT],
+    ["LfhContext", 0x14, PVOID],
+    ["VsContext", 0x18, PVOID],
+    ["EnvHandle", 0x1c, opaqueBytes(8)],
+    ["Heap", 0x24, PVOID],
+    ["SegmentLock", 0x40, SIZE_T],
+    ["SegmentListHead", 0x44, embed("_LIST_ENTRY")],
+    ["SegmentCount", 0x4c, SIZE_T],
+    ["FreePageRanges", 0x50, embed("_RTL_RB_TREE")],
+    ["FreeSegmentListLock", 0x58, SIZE_T],
+    ["FreeSegmentList", 0x5c, arrayOf(2, embed("_SINGLE_LIST_ENTRY"))],
+  ],
+};
+
+// §1.9 x86 _HEAP_VS_CONTEXT (0xc0); DelayFreeContext and Callbacks only by their extent.
+const X86_HEAP_VS_CONTEXT: Table = {
+  name: "_HEAP_VS_CONTEXT",
+  size: 0xc0,
+  rows: [
+    ["Lock", 0x00, SIZE_T],
+    ["LockType", 0x04, ULONG],
+    ["FreeChunkTree", 0x08, embed("_RTL_RB_TREE")],
+    ["SubsegmentList", 0x10, embed("_LIST_ENTRY")],
+    ["TotalCommittedUnits", 0x18, SIZE_T],
+    ["FreeCommittedUnits", 0x1c, SIZE_T],
+    ["DelayFreeContext", 0x40, opaqueBytes(0x40)],
+    ["BackendCtx", 0x80, PVOID],
+    ["Callbacks", 0x84, opaqueBytes(0x14)],
+    ["Config", 0x98, ULONG],
+    ["Flags", 0x9c, ULONG],
+  ],
+};
+
+// §1.9 x86 _HEAP_PAGE_SEGMENT (0x1000) [NTDIFF id 8026691387]: the header overlays the descriptors.
+const X86_HEAP_PAGE_SEGMENT: Table = {
+  name: "_HEAP_PAGE_SEGMENT",
+  size: 0x1000,
+  rows: [
+    ["DescArray", 0x00, arrayOf(256, embed("_HEAP_PAGE_RANGE_DESCRIPTOR"))],
+    ["ListEntry", 0x00, embed("_LIST_ENTRY")],
+    ["Signature", 0x08, ULONG],
+    ["SegmentCommitState", 0x0c, PVOID],
+    ["UnusedWatermark", 0x10, UCHAR],
+  ],
+};
+
+// §1.9 x86 _HEAP_PAGE_RANGE_DESCRIPTOR (0x10) [PDBDUMP id 56273628050], [NTDIFF id 8026691387].
+const X86_HEAP_PAGE_RANGE_DESCRIPTOR: Table = {
+  name: "_HEAP_PAGE_RANGE_DESCRIPTOR",
+  size: 0x10,
+  rows: [
+    ["TreeNode", 0x00, embed("_RTL_BALANCED_NODE")],
+    ["TreeSignature", 0x00, ULONG],
+    ["UnusedBytes", 0x04, ULONG],
+    ["ExtraPresent", 0x08, bitsOf(0, 1, USHORT)],
+    ["Spare0", 0x08, bitsOf(1, 15, USHORT)],
+    ["RangeFlags", 0x0c, UCHAR],
+    ["RangeFlagBits", 0x0c, bitsOf(0, 5, UCHAR)],
+    ["CommittedPageCount", 0x0c, bitsOf(5, 3, UCHAR)],
+    ["Key", 0x0c, embed("_HEAP_DESCRIPTOR_KEY")],
+    ["Align", 0x0c, arrayOf(3, UCHAR)],
+    ["UnitOffset", 0x0f, UCHAR],
+    ["UnitSize", 0x0f, UCHAR],
+  ],
+};
+// §1.9 x86 Key: its low byte is RangeFlags ("Ignore"), its high byte UnitSize.
+const X86_HEAP_DESCRIPTOR_KEY: Table = {
+  name: "_HEAP_DESCRIPTOR_KEY",
+  size: 4,
+  rows: [
+    ["Key", 0, ULONG],
+    ["Ignore", 0, bitsOf(0, 8, ULONG)],
+    ["EncodedCommittedPageCount", 0, bitsOf(8, 16, ULONG)],
+    ["UnitCount", 0, bitsOf(24, 8, ULONG)],
+  ],
+};
+
+// §1.9 x86 VS chunk header (8) [NTDIFF id 8082224547], [MEMPROCFS VS_CHUNK_HEADER_SIZE32].
+const X86_HEAP_VS_CHUNK_HEADER_SIZE: Table = {
+  name: "_HEAP_VS_CHUNK_HEADER_SIZE",
+  size: 4,
+  rows: [
+    ["HeaderBits", 0, ULONG],
+    ["MemoryCost", 0, bitsOf(0, 1, ULONG)],
+    ["UnsafeSize", 0, bitsOf(1, 15, ULONG)],
+    ["UnsafePrevSize", 0, bitsOf(16, 15, ULONG)],
+    ["Allocated", 0, bitsOf(31, 1, ULONG)],
+  ],
+};
+const X86_HEAP_VS_CHUNK_HEADER: Table = {
+  name: "_HEAP_VS_CHUNK_HEADER",
+  size: 8,
+  rows: [
+    ["Sizes", 0, embed("_HEAP_VS_CHUNK_HEADER_SIZE")],
+    ["AllocatedChunkBits", 4, ULONG],
+    ["EncodedSegmentPageOffset", 4, bitsOf(0, 8, ULONG)],
+    ["UnusedBytes", 4, bitsOf(8, 1, ULONG)],
+    ["SkipDuringWalk", 4, bitsOf(9, 1, ULONG)],
+    ["Spare", 4, bitsOf(10, 22, ULONG)],
+  ],
+};
+// The x64 shape (the tree node right after HeaderBits, over AllocatedChunkBits) on x86: DERIVED.
+const X86_HEAP_VS_CHUNK_FREE_HEADER: Table = {
+  name: "_HEAP_VS_CHUNK_FREE_HEADER",
+  size: 0x10,
+  rows: [
+    ["Header", 0, embed("_HEAP_VS_CHUNK_HEADER")],
+    ["OverlapsHeader", 0, ULONG],
+    ["Node", 4, embed("_RTL_BALANCED_NODE")],
+  ],
+};
+// §1.9: stored in the chunk's last 2 bytes; no pointers, so the x64 type as it is.
+const HEAP_VS_UNUSED_BYTES_INFO: Table = {
+  name: "_HEAP_VS_UNUSED_BYTES_INFO",
+  size: 2,
+  rows: [
+    ["Bytes", 0, arrayOf(2, UCHAR)],
+    ["UnusedBytes", 0, bitsOf(0, 13, USHORT)],
+    ["LfhSubsegment", 0, bitsOf(13, 1, USHORT)],
+    ["ExtraPresent", 0, bitsOf(14, 1, USHORT)],
+    ["OneByteUnused", 0, bitsOf(15, 1, USHORT)],
+  ],
+};
+// §1.9 x86: Size 0x14, Signature 0x16, first chunk at +0x18 [MEMPROCFS SegVS]; the members before
+// Size follow the x64 order (CommitBitmap stays a u64: Size lands at 0x14) (DERIVED).
+const X86_HEAP_VS_SUBSEGMENT: Table = {
+  name: "_HEAP_VS_SUBSEGMENT",
+  size: 0x18,
+  rows: [
+    ["ListEntry", 0x00, embed("_LIST_ENTRY")],
+    ["CommitBitmap", 0x08, ULONGLONG],
+    ["CommitLock", 0x10, SIZE_T],
+    ["Size", 0x14, USHORT],
+    ["Signature", 0x16, bitsOf(0, 15, USHORT)],
+    ["FullCommit", 0x16, bitsOf(15, 1, USHORT)],
+  ],
+};
+
+// §1.9 x86 _HEAP_LFH_SUBSEGMENT (0x24) [PDBDUMP id 56630458732]; 0x1d-0x20 DERIVED.
+const X86_HEAP_LFH_SUBSEGMENT: Table = {
+  name: "_HEAP_LFH_SUBSEGMENT",
+  size: 0x24,
+  rows: [
+    ["ListEntry", 0x00, embed("_LIST_ENTRY")],
+    ["Owner", 0x08, PVOID],
+    ["DelayFree", 0x08, SIZE_T],
+    ["CommitLock", 0x0c, SIZE_T],
+    ["FreeCount", 0x10, USHORT],
+    ["BlockCount", 0x12, USHORT],
+    ["FreeHint", 0x14, USHORT],
+    ["Location", 0x16, UCHAR],
+    ["WitheldBlockCount", 0x17, UCHAR],
+    ["BlockOffsets", 0x18, embed("_HEAP_LFH_SUBSEGMENT_ENCODED_OFFSETS")],
+    ["CommitUnitShift", 0x1c, UCHAR],
+    ["CommitUnitCount", 0x1d, UCHAR],
+    ["CommitStateOffset", 0x1e, USHORT],
+    ["BlockBitmap", 0x20, arrayOf(1, ULONG)],
+  ],
+};
+// §1.9 BlockOffsets: BlockSize u16 @0, FirstBlockOffset u16 @2, EncodedData u32 @0.
+const HEAP_LFH_SUBSEGMENT_ENCODED_OFFSETS: Table = {
+  name: "_HEAP_LFH_SUBSEGMENT_ENCODED_OFFSETS",
+  size: 4,
+  rows: [
+    ["BlockSize", 0, USHORT],
+    ["EncodedData", 0, ULONG],
+    ["FirstBlockOffset", 2, USHORT],
+  ],
+};
+// §1.9, §2.5 step 4: in the block's last 2 bytes.
+const HEAP_LFH_UNUSED_BYTES_INFO: Table = {
+  name: "_HEAP_LFH_UNUSED_BYTES_INFO",
+  size: 2,
+  rows: [
+    ["Bytes", 0, arrayOf(2, UCHAR)],
+    ["UnusedBytes", 0, bitsOf(0, 14, USHORT)],
+    ["ExtraPresent", 0, bitsOf(14, 1, USHORT)],
+    ["OneByteUnused", 0, bitsOf(15, 1, USHORT)],
+  ],
+};
+
+// §1.9 x86 _HEAP_LARGE_ALLOC_DATA (0x14) [MEMPROCFS _HEAP_LARGE_ALLOC_DATA32]; the flag bits
+// before AllocatedPages as in the x64 ISF (DERIVED).
+const X86_HEAP_LARGE_ALLOC_DATA: Table = {
+  name: "_HEAP_LARGE_ALLOC_DATA",
+  size: 0x14,
+  rows: [
+    ["TreeNode", 0x00, embed("_RTL_BALANCED_NODE")],
+    ["VirtualAddress", 0x0c, ULONG],
+    ["UnusedBytes", 0x0c, bitsOf(0, 16, ULONG)],
+    ["ExtraPresent", 0x10, bitsOf(0, 1, ULONG)],
+    ["GuardPageCount", 0x10, bitsOf(1, 1, ULONG)],
+    ["GuardPageAlignment", 0x10, bitsOf(2, 6, ULONG)],
+    ["Spare", 0x10, bitsOf(8, 4, ULONG)],
+    ["AllocatedPages", 0x10, bitsOf(12, 20, ULONG)],
+  ],
+};
+
+/** x86 19041 (with X86_SEGMENT_HEAP and X86_RTLP_HP_HEAP_GLOBALS above). */
+const X86_SEGMENT_HEAP_TABLES = [
+  X86_RTL_BALANCED_NODE,
+  X86_RTL_RB_TREE,
+  X86_HEAP_RUNTIME_MEMORY_STATS,
+  X86_HEAP_SEG_CONTEXT,
+  X86_HEAP_VS_CONTEXT,
+  X86_HEAP_PAGE_SEGMENT,
+  X86_HEAP_PAGE_RANGE_DESCRIPTOR,
+  X86_HEAP_DESCRIPTOR_KEY,
+  X86_HEAP_VS_CHUNK_HEADER_SIZE,
+  X86_HEAP_VS_CHUNK_HEADER,
+  X86_HEAP_VS_CHUNK_FREE_HEADER,
+  HEAP_VS_UNUSED_BYTES_INFO,
+  X86_HEAP_VS_SUBSEGMENT,
+  X86_HEAP_LFH_SUBSEGMENT,
+  HEAP_LFH_SUBSEGMENT_ENCODED_OFFSETS,
+  HEAP_LFH_UNUSED_BYTES_INFO,
+  X86_HEAP_LARGE_ALLOC_DATA,
+];
+
+// Synthetic 26100 (x64): the "newer" descriptor and LFH subsegment of §1.9, whose builds are
+// unidentified (§6b item 7): that they are 24H2's is UNVERIFIED. Every other segment-heap type,
+// _SEGMENT_HEAP included, keeps its 22000 layout: the notes give no 24H2 one.
+
+// §1.9 "Newer x64 variant" [PDBDUMP id 56115263696]: UnusedBytes u16 at 6, the Key u16 at 0x1a
+// whose high byte is UnitOffset/UnitSize. (A decompiled 24H2-era ntdll reads the unit size at
+// 0x1f instead [DECOMP id 64786510576]: another variant, not modelled.)
+const X64_26100_HEAP_PAGE_RANGE_DESCRIPTOR: Table = {
+  name: "_HEAP_PAGE_RANGE_DESCRIPTOR",
+  size: 0x20,
+  rows: [
+    ["TreeNode", 0x00, embed("_RTL_BALANCED_NODE")],
+    ["ExtraPresent", 0x04, bitsOf(0, 1, USHORT)],
+    ["Spare0", 0x04, bitsOf(1, 15, USHORT)],
+    ["UnusedBytes", 0x06, USHORT],
+    ["RangeFlags", 0x18, UCHAR],
+    ["Spare1", 0x19, UCHAR],
+    ["Key", 0x1a, embed("_HEAP_DESCRIPTOR_KEY")],
+    ["UnitOffset", 0x1b, UCHAR],
+    ["UnitSize", 0x1b, UCHAR],
+  ],
+};
+const X64_26100_HEAP_DESCRIPTOR_KEY: Table = {
+  name: "_HEAP_DESCRIPTOR_KEY",
+  size: 2,
+  rows: [
+    ["Key", 0, USHORT],
+    ["EncodedCommitCount", 0, UCHAR],
+    ["PageCount", 1, UCHAR],
+  ],
+};
+// §1.9 the 0x48 variant [PDBDUMP id 56325205784]: BlockOffsets still at 0x28, BlockBitmap at 0x40.
+// Member types are read off the offsets (UNVERIFIED).
+const X64_26100_HEAP_LFH_SUBSEGMENT: Table = {
+  name: "_HEAP_LFH_SUBSEGMENT",
+  size: 0x48,
+  rows: [
+    ["ListEntry", 0x00, embed("_LIST_ENTRY")],
+    ["State", 0x10, ULONGLONG],
+    ["OwnerFreeListEntry", 0x18, PVOID],
+    ["CommitStateOffset", 0x18, USHORT],
+    ["FreeCount", 0x20, USHORT],
+    ["BlockCount", 0x22, USHORT],
+    ["FreeHint", 0x24, UCHAR],
+    ["WitheldBlockCount", 0x25, UCHAR],
+    ["CommitUnitInfo", 0x26, USHORT],
+    ["BlockOffsets", 0x28, embed("_HEAP_LFH_SUBSEGMENT_ENCODED_OFFSETS")],
+    ["BucketRef", 0x2c, USHORT],
+    ["PrivateSlotMapRef", 0x2e, USHORT],
+    ["HighWatermarkBlockIndex", 0x30, USHORT],
+    ["BitmapSearchWidth", 0x32, UCHAR],
+    ["UChar", 0x33, UCHAR],
+    ["Spare3", 0x34, ULONG],
+    ["CommitLock", 0x38, ULONGLONG],
+    ["BlockBitmap", 0x40, arrayOf(1, ULONGLONG)],
+  ],
+};
+
+/** Replace the 22000 types of the same names in the 26100 ISF. */
+const SEGMENT_HEAP_26100_TABLES = [X64_26100_HEAP_PAGE_RANGE_DESCRIPTOR, X64_26100_HEAP_DESCRIPTOR_KEY, X64_26100_HEAP_LFH_SUBSEGMENT];
+
+// ---------------------------------------------------------------------------------------------
 // Assembling an ISF.
 
 /** The types the images need (brief of this writer); their embedded types come along. */
@@ -856,10 +1211,22 @@ const IMAGE_TYPES = [
   "_RTLP_HP_HEAP_GLOBALS",
   "_HEAP_SUBSEGMENT",
   "_HEAP_USERDATA_HEADER",
+  ...SEGMENT_HEAP_TYPES,
 ];
 
 /** _SEGMENT_HEAP keeps its size and only the members the images write (§1.9, §2.1). */
-const SEGMENT_HEAP_FIELDS = ["Signature", "GlobalFlags", "ProcessHeapListIndex", "UserContext"];
+const SEGMENT_HEAP_FIELDS = [
+  "Signature",
+  "GlobalFlags",
+  "ProcessHeapListIndex",
+  "UserContext",
+  "LargeAllocMetadata",
+  "LargeReservedPages",
+  "LargeCommittedPages",
+  "MemStats",
+  "SegContexts",
+  "VsContext",
+];
 
 function baseTypes(pointerSize: 4 | 8): Isf["base_types"] {
   const sizes: [string, string, boolean, number][] = [
@@ -1014,6 +1381,7 @@ function tablesFor(arch: Arch, build: number): Table[] {
     X86_RTL_BITMAP,
     X86_SEGMENT_HEAP,
     X86_RTLP_HP_HEAP_GLOBALS,
+    ...X86_SEGMENT_HEAP_TABLES,
     ...WIN8_LFH_TABLES.map((t) => column(t, "x86")),
   ];
 }
@@ -1044,6 +1412,7 @@ function buildIsf(arch: Arch, build: number): Isf {
   const { types, enums } = closeOver(roots, tables, real);
   if (arch === "x64" && build >= 26100) {
     for (const [field, offset, type] of HEAP_24H2_CHANGES) types["_HEAP"].fields[field] = { offset, type: type(arch) };
+    for (const table of SEGMENT_HEAP_26100_TABLES) types[table.name] = defineType(table, arch);
   }
   const release = windowsRelease(build);
   return {
