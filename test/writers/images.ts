@@ -2,7 +2,7 @@
 // build has them), pointers into busy blocks planted in thread stacks, and the truth of it all.
 import { writeNtHeap, type NtHeapSpec } from "./ntheap";
 import { ProcessImageBuilder, type HeapListing } from "./process";
-import { writeSegmentHeapStub } from "./segment-heap";
+import { writeSegmentHeap } from "./segment-heap";
 import type { AddressSpace, Arch, BlockTruth, HeapTruth } from "./types";
 
 export interface ImageTruth {
@@ -22,10 +22,17 @@ export interface ImageOptions {
   seed?: number;
   /** PEB.NtGlobalFlag. */
   ntGlobalFlag?: number;
+  /**
+   * The segment heap's LargeAllocMetadata written encoded (§2.5 step 5, UNVERIFIED reading). By
+   * default it is on the builds of ENCODED_LARGE_TREE_BUILDS only, so that the catalog has both.
+   */
+  encodedLargeTree?: boolean;
 }
 
 /** Segment heaps appear in the images from Windows 10 1809 on (the oldest _SEGMENT_HEAP layout we have, §1.0). */
 const FIRST_SEGMENT_HEAP_BUILD = 17763;
+/** Builds whose images encode LargeAllocMetadata by default: a catalog choice, not a Windows fact. */
+const ENCODED_LARGE_TREE_BUILDS = [22000, 26100];
 
 /** The process heap (HEAP_GROWABLE) and two private heaps (0x1002, as !heap -s shows them, §1.2). */
 function ntHeapSpecs(arch: Arch, seed: number): NtHeapSpec[] {
@@ -49,16 +56,16 @@ export function buildImage(
   const randomPointerSized = () =>
     arch === "x64" ? (BigInt(random.u32()) << 32n) | BigInt(random.u32()) : BigInt(random.u32());
   const lfhKey = random.u32();
-  const process = new ProcessImageBuilder({
-    arch,
-    build,
-    ntGlobalFlag: options.ntGlobalFlag,
-    globals: { lfhKey, segmentHeapKey: randomPointerSized(), segmentLfhKey: randomPointerSized() },
-  });
+  const segmentHeapKey = randomPointerSized();
+  const segmentLfhKey = randomPointerSized();
+  const process = new ProcessImageBuilder({ arch, build, ntGlobalFlag: options.ntGlobalFlag, globals: { lfhKey, segmentHeapKey, segmentLfhKey } });
   const { space, layout } = process;
 
   const heaps = ntHeapSpecs(arch, seed).map((spec) => writeNtHeap(space, layout, { lfhKey }, spec));
-  if (build >= FIRST_SEGMENT_HEAP_BUILD) heaps.push(writeSegmentHeapStub(space, layout));
+  if (build >= FIRST_SEGMENT_HEAP_BUILD) {
+    const encodedLargeTree = options.encodedLargeTree ?? ENCODED_LARGE_TREE_BUILDS.includes(build);
+    heaps.push(writeSegmentHeap(space, layout, { heapKey: segmentHeapKey, lfhKey: segmentLfhKey }, { seed: seed + 4, encodedLargeTree }));
+  }
 
   // With a process heap descriptor list (24H2, §2.1) the PEB lists only the first heap.
   const hasDescriptorList = layout.isf.symbols.RtlpProcessHeaps !== undefined;

@@ -3,10 +3,12 @@ import * as os from "os";
 import * as path from "path";
 import { symbolRva } from "./layout";
 import { ProcessImageBuilder } from "./process";
-import { writeSegmentHeapStub } from "./segment-heap";
-import type { Arch } from "./types";
+import { writeSegmentHeap } from "./segment-heap";
+import type { AddressSpace, Arch, Layout } from "./types";
 
 const globals = { lfhKey: 0x9e3779b9, segmentHeapKey: 0x1234_5678n, segmentLfhKey: 0x0bad_cafen };
+const segmentHeap = (space: AddressSpace, layout: Layout) =>
+  writeSegmentHeap(space, layout, { heapKey: globals.segmentHeapKey, lfhKey: globals.segmentLfhKey }, { seed: 1, encodedLargeTree: false }).address;
 
 function newProcess(arch: Arch, build: number) {
   const process = new ProcessImageBuilder({ arch, build, globals, ntGlobalFlag: 0x1000 });
@@ -31,7 +33,7 @@ describe.each([
   test("PEB heap fields and the ProcessHeaps array read back from the address space", () => {
     const { process, space, layout, off, ntHeap } = newProcess(arch, build);
     const heaps = [ntHeap(), ntHeap()];
-    if (layout.has("_SEGMENT_HEAP", "Signature")) heaps.push(writeSegmentHeapStub(space, layout).address);
+    if (layout.has("_SEGMENT_HEAP", "Signature")) heaps.push(segmentHeap(space, layout));
     for (const heap of heaps) process.addHeap(heap, ["PEB"]);
 
     const peb = process.peb;
@@ -98,10 +100,10 @@ test("26100: the process heap descriptor list, circular from ntdll!RtlpProcessHe
   const { process, space, layout, off, ntHeap } = newProcess("x64", 26100);
   const first = ntHeap();
   const second = ntHeap();
-  const segmentHeap = writeSegmentHeapStub(space, layout).address;
+  const third = segmentHeap(space, layout);
   process.addHeap(first, ["PEB", "DescriptorList"]);
   process.addHeap(second, ["DescriptorList"]);
-  process.addHeap(segmentHeap, ["DescriptorList"]);
+  process.addHeap(third, ["DescriptorList"]);
   const { spec } = process.build();
 
   expect(space.readU32(process.peb + off("_PEB", "NumberOfHeaps"))).toBe(1);
@@ -114,7 +116,7 @@ test("26100: the process heap descriptor list, circular from ntdll!RtlpProcessHe
     descriptors.push(link - off("_RTLP_PROCESS_HEAP_DESCRIPTOR", "DescriptorLink"));
   }
   expect(space.readPtr(space.readPtr(head + blink) + flink)).toBe(head);
-  expect(descriptors.map((d) => space.readPtr(d + off("_RTLP_PROCESS_HEAP_DESCRIPTOR", "Heap")))).toEqual([first, second, segmentHeap]);
+  expect(descriptors.map((d) => space.readPtr(d + off("_RTLP_PROCESS_HEAP_DESCRIPTOR", "Heap")))).toEqual([first, second, third]);
   expect(space.readPtr(first + off("_HEAP", "UserContext"))).toBe(descriptors[0]);
   expect(space.readPtr(second + off("_HEAP", "UserContext"))).toBe(descriptors[1]);
 });

@@ -6,18 +6,15 @@ import { mkdirSync } from "fs";
 import { join } from "path";
 import { writeNtHeap } from "./ntheap";
 import { ProcessImageBuilder } from "./process";
-import { writeSegmentHeapStub } from "./segment-heap";
+import { writeSegmentHeap } from "./segment-heap";
 import { HeapTruth } from "./types";
 
 export const SAMPLE_LEAK = { request: 0x208, count: 600 };
 
 export function buildSample(): { process: ProcessImageBuilder; heaps: HeapTruth[] } {
   const lfhKey = 0x5c1e93a7;
-  const process = new ProcessImageBuilder({
-    arch: "x64",
-    build: 19041,
-    globals: { lfhKey, segmentHeapKey: 0x3f1c55e2a9b04d17n, segmentLfhKey: 0x6e0b8d2c71a4f359n },
-  });
+  const globals = { lfhKey, segmentHeapKey: 0x3f1c55e2a9b04d17n, segmentLfhKey: 0x6e0b8d2c71a4f359n };
+  const process = new ProcessImageBuilder({ arch: "x64", build: 19041, globals });
   const { space, layout } = process;
   const heaps = [
     writeNtHeap(space, layout, { lfhKey }, { seed: 11, flags: 0x2, segments: 2, blocksPerSegment: 40, lfh: true, virtualAllocs: [0x21000], escapes: true }),
@@ -25,7 +22,7 @@ export function buildSample(): { process: ProcessImageBuilder; heaps: HeapTruth[
       seed: 12, flags: 0x1002, segments: 2, blocksPerSegment: 30, lfh: true, virtualAllocs: [0x40000], escapes: true, leak: SAMPLE_LEAK,
     }),
     writeNtHeap(space, layout, { lfhKey }, { seed: 13, flags: 0x1002, segments: 1, blocksPerSegment: 12, lfh: false, virtualAllocs: [], escapes: false }),
-    writeSegmentHeapStub(space, layout),
+    writeSegmentHeap(space, layout, { heapKey: globals.segmentHeapKey, lfhKey: globals.segmentLfhKey }, { seed: 14, encodedLargeTree: false }),
   ];
   for (const heap of heaps) {
     process.addHeap(heap.address, ["PEB"]);

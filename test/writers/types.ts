@@ -47,7 +47,7 @@ export interface AddressSpace {
 
 /** What the writer placed: the truth the walker's output is compared with, field by field. */
 export type BlockState = "Busy" | "Free" | "Internal";
-export type BlockKind = "Backend" | "LFH" | "VirtualAlloc";
+export type BlockKind = "Backend" | "LFH" | "VirtualAlloc" | SegmentHeapBlockKind;
 
 export interface BlockTruth {
   /** The HEAP_ENTRY, as !heap prints it (for VirtualAlloc blocks: the BusyBlock header). */
@@ -63,7 +63,7 @@ export interface BlockTruth {
 }
 
 export interface SegmentTruth {
-  /** The _HEAP_SEGMENT (the _HEAP itself for the first segment). */
+  /** The _HEAP_SEGMENT (the _HEAP itself for the first segment; segment heaps: see SegmentHeapBlockKind). */
   address: bigint;
   baseAddress: bigint;
   firstEntry: bigint;
@@ -85,4 +85,53 @@ export interface HeapTruth {
   /** Every block in address order within its segment; LFH blocks after their container. */
   blocks: BlockTruth[];
   lfh: boolean;
+  // --- Segment heaps (segment-heap.ts) -------------------------------------------------------
+  /** Type "Segment" only: the numbers of its !heap -s summary (§3.1 "Segment heaps"). */
+  segmentHeap?: SegmentHeapSummaryTruth;
+  // --- end segment heaps ---------------------------------------------------------------------
 }
+
+// --- Segment heaps (segment-heap.ts, docs/heap-structures.md §1.9, §2.5) ----------------------
+/**
+ * The blocks of a segment heap ("LFH" is shared with the NT front end):
+ * - VS chunk: address = its _HEAP_VS_CHUNK_HEADER, userAddress = address + sizeof(header), size =
+ *   the chunk's bytes, userSize = the request (Busy) or 0 (Free).
+ * - LFH block: address = userAddress = the block (it has no header), size = BlockSize, userSize =
+ *   BlockSize minus its unused bytes (Busy) or 0 (Free).
+ * - Large block: address = userAddress = the VirtualAddress, size = AllocatedPages * 4 KiB,
+ *   userSize = size - UnusedBytes; always Busy.
+ * - PageRange: address = userAddress = the range's first byte, size = its bytes. Busy: a backend
+ *   allocation served straight from the segment, userSize = size - the descriptor's UnusedBytes.
+ *   Free: a free range, committed or not (an uncommitted one is also in its segment's
+ *   uncommittedRanges), userSize 0. Internal, userSize = size: a range holding a VS or LFH
+ *   subsegment (its chunks or blocks come right after it), or the segment's own header (the units
+ *   before FirstDescriptorIndex, first in each segment).
+ * HeapTruth.blocks: context 0's segments in list order, then context 1's, each in address order;
+ * the Large blocks last, in address order.
+ * SegmentTruth of a page segment: address = baseAddress = its start, firstEntry = the first range
+ * after the header, lastValidEntry = its end; uncommittedRanges = its free ranges whose descriptor
+ * counts no committed page (all other ranges are committed).
+ */
+export type SegmentHeapBlockKind = "VS" | "LFH" | "Large" | "PageRange";
+
+/**
+ * _SEGMENT_HEAP.MemStats, the VS context's free units and the Large counters, in bytes, consistent
+ * with the blocks. MemStats counts the page segments only: Large blocks have their own counters.
+ */
+export interface SegmentHeapSummaryTruth {
+  /** MemStats.TotalReservedPages * 4 KiB: the page segments' bytes. */
+  reservedBytes: number;
+  /** MemStats.TotalCommittedPages * 4 KiB: their committed bytes. */
+  committedBytes: number;
+  /** MemStats.FreeCommittedPages * 4 KiB: the committed free page ranges. */
+  freeCommittedBytes: number;
+  /** MemStats.LfhFreeCommittedPages * 4 KiB: LFH subsegments without a busy block (none in the images). */
+  lfhFreeCommittedBytes: number;
+  /** VsContext.FreeCommittedUnits * granularity: the free VS chunks. */
+  vsFreeCommittedBytes: number;
+  /** _SEGMENT_HEAP.LargeReservedPages * 4 KiB. */
+  largeReservedBytes: number;
+  /** _SEGMENT_HEAP.LargeCommittedPages * 4 KiB: the Large blocks' sizes. */
+  largeCommittedBytes: number;
+}
+// --- end segment heaps -------------------------------------------------------------------------
