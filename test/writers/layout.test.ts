@@ -1,5 +1,5 @@
 // Offsets of the layouts against the tables of /work/shared/heap/heap-internals.md (§ below).
-import { layoutFor, NTDLL_IMAGE, SUPPORTED_BUILDS, symbolRva, windowsRelease, type Isf, type IsfType } from "./layout";
+import { layoutFor, moduleIsf, NTDLL_FUNCTIONS, NTDLL_IMAGE, SUPPORTED_BUILDS, symbolRva, windowsRelease, type Isf, type IsfType } from "./layout";
 import type { Arch } from "./types";
 
 type Expected = Record<string, Record<string, number>>; // type -> field path (or "size") -> value
@@ -159,9 +159,23 @@ describe.each(builds)("%s %i layout", (arch, build) => {
     expect(isf.metadata.windows.version).toBe(windowsRelease(build).version.join("."));
   });
 
-  test("symbols are RVAs inside ntdll's data page", () => {
-    const expected = ["RtlpLFHKey", ...(build >= 17763 ? ["RtlpHpHeapGlobals"] : []), ...(build >= 26100 ? ["RtlpProcessHeaps"] : [])];
-    expect(Object.keys(isf.symbols).sort()).toEqual(expected.sort());
+  test("data symbols are RVAs inside ntdll's data page, code symbols below it", () => {
+    const expected = [
+      "RtlpLFHKey",
+      ...(build >= 17763 ? ["RtlpHpHeapGlobals"] : []),
+      ...(build >= 26100 ? ["RtlpProcessHeaps"] : []),
+      "RtlpStackTraceDataBase",
+      "RtlpDphPageHeapList",
+      "RtlpDphPageHeapListInitialized",
+    ];
+    expect(Object.keys(isf.symbols).sort()).toEqual([...expected, ...Object.keys(NTDLL_FUNCTIONS)].sort());
+    for (const [name, { rva, size }] of Object.entries(NTDLL_FUNCTIONS)) {
+      expect(isf.symbols[name]).toEqual({ address: rva });
+      expect(rva).toBeGreaterThanOrEqual(0x1000);
+      expect(rva + size).toBeLessThanOrEqual(NTDLL_IMAGE[arch].dataRva);
+      // No other function starts inside this one, so a frame in it is named after it.
+      expect(Object.values(NTDLL_FUNCTIONS).filter((f) => rva < f.rva && f.rva < rva + size)).toEqual([]);
+    }
     for (const name of expected) {
       const rva = symbolRva(layout, name);
       expect(rva).toBeGreaterThanOrEqual(NTDLL_IMAGE[arch].dataRva);
@@ -206,7 +220,7 @@ describe.each(builds)("%s %i layout", (arch, build) => {
         expect(end > type.size ? `${name}.${field} ends at 0x${end.toString(16)}` : "inside").toBe("inside");
       }
     }
-    for (const symbol of Object.values(isf.symbols)) sizeOf(symbol.type);
+    for (const symbol of Object.values(isf.symbols)) if (symbol.type) sizeOf(symbol.type);
   });
 });
 
@@ -215,3 +229,47 @@ test("the x64 ISFs are small subsets of the real ones", () => {
     expect(JSON.stringify(layoutFor("x64", build).isf).length).toBeLessThan(100_000);
   }
 });
+
+// --- Page heap and stack trace database types (docs/heap-structures.md §1.7, §1.8) -------------
+describe.each(builds)("%s %i page heap and stack trace types", (arch, build) => {
+  const layout = layoutFor(arch, build);
+  const x64 = arch === "x64";
+  const win7 = build === 7601;
+  const expected: Expected = {
+    _DPH_HEAP_ROOT: x64
+      ? { Signature: 0, HeapFlags: 4, BusyNodesTable: 0x38, NodeToAllocate: 0xa0, nBusyAllocations: 0xa8, pFreeAllocationListHead: 0xb8, nFreeAllocations: 0xc8, pVirtualStorageListHead: 0x18, NextHeap: 0x138, NormalHeap: 0x150, CreateStackTrace: 0x158, size: 0x168 }
+      : { Signature: 0, HeapFlags: 4, BusyNodesTable: 0x20, NodeToAllocate: 0x58, nBusyAllocations: 0x5c, pFreeAllocationListHead: 0x64, nFreeAllocations: 0x6c, pVirtualStorageListHead: 0x10, NextHeap: 0xa4, NormalHeap: 0xb4, CreateStackTrace: 0xb8, size: 0xc0 },
+    _DPH_HEAP_BLOCK: x64
+      ? { pNextAlloc: 0, TableLinks: 0, pUserAllocation: 0x20, pVirtualBlock: 0x28, nVirtualBlockSize: 0x30, nVirtualAccessSize: 0x38, nUserRequestedSize: 0x40, StackTrace: 0x60, pVirtualRegion: 0x78, size: 0x80 }
+      : { pNextAlloc: 0, TableLinks: 0, pUserAllocation: 0x10, pVirtualBlock: 0x14, nVirtualBlockSize: 0x18, nVirtualAccessSize: 0x1c, nUserRequestedSize: 0x20, StackTrace: 0x30, pVirtualRegion: 0x3c, size: 0x40 },
+    _DPH_BLOCK_INFORMATION: x64
+      ? { StartStamp: 0, Heap: 8, RequestedSize: 0x10, ActualSize: 0x18, FreeQueue: 0x20, TraceIndex: 0x20, StackTrace: 0x30, Padding: 0x38, EndStamp: 0x3c, size: 0x40 }
+      : { StartStamp: 0, Heap: 4, RequestedSize: 8, ActualSize: 0xc, FreeQueue: 0x10, TraceIndex: 0x10, StackTrace: 0x18, EndStamp: 0x1c, size: 0x20 },
+    _RTL_STACK_TRACE_ENTRY: x64 ? { Index: 0xc, Depth: 0xe, BackTrace: 0x10, size: 0x110 } : { Index: 8, Depth: 0xa, BackTrace: 0xc, size: 0x8c },
+    _STACK_TRACE_DATABASE: x64
+      ? { CommitBase: 0x88, NumberOfEntriesAdded: 0xb4, EntryIndexArray: 0xb8, size: win7 ? 0x1e0 : 0x2f0 }
+      : { CommitBase: 0x48, NumberOfEntriesAdded: 0x60, EntryIndexArray: 0x64, size: win7 ? 0x100 : 0x188 },
+    // RTL_AVL_TABLE / RTL_BALANCED_LINKS as the WDK declares them; sizes as §1.7 gives them.
+    _RTL_AVL_TABLE: x64 ? { "BalancedRoot.RightChild": 0x10, NumberGenericTableElements: 0x2c, DepthOfTree: 0x30, size: 0x68 } : { "BalancedRoot.RightChild": 8, NumberGenericTableElements: 0x18, DepthOfTree: 0x1c, size: 0x38 },
+    _RTL_BALANCED_LINKS: x64 ? { Parent: 0, LeftChild: 8, RightChild: 0x10, Balance: 0x18, size: 0x20 } : { Parent: 0, LeftChild: 4, RightChild: 8, Balance: 0xc, size: 0x10 },
+    _HEAP_ENTRY_EXTRA: x64 ? { AllocatorBackTraceIndex: 0, TagIndex: 2, Settable: 8, size: 0x10 } : { AllocatorBackTraceIndex: 0, TagIndex: 2, Settable: 4, size: 8 },
+    _HEAP_VIRTUAL_ALLOC_ENTRY: { "ExtraStuff.AllocatorBackTraceIndex": x64 ? 0x10 : 8 },
+  };
+  test("offsets and sizes of §1.7, §1.8 (and §1.5 _HEAP_ENTRY_EXTRA)", () => {
+    for (const [type, fields] of Object.entries(expected)) {
+      for (const [field, value] of Object.entries(fields)) {
+        const actual = field === "size" ? layout.size(type) : layout.off(type, field);
+        expect([type, field, actual]).toEqual([type, field, value]);
+      }
+    }
+  });
+});
+
+test("moduleIsf: a symbol file with the given symbols as RVAs and no types", () => {
+  const isf = moduleIsf("x86", "widgets.pdb", { "Widget::`vftable'": 0x22000, CreateWidget: 0x1200 });
+  expect(isf.metadata.windows.pdb).toEqual({ database: "widgets.pdb", machine_type: 0x14c });
+  expect(isf.base_types.pointer.size).toBe(4);
+  expect(isf.user_types).toEqual({});
+  expect(isf.symbols).toEqual({ "Widget::`vftable'": { address: 0x22000 }, CreateWidget: { address: 0x1200 } });
+});
+// --- end page heap and stack trace database types

@@ -32,7 +32,8 @@ interface IsfUserType {
 interface IsfSymbol {
   /** RVA from ntdll's base. */
   address: number;
-  type: IsfType;
+  /** Absent on code symbols (public symbols carry no type). */
+  type?: IsfType;
 }
 
 export interface Isf {
@@ -86,6 +87,10 @@ const SYMBOL_OFFSETS_IN_DATA = {
   RtlpHpHeapGlobals: 0x100,
   RtlpLFHKey: 0x1c8,
   RtlpProcessHeaps: 0x200,
+  // Page heap and stack trace database (page-heap.ts, stack-traces.ts).
+  RtlpStackTraceDataBase: 0x220,
+  RtlpDphPageHeapList: 0x230,
+  RtlpDphPageHeapListInitialized: 0x240,
 };
 
 /** RVA of an ntdll global in this layout's ISF; throws if the build has no such symbol. */
@@ -1185,6 +1190,260 @@ const X64_26100_HEAP_LFH_SUBSEGMENT: Table = {
 /** Replace the 22000 types of the same names in the 26100 ISF. */
 const SEGMENT_HEAP_26100_TABLES = [X64_26100_HEAP_PAGE_RANGE_DESCRIPTOR, X64_26100_HEAP_DESCRIPTOR_KEY, X64_26100_HEAP_LFH_SUBSEGMENT];
 
+// --- Page heap and stack trace database (page-heap.ts, stack-traces.ts) ---------------------
+// docs/heap-structures.md §1.7 (page heap) and §1.8 (user-mode stack trace database): ntdll-only
+// types, absent from the kernel ISF (§1.0), so x64 comes from the tables as well.
+
+// HashChain's type (§1.8): one pointer, Next. DERIVED from its name and the offsets around it.
+const RTL_STD_LIST_ENTRY: DualTable = {
+  name: "_RTL_STD_LIST_ENTRY",
+  size: { x64: 8, x86: 4 },
+  rows: [["Next", 0, 0, ptrTo("_RTL_STD_LIST_ENTRY")]],
+};
+
+// §1.8 Windows 8+ layout: x64 0x110 [NTDIFF id 8188299721] (also Vista x64, so used for 7601 x64:
+// UNVERIFIED for that build), x86 0x8c [NTDIFF id 8301495382].
+const RTL_STACK_TRACE_ENTRY: DualTable = {
+  name: "_RTL_STACK_TRACE_ENTRY",
+  size: { x64: 0x110, x86: 0x8c },
+  rows: [
+    ["HashChain", 0x00, 0x00, embed("_RTL_STD_LIST_ENTRY")],
+    ["TraceCount", 0x08, 0x04, bitsOf(0, 11, USHORT)],
+    ["BlockDepth", 0x08, 0x04, bitsOf(11, 5, USHORT)],
+    ["IndexHigh", 0x0a, 0x06, USHORT],
+    ["Index", 0x0c, 0x08, USHORT],
+    ["Depth", 0x0e, 0x0a, USHORT],
+    ["BackTrace", 0x10, 0x0c, arrayOf(32, PVOID)],
+  ],
+};
+// §1.8 older x86 layout (0x8c) [NTDIFF id 39932310688], used for Windows 7 x86: the notes do not
+// name its build (UNVERIFIED). Index, Depth and BackTrace sit where the newer layout has them.
+const WIN7_X86_RTL_STACK_TRACE_ENTRY: Table = {
+  name: "_RTL_STACK_TRACE_ENTRY",
+  size: 0x8c,
+  rows: [
+    ["HashChain", 0x00, ptrTo("_RTL_STACK_TRACE_ENTRY")],
+    ["TraceCount", 0x04, ULONG],
+    ["Index", 0x08, USHORT],
+    ["Depth", 0x0a, USHORT],
+    ["BackTrace", 0x0c, arrayOf(32, PVOID)],
+  ],
+};
+
+// §1.8 Windows 10: x64 0x2f0 [NTDIFF Win10_1903_19H1/x64/.../_STACK_TRACE_DATABASE.h], x86 0x188
+// [NTDIFF id 8468468574]; used for every Windows 8+ build (9600 UNVERIFIED). The lock union,
+// FreeLists[32] and Buckets[] keep only their sizes; scalar types are read off the offsets.
+const STACK_TRACE_DATABASE: DualTable = {
+  name: "_STACK_TRACE_DATABASE",
+  size: { x64: 0x2f0, x86: 0x188 },
+  rows: [
+    ["Reserved", 0x00, 0x00, opaqueBytes({ x64: 104, x86: 56 })], // union { Reserved[]; Lock }
+    ["Reserved2", 0x68, 0x38, PVOID],
+    ["PeakHashCollisionListLength", 0x70, 0x3c, ULONG],
+    ["LowerMemoryStart", 0x78, 0x40, PVOID],
+    ["PreCommitted", 0x80, 0x44, UCHAR],
+    ["DumpInProgress", 0x81, 0x45, UCHAR],
+    ["CommitBase", 0x88, 0x48, PVOID],
+    ["CurrentLowerCommitLimit", 0x90, 0x4c, PVOID],
+    ["CurrentUpperCommitLimit", 0x98, 0x50, PVOID],
+    ["NextFreeLowerMemory", 0xa0, 0x54, PVOID],
+    ["NextFreeUpperMemory", 0xa8, 0x58, PVOID],
+    ["NumberOfEntriesLookedUp", 0xb0, 0x5c, ULONG],
+    ["NumberOfEntriesAdded", 0xb4, 0x60, ULONG],
+    ["EntryIndexArray", 0xb8, 0x64, pointerTo(ptrTo("_RTL_STACK_TRACE_ENTRY"))],
+    ["NumberOfEntriesAllocated", 0xc0, 0x68, ULONG],
+    ["NumberOfEntriesAvailable", 0xc4, 0x6c, ULONG],
+    ["NumberOfAllocationFailures", 0xc8, 0x70, ULONG],
+    ["FreeLists", 0xd0, 0x78, opaqueBytes({ x64: 0x200, x86: 0x100 })], // [32]
+    ["NumberOfBuckets", 0x2d0, 0x178, ULONG],
+    ["Buckets", 0x2d8, 0x17c, opaqueBytes({ x64: 0x18, x86: 0xc })],
+  ],
+};
+// §1.8 the Vista/Windows 7-era variant: x64 0x1e0 [NTDIFF id 40307701939]; x86 0x100 with
+// EntryIndexArray at 0x64 [NTDIFF id 39853953055]. The members the notes elide ("…") and the
+// whole x86 column apart from EntryIndexArray and the size are DERIVED from the Windows 10 order.
+const WIN7_STACK_TRACE_DATABASE: DualTable = {
+  name: "_STACK_TRACE_DATABASE",
+  size: { x64: 0x1e0, x86: 0x100 },
+  rows: [
+    ["Resource", 0x00, 0x00, opaqueBytes({ x64: 104, x86: 56 })], // union { Resource[]; Lock }
+    ["Reserved", 0x68, 0x38, opaqueBytes({ x64: 0x18, x86: 0xc })], // [3]
+    ["PreCommitted", 0x80, 0x44, UCHAR],
+    ["DumpInProgress", 0x81, 0x45, UCHAR],
+    ["CommitBase", 0x88, 0x48, PVOID],
+    ["CurrentLowerCommitLimit", 0x90, 0x4c, PVOID],
+    ["CurrentUpperCommitLimit", 0x98, 0x50, PVOID],
+    ["NextFreeLowerMemory", 0xa0, 0x54, PVOID],
+    ["NextFreeUpperMemory", 0xa8, 0x58, PVOID],
+    ["NumberOfEntriesLookedUp", 0xb0, 0x5c, ULONG],
+    ["NumberOfEntriesAdded", 0xb4, 0x60, ULONG],
+    ["EntryIndexArray", 0xb8, 0x64, pointerTo(ptrTo("_RTL_STACK_TRACE_ENTRY"))],
+    ["NumberOfEntriesDeleted", 0xc0, 0x68, ULONG],
+    ["NumberOfEntriesAvailable", 0xc4, 0x6c, ULONG],
+    ["NumberOfEntriesReused", 0xc8, 0x70, ULONG],
+    ["NumberOfAllocationFailures", 0xcc, 0x74, ULONG],
+    ["FreeLists", 0xd0, 0x78, opaqueBytes({ x64: 0x100, x86: 0x80 })], // [32]
+    ["NumberOfBuckets", 0x1d0, 0xf8, ULONG],
+    ["Buckets", 0x1d8, 0xfc, opaqueBytes({ x64: 8, x86: 4 })],
+  ],
+};
+
+// §1.7: x64 0x168 [NTDIFF Win10_1903_19H1/x64/.../_DPH_HEAP_ROOT.h], field order [REACTOS]; the
+// x86 column is DERIVED. Counts are ULONGs and byte counts SIZE_T, as the x64 gaps allow (DERIVED).
+const DPH_HEAP_ROOT: DualTable = {
+  name: "_DPH_HEAP_ROOT",
+  size: { x64: 0x168, x86: 0xc0 },
+  rows: [
+    ["Signature", 0x000, 0x00, ULONG], // 0xFFEEDDCC
+    ["HeapFlags", 0x004, 0x04, ULONG],
+    ["HeapCritSect", 0x008, 0x08, PVOID],
+    ["nRemoteLockAcquired", 0x010, 0x0c, ULONG],
+    ["pVirtualStorageListHead", 0x018, 0x10, ptrTo("_DPH_HEAP_BLOCK")],
+    ["pVirtualStorageListTail", 0x020, 0x14, ptrTo("_DPH_HEAP_BLOCK")],
+    ["nVirtualStorageRanges", 0x028, 0x18, ULONG],
+    ["nVirtualStorageBytes", 0x030, 0x1c, SIZE_T],
+    ["BusyNodesTable", 0x038, 0x20, embed("_RTL_AVL_TABLE")],
+    ["NodeToAllocate", 0x0a0, 0x58, ptrTo("_DPH_HEAP_BLOCK")],
+    ["nBusyAllocations", 0x0a8, 0x5c, ULONG],
+    ["nBusyAllocationBytesCommitted", 0x0b0, 0x60, SIZE_T],
+    ["pFreeAllocationListHead", 0x0b8, 0x64, ptrTo("_DPH_HEAP_BLOCK")],
+    ["pFreeAllocationListTail", 0x0c0, 0x68, ptrTo("_DPH_HEAP_BLOCK")],
+    ["nFreeAllocations", 0x0c8, 0x6c, ULONG],
+    ["nFreeAllocationBytesCommitted", 0x0d0, 0x70, SIZE_T],
+    ["AvailableAllocationHead", 0x0d8, 0x74, embed("_LIST_ENTRY")],
+    ["nAvailableAllocations", 0x0e8, 0x7c, ULONG],
+    ["nAvailableAllocationBytesCommitted", 0x0f0, 0x80, SIZE_T],
+    ["pUnusedNodeListHead", 0x0f8, 0x84, ptrTo("_DPH_HEAP_BLOCK")],
+    ["pUnusedNodeListTail", 0x100, 0x88, ptrTo("_DPH_HEAP_BLOCK")],
+    ["nUnusedNodes", 0x108, 0x8c, ULONG],
+    ["nBusyAllocationBytesAccessible", 0x110, 0x90, SIZE_T],
+    ["pNodePoolListHead", 0x118, 0x94, ptrTo("_DPH_HEAP_BLOCK")],
+    ["pNodePoolListTail", 0x120, 0x98, ptrTo("_DPH_HEAP_BLOCK")],
+    ["nNodePools", 0x128, 0x9c, ULONG],
+    ["nNodePoolBytes", 0x130, 0xa0, SIZE_T],
+    ["NextHeap", 0x138, 0xa4, embed("_LIST_ENTRY")],
+    ["ExtraFlags", 0x148, 0xac, ULONG],
+    ["Seed", 0x14c, 0xb0, ULONG],
+    ["NormalHeap", 0x150, 0xb4, PVOID],
+    ["CreateStackTrace", 0x158, 0xb8, PVOID], // _RTL_TRACE_BLOCK* in the PDB (§2.6)
+    ["FirstThread", 0x160, 0xbc, PVOID],
+  ],
+};
+
+// §1.7: x64 0x80 [NTDIFF Win10_1903_19H1/x64/.../_DPH_HEAP_BLOCK.h], [REACTOS]; x86 DERIVED.
+const DPH_HEAP_BLOCK: DualTable = {
+  name: "_DPH_HEAP_BLOCK",
+  size: { x64: 0x80, x86: 0x40 },
+  rows: [
+    ["pNextAlloc", 0x00, 0x00, ptrTo("_DPH_HEAP_BLOCK")],
+    ["AvailableEntry", 0x00, 0x00, embed("_LIST_ENTRY")],
+    ["TableLinks", 0x00, 0x00, embed("_RTL_BALANCED_LINKS")],
+    ["pUserAllocation", 0x20, 0x10, pointerTo(UCHAR)],
+    ["pVirtualBlock", 0x28, 0x14, pointerTo(UCHAR)],
+    ["nVirtualBlockSize", 0x30, 0x18, SIZE_T],
+    ["nVirtualAccessSize", 0x38, 0x1c, SIZE_T],
+    ["nUserRequestedSize", 0x40, 0x20, SIZE_T],
+    ["nUserActualSize", 0x48, 0x24, SIZE_T],
+    ["UserValue", 0x50, 0x28, PVOID],
+    ["UserFlags", 0x58, 0x2c, ULONG],
+    ["StackTrace", 0x60, 0x30, PVOID], // _RTL_TRACE_BLOCK* in the PDB, read as _RTL_STACK_TRACE_ENTRY (§2.6)
+    ["AdjacencyEntry", 0x68, 0x34, embed("_LIST_ENTRY")],
+    ["pVirtualRegion", 0x78, 0x3c, pointerTo(UCHAR)],
+  ],
+};
+
+// §1.7 VERIFIED: x64 0x40, x86 0x20 [NTDIFF .../_DPH_BLOCK_INFORMATION.h]; x86 has no Padding.
+const dphBlockInformation = (arch: Arch): Table => {
+  const x64 = arch === "x64";
+  const rows: Row[] = [
+    ["StartStamp", 0x00, ULONG],
+    ["Heap", x64 ? 0x08 : 0x04, PVOID],
+    ["RequestedSize", x64 ? 0x10 : 0x08, SIZE_T],
+    ["ActualSize", x64 ? 0x18 : 0x0c, SIZE_T],
+    ["FreeQueue", x64 ? 0x20 : 0x10, embed("_LIST_ENTRY")],
+    ["FreePushList", x64 ? 0x20 : 0x10, embed("_SINGLE_LIST_ENTRY")],
+    ["TraceIndex", x64 ? 0x20 : 0x10, USHORT],
+    ["StackTrace", x64 ? 0x30 : 0x18, PVOID],
+    ["EndStamp", x64 ? 0x3c : 0x1c, ULONG],
+  ];
+  if (x64) rows.push(["Padding", 0x38, ULONG]);
+  return { name: "_DPH_BLOCK_INFORMATION", size: x64 ? 0x40 : 0x20, rows };
+};
+
+// BusyNodesTable's type: RTL_AVL_TABLE and RTL_BALANCED_LINKS as the WDK declares them (ntddk.h,
+// Microsoft Learn "RTL_AVL_TABLE structure"); their sizes (0x68/0x38, 0x20/0x10) agree with §1.7.
+const RTL_AVL_TABLE: DualTable = {
+  name: "_RTL_AVL_TABLE",
+  size: { x64: 0x68, x86: 0x38 },
+  rows: [
+    ["BalancedRoot", 0x00, 0x00, embed("_RTL_BALANCED_LINKS")],
+    ["OrderedPointer", 0x20, 0x10, PVOID],
+    ["WhichOrderedElement", 0x28, 0x14, ULONG],
+    ["NumberGenericTableElements", 0x2c, 0x18, ULONG],
+    ["DepthOfTree", 0x30, 0x1c, ULONG],
+    ["RestartKey", 0x38, 0x20, ptrTo("_RTL_BALANCED_LINKS")],
+    ["DeleteCount", 0x40, 0x24, ULONG],
+    ["CompareRoutine", 0x48, 0x28, FUNCTION_POINTER],
+    ["AllocateRoutine", 0x50, 0x2c, FUNCTION_POINTER],
+    ["FreeRoutine", 0x58, 0x30, FUNCTION_POINTER],
+    ["TableContext", 0x60, 0x34, PVOID],
+  ],
+};
+const RTL_BALANCED_LINKS: DualTable = {
+  name: "_RTL_BALANCED_LINKS",
+  size: { x64: 0x20, x86: 0x10 },
+  rows: [
+    ["Parent", 0x00, 0x00, ptrTo("_RTL_BALANCED_LINKS")],
+    ["LeftChild", 0x08, 0x04, ptrTo("_RTL_BALANCED_LINKS")],
+    ["RightChild", 0x10, 0x08, ptrTo("_RTL_BALANCED_LINKS")],
+    ["Balance", 0x18, 0x0c, () => base("char")],
+    ["Reserved", 0x19, 0x0d, arrayOf(3, UCHAR)],
+  ],
+};
+
+/** The page heap and stack trace database types of one (arch, build). */
+function traceTables(arch: Arch, build: number): Table[] {
+  const win7 = build < 9200;
+  const entry = win7 && arch === "x86" ? WIN7_X86_RTL_STACK_TRACE_ENTRY : column(RTL_STACK_TRACE_ENTRY, arch);
+  const database = column(win7 ? WIN7_STACK_TRACE_DATABASE : STACK_TRACE_DATABASE, arch);
+  const tables = [RTL_STD_LIST_ENTRY, DPH_HEAP_ROOT, DPH_HEAP_BLOCK, RTL_AVL_TABLE, RTL_BALANCED_LINKS].map((t) => column(t, arch));
+  return [entry, database, dphBlockInformation(arch), ...tables];
+}
+
+/**
+ * ntdll functions the images' stack frames run through: RVAs and sizes in the synthetic ntdll's
+ * code, ours (not Windows facts), below its data page. The ISF carries the RVAs only (an ISF
+ * symbol has no size), so frames stay inside [rva, rva + size) and the next symbol is further.
+ */
+export const NTDLL_FUNCTIONS: Record<string, { rva: number; size: number }> = {
+  RtlpAllocateHeapInternal: { rva: 0x34e20, size: 0x6a0 },
+  RtlAllocateHeap: { rva: 0x3b4c0, size: 0x120 },
+  RtlFreeHeap: { rva: 0x3c1f0, size: 0x110 },
+  RtlpFreeHeapInternal: { rva: 0x3d300, size: 0x5c0 },
+  RtlDebugAllocateHeap: { rva: 0x8f2b0, size: 0x260 },
+  RtlDebugFreeHeap: { rva: 0x8f6a0, size: 0x230 },
+};
+
+/**
+ * The symbol file of a module other than ntdll: no types, the given symbols (name → RVA, as
+ * WinDbg displays the names, e.g. "Widget::`vftable'"), in the same ISF dialect as ntdll's.
+ */
+export function moduleIsf(arch: Arch, pdbName: string, symbols: Record<string, number>): Isf {
+  return {
+    metadata: {
+      format: "6.1.0",
+      producer: { name: "dxheap test writers", version: "1" },
+      windows: { pdb: { database: pdbName, machine_type: arch === "x64" ? 0x8664 : 0x14c }, synthetic: true },
+      note: "Public symbols of a test image's module; addresses are RVAs.",
+    },
+    base_types: baseTypes(arch === "x64" ? 8 : 4),
+    user_types: {},
+    enums: {},
+    symbols: Object.fromEntries(Object.entries(symbols).map(([name, rva]) => [name, { address: rva }])),
+  };
+}
+// --- end page heap and stack trace database -----------------------------------------------------
+
 // ---------------------------------------------------------------------------------------------
 // Assembling an ISF.
 
@@ -1401,13 +1660,20 @@ function symbolsFor(arch: Arch, build: number, types: Record<string, IsfUserType
   if (build >= 26100) {
     symbols.RtlpProcessHeaps = { address: at("RtlpProcessHeaps"), type: embed("_LIST_ENTRY")(arch) };
   }
+  // --- Page heap and stack trace database: §1.8 (RtlpStackTraceDataBase, UNVERIFIED beyond the
+  // name), §2.1 item 3 and §6 (RtlpDphPageHeapList, RtlpDphPageHeapListInitialized, a BOOLEAN).
+  symbols.RtlpStackTraceDataBase = { address: at("RtlpStackTraceDataBase"), type: ptrTo("_STACK_TRACE_DATABASE")(arch) };
+  symbols.RtlpDphPageHeapList = { address: at("RtlpDphPageHeapList"), type: embed("_LIST_ENTRY")(arch) };
+  symbols.RtlpDphPageHeapListInitialized = { address: at("RtlpDphPageHeapListInitialized"), type: UCHAR(arch) };
+  for (const [name, { rva }] of Object.entries(NTDLL_FUNCTIONS)) symbols[name] = { address: rva };
+  // --- end page heap and stack trace database
   return symbols;
 }
 
 function buildIsf(arch: Arch, build: number): Isf {
   const real = arch === "x64" ? realIsf(Math.min(build, 22000)) : undefined;
   const tables: Record<string, IsfUserType> = {};
-  for (const table of tablesFor(arch, build)) tables[table.name] = defineType(table, arch);
+  for (const table of [...tablesFor(arch, build), ...traceTables(arch, build)]) tables[table.name] = defineType(table, arch);
   const roots = [...IMAGE_TYPES, ...Object.keys(tables)].filter((name) => tables[name] || real?.user_types[name]);
   const { types, enums } = closeOver(roots, tables, real);
   if (arch === "x64" && build >= 26100) {
