@@ -46,8 +46,34 @@ export interface AddressSpace {
 }
 
 /** What the writer placed: the truth the walker's output is compared with, field by field. */
-export type BlockState = "Busy" | "Free" | "Internal";
-export type BlockKind = "Backend" | "LFH" | "VirtualAlloc" | SegmentHeapBlockKind;
+export type BlockState = "Busy" | "Free" | "Internal" | "Freed";
+export type BlockKind = "Backend" | "LFH" | "VirtualAlloc" | "PageHeap" | SegmentHeapBlockKind;
+
+// --- Allocation stacks and page heap (stack-traces.ts, page-heap.ts) -------------------------
+/**
+ * Why a busy (or Freed) block of an image with any tracing has no stack. Every such block has
+ * exactly one of BlockTruth.stack and BlockTruth.noStack; images without tracing have neither.
+ * - TraceDatabaseOff: the block's heap records no traces because +ust (NtGlobalFlag 0x1000) is
+ *   off, e.g. the NT heaps of a +hpa-only image, a page heap's NormalHeap included (the light
+ *   blocks' traces are on the page heap's own truth, from their DPH_BLOCK_INFORMATION).
+ * - BeforeTracing: a block of a +ust heap allocated before tracing began: Windows 8+ a plain
+ *   block, without the 0x40 extended header that carries the trace pointer; Windows 7 a block
+ *   without HEAP_ENTRY_EXTRA_PRESENT (docs/heap-structures.md §2.7).
+ * - VirtualAllocNoTrace: a VirtualAlloc'd block of a +ust heap on Windows 8+: the notes give
+ *   big blocks no trace header (§2.7). Windows 7 ones carry theirs in ExtraStuff.
+ * - TraceUnreadable: the block names a trace (pointer or index) whose _RTL_STACK_TRACE_ENTRY
+ *   is not in the dump; nothing else about the block is unreadable.
+ */
+export type NoStackReason = "TraceDatabaseOff" | "BeforeTracing" | "VirtualAllocNoTrace" | "TraceUnreadable";
+
+/** An allocation (or, for Freed page-heap blocks, the free) call stack, innermost frame first. */
+export interface StackTruth {
+  /** _RTL_STACK_TRACE_ENTRY.BackTrace[0 .. frame count). */
+  frames: bigint[];
+  /** How WinDbg names each frame: module!symbol+0xoffset, or module+0xoffset without symbols. */
+  symbols: string[];
+}
+// --- end allocation stacks and page heap -------------------------------------------------------
 
 export interface BlockTruth {
   /** The HEAP_ENTRY, as !heap prints it (for VirtualAlloc blocks: the BusyBlock header). */
@@ -60,6 +86,23 @@ export interface BlockTruth {
   userSize: number;
   state: BlockState;
   kind: BlockKind;
+  // --- Allocation stacks and page heap (stack-traces.ts, page-heap.ts) -----------------------
+  // Kind "PageHeap" (a page heap's own truth, docs/heap-structures.md §1.7, §2.6):
+  // - full-page block: address = DPH_HEAP_BLOCK.pVirtualBlock, size = nVirtualBlockSize (the
+  //   trailing no-access page included), userAddress = pUserAllocation, userSize =
+  //   nUserRequestedSize; dphHeapBlock = the DPH_HEAP_BLOCK node.
+  // - light block (in the root's NormalHeap): address = the NormalHeap's HEAP_ENTRY, size = its
+  //   Size*granularity, userAddress = after the DPH_BLOCK_INFORMATION that follows the entry
+  //   (x64 entry+0x50, §6c.8), userSize = DPH_BLOCK_INFORMATION.RequestedSize; no dphHeapBlock.
+  // - state Busy or Freed (delayed free: freed stamps; userSize stays the size it had).
+  /** Full-page page-heap blocks only: the DPH_HEAP_BLOCK describing the block. */
+  dphHeapBlock?: bigint;
+  /** The block's trace, for images with tracing (see NoStackReason). */
+  stack?: StackTruth;
+  noStack?: NoStackReason;
+  /** The class whose vftable symbol (Class::`vftable') the user data's first pointer equals exactly. */
+  typeName?: string;
+  // --- end allocation stacks and page heap ---------------------------------------------------
 }
 
 export interface SegmentTruth {
@@ -75,12 +118,16 @@ export interface SegmentTruth {
 
 export interface HeapTruth {
   address: bigint;
-  type: "NT" | "Segment";
+  /** "PageHeap": a page-heap handle (docs/heap-structures.md §1.7, §2.1 item 2), see pageHeap. */
+  type: "NT" | "Segment" | "PageHeap";
   /** _HEAP.Flags (NT) or _SEGMENT_HEAP.GlobalFlags (segment heap). */
   flags: number;
   granularity: number;
-  /** Where the heap is listed: PEB.ProcessHeap (the default heap), PEB.ProcessHeaps, the ntdll process heap descriptor list. */
-  listedIn: ("ProcessHeap" | "PEB" | "DescriptorList")[];
+  /**
+   * Where the heap is listed: PEB.ProcessHeap (the default heap), PEB.ProcessHeaps, the ntdll
+   * process heap descriptor list; PageHeapRoot: only as a page heap's DPH_HEAP_ROOT.NormalHeap.
+   */
+  listedIn: ("ProcessHeap" | "PEB" | "DescriptorList" | "PageHeapRoot")[];
   segments: SegmentTruth[];
   /** Every block in address order within its segment; LFH blocks after their container. */
   blocks: BlockTruth[];
@@ -89,6 +136,14 @@ export interface HeapTruth {
   /** Type "Segment" only: the numbers of its !heap -s summary (§3.1 "Segment heaps"). */
   segmentHeap?: SegmentHeapSummaryTruth;
   // --- end segment heaps ---------------------------------------------------------------------
+  /**
+   * Type "PageHeap" only. The handle's page is DPH fill (0xEE) with _HEAP.Flags/ForceFlags
+   * (0x01000000 set), no segment signature; the root is at handle+0x1000 (§1.7). Such a heap
+   * has no segments; flags is _HEAP.Flags at the handle, granularity its NormalHeap's; blocks
+   * are the full-page busy blocks (BusyNodesTable, in pUserAllocation order), the delayed-free
+   * ones (pFreeAllocationListHead order), then the light ones (NormalHeap address order).
+   */
+  pageHeap?: { root: bigint; normalHeap: bigint };
 }
 
 // --- Segment heaps (segment-heap.ts, docs/heap-structures.md §1.9, §2.5) ----------------------
