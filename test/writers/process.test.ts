@@ -1,7 +1,7 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { symbolRva } from "./layout";
+import { symbolRva, type Isf } from "./layout";
 import { ProcessImageBuilder } from "./process";
 import { writeSegmentHeap } from "./segment-heap";
 import type { AddressSpace, Arch, Layout } from "./types";
@@ -135,3 +135,64 @@ test("writeFiles writes <name>.dmp and <name>.ntdll.isf.json", () => {
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+// --- Modules with symbols; page-heap handles ---------------------------------------------------
+
+test("loadModule places modules one after another; symbolize names addresses as WinDbg does", () => {
+  const { process } = newProcess("x86", 19041);
+  const ucrtbase = process.loadModule({ path: "C:\\Windows\\System32\\ucrtbase.dll", size: 0x100000, symbols: { malloc: 0x1b3e0, free: 0x1c2a0 } });
+  const plugin = process.loadModule({ path: "C:\\dxheap\\Plugin.dll", size: 0x20000 });
+  expect(plugin).toBeGreaterThanOrEqual(ucrtbase + 0x100000n);
+  expect(process.moduleBase("ucrtbase")).toBe(ucrtbase);
+  expect(process.symbolize(ucrtbase + 0x1b3e0n)).toBe("ucrtbase!malloc");
+  expect(process.symbolize(ucrtbase + 0x1b3f5n)).toBe("ucrtbase!malloc+0x15");
+  expect(process.symbolize(ucrtbase + 0x1c2a0n + 0x1000n)).toBe("ucrtbase!free+0x1000");
+  expect(process.symbolize(ucrtbase + 0x100n)).toBe("ucrtbase+0x100"); // before its first symbol
+  expect(process.symbolize(plugin + 0x1234n)).toBe("plugin+0x1234"); // no symbol file
+  expect(process.symbolize(process.ntdllSymbol("RtlAllocateHeap") + 0x3dn)).toBe("ntdll!RtlAllocateHeap+0x3d");
+  expect(process.symbolize(process.moduleBase("leaky") + 0x1a4cn)).toBe("leaky+0x1a4c");
+  expect(() => process.symbolize(0x1000n)).toThrow(/no module/);
+  expect(() => process.loadModule({ path: "C:\\other\\UCRTBASE.dll", size: 0x1000 })).toThrow(/loaded already/);
+
+  const { spec, moduleIsfs } = process.build();
+  expect(spec.modules.slice(2).map((m) => [m.name, m.base, m.size])).toEqual([
+    ["C:\\Windows\\System32\\ucrtbase.dll", ucrtbase, 0x100000],
+    ["C:\\dxheap\\Plugin.dll", plugin, 0x20000],
+  ]);
+  expect(Object.keys(moduleIsfs)).toEqual(["ucrtbase"]);
+  const isf = moduleIsfs.ucrtbase as Isf;
+  expect(isf.symbols).toEqual({ malloc: { address: 0x1b3e0 }, free: { address: 0x1c2a0 } });
+  expect(isf.base_types.pointer.size).toBe(4);
+});
+
+test("writeFiles writes a module's symbol file beside ntdll's, and none for an image without", () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dxheap-modules-"));
+  try {
+    const plain = newProcess("x64", 19041);
+    plain.process.addHeap(plain.ntHeap(), ["PEB"]);
+    expect(plain.process.writeFiles(dir, "plain").moduleIsfPaths).toEqual([]);
+    const { process, ntHeap } = newProcess("x64", 19041);
+    process.addHeap(ntHeap(), ["PEB"]);
+    process.loadModule({ path: "C:\\dxheap\\widgets.dll", size: 0x40000, symbols: { "Widget::`vftable'": 0x28010 } });
+    const { moduleIsfPaths } = process.writeFiles(dir, "traced");
+    expect(moduleIsfPaths).toEqual([path.join(dir, "traced.widgets.isf.json")]);
+    expect(JSON.parse(fs.readFileSync(moduleIsfPaths[0], "utf8")).symbols).toEqual({ "Widget::`vftable'": { address: 0x28010 } });
+    expect(fs.readdirSync(dir).sort()).toEqual(["plain.dmp", "plain.ntdll.isf.json", "traced.dmp", "traced.ntdll.isf.json", "traced.widgets.isf.json"]);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("a page-heap handle (ForceFlags 0x01000000, root signature one page on) is listed without writing into its page", () => {
+  const { process, space, off } = newProcess("x64", 19041);
+  const handle = space.reserve(0x2000);
+  space.commit(handle, 0x2000);
+  space.write(handle, new Uint8Array(0x1000).fill(0xee));
+  space.u32(handle + off("_HEAP", "ForceFlags"), 0x01000002);
+  space.u32(handle + 0x1000n, 0xffeeddcc);
+  process.addHeap(handle, ["PEB"]);
+  expect(space.readPtr(process.peb + off("_PEB", "ProcessHeap"))).toBe(handle);
+  expect(space.read(handle + off("_HEAP", "ProcessHeapsListIndex"), 2)).toEqual(new Uint8Array([0xee, 0xee]));
+  expect(space.readU32(process.peb + off("_PEB", "NumberOfHeaps"))).toBe(1);
+});
+// --- end modules with symbols; page-heap handles

@@ -4,7 +4,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { SparseAddressSpace } from "./address-space";
-import { layoutFor, NTDLL_IMAGE, symbolRva, windowsRelease } from "./layout";
+import { layoutFor, moduleIsf, NTDLL_IMAGE, symbolRva, windowsRelease } from "./layout";
 import { writeMinidump } from "./minidump";
 import type { MinidumpSpec, MinidumpSpecModule, MinidumpSpecThread } from "./minidump-spec";
 import type { Arch, Layout } from "./types";
@@ -28,6 +28,32 @@ const MODULE_BASES: Record<Arch, { exe: bigint; ntdll: bigint }> = {
   x86: { exe: 0x0040_0000n, ntdll: 0x77a6_0000n },
 };
 const EXE_IMAGE_SIZE = 0x28000;
+
+// --- Modules with symbols (loadModule) ---------------------------------------------------------
+/** Where loadModule places DLLs, one after the other, below ntdll. */
+const DLL_BASES: Record<Arch, bigint> = { x64: 0x7ffb_5600_0000n, x86: 0x7500_0000n };
+
+/** _HEAP.ForceFlags bit of a page-heap handle and DPH_HEAP_ROOT.Signature at handle+0x1000 (docs/heap-structures.md §1.7, §2.1). */
+const HEAP_FLAG_PAGE_ALLOCS = 0x01000000;
+const DPH_HEAP_ROOT_SIGNATURE = 0xffeeddcc;
+const PAGE_HEAP_ROOT_OFFSET = 0x1000n;
+
+/** A module to load: its path and image size, and its symbols (name → RVA) if it has a symbol file. */
+export interface ModuleSpec {
+  path: string;
+  size: number;
+  symbols?: Record<string, number>;
+}
+
+interface LoadedModule {
+  /** As WinDbg names it: the file name without extension ("ucrtbase"); also the ISF file key. */
+  name: string;
+  base: bigint;
+  size: number;
+  /** Sorted by RVA; absent for a module without a symbol file. */
+  symbols?: { name: string; rva: number }[];
+}
+// --- end modules with symbols
 
 export type HeapListing = "PEB" | "DescriptorList";
 
@@ -67,6 +93,9 @@ export class ProcessImageBuilder {
   private heapsInPeb = 0;
   private descriptors?: { next: bigint; end: bigint };
   private plantedPointers = 0;
+  private readonly loaded: LoadedModule[] = [];
+  private readonly symbolFiles = new Map<string, object>();
+  private nextDllBase: bigint;
 
   constructor(options: ProcessOptions) {
     const { arch, build } = options;
@@ -77,6 +106,10 @@ export class ProcessImageBuilder {
     const ntdll = this.addModule("C:\\Windows\\System32\\ntdll.dll", MODULE_BASES[arch].ntdll, NTDLL_IMAGE[arch].size, version);
     this.modules = [exe, ntdll];
     this.ntdllBase = ntdll.base;
+    this.nextDllBase = DLL_BASES[arch];
+    this.loaded.push({ name: moduleName(exe.name), base: exe.base, size: exe.size });
+    const ntdllSymbols = Object.entries(this.layout.isf.symbols as Record<string, { address: number }>).map(([name, s]): [string, number] => [name, s.address]);
+    this.loaded.push({ name: moduleName(ntdll.name), base: ntdll.base, size: ntdll.size, symbols: sortedSymbols(ntdllSymbols) });
     this.writeNtdllGlobals(options.globals);
 
     // PEB and TEBs share one reservation, the PEB's heap array right after the PEB.
@@ -105,9 +138,12 @@ export class ProcessImageBuilder {
       this.space.ptr(this.processHeaps + BigInt(this.heapsInPeb * this.space.pointerSize), address);
       this.heapsInPeb++;
       this.space.u32(this.peb + this.off("_PEB", "NumberOfHeaps"), this.heapsInPeb);
-      // ProcessHeapsListIndex is index+1 into PEB.ProcessHeaps (§1.2).
-      const indexField = heapType === "_HEAP" ? "ProcessHeapsListIndex" : "ProcessHeapListIndex";
-      this.space.u16(address + this.off(heapType, indexField), this.heapsInPeb);
+      // ProcessHeapsListIndex is index+1 into PEB.ProcessHeaps (§1.2); a page-heap handle's page
+      // holds only its flags (§1.7).
+      if (heapType !== "PageHeap") {
+        const indexField = heapType === "_HEAP" ? "ProcessHeapsListIndex" : "ProcessHeapListIndex";
+        this.space.u16(address + this.off(heapType, indexField), this.heapsInPeb);
+      }
     }
     if (listedIn.includes("DescriptorList")) this.addDescriptor(address, heapType);
   }
@@ -121,7 +157,52 @@ export class ProcessImageBuilder {
     return { location, value };
   }
 
-  build(): { dump: Uint8Array; ntdllIsf: object; spec: MinidumpSpec } {
+  // --- Modules with symbols ------------------------------------------------------------------
+
+  /**
+   * Loads a module after the ones loaded so far (its image header page committed). With symbols,
+   * build() returns its symbol file and writeFiles writes it as <name>.<module>.isf.json.
+   */
+  loadModule(spec: ModuleSpec): bigint {
+    const name = moduleName(spec.path);
+    if (this.loaded.some((module) => module.name === name)) throw new Error(`a module named ${name} is loaded already`);
+    const base = this.nextDllBase;
+    this.nextDllBase = base + BigInt(roundUp(spec.size, 0x10000) + 0x10000);
+    this.modules.push(this.addModule(spec.path, base, spec.size, windowsRelease(this.layout.build).version));
+    const symbols = spec.symbols && sortedSymbols(Object.entries(spec.symbols));
+    this.loaded.push({ name, base, size: spec.size, symbols });
+    if (spec.symbols) this.symbolFiles.set(name, moduleIsf(this.layout.arch, `${name}.pdb`, spec.symbols));
+    return base;
+  }
+
+  /** The base of a loaded module, by WinDbg's name of it ("leaky", "ntdll", "ucrtbase"). */
+  moduleBase(name: string): bigint {
+    const module = this.loaded.find((m) => m.name === name);
+    if (!module) throw new Error(`no module ${name}`);
+    return module.base;
+  }
+
+  /** The address of an ntdll global or function of the layout's ISF. */
+  ntdllSymbol(name: string): bigint {
+    return this.ntdllBase + BigInt(symbolRva(this.layout, name));
+  }
+
+  /**
+   * How WinDbg names an address inside a module: module!symbol+0xoffset after the nearest symbol
+   * at or below it (module!symbol when it is the symbol), module+0xoffset without one.
+   */
+  symbolize(address: bigint): string {
+    const module = this.loaded.find((m) => m.base <= address && address < m.base + BigInt(m.size));
+    if (!module) throw new Error(`0x${address.toString(16)} is in no module`);
+    const rva = Number(address - module.base);
+    const symbol = module.symbols?.filter((s) => s.rva <= rva).pop();
+    if (!symbol) return `${module.name}+0x${rva.toString(16)}`;
+    return rva === symbol.rva ? `${module.name}!${symbol.name}` : `${module.name}!${symbol.name}+0x${(rva - symbol.rva).toString(16)}`;
+  }
+  // --- end modules with symbols
+
+  /** moduleIsfs: the symbol files of loadModule's modules, by module name ("ucrtbase"); ntdll's is ntdllIsf. */
+  build(): { dump: Uint8Array; ntdllIsf: object; spec: MinidumpSpec; moduleIsfs: Record<string, object> } {
     const release = windowsRelease(this.layout.build);
     const spec: MinidumpSpec = {
       arch: this.layout.arch,
@@ -135,28 +216,39 @@ export class ProcessImageBuilder {
       memory: this.space.toMemoryRanges(),
       memoryList: "memory64",
     };
-    return { dump: writeMinidump(spec), ntdllIsf: this.layout.isf, spec };
+    return { dump: writeMinidump(spec), ntdllIsf: this.layout.isf, spec, moduleIsfs: Object.fromEntries(this.symbolFiles) };
   }
 
-  /** Writes <name>.dmp and <name>.ntdll.isf.json (the name the Node host's loader looks for). */
-  writeFiles(dir: string, name: string): { dumpPath: string; isfPath: string } {
-    const { dump, ntdllIsf } = this.build();
+  /**
+   * Writes <name>.dmp, <name>.ntdll.isf.json and <name>.<module>.isf.json for each module loaded
+   * with symbols (the names the Node host's loader looks for).
+   */
+  writeFiles(dir: string, name: string): { dumpPath: string; isfPath: string; moduleIsfPaths: string[] } {
+    const { dump, ntdllIsf, moduleIsfs } = this.build();
     const dumpPath = path.join(dir, `${name}.dmp`);
     const isfPath = path.join(dir, `${name}.ntdll.isf.json`);
     fs.writeFileSync(dumpPath, dump);
     fs.writeFileSync(isfPath, JSON.stringify(ntdllIsf));
-    return { dumpPath, isfPath };
+    const moduleIsfPaths = Object.entries(moduleIsfs).map(([module, isf]) => {
+      const isfFile = path.join(dir, `${name}.${module}.isf.json`);
+      fs.writeFileSync(isfFile, JSON.stringify(isf));
+      return isfFile;
+    });
+    return { dumpPath, isfPath, moduleIsfPaths };
   }
 
   private off(type: string, field: string): bigint {
     return BigInt(this.layout.off(type, field));
   }
 
-  private heapType(address: bigint): "_HEAP" | "_SEGMENT_HEAP" {
+  private heapType(address: bigint): "_HEAP" | "_SEGMENT_HEAP" | "PageHeap" {
     if (this.space.readU32(address + this.off("_HEAP", "SegmentSignature")) === NT_HEAP_SEGMENT_SIGNATURE) return "_HEAP";
     if (this.layout.has("_SEGMENT_HEAP", "Signature") && this.space.readU32(address + this.off("_SEGMENT_HEAP", "Signature")) === SEGMENT_HEAP_SIGNATURE) {
       return "_SEGMENT_HEAP";
     }
+    // A page-heap handle: ForceFlags with HEAP_FLAG_PAGE_ALLOCS and the root one page on (§2.1 item 2).
+    const forceFlags = this.space.readU32(address + this.off("_HEAP", "ForceFlags"));
+    if (forceFlags & HEAP_FLAG_PAGE_ALLOCS && this.space.readU32(address + PAGE_HEAP_ROOT_OFFSET) === DPH_HEAP_ROOT_SIGNATURE) return "PageHeap";
     throw new Error(`no heap signature at 0x${address.toString(16)}`);
   }
 
@@ -200,7 +292,7 @@ export class ProcessImageBuilder {
    * Appends a _RTLP_PROCESS_HEAP_DESCRIPTOR to the list at ntdll!RtlpProcessHeaps (circular back
    * to the head, §2.1) and points the heap's UserContext at it where its type has one.
    */
-  private addDescriptor(heap: bigint, heapType: "_HEAP" | "_SEGMENT_HEAP"): void {
+  private addDescriptor(heap: bigint, heapType: "_HEAP" | "_SEGMENT_HEAP" | "PageHeap"): void {
     const head = this.ntdllBase + BigInt(symbolRva(this.layout, "RtlpProcessHeaps"));
     const size = roundUp(this.layout.size("_RTLP_PROCESS_HEAP_DESCRIPTOR"), 0x10);
     if (!this.descriptors || this.descriptors.next + BigInt(size) > this.descriptors.end) {
@@ -221,8 +313,18 @@ export class ProcessImageBuilder {
     this.space.ptr(head + blink, link);
     this.space.ptr(descriptor + this.off("_RTLP_PROCESS_HEAP_DESCRIPTOR", "Heap"), heap);
 
-    if (this.layout.has(heapType, "UserContext")) this.space.ptr(heap + this.off(heapType, "UserContext"), descriptor);
+    if (heapType !== "PageHeap" && this.layout.has(heapType, "UserContext")) this.space.ptr(heap + this.off(heapType, "UserContext"), descriptor);
   }
+}
+
+/** WinDbg's name of a module (and the key of its ISF file): "C:\\...\\ucrtbase.dll" → "ucrtbase". */
+function moduleName(modulePath: string): string {
+  return path.win32.parse(modulePath).name.toLowerCase();
+}
+
+/** Symbols sorted by RVA (symbolize takes the last one at or below an address). */
+function sortedSymbols(symbols: [string, number][]): { name: string; rva: number }[] {
+  return symbols.map(([name, rva]) => ({ name, rva })).sort((a, b) => a.rva - b.rva);
 }
 
 function roundUp(value: number, unit: number): number {
