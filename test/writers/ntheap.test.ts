@@ -3,8 +3,8 @@
 // the dump's memory (committed, non-dropped pages), so unreadable pages are really unreadable.
 import { SparseAddressSpace } from "./address-space";
 import { layoutFor, SUPPORTED_BUILDS } from "./layout";
-import { corruptHeader, dropPage, SEARCH_PATTERN_U32, SEARCH_PATTERN_U64, writeNtHeap, type NtHeapSpec } from "./ntheap";
-import type { Arch, BlockTruth, Layout } from "./types";
+import { corruptHeader, dropPage, SEARCH_PATTERN_U32, SEARCH_PATTERN_U64, writeNtHeap, type BlockTrace, type NtHeapSpec } from "./ntheap";
+import type { Arch, BlockTruth, Layout, StackTruth } from "./types";
 
 const LFH_KEY = 0x5a3c9e71;
 
@@ -38,7 +38,13 @@ class DumpMemory {
   u32 = (a: bigint) => Number(this.uint(a, 4));
 }
 
-/** The decoder: §2.2 (entries, segments, UCRs, free lists), §2.3 (big blocks), §2.4 (LFH). */
+/** The traces a +ust heap's blocks may name (§2.7): by record address (Windows 8+) and by index (Windows 7). */
+interface KnownTraces {
+  byRecord: Map<bigint, StackTruth>;
+  byIndex: Map<number, StackTruth>;
+}
+
+/** The decoder: §2.2 (entries, segments, UCRs, free lists), §2.3 (big blocks), §2.4 (LFH), §2.7 (+ust). */
 class Decoder {
   readonly gran: number;
   readonly ptrSize: number;
@@ -48,6 +54,7 @@ class Decoder {
     readonly memory: DumpMemory,
     readonly layout: Layout,
     readonly heap: bigint,
+    readonly ust?: KnownTraces,
   ) {
     this.gran = layout.arch === "x64" ? 16 : 8;
     this.ptrSize = layout.arch === "x64" ? 8 : 4;
@@ -72,9 +79,12 @@ class Decoder {
     };
   }
 
-  /** §2.2 "User pointer and requested size", with the 0x40 and 0x3F escapes. */
-  userOf(address: bigint, size: number, unusedBytes: number): { userAddress: bigint; userSize: number } {
-    const bytes = size * this.gran;
+  /**
+   * §2.2 "User pointer and requested size", with the 0x40 and 0x3F escapes; bytes = the block's
+   * size (Size*granularity or the LFH stride). With +ust (§2.7) the trace: Windows 8+ the record
+   * after the _HEAP_ENTRY of an extended block, Windows 7 the _HEAP_ENTRY_EXTRA of the last granule.
+   */
+  userOf(address: bigint, bytes: number, unusedBytes: number, flags: number): Pick<BlockTruth, "userAddress" | "userSize" | "stack" | "noStack"> {
     if (unusedBytes & 0x40) {
       const extended = address + BigInt(this.gran * (unusedBytes & 0x3f));
       // §2.7: FunctionIndex 1, ContextValue 0, UnusedBytesLength, EntryOffset 2, signature 5.
@@ -82,13 +92,26 @@ class Decoder {
       expect(this.memory.u16(extended + BigInt(this.core + 2))).toBe(0);
       expect(this.memory.u8(extended + BigInt(this.core + 6))).toBe(2);
       expect(this.memory.u8(extended + BigInt(this.core + 7))).toBe(5);
-      expect(this.ptr(address + BigInt(this.gran))).toBe(0n);
-      return { userAddress: extended + BigInt(this.gran), userSize: bytes - this.memory.u16(extended + BigInt(this.core + 4)) };
+      const slot = this.ptr(address + BigInt(this.gran));
+      const user = { userAddress: extended + BigInt(this.gran), userSize: bytes - this.memory.u16(extended + BigInt(this.core + 4)) };
+      if (!this.ust) {
+        expect(slot).toBe(0n);
+        return user;
+      }
+      expect(this.ust.byRecord.has(slot)).toBe(true);
+      return { ...user, stack: this.ust.byRecord.get(slot) };
     }
+    const traced = (user: Pick<BlockTruth, "userAddress" | "userSize">): Pick<BlockTruth, "userAddress" | "userSize" | "stack" | "noStack"> => {
+      if (!this.ust) return user;
+      if (!(flags & 0x02)) return { ...user, noStack: "BeforeTracing" };
+      const index = this.memory.u16(address + BigInt(bytes - this.gran + this.layout.off("_HEAP_ENTRY_EXTRA", "AllocatorBackTraceIndex")));
+      expect(this.ust.byIndex.has(index)).toBe(true);
+      return { ...user, stack: this.ust.byIndex.get(index) };
+    };
     if ((unusedBytes & 0x3f) === 0x3f) {
-      return { userAddress: address + BigInt(this.gran), userSize: bytes - Number(this.ptr(address + BigInt(bytes))) };
+      return traced({ userAddress: address + BigInt(this.gran), userSize: bytes - Number(this.ptr(address + BigInt(bytes))) });
     }
-    return { userAddress: address + BigInt(this.gran), userSize: bytes - unusedBytes };
+    return traced({ userAddress: address + BigInt(this.gran), userSize: bytes - unusedBytes });
   }
 
   /** A LIST_ENTRY chain from head, checking every Blink; the entries in Flink order. */
@@ -168,8 +191,12 @@ class Decoder {
         blocks.push({ address, userAddress: address + BigInt(this.gran), size: bytes, userSize: 0, kind: "Backend", state: "Free" });
       } else {
         const internal = (entry.flags & 0x08) !== 0 || entry.unusedBytes === 3;
-        const { userAddress, userSize } = this.userOf(address, entry.size, entry.unusedBytes);
-        blocks.push({ address, userAddress, size: bytes, userSize, kind: "Backend", state: internal ? "Internal" : "Busy" });
+        if (internal) {
+          const { userAddress, userSize } = this.userOf(address, bytes, entry.unusedBytes, entry.flags);
+          blocks.push({ address, userAddress, size: bytes, userSize, kind: "Backend", state: "Internal" });
+        } else {
+          blocks.push({ address, size: bytes, kind: "Backend", state: "Busy", ...this.userOf(address, bytes, entry.unusedBytes, entry.flags) });
+        }
         if (entry.flags & 0x08) blocks.push(...this.lfhBlocks(address + BigInt(this.gran)));
       }
       previousFree = !busy;
@@ -234,7 +261,13 @@ class Decoder {
         expect((((block ^ this.heap) >> 4n) ^ low40 ^ BigInt(LFH_KEY)) << 4n).toBe(subsegment);
       }
       expect(unused & 0x3f).toBeLessThan(0x3f);
-      blocks.push({ address: block, userAddress: block + BigInt(gran), size: stride, userSize: busy ? stride - (unused & 0x3f) : 0, kind: "LFH", state: busy ? "Busy" : "Free" });
+      if (!busy) {
+        blocks.push({ address: block, userAddress: block + BigInt(gran), size: stride, userSize: 0, kind: "LFH", state: "Free" });
+        continue;
+      }
+      // +ust LFH blocks: UnusedBytes 0xC2 (§2.7, [DLGHELP LfhFlagUstBusy]).
+      expect(unused === 0xc2).toBe(this.ust !== undefined);
+      blocks.push({ address: block, size: stride, kind: "LFH", state: "Busy", ...this.userOf(block, stride, unused & 0x7f, 0x01) });
     }
     expect(memory.u16(this.field(subsegment, "_HEAP_SUBSEGMENT", "AggregateExchg"))).toBe(blocks.filter((b) => b.state === "Free").length);
     return blocks;
@@ -252,10 +285,18 @@ class Decoder {
       const busyBlock = this.field(entry, "_HEAP_VIRTUAL_ALLOC_ENTRY", "BusyBlock");
       const header = this.entry(busyBlock);
       expect(header.checksumOk).toBe(true);
-      expect(header.flags).toBe(0x09);
       expect(header.unusedBytes).toBe(4);
       expect(busyBlock + BigInt(this.gran)).toBe(entry + BigInt(entrySize));
-      return { address: busyBlock, userAddress: entry + BigInt(entrySize), size: commitSize, userSize: commitSize - header.size - entrySize, kind: "VirtualAlloc", state: "Busy" } satisfies BlockTruth;
+      const truth: BlockTruth = { address: busyBlock, userAddress: entry + BigInt(entrySize), size: commitSize, userSize: commitSize - header.size - entrySize, kind: "VirtualAlloc", state: "Busy" };
+      // +ust (§2.7): Windows 7 keeps the index in ExtraStuff (EXTRA_PRESENT); Windows 8+ keeps none.
+      const win7 = !this.layout.has("_HEAP_USERDATA_HEADER", "EncodedOffsets");
+      const extra = this.ust !== undefined && win7;
+      expect(header.flags).toBe(extra ? 0x0b : 0x09);
+      const index = this.memory.u16(this.field(entry, "_HEAP_VIRTUAL_ALLOC_ENTRY", "ExtraStuff.AllocatorBackTraceIndex"));
+      if (!this.ust) expect(index).toBe(0);
+      else if (extra) truth.stack = this.ust.byIndex.get(index);
+      else truth.noStack = "VirtualAllocNoTrace";
+      return truth;
     });
   }
 
@@ -530,3 +571,68 @@ describe("NT heap writer: determinism and variants", () => {
     expect(new Set(gaps)).toEqual(new Set(["middle+end", "middle", "", "end"]));
   });
 });
+
+// --- +ust (docs/heap-structures.md §2.7) -------------------------------------------------------
+
+/** Stand-in traces: the heap writer only stores a record's address or index, so any will do. */
+function fakeTraces() {
+  const known: KnownTraces = { byRecord: new Map(), byIndex: new Map() };
+  let issued = 0;
+  const nextTrace = (): BlockTrace => {
+    const index = 1 + (issued++ % 7); // several blocks share a trace, as in a real database
+    const record = 0x5e00_0000n + BigInt(index * 0x110);
+    const stack = { frames: [0x7100_0000n + BigInt(index)], symbols: [`m!f${index}+0x${index.toString(16)}`] };
+    known.byRecord.set(record, stack);
+    known.byIndex.set(index, stack);
+    return { record, index, stack };
+  };
+  return { known, nextTrace, issued: () => issued };
+}
+
+describe.each(LAYOUTS)("NT heap writer with +ust, %s %i", (arch, buildNumber) => {
+  const win8 = buildNumber >= 9200;
+  const traces = fakeTraces();
+  const untracedBlocks = 4;
+  const spec: NtHeapSpec = { ...SPEC, lfh: win8, ust: { untracedBlocks, nextTrace: traces.nextTrace } };
+  const { layout, space, truth } = build(arch, buildNumber, spec);
+  const d = new Decoder(new DumpMemory(space), layout, truth.address, traces.known);
+  const busy = truth.blocks.filter((b) => b.state === "Busy");
+
+  test("the walk decodes every block, its trace or why it has none, to the truth", () => {
+    // Block by block: a failing diff of the whole list would take jest minutes to print.
+    const walked = d.walk();
+    truth.blocks.forEach((block, i) => expect(walked[i]).toEqual(block));
+    expect(walked.length).toBe(truth.blocks.length);
+  });
+
+  test("every busy block has a stack or a reason; only busy blocks have either", () => {
+    for (const b of truth.blocks) {
+      const described = Number(b.stack !== undefined) + Number(b.noStack !== undefined);
+      expect([b.state, described]).toEqual([b.state, b.state === "Busy" ? 1 : 0]);
+    }
+    expect(truth.blocks.filter((b) => b.stack).length).toBe(traces.issued());
+    expect(busy.filter((b) => b.noStack === "BeforeTracing").length).toBe(untracedBlocks);
+    expect(busy.filter((b) => b.kind === "Backend" && b.stack).length).toBeGreaterThan(40);
+  });
+
+  test(win8 ? "Windows 8+: extended blocks (user = entry + 3 granules), LFH 0xC2, big blocks untraced" : "Windows 7: EXTRA_PRESENT and the index in the last granule or ExtraStuff; no LFH", () => {
+    const gran = BigInt(layout.granularity);
+    for (const b of busy.filter((x) => x.stack && x.kind !== "VirtualAlloc")) {
+      const unused = b.kind === "LFH" ? d.memory.u8(b.address + BigInt(d.core + 7)) : d.entry(b.address).unusedBytes;
+      if (win8) {
+        expect(unused).toBe(b.kind === "LFH" ? 0xc2 : 0x42);
+        expect(b.userAddress).toBe(b.address + 3n * gran); // x64 entry+0x30, x86 entry+0x18 (§0 item 6)
+      } else {
+        expect(d.entry(b.address).flags).toBe(0x03);
+        expect(b.userAddress).toBe(b.address + gran);
+        expect(b.userAddress + BigInt(b.userSize)).toBeLessThanOrEqual(b.address + BigInt(b.size) - gran); // the extra granule stays clear
+      }
+    }
+    const lfhBusy = busy.filter((b) => b.kind === "LFH");
+    if (win8) expect(lfhBusy.length).toBeGreaterThan(5);
+    expect(lfhBusy.every((b) => b.stack)).toBe(true);
+    for (const b of busy.filter((x) => x.kind === "VirtualAlloc")) expect(b.noStack ?? "traced").toBe(win8 ? "VirtualAllocNoTrace" : "traced");
+    if (!win8) expect(() => build(arch, buildNumber, { ...spec, lfh: true })).toThrow(/Windows 7/);
+  });
+});
+// --- end +ust

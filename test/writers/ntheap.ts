@@ -1,7 +1,7 @@
 // Writes a complete NT heap (backend segments, uncommitted ranges, free lists, VirtualAlloc'd
 // blocks, the LFH front end) into an AddressSpace, following /work/shared/heap/heap-internals.md
 // ("§" below), and returns the truth of every block placed. Offsets come from the Layout only.
-import type { AddressSpace, BlockTruth, HeapTruth, Layout, SegmentTruth } from "./types";
+import type { AddressSpace, BlockTruth, HeapTruth, Layout, SegmentTruth, StackTruth } from "./types";
 
 export interface NtHeapSpec {
   seed: number;
@@ -17,6 +17,31 @@ export interface NtHeapSpec {
   virtualAllocs: number[];
   /** Blocks using the UnusedBytes escapes 0x3F (x64 only) and 0x40 (§2.2). */
   escapes: boolean;
+  /** +ust: busy blocks carry their allocation trace (docs/heap-structures.md §2.7). */
+  ust?: UstSpec;
+}
+
+/** A trace as a block stores it (§2.7), and the truth recorded for that block. */
+export interface BlockTrace {
+  /** The _RTL_STACK_TRACE_ENTRY: Windows 8+ blocks hold its address after their _HEAP_ENTRY. */
+  record: bigint;
+  /** Its index: Windows 7 blocks hold it in _HEAP_ENTRY_EXTRA.AllocatorBackTraceIndex. */
+  index: number;
+  stack: StackTruth;
+}
+
+/**
+ * +ust (§2.7). Windows 8+: a traced block is an extended (0x40) block whose pointer after the
+ * _HEAP_ENTRY is the trace record (user = entry + 3 granules), LFH ones with UnusedBytes 0xC2;
+ * VirtualAlloc'd blocks carry none. Windows 7: HEAP_ENTRY_EXTRA_PRESENT and a _HEAP_ENTRY_EXTRA
+ * in the block's last granule (VirtualAlloc'd: ExtraStuff), and no LFH (§2.7: the notes' reading
+ * that the debug heap keeps LFH off there, UNVERIFIED). With ust, every 0x40 block is a traced one.
+ */
+export interface UstSpec {
+  /** The first this many busy backend blocks were allocated before tracing began: no trace. */
+  untracedBlocks: number;
+  /** The trace of the next traced block, in write order. */
+  nextTrace(): BlockTrace;
 }
 
 /** Planted (4-aligned) in the user data of some busy blocks, for search tests; never produced by the fill. */
@@ -35,6 +60,7 @@ const FRONT_END_LFH = 2; // §1.2 FrontEndHeapType
 
 // _HEAP_ENTRY.Flags (§1.4).
 const FLAG_BUSY = 0x01;
+const FLAG_EXTRA_PRESENT = 0x02; // a _HEAP_ENTRY_EXTRA in the last granule (§2.7, Windows 7)
 const FLAG_VIRTUAL_ALLOC = 0x08; // also the "internal" marker of LFH UserBlocks (§2.4 step 2b)
 const FLAG_ENCODED_MARKER = 0x10; // set in the Encoding key's Flags byte only (§2.2, §6)
 
@@ -193,7 +219,7 @@ interface SubsegmentPlan {
 }
 
 type BackendBlock =
-  | { variant: "busy" | "tooLargeUnused" | "extended"; granules: number; request: number }
+  | { variant: "busy" | "tooLargeUnused" | "extended" | "extraPresent"; granules: number; request: number }
   | { variant: "free"; granules: number }
   | { variant: "userBlocks"; granules: number; request: number; subsegment: number }
   | { variant: "sentinel"; granules: number };
@@ -308,7 +334,9 @@ class NtHeapWriter {
 
   private planSubsegments(): SubsegmentPlan[] {
     const { random, layout, gran } = this;
-    const sizes = this.gran === 16 ? [2, 3, 4, 6, 8, 10] : [2, 3, 4, 6, 8, 12];
+    const allSizes = this.gran === 16 ? [2, 3, 4, 6, 8, 10] : [2, 3, 4, 6, 8, 12];
+    // +ust blocks hold 3 granules of headers before the user data (§2.7).
+    const sizes = this.spec.ust ? allSizes.filter((granules) => granules > EXTENDED_ENTRY_GRANULES + 1) : allSizes;
     const chosen: number[] = [];
     const count = random.int(2, 4);
     while (chosen.length < count) {
@@ -323,7 +351,7 @@ class NtHeapWriter {
       const forcedFree = (forcedBusy + random.int(1, blockCount - 1)) % blockCount;
       const busy = Array.from({ length: blockCount }, (_, i) => i === forcedBusy || (i !== forcedFree && random.chance(0.6)));
       // Busy: unused = stride - request, between 8 and 0x3E (§2.4 step 6: 0 would read as free).
-      const requests = busy.map((b) => (b ? stride - random.int(8, Math.min(0x3e, stride - 1)) : null));
+      const requests = busy.map((b) => (b ? stride - this.lfhUnusedBytes(stride) : null));
       // Windows 8+: blocks follow the bitmap, 8-aligned (§2.4 step 3; granule-aligned here so user
       // data is); Windows 7: right after the header (§2.4 "Windows 7").
       const bitmapWords = Math.ceil(blockCount / (8 * this.ptrSize));
@@ -332,6 +360,13 @@ class NtHeapWriter {
         : layout.size("_HEAP_USERDATA_HEADER");
       return { blockGranules, firstAllocationOffset, requests };
     });
+  }
+
+  /** Busy LFH block: unused = stride - request, 8 to 0x3E (§2.4 step 6: 0 reads as free); +ust: past the 3 header granules. */
+  private lfhUnusedBytes(stride: number): number {
+    if (!this.spec.ust) return this.random.int(8, Math.min(0x3e, stride - 1));
+    const headers = (EXTENDED_ENTRY_GRANULES + 1) * this.gran;
+    return headers + this.random.int(0, Math.min(0x20, stride - headers - 1));
   }
 
   /**
@@ -356,7 +391,8 @@ class NtHeapWriter {
         const share = Math.ceil(count / this.spec.segments);
         const planted = Math.min(share, count - index * share);
         for (let i = 0; i < planted; i++) {
-          blocks.splice(random.int(0, blocks.length - 1), 0, { variant: "busy", granules: this.granulesFor(request), request });
+          const block: BackendBlock = this.spec.ust ? this.tracedBlock(request) : { variant: "busy", granules: this.granulesFor(request), request };
+          blocks.splice(random.int(0, blocks.length - 1), 0, block);
         }
       }
       if (r === 0) {
@@ -411,10 +447,12 @@ class NtHeapWriter {
     const { random, gran } = this;
     const ordinal = ++this.busyPlanned;
     const request = this.backendRequest();
+    const { ust } = this.spec;
+    if (ust && ordinal > ust.untracedBlocks) return this.tracedBlock(request);
     let variant: "busy" | "tooLargeUnused" | "extended" = "busy";
     if (this.spec.escapes) {
       const draw = random.u32() / 0x1_0000_0000;
-      if (ordinal === 2 || (ordinal > 3 && draw < 0.07)) variant = "extended";
+      if (!ust && (ordinal === 2 || (ordinal > 3 && draw < 0.07))) variant = "extended";
       else if (gran === 16 && (ordinal === 3 || (ordinal > 3 && draw < 0.14))) variant = "tooLargeUnused";
     }
     switch (variant) {
@@ -426,6 +464,12 @@ class NtHeapWriter {
       case "busy":
         return { variant, granules: this.granulesFor(request), request };
     }
+  }
+
+  /** A +ust block (§2.7): Windows 8+ extended, Windows 7 header + data + _HEAP_ENTRY_EXTRA granule. */
+  private tracedBlock(request: number): BackendBlock {
+    if (this.win8Lfh) return { variant: "extended", granules: this.granulesFor(request, EXTENDED_ENTRY_GRANULES + 1), request };
+    return { variant: "extraPresent", granules: Math.ceil(request / this.gran) + 2, request };
   }
 
   /** The _HEAP_LIST_LOOKUP, its ListsInUseUlong bitmap and ListHints array, after the _HEAP. */
@@ -494,28 +538,30 @@ class NtHeapWriter {
         case "busy":
           header(FLAG_BUSY, size - block.request);
           this.fillUserData(at(entry, gran), block.request);
-          truths.push(backendTruth(entry, at(entry, gran), size, block.request, "Busy"));
+          truths.push(this.untraced(backendTruth(entry, at(entry, gran), size, block.request, "Busy")));
           break;
         case "tooLargeUnused":
           // The real count sits in the next header's PreviousBlockPrivateData (§2.2) — x64 only.
           header(FLAG_BUSY, UNUSED_TOO_LARGE);
           space.ptr(at(entry, size), BigInt(size - block.request));
           this.fillUserData(at(entry, gran), block.request);
-          truths.push(backendTruth(entry, at(entry, gran), size, block.request, "Busy"));
+          truths.push(this.untraced(backendTruth(entry, at(entry, gran), size, block.request, "Busy")));
           break;
         case "extended": {
           // §2.2 / §2.7: UnusedBytes 0x40|2, the clear _HEAP_EXTENDED_ENTRY 2 granules on, user data after it.
           header(FLAG_BUSY, UNUSED_EXTENDED | EXTENDED_ENTRY_GRANULES);
-          const extended = at(entry, EXTENDED_ENTRY_GRANULES * gran);
-          space.u16(at(extended, layout.off("_HEAP_ENTRY", "FunctionIndex")), EXTENDED_FUNCTION_INDEX);
-          space.u16(at(extended, layout.off("_HEAP_ENTRY", "ContextValue")), 0);
-          space.u16(at(extended, layout.off("_HEAP_ENTRY", "UnusedBytesLength")), size - block.request);
-          space.u8(at(extended, layout.off("_HEAP_ENTRY", "EntryOffset")), EXTENDED_ENTRY_GRANULES);
-          space.u8(at(extended, layout.off("_HEAP_ENTRY", "ExtendedBlockSignature")), EXTENDED_BLOCK_SIGNATURE);
-          space.ptr(at(entry, gran), 0n); // the +ust stack trace slot (§2.7), empty here
-          const user = at(entry, (EXTENDED_ENTRY_GRANULES + 1) * gran);
+          const user = this.writeExtendedEntry(entry, size - block.request);
           this.fillUserData(user, block.request);
-          truths.push(backendTruth(entry, user, size, block.request, "Busy"));
+          truths.push(backendTruth(entry, user, size, block.request, "Busy", this.extendedEntryTrace(entry)));
+          break;
+        }
+        case "extraPresent": {
+          // §2.7 Windows 7: the trace index in the _HEAP_ENTRY_EXTRA of the block's last granule.
+          header(FLAG_BUSY | FLAG_EXTRA_PRESENT, size - block.request);
+          const trace = this.spec.ust!.nextTrace();
+          space.u16(at(entry, size - gran + layout.off("_HEAP_ENTRY_EXTRA", "AllocatorBackTraceIndex")), trace.index);
+          this.fillUserData(at(entry, gran), block.request);
+          truths.push(backendTruth(entry, at(entry, gran), size, block.request, "Busy", { stack: trace.stack }));
           break;
         }
         case "free":
@@ -538,6 +584,33 @@ class NtHeapWriter {
       entry = at(entry, size);
     }
     return truths;
+  }
+
+  /**
+   * The clear _HEAP_EXTENDED_ENTRY 2 granules after entry (§2.7: FunctionIndex 1, ContextValue 0,
+   * EntryOffset 2, signature 5; UnusedBytesLength the real unused count). Returns the user data.
+   */
+  private writeExtendedEntry(entry: bigint, unusedBytes: number): bigint {
+    const { space, layout, gran } = this;
+    const extended = at(entry, EXTENDED_ENTRY_GRANULES * gran);
+    space.u16(at(extended, layout.off("_HEAP_ENTRY", "FunctionIndex")), EXTENDED_FUNCTION_INDEX);
+    space.u16(at(extended, layout.off("_HEAP_ENTRY", "ContextValue")), 0);
+    space.u16(at(extended, layout.off("_HEAP_ENTRY", "UnusedBytesLength")), unusedBytes);
+    space.u8(at(extended, layout.off("_HEAP_ENTRY", "EntryOffset")), EXTENDED_ENTRY_GRANULES);
+    space.u8(at(extended, layout.off("_HEAP_ENTRY", "ExtendedBlockSignature")), EXTENDED_BLOCK_SIGNATURE);
+    return at(extended, gran);
+  }
+
+  /** The +ust trace slot right after an extended block's _HEAP_ENTRY (§2.7): the record, or 0 without +ust. */
+  private extendedEntryTrace(entry: bigint): Pick<BlockTruth, "stack"> {
+    const trace = this.spec.ust?.nextTrace();
+    this.space.ptr(at(entry, this.gran), trace?.record ?? 0n);
+    return trace ? { stack: trace.stack } : {};
+  }
+
+  /** A busy block without a trace: with +ust, one allocated before tracing began. */
+  private untraced(truth: BlockTruth): BlockTruth {
+    return this.spec.ust ? { ...truth, noStack: "BeforeTracing" } : truth;
   }
 
   /** The _LFH_HEAP and, after it in the same reservation, one _HEAP_SUBSEGMENT per subsegment. */
@@ -588,10 +661,22 @@ class NtHeapWriter {
     return plan.requests.map((request, i) => {
       const block = at(userBlocks, plan.firstAllocationOffset + i * stride);
       this.writeLfhBlockCode(block, userBlocks, subsegment);
-      // §2.4 step 6: 0x80 marks LFH; the low 6 bits are the unused count, 0 when free.
-      space.u8(at(block, unusedBytesOffset), UNUSED_LFH | (request === null ? 0 : stride - request));
-      if (request !== null) this.fillUserData(at(block, gran), request);
-      return { address: block, userAddress: at(block, gran), size: stride, userSize: request ?? 0, kind: "LFH", state: request === null ? "Free" : "Busy" } satisfies BlockTruth;
+      if (request === null) {
+        // §2.4 step 6: 0x80 marks LFH; the low 6 bits are the unused count, 0 when free.
+        space.u8(at(block, unusedBytesOffset), UNUSED_LFH);
+        return { address: block, userAddress: at(block, gran), size: stride, userSize: 0, kind: "LFH", state: "Free" } satisfies BlockTruth;
+      }
+      if (!this.spec.ust) {
+        space.u8(at(block, unusedBytesOffset), UNUSED_LFH | (stride - request));
+        this.fillUserData(at(block, gran), request);
+        return { address: block, userAddress: at(block, gran), size: stride, userSize: request, kind: "LFH", state: "Busy" } satisfies BlockTruth;
+      }
+      // +ust (§2.7): UnusedBytes 0xC2, the trace slot and the extended entry as on backend blocks.
+      space.u8(at(block, unusedBytesOffset), UNUSED_LFH | UNUSED_EXTENDED | EXTENDED_ENTRY_GRANULES);
+      const user = this.writeExtendedEntry(block, stride - request);
+      const trace = this.extendedEntryTrace(block);
+      this.fillUserData(user, request);
+      return { address: block, userAddress: user, size: stride, userSize: request, kind: "LFH", state: "Busy", ...trace } satisfies BlockTruth;
     });
   }
 
@@ -633,12 +718,19 @@ class NtHeapWriter {
       space.commit(entry, commitSize);
       space.ptr(field(entry, "CommitSize"), BigInt(commitSize));
       space.ptr(field(entry, "ReserveSize"), BigInt(reserveSize));
+      // +ust (§2.7): Windows 7 keeps the trace index in ExtraStuff; Windows 8+ big blocks carry no trace.
+      const trace = this.spec.ust && !this.win8Lfh ? this.spec.ust.nextTrace() : undefined;
+      if (trace) space.u16(at(field(entry, "ExtraStuff"), layout.off("_HEAP_ENTRY_EXTRA", "AllocatorBackTraceIndex")), trace.index);
       // BusyBlock.Size holds the unused byte count, not a size (§2.3).
       const busyBlock = field(entry, "BusyBlock");
-      this.codec.write(space, busyBlock, { size: commitSize - request - entrySize, flags: FLAG_BUSY | FLAG_VIRTUAL_ALLOC, previousSize: 0, unusedBytes: UNUSED_VIRTUAL_ALLOC });
+      const flags = FLAG_BUSY | FLAG_VIRTUAL_ALLOC | (trace ? FLAG_EXTRA_PRESENT : 0);
+      this.codec.write(space, busyBlock, { size: commitSize - request - entrySize, flags, previousSize: 0, unusedBytes: UNUSED_VIRTUAL_ALLOC });
       const user = at(busyBlock, gran);
       this.fillUserData(user, request);
-      return { entry: field(entry, "Entry"), truth: { address: busyBlock, userAddress: user, size: commitSize, userSize: request, kind: "VirtualAlloc", state: "Busy" } };
+      const truth: BlockTruth = { address: busyBlock, userAddress: user, size: commitSize, userSize: request, kind: "VirtualAlloc", state: "Busy" };
+      if (trace) truth.stack = trace.stack;
+      else if (this.spec.ust) truth.noStack = "VirtualAllocNoTrace";
+      return { entry: field(entry, "Entry"), truth };
     });
   }
 
@@ -738,8 +830,8 @@ class NtHeapWriter {
   }
 }
 
-function backendTruth(address: bigint, userAddress: bigint, size: number, userSize: number, state: BlockTruth["state"]): BlockTruth {
-  return { address, userAddress, size, userSize, kind: "Backend", state };
+function backendTruth(address: bigint, userAddress: bigint, size: number, userSize: number, state: BlockTruth["state"], trace: Pick<BlockTruth, "stack"> = {}): BlockTruth {
+  return { address, userAddress, size, userSize, kind: "Backend", state, ...trace };
 }
 
 /**
@@ -750,6 +842,9 @@ function backendTruth(address: bigint, userAddress: bigint, size: number, userSi
  */
 export function writeNtHeap(space: AddressSpace, layout: Layout, keys: { lfhKey: number }, spec: NtHeapSpec): HeapTruth {
   if (spec.segments < 1) throw new Error("an NT heap has at least one segment (itself)");
+  if (spec.ust && spec.lfh && !layout.has("_HEAP_USERDATA_HEADER", "EncodedOffsets")) {
+    throw new Error("no LFH with +ust on Windows 7 (the notes' reading, §2.7)");
+  }
   return new NtHeapWriter(space, layout, keys.lfhKey >>> 0, spec).write();
 }
 
