@@ -8,23 +8,23 @@
  * The read unit of an image: F = 2 × (committed bytes / 64 KiB) + 0.3 × structures + 40 host
  * memory reads (readMemoryValues calls and typed field reads). Fitted on 200 undamaged images
  * (`--mutations 0 --seed 7`: every layout; 1.2 to 17.8 × 64 KiB committed, 17 to 378
- * structures): no command read more than 1.54 F (a !heapsearch: 189 reads), no whole case (all
- * commands and the dx walk) more than 3.63 F.
+ * structures): no command read more than 1.92 F (a !heapsearch: 230 reads), no whole case (all
+ * commands, !heapcheck and the dx walk) more than 4.44 F.
  */
 export const READS_PER_64K = 2;
 export const READS_PER_STRUCTURE = 0.3;
 export const READS_CONSTANT = 40;
 /**
- * One command may read 4 F (2.6 times the most measured), a whole case 8 F (2.2 times the most
+ * One command may read 4 F (2.1 times the most measured), a whole case 8 F (1.8 times the most
  * measured; every command walking the heaps again would read 12 F or more).
  */
 export const COMMAND_READS_UNITS = 4;
 export const CASE_READS_UNITS = 8;
 
 /**
- * Bytes read, as multiples of the committed bytes. Measured on the same images: at most 1.78 for
+ * Bytes read, as multiples of the committed bytes. Measured on the same images: at most 1.77 for
  * one command (!heapfind (address, true) scans every committed byte once after the walk; a
- * !heapsearch reads 1.7), 4.4 for a whole case. The bounds allow about one extra pass over memory
+ * !heapsearch reads 1.74), 4.52 for a whole case. The bounds allow about one extra pass over memory
  * per command, and per case less than every command walking the heaps again.
  */
 export const BYTES_PER_COMMITTED = 3;

@@ -1,5 +1,6 @@
 // npm run fuzz -- --cases N --seed S [--case K] [--mutations M] [--layouts x64-19041,...]
-//                 [--workers W] [--time-limit MS] [--verbose] [--precise-memory] [--bundle path] [--json file]
+//                 [--workers W] [--time-limit MS] [--verbose] [--strict] [--precise-memory]
+//                 [--bundle path] [--json file]
 // Runs seeded corruption cases against the built bundle (dist/dxheap.js) and prints a summary;
 // exits 1 when any case fails, 2 on a usage error. See test/fuzz/README.md.
 import { writeFileSync } from "fs";
@@ -12,7 +13,7 @@ import { CASE_TIME_LIMIT_MS } from "./budget";
 import { IMAGE_BUILDS, layoutName } from "./image";
 import { describeMutation } from "./mutations";
 
-const USAGE = `usage: npm run fuzz -- [--cases N] [--seed S] [--case K] [--mutations M] [--layouts L,...] [--workers W] [--time-limit MS] [--verbose] [--precise-memory] [--bundle dist/dxheap.js] [--json out.json]
+const USAGE = `usage: npm run fuzz -- [--cases N] [--seed S] [--case K] [--mutations M] [--layouts L,...] [--workers W] [--time-limit MS] [--verbose] [--strict] [--precise-memory] [--bundle dist/dxheap.js] [--json out.json]
   --cases N          run cases 0..N-1 (default 200)
   --seed S           the run's seed (default: drawn and printed)
   --case K           run case K only (replays a failure: same seed, same K)
@@ -21,6 +22,7 @@ const USAGE = `usage: npm run fuzz -- [--cases N] [--seed S] [--case K] [--mutat
   --workers W        worker threads (default: min(2, cores)); 0 runs in this thread without the watchdog
   --time-limit MS    stop a case still running after MS milliseconds (default ${CASE_TIME_LIMIT_MS})
   --verbose          print every case, every command's counters and output excerpt, and every failure in full
+  --strict           also fail blocks whose UserAddress is before Address or whose busy user data runs past the block
   --precise-memory   a full GC around each case (exact retained memory; about 60 ms more per case)
   --bundle PATH      the bundle to load (default dist/dxheap.js)
   --json FILE        write every case's result as JSON`;
@@ -35,6 +37,7 @@ interface Args {
   timeLimitMs: number;
   verbose: boolean;
   preciseMemory: boolean;
+  strict: boolean;
   bundle: string;
   json?: string;
 }
@@ -48,6 +51,7 @@ function parseArgs(argv: string[]): Args {
     timeLimitMs: CASE_TIME_LIMIT_MS,
     verbose: false,
     preciseMemory: false,
+    strict: false,
     bundle: DEFAULT_BUNDLE,
   };
   const integer = (name: string, value: string | undefined) => {
@@ -86,6 +90,9 @@ function parseArgs(argv: string[]): Args {
         break;
       case "--verbose":
         args.verbose = true;
+        break;
+      case "--strict":
+        args.strict = true;
         break;
       case "--precise-memory":
         args.preciseMemory = true;
@@ -133,6 +140,7 @@ async function main(): Promise<number> {
     bundle: args.bundle,
     verbose: args.verbose,
     preciseMemory: args.preciseMemory,
+    strict: args.strict,
     workers,
     timeLimitMs: args.timeLimitMs,
     onResult: (result) => {
@@ -158,7 +166,7 @@ async function main(): Promise<number> {
   });
   const elapsed = performance.now() - started;
   console.log("");
-  console.log(summarize(results, { seed: args.seed, maxMutations: args.maxMutations, layouts: args.layouts, workers, elapsedMs: elapsed, verbose: args.verbose }));
+  console.log(summarize(results, { seed: args.seed, maxMutations: args.maxMutations, layouts: args.layouts, strict: args.strict, workers, elapsedMs: elapsed, verbose: args.verbose }));
   if (args.json) {
     const plain = JSON.stringify(results, (_, v) => (typeof v === "bigint" ? "0x" + v.toString(16) : v), 1);
     writeFileSync(args.json, plain);

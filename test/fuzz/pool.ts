@@ -70,6 +70,7 @@ export async function runCases(caseNumbers: readonly number[], options: PoolOpti
     bundle: options.bundle ?? DEFAULT_BUNDLE,
     verbose: options.verbose ?? false,
     preciseMemory: options.preciseMemory ?? false,
+    strict: options.strict ?? false,
   };
 
   if (options.workers <= 0) {

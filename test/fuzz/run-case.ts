@@ -28,10 +28,12 @@ export type FailureKind =
   | "unbounded"
   | "memory"
   | "time"
+  /** --strict only: a block whose UserAddress lies before its Address, or whose busy user data runs past its end. */
+  | "inconsistent"
   /** The fuzzer or the Node host could not set the case up (not the extension's fault). */
   | "harness";
 
-export const FAILURE_KINDS: readonly FailureKind[] = ["exception", "aborted", "reads", "bytes", "output", "unbounded", "memory", "time", "harness"];
+export const FAILURE_KINDS: readonly FailureKind[] = ["exception", "aborted", "reads", "bytes", "output", "unbounded", "memory", "time", "inconsistent", "harness"];
 
 export interface Failure {
   kind: FailureKind;
@@ -87,6 +89,13 @@ export interface FuzzConfig {
    * per GC). Without it the bound is the same but measured on a heap that may hold garbage.
    */
   preciseMemory?: boolean;
+  /**
+   * Also check each block the dx walk reads: UserAddress at or after Address, and a busy block's
+   * user data inside it (UserAddress + UserSize <= Address + Size, plus the 8 bytes of the next
+   * header x64 data may use). Beyond the robustness budgets,
+   * so off by default and not in the jest run.
+   */
+  strict?: boolean;
 }
 
 export interface CaseOptions extends FuzzConfig {
@@ -201,7 +210,37 @@ function excerpt(output: string, lines = 6): string {
  * Reads every dx property of every heap, segment, finding and summary, and every block's
  * properties (its Heap's and Segment's Address too), as a full `dx` walk would. Returns failures.
  */
-function walkDx(session: ScriptSession, image: FuzzImage, size: budget.ImageSize): Failure[] {
+/** A dx value (Int64 or number) as a bigint. */
+function bigOf(value: unknown): bigint | undefined {
+  if (typeof value === "number" && Number.isInteger(value)) return BigInt(value);
+  if (value !== null && typeof value === "object") {
+    try {
+      return BigInt("0x" + (value as { toString(radix: number): string }).toString(16));
+    } catch {
+      return undefined;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * --strict: what is wrong with a block's fields, or undefined. `spill`: the bytes of the next
+ * header a busy block's data may use (x64: its PreviousBlockPrivateData, 8; x86: 0).
+ */
+function blockInconsistency(fields: Record<string, unknown>, spill: number): string | undefined {
+  const address = bigOf(fields.Address);
+  const user = bigOf(fields.UserAddress);
+  const size = bigOf(fields.Size);
+  const userSize = bigOf(fields.UserSize);
+  if (address === undefined || user === undefined || size === undefined || userSize === undefined) return undefined;
+  const hex = (v: bigint) => "0x" + v.toString(16);
+  const text = `${String(fields.State)} ${String(fields.Kind)} block ${hex(address)} (Size ${hex(size)}, UserAddress ${hex(user)}, UserSize ${hex(userSize)})`;
+  if (user < address) return `${text}: UserAddress before Address`;
+  if (fields.State === "Busy" && user + userSize > address + size + BigInt(spill)) return `${text}: user data past the block's end`;
+  return undefined;
+}
+
+function walkDx(session: ScriptSession, image: FuzzImage, size: budget.ImageSize, strict: boolean): Failure[] {
   const failures: Failure[] = [];
   const fail = (kind: Failure["kind"], detail: string) => failures.push({ kind, command: "dx walk", detail });
   const cap = budget.blockCap(size, image.layout.granularity);
@@ -256,6 +295,8 @@ function walkDx(session: ScriptSession, image: FuzzImage, size: budget.ImageSize
   }
   if (!readAll(heaps, 0, "Heaps")) return failures;
   let h = 0;
+  let inconsistencies = 0;
+  const spill = image.layout.off("_HEAP_ENTRY", "Size");
   try {
     for (const heap of heaps) {
       const where = `Heaps[${h++}]`;
@@ -271,18 +312,22 @@ function walkDx(session: ScriptSession, image: FuzzImage, size: budget.ImageSize
           }
           const at = `${where}.Blocks[${count - 1}]`;
           let broken = false;
+          const fields: Record<string, unknown> = {};
           for (const name of propertyNames(block)) {
             const { ok: fine, value } = read(block, name, at);
             if (!fine) {
               broken = true;
               break;
             }
+            fields[name] = value;
             if ((name === "Heap" || name === "Segment") && value !== null && typeof value === "object" && !read(value, "Address", `${at}.${name}`).ok) {
               broken = true;
               break;
             }
           }
           if (broken) break;
+          const inconsistency = strict ? blockInconsistency(fields, spill) : undefined;
+          if (inconsistency && inconsistencies++ < 3) fail("inconsistent", `${at}: ${inconsistency}`);
         }
       } catch (e) {
         fail("exception", `iterating ${where}.Blocks threw at block ${count - 1}: ${String((e as Error)?.message ?? e)}`);
@@ -361,7 +406,7 @@ export function runCase(options: CaseOptions): CaseResult {
     let output = "";
     let failures: Failure[] = [];
     if (command === "dx walk") {
-      failures = walkDx(session, image, size);
+      failures = walkDx(session, image, size, options.strict ?? false);
     } else {
       try {
         const r = session.execute(command);
@@ -417,14 +462,14 @@ export function runCase(options: CaseOptions): CaseResult {
 export const DEFAULT_MAX_MUTATIONS = 4;
 
 /** The replay command line of a case. */
-export function replayLine(result: Pick<CaseResult, "seed" | "caseNumber">, config: Pick<FuzzConfig, "maxMutations" | "layouts">): string {
+export function replayLine(result: Pick<CaseResult, "seed" | "caseNumber">, config: Pick<FuzzConfig, "maxMutations" | "layouts" | "strict">): string {
   const mutations = config.maxMutations !== DEFAULT_MAX_MUTATIONS ? ` --mutations ${config.maxMutations}` : "";
   const layouts = config.layouts && config.layouts.length > 0 ? ` --layouts ${config.layouts.join(",")}` : "";
-  return `npm run fuzz -- --seed ${result.seed} --case ${result.caseNumber}${mutations}${layouts} --verbose`;
+  return `npm run fuzz -- --seed ${result.seed} --case ${result.caseNumber}${mutations}${layouts}${config.strict ? " --strict" : ""} --verbose`;
 }
 
 /** A case's failures as the report prints them: seed, case, image, mutations, each failed command. */
-export function formatFailure(result: CaseResult, config: Pick<FuzzConfig, "maxMutations" | "layouts">): string {
+export function formatFailure(result: CaseResult, config: Pick<FuzzConfig, "maxMutations" | "layouts" | "strict">): string {
   const lines = [
     `FAIL seed ${result.seed} case ${result.caseNumber} (case seed ${hex(result.caseSeed)}): ${result.image}`,
     `  replay: ${replayLine(result, config)}`,

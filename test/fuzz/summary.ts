@@ -118,6 +118,7 @@ export interface SummaryOptions {
   seed: number;
   maxMutations: number;
   layouts?: string[];
+  strict?: boolean;
   workers: number;
   elapsedMs: number;
   /** Print every failing case in full (default: the first few, and one example per distinct failure). */
