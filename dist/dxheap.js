@@ -3,13 +3,16 @@
 var __dxheap = (function (exports) {
 
     const BLOCK_STATES = ["Busy", "Free", "Internal"];
-    const BLOCK_KINDS = ["Backend", "LFH", "VirtualAlloc"];
+    const BLOCK_KINDS = ["Backend", "LFH", "VirtualAlloc", "VS", "Large", "PageRange"];
     const STATE_BUSY = 0;
     const STATE_FREE = 1;
     const STATE_INTERNAL = 2;
     const KIND_BACKEND = 0;
     const KIND_LFH = 1;
     const KIND_VIRTUAL_ALLOC = 2;
+    const KIND_VS = 3;
+    const KIND_LARGE = 4;
+    const KIND_PAGE_RANGE = 5;
     /** No container / no segment. */
     const NONE = -1;
     const CHUNK_ROWS = 1 << 16;
@@ -124,7 +127,7 @@ var __dxheap = (function (exports) {
 
     /** Largest piece read at once: a whole process costs (committed bytes / 1 MiB) reads. */
     const SCAN_CHUNK_BYTES = 1 << 20;
-    const PAGE$3 = 0x1000;
+    const PAGE$5 = 0x1000;
     /**
      * The readable runs of [start, end), in address order. Pieces end on absolute multiples of
      * SCAN_CHUNK_BYTES, so a value aligned to its own width (1, 2, 4 or 8 bytes) never straddles two.
@@ -151,16 +154,16 @@ var __dxheap = (function (exports) {
                 continue;
             }
             // The first readable page lies in (unreadable, probe]: bisect on page boundaries.
-            let low = Math.floor(unreadable / PAGE$3) + 1;
-            let high = Math.floor(probe / PAGE$3);
+            let low = Math.floor(unreadable / PAGE$5) + 1;
+            let high = Math.floor(probe / PAGE$5);
             while (low < high) {
                 const middle = Math.floor((low + high) / 2);
-                if (readable(memory, middle * PAGE$3))
+                if (readable(memory, middle * PAGE$5))
                     high = middle;
                 else
                     low = middle + 1;
             }
-            return Math.max(from, low * PAGE$3);
+            return Math.max(from, low * PAGE$5);
         }
     }
     function readable(memory, address) {
@@ -348,7 +351,7 @@ var __dxheap = (function (exports) {
         S: (a, b) => b.total - a.total || b.size - a.size,
     };
 
-    // What `!heap -s` prints for one NT heap (docs/heap-structures.md §3.1). The column semantics there
+    // What `!heap -s` prints for one NT heap, or for a segment heap (docs/heap-structures.md §3.1). The column semantics there
     // are INFERRED from the labels and _HEAP_COUNTERS field names; the formulas below are the
     // ones that reproduce the real tables in the seeds (docs/seeds.md, seeds 000 and 001) and in §3.1.
     function summarizeHeap(walk) {
@@ -437,11 +440,50 @@ var __dxheap = (function (exports) {
         }
         return { bytes, count };
     }
+    function summarizeSegmentHeap(walk) {
+        const c = walk.segmentHeap;
+        const segments = sumSegments(walk);
+        const busy = countBusy(walk);
+        const blocks = walk.blocks;
+        let freeCount = 0;
+        let largest = 0;
+        let vsFree = 0;
+        let largeBytes = 0;
+        for (let i = 0; i < blocks.count; i++) {
+            if (blocks.kind[i] === KIND_LARGE)
+                largeBytes += blocks.size[i];
+            if (blocks.state[i] !== STATE_FREE)
+                continue;
+            freeCount++;
+            if (blocks.size[i] > largest)
+                largest = blocks.size[i];
+            if (blocks.kind[i] === KIND_VS)
+                vsFree += blocks.size[i];
+        }
+        const or = (value, fallback) => (value === undefined ? fallback : value);
+        return {
+            heapAddress: walk.address,
+            flags: walk.flags,
+            reservedBytes: or(c && c.reservedBytes, segments.reservedBytes),
+            committedBytes: or(c && c.committedBytes, segments.committedBytes),
+            freeCommittedBytes: or(c && c.freeCommittedBytes, 0),
+            lfhFreeCommittedBytes: or(c && c.lfhFreeCommittedBytes, 0),
+            vsFreeBytes: or(c && c.vsFreeCommittedBytes, vsFree),
+            largeReservedBytes: or(c && c.largeReservedBytes, largeBytes),
+            largeCommittedBytes: or(c && c.largeCommittedBytes, largeBytes),
+            largeBlockCount: walk.virtualBlockCount,
+            segmentsPerContext: c ? c.segmentsPerContext.slice() : [walk.segments.length],
+            freeBlockCount: freeCount,
+            largestFreeBlock: largest,
+            busyBlockCount: busy.count,
+            busyUserBytes: busy.bytes,
+        };
+    }
 
     // Values crossing the host boundary. Inside dxheap addresses are JS numbers (user-mode
     // addresses are below 2^47, exact in a double); the host hands out and takes host.Int64.
     // Conversions split into 32-bit halves so no step ever rounds (docs/jsprovider.md §1.4).
-    const TWO_32$1 = 4294967296;
+    const TWO_32$4 = 4294967296;
     const MAX_EXACT = 9007199254740991; // 2^53 - 1
     /** An Int64 or number from the host as an exact JS number; throws if it needs more than 53 bits. */
     function toNumber(value) {
@@ -451,11 +493,11 @@ var __dxheap = (function (exports) {
         const low = value.getLowPart() >>> 0;
         if (high > 0x1fffff)
             throw new RangeError(`0x${value.toString(16)} does not fit in 53 bits`);
-        return high * TWO_32$1 + low;
+        return high * TWO_32$4 + low;
     }
     /** A non-negative integer below 2^53 as a host.Int64. */
     function toInt64(value) {
-        return host.Int64(value % TWO_32$1 >>> 0, Math.floor(value / TWO_32$1));
+        return host.Int64(value % TWO_32$4 >>> 0, Math.floor(value / TWO_32$4));
     }
     /**
      * A command or method argument that must be an address or size: a number, an Int64, or a native
@@ -840,6 +882,50 @@ var __dxheap = (function (exports) {
             return `${this.__type} heap ${hex0x(this.__heap)}: ${n === 0 ? "no problem found" : `${n} finding${n === 1 ? "" : "s"}`}`;
         }
     }
+    /** What !heaps prints for a segment heap; also its Heap.Summary. */
+    class SegmentHeapSummaryModel {
+        constructor(__summary) {
+            this.__summary = __summary;
+        }
+        get [Symbol.metadataDescriptor]() {
+            return help({
+                Heap: "The heap handle",
+                Flags: "_SEGMENT_HEAP.GlobalFlags",
+                ReservedBytes: "Bytes reserved by the page segments (MemStats.TotalReservedPages)",
+                CommittedBytes: "Bytes committed in the page segments (MemStats.TotalCommittedPages)",
+                FreeCommittedBytes: "Committed bytes in free page ranges (MemStats.FreeCommittedPages)",
+                LfhFreeCommittedBytes: "Committed bytes of LFH subsegments holding no busy block (MemStats.LfhFreeCommittedPages)",
+                VsFreeBytes: "Bytes in free VS chunks (VsContext.FreeCommittedUnits)",
+                LargeReservedBytes: "Bytes reserved by Large blocks (LargeReservedPages)",
+                LargeCommittedBytes: "Bytes committed by Large blocks (LargeCommittedPages)",
+                LargeBlocks: "Large blocks",
+                Segments: "Page segments in each segment context",
+                FreeBlocks: "Free VS chunks, LFH slots and page ranges",
+                LargestFreeBlock: "The largest of them, in bytes",
+                BusyBlocks: "Busy blocks of every kind",
+                BusyBytes: "Bytes requested by the busy blocks",
+            });
+        }
+        get Heap() { return toInt64(this.__summary.heapAddress); }
+        get Flags() { return this.__summary.flags; }
+        get ReservedBytes() { return this.__summary.reservedBytes; }
+        get CommittedBytes() { return this.__summary.committedBytes; }
+        get FreeCommittedBytes() { return this.__summary.freeCommittedBytes; }
+        get LfhFreeCommittedBytes() { return this.__summary.lfhFreeCommittedBytes; }
+        get VsFreeBytes() { return this.__summary.vsFreeBytes; }
+        get LargeReservedBytes() { return this.__summary.largeReservedBytes; }
+        get LargeCommittedBytes() { return this.__summary.largeCommittedBytes; }
+        get LargeBlocks() { return this.__summary.largeBlockCount; }
+        get Segments() { return this.__summary.segmentsPerContext.slice(); }
+        get FreeBlocks() { return this.__summary.freeBlockCount; }
+        get LargestFreeBlock() { return this.__summary.largestFreeBlock; }
+        get BusyBlocks() { return this.__summary.busyBlockCount; }
+        get BusyBytes() { return this.__summary.busyUserBytes; }
+        toString() {
+            const s = this.__summary;
+            return `Segment heap ${hex0x(s.heapAddress)}: committed ${hex0x(s.committedBytes + s.largeCommittedBytes)}, ${s.busyBlockCount} busy blocks (${hex0x(s.busyUserBytes)} bytes), ${s.freeBlockCount} free`;
+        }
+    }
 
     // What a walk could not read or trust. Findings are never thrown: they are collected, and a
     // corrupted heap can produce one per block, so they are aggregated as they come: per category
@@ -902,7 +988,7 @@ var __dxheap = (function (exports) {
     }
 
     // Little-endian reads from byte arrays the walkers got in one large read.
-    const TWO_32 = 4294967296;
+    const TWO_32$3 = 4294967296;
     function u16(bytes, at) {
         return bytes[at] | (bytes[at + 1] << 8);
     }
@@ -917,7 +1003,7 @@ var __dxheap = (function (exports) {
         if (pointerSize === 4)
             return u32(bytes, at);
         const high = u32(bytes, at + 4);
-        return high > 0x1fffff ? Infinity : high * TWO_32 + u32(bytes, at);
+        return high > 0x1fffff ? Infinity : high * TWO_32$3 + u32(bytes, at);
     }
     /** A pointer-sized value as exact hex digits with 0x, whatever its size (for messages). */
     function pointerHex(bytes, at, pointerSize) {
@@ -929,7 +1015,7 @@ var __dxheap = (function (exports) {
     }
     /** Low 32 bits of a non-negative integer below 2^53, as an unsigned number. */
     function low32(value) {
-        return value % TWO_32 >>> 0;
+        return value % TWO_32$3 >>> 0;
     }
 
     function walkList(memory, head, limit) {
@@ -1025,7 +1111,7 @@ var __dxheap = (function (exports) {
     // (host.memory.readMemoryValues over whole ranges, docs/jsprovider.md §1.6: each call is a round trip
     // into the engine); a read that fails is narrowed by halving down to pages, so one unreadable
     // page costs a few calls and the readable rest is still returned.
-    const PAGE$2 = 0x1000;
+    const PAGE$4 = 0x1000;
     /** Failed ranges of at least this many pages are probed before being split (see collect). */
     const PROBE_THRESHOLD_PAGES = 16;
     /** Largest single read: big enough to make host calls rare, small enough to keep memory flat. */
@@ -1057,15 +1143,15 @@ var __dxheap = (function (exports) {
                 return whole;
             // Binary search on the number of whole readable pages: "[address, page k) is readable"
             // only turns false once, so log2(pages) reads find the longest readable start.
-            const firstPageEnd = Math.min(address + length, Math.floor(address / PAGE$2) * PAGE$2 + PAGE$2);
+            const firstPageEnd = Math.min(address + length, Math.floor(address / PAGE$4) * PAGE$4 + PAGE$4);
             let low = firstPageEnd;
             let high = address + length;
             const first = this.tryRead(address, firstPageEnd - address);
             if (!first)
                 return new Uint8Array(0);
             let readable = first;
-            while (high - low > PAGE$2) {
-                const middle = low + Math.max(1, Math.floor((high - low) / PAGE$2 / 2)) * PAGE$2;
+            while (high - low > PAGE$4) {
+                const middle = low + Math.max(1, Math.floor((high - low) / PAGE$4 / 2)) * PAGE$4;
                 const bytes = this.tryRead(address, middle - address);
                 if (bytes) {
                     readable = bytes;
@@ -1099,19 +1185,19 @@ var __dxheap = (function (exports) {
                 return;
             }
             // Split on a page boundary; a range within one page that fails is unreadable as a whole.
-            const firstPageEnd = Math.floor(address / PAGE$2) * PAGE$2 + PAGE$2;
+            const firstPageEnd = Math.floor(address / PAGE$4) * PAGE$4 + PAGE$4;
             if (address + length <= firstPageEnd)
                 return;
-            const pages = Math.ceil((address + length - firstPageEnd) / PAGE$2);
+            const pages = Math.ceil((address + length - firstPageEnd) / PAGE$4);
             if (pages >= PROBE_THRESHOLD_PAGES && this.unreadableThroughout(address, length))
                 return;
-            const middle = pages <= 1 ? firstPageEnd : firstPageEnd + Math.floor(pages / 2) * PAGE$2;
+            const middle = pages <= 1 ? firstPageEnd : firstPageEnd + Math.floor(pages / 2) * PAGE$4;
             this.collect(address, middle - address, runs);
             this.collect(middle, address + length - middle, runs);
         }
         unreadableThroughout(address, length) {
-            const lastPage = Math.floor((address + length - 1) / PAGE$2) * PAGE$2;
-            const middlePage = Math.floor((address + length / 2) / PAGE$2) * PAGE$2;
+            const lastPage = Math.floor((address + length - 1) / PAGE$4) * PAGE$4;
+            const middlePage = Math.floor((address + length / 2) / PAGE$4) * PAGE$4;
             return !this.tryRead(address, 1) && !this.tryRead(middlePage, 1) && !this.tryRead(lastPage, 1);
         }
         tryRead(address, length) {
@@ -1172,12 +1258,12 @@ var __dxheap = (function (exports) {
         }
     }
 
-    const MAX_SEGMENTS = 4096;
+    const MAX_SEGMENTS$1 = 4096;
     const MAX_UCRS = 1 << 16;
     /** Larger reservations than this are not a plausible segment: the header is corrupt. */
     const MAX_SEGMENT_BYTES = Math.pow(2, 40);
     function readSegments(memory, layout, heap, findings) {
-        const list = walkList(memory, heap + layout.heap.segmentList, MAX_SEGMENTS);
+        const list = walkList(memory, heap + layout.heap.segmentList, MAX_SEGMENTS$1);
         if (list.problem)
             findings.add("Corruption", list.problem.address, `segment list: ${list.problem.message}`);
         const segments = [];
@@ -1331,7 +1417,7 @@ var __dxheap = (function (exports) {
     // fails its checksum or size bounds, or that cannot be read.
     /** UnusedBytes below this are pseudo-entry markers, not byte counts (§2.2: 1 segment, 3 uncommitted, 4 VirtualAlloc, 5 linked). */
     const SMALLEST_UNUSED_COUNT = 8;
-    const PAGE$1 = 0x1000;
+    const PAGE$3 = 0x1000;
     /** UnusedBytes with this bit belong to LFH blocks, never to a back-end entry (§2.2). */
     const LFH_MARKER$1 = 0x80;
     class BackendWalker {
@@ -1426,7 +1512,7 @@ var __dxheap = (function (exports) {
          * longer names ends on a page with a block; a page missing from a dump usually does not).
          */
         resume(unreadable, end) {
-            const page = Math.ceil((unreadable + 1) / PAGE$1) * PAGE$1;
+            const page = Math.ceil((unreadable + 1) / PAGE$3) * PAGE$3;
             if (page >= end)
                 return undefined;
             const next = nextReadablePage(this.memory, page, end);
@@ -1637,7 +1723,7 @@ var __dxheap = (function (exports) {
     // A corrupted list or entry must not make the walk long or the blocks huge: the list is bounded
     // by what the heap's own counter allows, every size by the entry's reservation and that counter,
     // and blocks may not overlap each other or the heap's segments.
-    const PAGE = 0x1000;
+    const PAGE$2 = 0x1000;
     /** No heap has more VirtualAlloc'd blocks than this (each is at least 508 KiB on x86). */
     const MAX_VIRTUAL_BLOCKS = 1 << 16;
     const MAX_COMMIT = Math.pow(2, 40);
@@ -1648,7 +1734,7 @@ var __dxheap = (function (exports) {
     function walkVirtualAllocs(memory, layout, decoder, heap, total, segments, blocks, findings) {
         const va = layout.virtualAlloc;
         const p = layout.pointerSize;
-        const limit = total !== undefined && isFinite(total) ? Math.min(MAX_VIRTUAL_BLOCKS, Math.floor(total / PAGE) + 1) : MAX_VIRTUAL_BLOCKS;
+        const limit = total !== undefined && isFinite(total) ? Math.min(MAX_VIRTUAL_BLOCKS, Math.floor(total / PAGE$2) + 1) : MAX_VIRTUAL_BLOCKS;
         const list = walkList(memory, heap + layout.heap.virtualAllocdBlocks, limit);
         if (list.problem)
             findings.add("Corruption", list.problem.address, `VirtualAlloc list: ${list.problem.message}`);
@@ -1668,7 +1754,7 @@ var __dxheap = (function (exports) {
             const reserve = va.reserveSize !== undefined ? pointer(bytes, va.reserveSize, p) : commit;
             decoder.decode(bytes, va.busyBlock, header);
             const userSize = commit - header.size - va.size;
-            const problem = entry % PAGE !== 0 ? "it is not page-aligned"
+            const problem = entry % PAGE$2 !== 0 ? "it is not page-aligned"
                 : !header.checksumOk ? "its header fails its checksum"
                     : !(commit > 0 && commit <= MAX_COMMIT && commit <= reserve) ? `CommitSize ${pointerHex(bytes, va.commitSize, p)} is not within its ReserveSize ${va.reserveSize !== undefined ? pointerHex(bytes, va.reserveSize, p) : "?"}`
                         : total !== undefined && commit > total ? `CommitSize ${hex0x(commit)} exceeds the heap's TotalSizeInVirtualBlocks ${hex0x(total)}`
@@ -2274,7 +2360,8 @@ var __dxheap = (function (exports) {
             }
             if (!block || block.address === undefined)
                 throw new Error("dxheap needs a user-mode process: this process has no PEB");
-            const layout = resolveNtHeapLayout(new ModuleSymbols("ntdll", processObject));
+            const symbols = new ModuleSymbols("ntdll", processObject);
+            const layout = resolveNtHeapLayout(symbols);
             const memory = new HostMemory(layout.pointerSize, processObject);
             const native = {
                 arch: layout.pointerSize === 8 ? "x64" : "x86",
@@ -2282,6 +2369,7 @@ var __dxheap = (function (exports) {
                 layout,
                 peb: toNumber(block.address),
                 lfhKey: readLfhKey(memory, layout),
+                symbols,
             };
             return new Target(processObject, [native]);
         }
@@ -2454,14 +2542,894 @@ var __dxheap = (function (exports) {
         }
     }
 
-    // The one entry to every walker: the heap's type (src/heap/classify.ts) picks it. A kind that is
-    // not walked yet gives an empty walk whose finding, of kind Unsupported, says so.
+    /**
+     * The segment-heap layout of one ntdll. Never throws: a missing essential field sets `problem`
+     * (the heap is reported Unsupported), a missing component field adds a line to `gaps`.
+     */
+    function resolveSegmentHeapLayout(types, pointerSize) {
+        var _a, _b;
+        const missing = [];
+        const need = (type, field) => {
+            const offset = types.fieldOffset(type, field);
+            if (offset === undefined)
+                missing.push(`${type}.${field}`);
+            return offset === undefined ? 0 : offset;
+        };
+        const needSize = (type) => {
+            const size = types.typeSize(type);
+            if (size === undefined || size === 0)
+                missing.push(`sizeof(${type})`);
+            return size === undefined ? 0 : size;
+        };
+        const opt = (type, field) => types.fieldOffset(type, field);
+        const H = "_SEGMENT_HEAP";
+        const D = "_HEAP_PAGE_RANGE_DESCRIPTOR";
+        const segContexts = need(H, "SegContexts");
+        const segContext = {
+            size: needSize("_HEAP_SEG_CONTEXT"),
+            segmentMask: need("_HEAP_SEG_CONTEXT", "SegmentMask"),
+            unitShift: need("_HEAP_SEG_CONTEXT", "UnitShift"),
+            firstDescriptorIndex: need("_HEAP_SEG_CONTEXT", "FirstDescriptorIndex"),
+            segmentListHead: need("_HEAP_SEG_CONTEXT", "SegmentListHead"),
+        };
+        const pageSegmentSize = needSize("_HEAP_PAGE_SEGMENT");
+        const descriptorSize = needSize(D);
+        const pageSegment = {
+            size: pageSegmentSize,
+            listEntry: need("_HEAP_PAGE_SEGMENT", "ListEntry"),
+            signature: need("_HEAP_PAGE_SEGMENT", "Signature"),
+            descriptorCount: descriptorSize > 0 ? Math.floor(pageSegmentSize / descriptorSize) : 0,
+        };
+        const rangeFlags = need(D, "RangeFlags");
+        const unusedBytes = need(D, "UnusedBytes");
+        // UnitSize shares its byte with UnitOffset (§1.9); some dumps name only one of them.
+        const unitSize = opt(D, "UnitSize") !== undefined ? opt(D, "UnitSize") : need(D, "UnitOffset");
+        const key = opt(D, "Key");
+        const descriptor = {
+            size: descriptorSize,
+            rangeFlags,
+            rangeFlagsMask: pointerSize === 4 ? 0x1f : 0xff,
+            unitSize,
+            unusedBytes,
+            // A u32 UnusedBytes is 4-aligned (0x04); the newer x64 variant's u16 sits at 0x06 (§1.9).
+            unusedBytesWidth: unusedBytes % 4 === 0 ? 4 : 2,
+            // _HEAP_DESCRIPTOR_KEY: EncodedCommittedPageCount:16@0 on x64; on x86 the key's first byte is
+            // RangeFlags ("Ignore:8@0") and the count is at bits 8..23 (§1.9).
+            encodedCommittedPageCount: key === undefined ? undefined : key === rangeFlags ? key + 1 : key,
+            committedPageCount: pointerSize === 8 ? opt(D, "CommittedPageCount") : undefined,
+        };
+        const gaps = [];
+        const vs = resolveVs(types, gaps);
+        const lfh = resolveLfh(types, gaps);
+        const large = resolveLarge(types, gaps);
+        const globalsAddress = types.symbolAddress("RtlpHpHeapGlobals");
+        const globals = globalsAddress === undefined ? undefined : {
+            address: globalsAddress,
+            heapKey: (_a = opt("_RTLP_HP_HEAP_GLOBALS", "HeapKey")) !== null && _a !== void 0 ? _a : 0,
+            // MemProcFS reads the LFH key at +8 (x64) / +4 (x86) when the type is unknown (§2.5).
+            lfhKey: (_b = opt("_RTLP_HP_HEAP_GLOBALS", "LfhKey")) !== null && _b !== void 0 ? _b : pointerSize,
+        };
+        if (!globals)
+            gaps.push("ntdll!RtlpHpHeapGlobals (the segment heap keys)");
+        const heap = {
+            segContexts,
+            largeAllocMetadata: large ? opt(H, "LargeAllocMetadata") : undefined,
+            largeReservedPages: opt(H, "LargeReservedPages"),
+            largeCommittedPages: opt(H, "LargeCommittedPages"),
+            totalReservedPages: opt(H, "MemStats.TotalReservedPages"),
+            totalCommittedPages: opt(H, "MemStats.TotalCommittedPages"),
+            freeCommittedPages: opt(H, "MemStats.FreeCommittedPages"),
+            lfhFreeCommittedPages: opt(H, "MemStats.LfhFreeCommittedPages"),
+            vsTotalCommittedUnits: opt(H, "VsContext.TotalCommittedUnits"),
+            vsFreeCommittedUnits: opt(H, "VsContext.FreeCommittedUnits"),
+        };
+        if (large && heap.largeAllocMetadata === undefined)
+            gaps.push(`${H}.LargeAllocMetadata (large blocks)`);
+        let heapSpan = segContexts + 2 * segContext.size;
+        const fields = [heap.largeAllocMetadata, heap.largeReservedPages, heap.largeCommittedPages, heap.totalReservedPages, heap.totalCommittedPages,
+            heap.freeCommittedPages, heap.lfhFreeCommittedPages, heap.vsTotalCommittedUnits, heap.vsFreeCommittedUnits];
+        for (let i = 0; i < fields.length; i++) {
+            const at = fields[i];
+            if (at !== undefined)
+                heapSpan = Math.max(heapSpan, at + 2 * pointerSize);
+        }
+        if (pageSegment.descriptorCount < 2 && missing.length === 0)
+            missing.push(`a _HEAP_PAGE_SEGMENT of descriptors (${pageSegmentSize}/${descriptorSize})`);
+        return {
+            pointerSize,
+            granularity: 2 * pointerSize,
+            heapSpan,
+            heap,
+            segContext,
+            pageSegment,
+            descriptor,
+            vs,
+            lfh,
+            large: heap.largeAllocMetadata === undefined ? undefined : large,
+            globals,
+            pebOsBuildNumber: types.fieldOffset("_PEB", "OSBuildNumber"),
+            problem: missing.length === 0 ? undefined
+                : `ntdll symbols do not describe ${missing.join(", ")}: dxheap cannot walk segment heaps (check .sympath and run .reload /f ntdll.dll)`,
+            gaps,
+        };
+    }
+    function resolveVs(types, gaps) {
+        var _a;
+        const S = "_HEAP_VS_SUBSEGMENT";
+        const C = "_HEAP_VS_CHUNK_HEADER";
+        const subsegmentSize = types.typeSize(S);
+        const chunkHeaderSize = types.typeSize(C);
+        const size = types.fieldOffset(S, "Size");
+        const signature = types.fieldOffset(S, "Signature");
+        if (!subsegmentSize || !chunkHeaderSize || size === undefined || signature === undefined) {
+            gaps.push(`${S}/${C} (VS chunks)`);
+            return undefined;
+        }
+        return {
+            size,
+            signature,
+            chunkHeaderSize,
+            allocatedChunkBits: (_a = types.fieldOffset(C, "AllocatedChunkBits")) !== null && _a !== void 0 ? _a : chunkHeaderSize / 2,
+            firstChunk: Math.ceil(subsegmentSize / chunkHeaderSize) * chunkHeaderSize,
+        };
+    }
+    function resolveLfh(types, gaps) {
+        const S = "_HEAP_LFH_SUBSEGMENT";
+        const blockCount = types.fieldOffset(S, "BlockCount");
+        const blockOffsets = types.fieldOffset(S, "BlockOffsets");
+        const blockBitmap = types.fieldOffset(S, "BlockBitmap");
+        if (blockCount === undefined || blockOffsets === undefined || blockBitmap === undefined) {
+            gaps.push(`${S} (segment LFH blocks)`);
+            return undefined;
+        }
+        return { blockCount, blockOffsets, blockBitmap, freeCount: types.fieldOffset(S, "FreeCount") };
+    }
+    function resolveLarge(types, gaps) {
+        var _a, _b;
+        const A = "_HEAP_LARGE_ALLOC_DATA";
+        const root = types.fieldOffset("_RTL_RB_TREE", "Root");
+        const min = types.fieldOffset("_RTL_RB_TREE", "Min");
+        const left = (_a = types.fieldOffset("_RTL_BALANCED_NODE", "Left")) !== null && _a !== void 0 ? _a : types.fieldOffset("_RTL_BALANCED_NODE", "Children");
+        const right = types.fieldOffset("_RTL_BALANCED_NODE", "Right");
+        const nodeSize = types.typeSize(A);
+        const virtualAddress = types.fieldOffset(A, "VirtualAddress");
+        const allocatedPages = types.fieldOffset(A, "AllocatedPages");
+        if (root === undefined || min === undefined || left === undefined || right === undefined || !nodeSize || virtualAddress === undefined || allocatedPages === undefined) {
+            gaps.push(`${A}/_RTL_RB_TREE (large blocks)`);
+            return undefined;
+        }
+        return { root, min, left, right, nodeSize, treeNode: (_b = types.fieldOffset(A, "TreeNode")) !== null && _b !== void 0 ? _b : 0, virtualAddress, allocatedPages };
+    }
+
+    /** From this build on the segment signature has no constant and LFH offsets shift (u32)(sub >> 12) (§6, §2.5). */
+    const NEWER_ENCODING_BUILD = 26100;
+    function segmentHeapContext(view) {
+        if (!view.segmentHeap)
+            view.segmentHeap = resolveContext(view);
+        return view.segmentHeap;
+    }
+    function resolveContext(view) {
+        const layout = resolveSegmentHeapLayout(view.symbols, view.layout.pointerSize);
+        const p = layout.pointerSize;
+        let keys;
+        let keysProblem;
+        const g = layout.globals;
+        if (!g) {
+            keysProblem = "ntdll has no RtlpHpHeapGlobals symbol: the segment heap keys are unknown";
+        }
+        else {
+            try {
+                const bytes = view.memory.read(g.address, Math.max(g.heapKey + p, g.lfhKey + 4));
+                keys = { heapLo: u32(bytes, g.heapKey), heapHi: p === 8 ? u32(bytes, g.heapKey + 4) : 0, lfh: u32(bytes, g.lfhKey) };
+            }
+            catch (e) {
+                keysProblem = `ntdll!RtlpHpHeapGlobals at ${hex0x(g.address)} is not readable: the segment heap keys are unknown`;
+            }
+        }
+        let build;
+        if (layout.pebOsBuildNumber !== undefined) {
+            try {
+                const reported = u16(view.memory.read(view.peb + layout.pebOsBuildNumber, 2), 0);
+                // Windows 10 starts at 10240; anything else is not a build number.
+                if (reported >= 10240)
+                    build = reported;
+            }
+            catch (e) {
+                build = undefined;
+            }
+        }
+        const newerEncoding = build !== undefined ? build >= NEWER_ENCODING_BUILD : view.layout.heapDescriptors !== undefined;
+        return { layout, keys, keysProblem, build, newerEncoding };
+    }
+
+    // The large blocks of a segment heap (docs/heap-structures.md §2.5 step 5): each is a
+    // _HEAP_LARGE_ALLOC_DATA node of the red-black tree _SEGMENT_HEAP.LargeAllocMetadata, describing a
+    // VirtualAlloc'd block: VirtualAddress (its low 16 bits are UnusedBytes) and AllocatedPages.
+    // The tree is walked with bounds on depth and node count and a check for loops; its pointers may
+    // be encoded, and how is UNVERIFIED (§2.5 step 5, §6b.6), so every decoding below is tried and the
+    // first one that gives a sound tree is kept.
+    const TWO_32$2 = 4294967296;
+    const PAGE$1 = 4096;
+    /** A red-black tree of 2^20 nodes is at most 40 deep; deeper means a corrupt or looping tree. */
+    const MAX_DEPTH = 64;
+    const MAX_NODES = 1 << 20;
+    /**
+     * How tree pointers decode. Plain: as stored. NodeXor: the notes' reading, Root ^ &tree and each
+     * child ^ &its parent node. TreeXor: every pointer ^ &tree (the other reading a single XOR key
+     * allows). A stored 0, or a pointer decoding to 0, is a null link in every mode.
+     */
+    const PLAIN = 0;
+    const NODE_XOR = 1;
+    const TREE_XOR = 2;
+    class LargeBlockWalker {
+        constructor(memory, large, pointerSize, blocks, findings) {
+            this.memory = memory;
+            this.large = large;
+            this.pointerSize = pointerSize;
+            this.blocks = blocks;
+            this.findings = findings;
+        }
+        /** Lists the large blocks of the tree at `tree` (whose bytes start at header[at]), in address order; returns how many. */
+        walk(tree, header, at) {
+            const l = this.large;
+            const rootLow = u32(header, at + l.root);
+            const rootHigh = this.pointerSize === 8 ? u32(header, at + l.root + 4) : 0;
+            // RTL_RB_TREE.Encoded is bit 0 of Min (§1.9): the decoding it names is tried first.
+            const encoded = (header[at + l.min] & 1) !== 0;
+            const order = encoded ? [NODE_XOR, TREE_XOR, PLAIN] : [PLAIN, NODE_XOR, TREE_XOR];
+            let best;
+            for (let i = 0; i < order.length; i++) {
+                const attempt = this.attempt(tree, rootLow, rootHigh, order[i]);
+                if (!attempt.problem && attempt.bad === 0) {
+                    best = attempt;
+                    break;
+                }
+                if (!best || attempt.va.length > best.va.length)
+                    best = attempt;
+            }
+            const result = best;
+            if (result.problem) {
+                const more = result.problems > 1 ? ` (and ${result.problems - 1} more bad links)` : "";
+                this.findings.add(result.problem.kind, result.problem.address, result.problem.message + more);
+            }
+            if (result.bad > 0) {
+                this.findings.add("Corruption", result.firstBad, `large block tree ${hex0x(tree)}: ${result.bad} nodes describe implausible blocks (first ${hex0x(result.firstBad)}): they are not listed`);
+            }
+            const rows = result.va.map((_, i) => i).sort((a, b) => result.va[a] - result.va[b]);
+            for (let k = 0; k < rows.length; k++) {
+                const i = rows[k];
+                this.blocks.push(result.va[i], result.va[i], result.size[i], result.userSize[i], STATE_BUSY, KIND_LARGE, NONE, NONE, 0, 0);
+            }
+            return rows.length;
+        }
+        /** One decoding: every node reachable from the root, skipping (and reporting) bad links. */
+        attempt(tree, rootLow, rootHigh, decoding) {
+            const l = this.large;
+            const p = this.pointerSize;
+            const out = { va: [], size: [], userSize: [], bad: 0, firstBad: 0, problem: undefined, problems: 0 };
+            const root = this.decode(rootLow, rootHigh, decoding === PLAIN ? 0 : tree);
+            if (root === 0)
+                return out;
+            // Depth-first with an explicit stack: node, depth, and where the link to it is stored.
+            const stackNode = [root];
+            const stackDepth = [1];
+            const stackFrom = [tree];
+            const seen = {};
+            const where = `large block tree ${hex0x(tree)}`;
+            let visited = 0;
+            while (stackNode.length > 0) {
+                const link = stackNode.pop();
+                const depth = stackDepth.pop();
+                const from = stackFrom.pop();
+                if (!this.plausible(link)) {
+                    this.problem(out, "Corruption", from, `${where}: ${hex0x(from)} links to ${isFinite(link) ? hex0x(link) : "a value above 2^53"}, not a node: that subtree is not walked`);
+                    continue;
+                }
+                if (seen[link]) {
+                    this.problem(out, "Corruption", link, `${where} loops: ${hex0x(from)} links back to node ${hex0x(link)}: the link is not followed`);
+                    continue;
+                }
+                if (depth > MAX_DEPTH) {
+                    this.problem(out, "Corruption", link, `${where} is deeper than ${MAX_DEPTH} at node ${hex0x(link)}: that subtree is not walked`);
+                    continue;
+                }
+                if (visited >= MAX_NODES) {
+                    this.problem(out, "Corruption", link, `${where} has more than ${MAX_NODES} nodes: the rest is not walked`);
+                    break;
+                }
+                seen[link] = true;
+                visited++;
+                const node = link - l.treeNode;
+                let bytes;
+                try {
+                    bytes = this.memory.read(node, l.nodeSize);
+                }
+                catch (e) {
+                    this.problem(out, "Unreadable", node, `${where}: node ${hex0x(node)} is not readable: that subtree is not walked`);
+                    continue;
+                }
+                if (!this.entry(bytes, out) && out.bad++ === 0)
+                    out.firstBad = node;
+                const key = decoding === NODE_XOR ? link : decoding === TREE_XOR ? tree : 0;
+                for (let c = 0; c < 2; c++) {
+                    const at = l.treeNode + (c === 0 ? l.left : l.right);
+                    const child = this.decode(u32(bytes, at), p === 8 ? u32(bytes, at + 4) : 0, key);
+                    if (child !== 0) {
+                        stackNode.push(child);
+                        stackDepth.push(depth + 1);
+                        stackFrom.push(node + at);
+                    }
+                }
+            }
+            return out;
+        }
+        problem(out, kind, address, message) {
+            if (out.problems++ === 0)
+                out.problem = { kind, address, message };
+        }
+        /**
+         * One block: VA = VirtualAddress & ~0xFFFF (the low 16 bits are UnusedBytes), size =
+         * AllocatedPages (bits 12 and up of its container) * 4 KiB, user size = size - UnusedBytes
+         * (§1.9, §2.5 step 5). False when the values are implausible.
+         */
+        entry(bytes, out) {
+            const l = this.large;
+            const p = this.pointerSize;
+            const low = u32(bytes, l.virtualAddress);
+            const high = p === 8 ? u32(bytes, l.virtualAddress + 4) : 0;
+            const unused = low & 0xffff;
+            const va = high * TWO_32$2 + ((low & 0xffff0000) >>> 0);
+            const pagesLow = u32(bytes, l.allocatedPages) >>> 12;
+            const pagesHigh = p === 8 ? u32(bytes, l.allocatedPages + 4) : 0;
+            const pages = pagesHigh * 0x100000 + pagesLow;
+            const limit = p === 8 ? Math.pow(2, 47) : TWO_32$2;
+            const size = pages * PAGE$1;
+            if (va === 0 || pages === 0 || va + size > limit || unused >= size)
+                return false;
+            out.va.push(va);
+            out.size.push(size);
+            out.userSize.push(size - unused);
+            return true;
+        }
+        /** A stored pointer (32-bit halves) XOR key, as a number; 0 for a null link; Infinity above 2^53. */
+        decode(low, high, key) {
+            if (low === 0 && high === 0)
+                return 0;
+            const dl = (low ^ low32(key)) >>> 0;
+            const dh = (high ^ Math.floor(key / TWO_32$2)) >>> 0;
+            if (dh > 0x1fffff)
+                return Infinity;
+            return dh * TWO_32$2 + dl;
+        }
+        /** Nodes are pointer-aligned user-mode heap metadata. */
+        plausible(address) {
+            const limit = this.pointerSize === 8 ? Math.pow(2, 47) : TWO_32$2;
+            return isFinite(address) && address >= 0x10000 && address < limit && address % this.pointerSize === 0;
+        }
+    }
+
+    // The blocks of a segment-heap LFH subsegment (docs/heap-structures.md §2.5 step 4): a
+    // _HEAP_LFH_SUBSEGMENT at the range's start whose BlockOffsets are encoded with the LFH key and the
+    // subsegment's address, a bitmap of 2 bits per block (bit 0 busy, bit 1 "unused-bytes info
+    // present"), then BlockCount blocks of BlockSize bytes, without headers.
+    /** _HEAP_LFH_UNUSED_BYTES_INFO: OneByteUnused:1@15, UnusedBytes:14@0 (§1.9, §2.5 step 4). */
+    const ONE_BYTE_UNUSED$1 = 0x8000;
+    const UNUSED_MASK$1 = 0x3fff;
+    /** Smallest LFH block and the alignment of block sizes and offsets. */
+    const BLOCK_ALIGN = 8;
+    class LfhSubsegmentWalker {
+        constructor(memory, lfh, pointerSize, keys, 
+        /** Try the 26100 shift (u32)(sub >> 12) first rather than (u32)sub >> 12 (§2.5 step 4, §6). */
+        newerShift, blocks, findings) {
+            this.memory = memory;
+            this.lfh = lfh;
+            this.pointerSize = pointerSize;
+            this.keys = keys;
+            this.newerShift = newerShift;
+            this.blocks = blocks;
+            this.findings = findings;
+            this.geometry = { blockSize: 0, first: 0 };
+        }
+        /** Lists the blocks of the LFH subsegment in [start, end), after the container row `row`. */
+        walk(start, end, row, segmentIndex) {
+            const lfh = this.lfh;
+            const window = new MemoryWindow(this.memory, end);
+            if (!window.ensure(start, lfh.blockBitmap)) {
+                this.unreadable(start, window);
+                return;
+            }
+            const count = u16(window.bytes, start - window.base + lfh.blockCount);
+            const encoded = u32(window.bytes, start - window.base + lfh.blockOffsets);
+            // BlockBitmap is an array of pointer-sized words, 2 bits per block (§1.9).
+            const bitmapBytes = Math.ceil((2 * count) / (8 * this.pointerSize)) * this.pointerSize;
+            const g = this.geometry;
+            if (!this.decodeOffsets(start, end, encoded, count, bitmapBytes)) {
+                this.corrupt(start, `LFH subsegment ${hex0x(start)}: ${count} blocks at BlockOffsets decoding to size 0x${g.blockSize.toString(16)}, first offset 0x${g.first.toString(16)} do not fit its 0x${(end - start).toString(16)} bytes: its blocks are not listed`);
+                return;
+            }
+            if (!window.ensure(start, lfh.blockBitmap + bitmapBytes)) {
+                this.unreadable(start, window);
+                return;
+            }
+            // At most 16 KiB (BlockCount is a u16): kept apart so that the window can move on with the blocks.
+            const bitmap = window.bytes.slice(start - window.base + lfh.blockBitmap, start - window.base + lfh.blockBitmap + bitmapBytes);
+            let badUnused = 0;
+            let firstBadUnused = 0;
+            for (let i = 0; i < count; i++) {
+                const block = start + g.first + i * g.blockSize;
+                const bits = (bitmap[i >> 2] >> ((i & 3) * 2)) & 3;
+                if ((bits & 1) === 0) {
+                    this.blocks.push(block, block, g.blockSize, 0, STATE_FREE, KIND_LFH, segmentIndex, row, 0, bits);
+                    continue;
+                }
+                let unused = 0;
+                if ((bits & 2) !== 0) {
+                    if (!window.ensure(block, g.blockSize)) {
+                        this.unreadable(start, window);
+                        return;
+                    }
+                    const info = u16(window.bytes, block - window.base + g.blockSize - 2);
+                    unused = (info & ONE_BYTE_UNUSED$1) !== 0 ? 1 : info & UNUSED_MASK$1;
+                    if (unused > g.blockSize) {
+                        if (badUnused++ === 0)
+                            firstBadUnused = block;
+                        unused = 0;
+                    }
+                }
+                this.blocks.push(block, block, g.blockSize, g.blockSize - unused, STATE_BUSY, KIND_LFH, segmentIndex, row, 0, bits);
+            }
+            if (badUnused > 0) {
+                this.corrupt(firstBadUnused, `LFH subsegment ${hex0x(start)}: ${badUnused} busy blocks count more unused bytes than their 0x${g.blockSize.toString(16)} bytes (first at ${hex0x(firstBadUnused)})`);
+            }
+        }
+        /**
+         * BlockOffsets.EncodedData ^ LfhKey ^ shift: BlockSize in the low 16 bits, FirstBlockOffset in
+         * the high ones; shift = (u32)sub >> 12 before build 26100, (u32)(sub >> 12) from 26100. The two
+         * differ only above 4 GiB on x64; the build's variant is tried first, the other when it does not
+         * fit the subsegment (§2.5 step 4). Fills this.geometry; false when neither fits.
+         */
+        decodeOffsets(start, end, encoded, count, bitmapBytes) {
+            const older = low32(start) >>> 12;
+            const newer = low32(Math.floor(start / 4096));
+            const first = this.newerShift ? newer : older;
+            const second = this.newerShift ? older : newer;
+            if (this.fits(start, end, encoded, first, count, bitmapBytes))
+                return true;
+            if (second !== first && this.fits(start, end, encoded, second, count, bitmapBytes))
+                return true;
+            this.fits(start, end, encoded, first, count, bitmapBytes); // the message shows the build's reading
+            return false;
+        }
+        fits(start, end, encoded, shift, count, bitmapBytes) {
+            const e = (encoded ^ this.keys.lfh ^ shift) >>> 0;
+            const g = this.geometry;
+            g.blockSize = e & 0xffff;
+            g.first = e >>> 16;
+            return count > 0 && g.blockSize >= BLOCK_ALIGN && g.blockSize % BLOCK_ALIGN === 0 && g.first % BLOCK_ALIGN === 0 &&
+                g.first >= this.lfh.blockBitmap + bitmapBytes && start + g.first + count * g.blockSize <= end;
+        }
+        unreadable(start, window) {
+            this.findings.add("Unreadable", window.unreadableAt, `LFH subsegment ${hex0x(start)} is not readable at ${hex0x(window.unreadableAt)}: its blocks are not listed`);
+        }
+        corrupt(address, message) {
+            this.findings.add("Corruption", address, message, "lfh-subsegment", "segment LFH subsegments whose blocks could not all be listed");
+        }
+    }
+
+    // The page segments of a segment heap and their page ranges (docs/heap-structures.md §2.5 steps 1
+    // and 2): each segment context's SegmentListHead links _HEAP_PAGE_SEGMENT.ListEntry; a segment
+    // starts with its descriptor array (_HEAP_PAGE_SEGMENT), one _HEAP_PAGE_RANGE_DESCRIPTOR per unit,
+    // and its ranges are read from the descriptors of their first units. The segment's own header
+    // units come first (Internal), then each range: a backend allocation (Busy), a free range (Free),
+    // or a VS / LFH subsegment (Internal, followed by its chunks or blocks).
+    const TWO_32$1 = 4294967296;
+    /** More page segments than this in one context: the list is corrupt. */
+    const MAX_SEGMENTS = 1 << 16;
+    /** Units of 4 KiB to 1 MiB (§1.9: 4 KiB units in context 0, 64 KiB ones in context 1). */
+    const MIN_UNIT_SHIFT = 12;
+    const MAX_UNIT_SHIFT = 20;
+    /** The page segment signature's constant before build 26100; 0 from 26100 (§2.5 step 1). */
+    const SIGNATURE_CONSTANT = 0xa2e64ead;
+    /** RangeFlags (§2.5 step 2): allocated ranges have 0x01 and 0x02; 0x1C is their type. */
+    const RANGE_ALLOCATED = 0x01;
+    const RANGE_ALLOCATED_FIRST = 0x03;
+    const RANGE_TYPE = 0x1c;
+    const RANGE_BACKEND = 0x00;
+    const RANGE_LFH = 0x08;
+    const RANGE_VS = 0x0c;
+    class PageSegmentWalker {
+        constructor(memory, context, blocks, findings, vs, lfh) {
+            this.memory = memory;
+            this.context = context;
+            this.blocks = blocks;
+            this.findings = findings;
+            this.vs = vs;
+            this.lfh = lfh;
+        }
+        /** Walks SegContexts[index] of the heap whose header is `header`, appending to `segments`; returns the segments walked. */
+        walkContext(heap, header, index, segments) {
+            const layout = this.context.layout;
+            const c = layout.segContext;
+            const p = layout.pointerSize;
+            const at = layout.heap.segContexts + index * c.size;
+            const contextAddress = heap + at;
+            const head = contextAddress + c.segmentListHead;
+            // A context that was never set up has a zeroed list head: nothing to walk (no finding).
+            if (pointer(header, at + c.segmentListHead, p) === 0 && pointer(header, at + c.segmentListHead + p, p) === 0)
+                return 0;
+            const list = walkList(this.memory, head, MAX_SEGMENTS);
+            if (list.problem) {
+                // A link into memory the dump lacks (a dropped segment header) is Unreadable, not Corruption.
+                const kind = this.readable(list.problem.address) ? "Corruption" : "Unreadable";
+                this.findings.add(kind, list.problem.address, `segment list of segment context ${index} (${hex0x(contextAddress)}): ${list.problem.message}`);
+            }
+            if (list.links.length === 0)
+                return 0;
+            const unitShift = header[at + c.unitShift];
+            const firstDescriptor = header[at + c.firstDescriptorIndex];
+            const count = layout.pageSegment.descriptorCount;
+            if (unitShift < MIN_UNIT_SHIFT || unitShift > MAX_UNIT_SHIFT || firstDescriptor === 0 || firstDescriptor >= count ||
+                firstDescriptor * Math.pow(2, unitShift) < layout.pageSegment.size) {
+                this.findings.add("Corruption", contextAddress, `segment context ${index} (${hex0x(contextAddress)}) has an implausible geometry (UnitShift ${unitShift}, FirstDescriptorIndex ${firstDescriptor}): its segments are not walked`);
+                return 0;
+            }
+            const unit = Math.pow(2, unitShift);
+            const segmentBytes = count * unit;
+            // Any address's segment is addr & SegmentMask (§2.5 step 1): the mask must clear exactly the segment's bytes.
+            const maskLow = u32(header, at + c.segmentMask);
+            const maskHigh = p === 8 ? u32(header, at + c.segmentMask + 4) : 0xffffffff;
+            if (maskHigh !== 0xffffffff || maskLow !== TWO_32$1 - segmentBytes) {
+                this.findings.add("Corruption", contextAddress, `segment context ${index} (${hex0x(contextAddress)}): SegmentMask ${pointerHex(header, at + c.segmentMask, p)} does not match its ${hex0x(segmentBytes)}-byte segments`);
+            }
+            let walked = 0;
+            for (let i = 0; i < list.links.length; i++) {
+                const segment = list.links[i] - layout.pageSegment.listEntry;
+                if (this.walkSegment(segment, contextAddress, unit, firstDescriptor, segments))
+                    walked++;
+            }
+            return walked;
+        }
+        walkSegment(segment, contextAddress, unit, firstDescriptor, segments) {
+            const layout = this.context.layout;
+            const d = layout.descriptor;
+            const count = layout.pageSegment.descriptorCount;
+            const segmentBytes = count * unit;
+            if (segment % segmentBytes !== 0) {
+                this.findings.add("Corruption", segment, `page segment ${hex0x(segment)} is not aligned to its ${hex0x(segmentBytes)} bytes (SegmentMask, §2.5)`);
+                return false;
+            }
+            let bytes;
+            try {
+                bytes = this.memory.read(segment, layout.pageSegment.size);
+            }
+            catch (e) {
+                this.findings.add("Unreadable", segment, `page segment ${hex0x(segment)}: its descriptors are not readable`);
+                return false;
+            }
+            if (!this.signatureOk(bytes, segment, contextAddress)) {
+                this.findings.add("Corruption", segment, `page segment ${hex0x(segment)} fails its signature check (Signature ${pointerHex(bytes, layout.pageSegment.signature, layout.pointerSize)}): it is not walked`);
+                return false;
+            }
+            const segmentIndex = segments.length;
+            const uncommittedRanges = [];
+            const record = {
+                address: segment,
+                baseAddress: segment,
+                firstEntry: segment + firstDescriptor * unit,
+                lastValidEntry: segment + segmentBytes,
+                reservedBytes: segmentBytes,
+                committedBytes: segmentBytes,
+                uncommittedRanges,
+            };
+            segments.push(record);
+            // The segment's own header units (its descriptor array), as !heap lists a segment's header first.
+            const headerBytes = firstDescriptor * unit;
+            this.blocks.push(segment, segment, headerBytes, headerBytes, STATE_INTERNAL, KIND_PAGE_RANGE, segmentIndex, NONE, 0, 0);
+            let i = firstDescriptor;
+            while (i < count) {
+                const at = i * d.size;
+                const units = bytes[at + d.unitSize];
+                const start = segment + i * unit;
+                if (units === 0 || i + units > count) {
+                    this.findings.add("Corruption", start, `page segment ${hex0x(segment)}: descriptor ${i} (range ${hex0x(start)}) has ${units} units, past the segment's ${count}: the rest of the segment is not walked`);
+                    break;
+                }
+                const size = units * unit;
+                const flags = bytes[at + d.rangeFlags] & d.rangeFlagsMask;
+                if ((flags & RANGE_ALLOCATED) === 0) {
+                    this.blocks.push(start, start, size, 0, STATE_FREE, KIND_PAGE_RANGE, segmentIndex, NONE, 0, flags);
+                    if (this.committedPages(bytes, at, size) === 0)
+                        uncommittedRanges.push({ address: start, size });
+                }
+                else {
+                    this.allocatedRange(bytes, at, flags, start, size, segmentIndex);
+                }
+                i += units;
+            }
+            let uncommitted = 0;
+            for (let k = 0; k < uncommittedRanges.length; k++)
+                uncommitted += uncommittedRanges[k].size;
+            record.committedBytes = segmentBytes - uncommitted;
+            return true;
+        }
+        allocatedRange(bytes, at, flags, start, size, segmentIndex) {
+            const d = this.context.layout.descriptor;
+            const type = flags & RANGE_TYPE;
+            if ((flags & RANGE_ALLOCATED_FIRST) !== RANGE_ALLOCATED_FIRST || (type !== RANGE_BACKEND && type !== RANGE_LFH && type !== RANGE_VS)) {
+                this.findings.add("Corruption", start, `page range ${hex0x(start)} has unknown RangeFlags 0x${flags.toString(16)}: listed as busy`, "range-flags", "page ranges with unknown RangeFlags");
+            }
+            if (type === RANGE_VS || type === RANGE_LFH) {
+                const row = this.blocks.push(start, start, size, size, STATE_INTERNAL, KIND_PAGE_RANGE, segmentIndex, NONE, 0, flags);
+                if (type === RANGE_VS && this.vs)
+                    this.vs.walk(start, start + size, row, segmentIndex);
+                if (type === RANGE_LFH && this.lfh)
+                    this.lfh.walk(start, start + size, row, segmentIndex);
+                return;
+            }
+            // A backend allocation served straight from the segment: user size = bytes - UnusedBytes (§2.5 step 2).
+            const unused = d.unusedBytesWidth === 4 ? u32(bytes, at + d.unusedBytes) : u16(bytes, at + d.unusedBytes);
+            let userSize = size - unused;
+            if (unused >= size) {
+                this.findings.add("Corruption", start, `page range ${hex0x(start)}: UnusedBytes 0x${unused.toString(16)} is not below its 0x${size.toString(16)} bytes`, "range-unused", "page ranges whose UnusedBytes exceed their size");
+                userSize = size;
+            }
+            this.blocks.push(start, start, size, userSize, STATE_BUSY, KIND_PAGE_RANGE, segmentIndex, NONE, 0, flags);
+        }
+        /**
+         * Committed pages of a free range. _HEAP_DESCRIPTOR_KEY.EncodedCommittedPageCount is stored
+         * complemented ([DECOMP], §2.5 step 2; UNVERIFIED): that reading is taken when it fits the range,
+         * else the plain count (the two never both fit: a range has fewer than 2^15 pages), else
+         * CommittedPageCount (x64). 0 means the range is uncommitted.
+         */
+        committedPages(bytes, at, size) {
+            const d = this.context.layout.descriptor;
+            const pages = size / 4096;
+            if (d.encodedCommittedPageCount !== undefined) {
+                const raw = u16(bytes, at + d.encodedCommittedPageCount);
+                const complemented = ~raw & 0xffff;
+                if (complemented <= pages)
+                    return complemented;
+                if (raw <= pages)
+                    return raw;
+            }
+            if (d.committedPageCount !== undefined)
+                return Math.min(bytes[at + d.committedPageCount], pages);
+            return pages;
+        }
+        readable(address) {
+            try {
+                this.memory.read(address, this.context.layout.pointerSize);
+                return true;
+            }
+            catch (e) {
+                return false;
+            }
+        }
+        /**
+         * Signature ^ segment ^ HeapKey ^ C == &SegContexts[i] (§2.5 step 1), per 32-bit half. C is
+         * 0xA2E64EADA2E64EAD before build 26100 and 0 from 26100; both are accepted whatever the build
+         * (it can be ambiguous, and a false match is one chance in 2^63). On x86 the constant's low half is used (UNVERIFIED: §2.5 names the
+         * 64-bit constant only). Without keys the check cannot be made and is skipped.
+         */
+        signatureOk(bytes, segment, contextAddress) {
+            const keys = this.context.keys;
+            if (!keys)
+                return true;
+            const layout = this.context.layout;
+            const s = layout.pageSegment.signature;
+            const lo = (u32(bytes, s) ^ low32(segment) ^ keys.heapLo ^ low32(contextAddress)) >>> 0;
+            if (layout.pointerSize === 4)
+                return lo === 0 || lo === SIGNATURE_CONSTANT;
+            const hi = (u32(bytes, s + 4) ^ Math.floor(segment / TWO_32$1) ^ keys.heapHi ^ Math.floor(contextAddress / TWO_32$1)) >>> 0;
+            return (lo === 0 && hi === 0) || (lo === SIGNATURE_CONSTANT && hi === SIGNATURE_CONSTANT);
+        }
+    }
+
+    // The chunks of a VS subsegment (docs/heap-structures.md §2.5 step 3): a _HEAP_VS_SUBSEGMENT at the
+    // range's start (Signature == Size ^ 0x2BED), then chunks, each with a _HEAP_VS_CHUNK_HEADER whose
+    // first bytes are XOR-encoded with the chunk's address and RtlpHpHeapGlobals.HeapKey. The walk of a
+    // subsegment ends, with a finding, at the first header that fails its checks.
+    const TWO_32 = 4294967296;
+    /** _HEAP_VS_SUBSEGMENT.Signature:15 == Size ^ 0x2BED (§2.5 step 3, [MEMPROCFS SegVS]). */
+    const SUBSEGMENT_SIGNATURE_XOR = 0x2bed;
+    /** AllocatedChunkBits.UnusedBytes:1@8: the chunk ends with a _HEAP_VS_UNUSED_BYTES_INFO (§1.9). */
+    const CHUNK_HAS_UNUSED_INFO = 0x100;
+    /** _HEAP_VS_UNUSED_BYTES_INFO: OneByteUnused:1@15, UnusedBytes:13@0 (§1.9, §2.5 step 3). */
+    const ONE_BYTE_UNUSED = 0x8000;
+    const UNUSED_MASK = 0x1fff;
+    class VsSubsegmentWalker {
+        constructor(memory, vs, pointerSize, 
+        /** Bytes per unit of a chunk size: 16 on x64, 8 on x86 (§2.5 step 3). */
+        granularity, keys, blocks, findings) {
+            this.memory = memory;
+            this.vs = vs;
+            this.pointerSize = pointerSize;
+            this.granularity = granularity;
+            this.keys = keys;
+            this.blocks = blocks;
+            this.findings = findings;
+            this.chunk = { units: 0, previousUnits: 0, allocated: 0 };
+        }
+        /** Lists the chunks of the VS subsegment in [start, end), after the container row `row`. */
+        walk(start, end, row, segmentIndex) {
+            const vs = this.vs;
+            const window = new MemoryWindow(this.memory, end);
+            if (!window.ensure(start, vs.firstChunk)) {
+                this.findings.add("Unreadable", window.unreadableAt, `VS subsegment ${hex0x(start)} is not readable at ${hex0x(window.unreadableAt)}: its chunks are not listed`);
+                return;
+            }
+            const size = u16(window.bytes, start - window.base + vs.size);
+            const signature = u16(window.bytes, start - window.base + vs.signature) & 0x7fff;
+            if (signature !== ((size ^ SUBSEGMENT_SIGNATURE_XOR) & 0x7fff)) {
+                this.corrupt(start, `VS subsegment ${hex0x(start)}: Signature 0x${signature.toString(16)} does not match Size 0x${size.toString(16)} ^ 0x2bed: its chunks are not listed`);
+                return;
+            }
+            // Size counts chunk units (16 bytes on x64, 8 on x86; UNVERIFIED, §2.5 step 3 gives no unit):
+            // the subsegment must fit its page range.
+            const chunksEnd = start + size * this.granularity;
+            if (chunksEnd > end || chunksEnd < start + vs.firstChunk) {
+                this.corrupt(start, `VS subsegment ${hex0x(start)}: Size 0x${size.toString(16)} units does not fit its 0x${(end - start).toString(16)}-byte range: its chunks are not listed`);
+                return;
+            }
+            const headerSize = vs.chunkHeaderSize;
+            const c = this.chunk;
+            let cursor = start + vs.firstChunk;
+            let previousUnits = -1;
+            while (cursor + headerSize <= chunksEnd) {
+                if (!window.ensure(cursor, headerSize)) {
+                    this.findings.add("Unreadable", window.unreadableAt, `VS chunk at ${hex0x(cursor)} is not readable (memory at ${hex0x(window.unreadableAt)}): the rest of subsegment ${hex0x(start)} is not listed`);
+                    return;
+                }
+                this.decode(window.bytes, cursor - window.base, cursor);
+                const bytes = c.units * this.granularity;
+                const why = c.units === 0 || cursor + bytes > chunksEnd ? `size 0x${bytes.toString(16)} runs past ${hex0x(chunksEnd)}`
+                    : c.allocated > 1 ? `Allocated is 0x${c.allocated.toString(16)}`
+                        : previousUnits >= 0 && c.previousUnits !== previousUnits ? `UnsafePrevSize 0x${c.previousUnits.toString(16)} but the previous chunk has 0x${previousUnits.toString(16)} units`
+                            : "";
+                if (why) {
+                    this.corrupt(cursor, `corrupted VS chunk header at ${hex0x(cursor)}: ${why}: the rest of subsegment ${hex0x(start)} is not listed`);
+                    return;
+                }
+                if (c.allocated === 0) {
+                    this.blocks.push(cursor, cursor + headerSize, bytes, 0, STATE_FREE, KIND_VS, segmentIndex, row, 0, 0);
+                }
+                else if (!this.pushBusy(window, cursor, bytes, row, segmentIndex)) {
+                    return;
+                }
+                previousUnits = c.units;
+                cursor += bytes;
+            }
+        }
+        /**
+         * x64: HeaderBits (u64) ^ chunk ^ HeapKey; UnsafeSize = bits 16..31, UnsafePrevSize = bits 32..47,
+         * Allocated = bits 48..55. x86: u32 ^ chunk ^ HeapKey; UnsafeSize:15@1, UnsafePrevSize:15@16,
+         * Allocated:1@31 (§1.9, §2.5 step 3). Done per 32-bit half.
+         */
+        decode(bytes, at, chunk) {
+            const c = this.chunk;
+            const low = (u32(bytes, at) ^ low32(chunk) ^ this.keys.heapLo) >>> 0;
+            if (this.pointerSize === 8) {
+                const high = (u32(bytes, at + 4) ^ Math.floor(chunk / TWO_32) ^ this.keys.heapHi) >>> 0;
+                c.units = low >>> 16;
+                c.previousUnits = high & 0xffff;
+                c.allocated = (high >>> 16) & 0xff;
+            }
+            else {
+                c.units = (low >>> 1) & 0x7fff;
+                c.previousUnits = (low >>> 16) & 0x7fff;
+                c.allocated = low >>> 31;
+            }
+        }
+        /** A busy chunk: its request is the chunk minus the header minus the unused bytes its last 2 bytes count, if flagged (§2.5 step 3). */
+        pushBusy(window, chunk, bytes, row, segmentIndex) {
+            const headerSize = this.vs.chunkHeaderSize;
+            if (!window.ensure(chunk, bytes)) {
+                this.findings.add("Unreadable", window.unreadableAt, `VS chunk at ${hex0x(chunk)} is not readable (memory at ${hex0x(window.unreadableAt)}): the rest of its subsegment is not listed`);
+                return false;
+            }
+            const at = chunk - window.base;
+            let unused = 0;
+            if ((u32(window.bytes, at + this.vs.allocatedChunkBits) & CHUNK_HAS_UNUSED_INFO) !== 0) {
+                const info = u16(window.bytes, at + bytes - 2);
+                unused = (info & ONE_BYTE_UNUSED) !== 0 ? 1 : info & UNUSED_MASK;
+            }
+            let userSize = bytes - headerSize - unused;
+            if (userSize < 0) {
+                this.findings.add("Corruption", chunk, `VS chunk at ${hex0x(chunk)}: 0x${unused.toString(16)} unused bytes do not fit its 0x${bytes.toString(16)} bytes`, "vs-unused", "VS chunks whose unused bytes do not fit them");
+                userSize = bytes - headerSize;
+            }
+            this.blocks.push(chunk, chunk + headerSize, bytes, userSize, STATE_BUSY, KIND_VS, segmentIndex, row, 0, 1);
+            return true;
+        }
+        corrupt(address, message) {
+            this.findings.add("Corruption", address, message, "vs-subsegment", "VS subsegments whose chunks could not all be listed");
+        }
+    }
+
+    // One walk of one segment heap (docs/heap-structures.md §2.5): the page segments of both segment
+    // contexts with their page ranges (VS and LFH subsegments followed by their chunks and blocks),
+    // then the large blocks, as a columnar BlockTable plus findings, and the heap's own counters for
+    // its !heap -s numbers (§3.1 "Segment heaps"). Nothing here throws for bad target memory.
+    const PAGE = 4096;
+    function walkSegmentHeap(view, address, flags) {
+        const findings = new FindingLog();
+        const blocks = new BlockTableBuilder();
+        const walk = {
+            address,
+            type: "Segment",
+            flags,
+            granularity: view.layout.entry.granularity,
+            segments: [],
+            blocks: blocks.seal(),
+            virtualBlockCount: 0,
+            counters: { lockContention: 0, largeUncommittedBytes: 0, frontEnd: "" },
+            findings: [],
+        };
+        const context = segmentHeapContext(view);
+        const layout = context.layout;
+        if (layout.problem) {
+            findings.add("Unsupported", address, layout.problem);
+            walk.findings = findings.list();
+            return walk;
+        }
+        let header;
+        try {
+            header = view.memory.read(address, layout.heapSpan);
+        }
+        catch (e) {
+            findings.add("Unreadable", address, `segment heap header at ${hex0x(address)} is not readable`);
+            walk.findings = findings.list();
+            return walk;
+        }
+        walk.segmentHeap = readCounters(layout, header);
+        const keys = context.keys;
+        if (!keys)
+            findings.add("Unsupported", address, `${context.keysProblem}: segment signatures are not checked, VS chunks and segment LFH blocks are not listed`);
+        for (let i = 0; i < layout.gaps.length; i++) {
+            findings.add("Unsupported", address, `ntdll symbols do not describe ${layout.gaps[i]}: those are not listed`);
+        }
+        const vs = layout.vs && keys
+            ? new VsSubsegmentWalker(view.memory, layout.vs, layout.pointerSize, layout.granularity, keys, blocks, findings) : undefined;
+        const lfh = layout.lfh && keys
+            ? new LfhSubsegmentWalker(view.memory, layout.lfh, layout.pointerSize, keys, context.newerEncoding, blocks, findings) : undefined;
+        const pages = new PageSegmentWalker(view.memory, context, blocks, findings, vs, lfh);
+        // Context 0's segments, then context 1's (§2.5 step 1).
+        for (let i = 0; i < 2; i++)
+            walk.segmentHeap.segmentsPerContext.push(pages.walkContext(address, header, i, walk.segments));
+        if (layout.large && layout.heap.largeAllocMetadata !== undefined) {
+            const large = new LargeBlockWalker(view.memory, layout.large, layout.pointerSize, blocks, findings);
+            walk.virtualBlockCount = large.walk(address + layout.heap.largeAllocMetadata, header, layout.heap.largeAllocMetadata);
+        }
+        walk.blocks = blocks.seal();
+        walk.findings = findings.list();
+        return walk;
+    }
+    /** MemStats, the VS context's units and the Large counters, in bytes (§1.9, §3.1). */
+    function readCounters(layout, header) {
+        const h = layout.heap;
+        const p = layout.pointerSize;
+        const value = (at, unit) => at === undefined ? undefined : pointer(header, at, p) * unit;
+        return {
+            reservedBytes: value(h.totalReservedPages, PAGE),
+            committedBytes: value(h.totalCommittedPages, PAGE),
+            freeCommittedBytes: value(h.freeCommittedPages, PAGE),
+            lfhFreeCommittedBytes: value(h.lfhFreeCommittedPages, PAGE),
+            vsCommittedBytes: value(h.vsTotalCommittedUnits, layout.granularity),
+            vsFreeCommittedBytes: value(h.vsFreeCommittedUnits, layout.granularity),
+            largeReservedBytes: value(h.largeReservedPages, PAGE),
+            largeCommittedBytes: value(h.largeCommittedPages, PAGE),
+            segmentsPerContext: [],
+        };
+    }
+
+    // The one entry to every walker: the heap's type (src/heap/classify.ts) picks it. A heap of unknown
+    // type gives an empty walk whose finding says why.
     function walkHeap(view, address, identity) {
         switch (identity.type) {
             case "NT":
                 return walkNtHeap(view, address, identity.flags);
             case "Segment":
-                return emptyWalk(view, address, identity, { kind: "Unsupported", address, message: `heap ${hex0x(address)} is a segment heap: dxheap does not walk segment heaps yet` });
+                return walkSegmentHeap(view, address, identity.flags);
             default:
                 return emptyWalk(view, address, identity, identity.finding);
         }
@@ -2761,10 +3729,28 @@ var __dxheap = (function (exports) {
                 this.walkResult = walkHeap(this.view, this.address, this.identity());
             return this.walkResult;
         }
+        /** Why the heap could not be walked at all (unknown kind, unreadable header, missing symbols), or undefined. */
+        problem() {
+            return walkProblem(this.walk());
+        }
         /** The walk if it has been done; nothing is read. */
         walkIfDone() {
             return this.walkResult;
         }
+    }
+    /**
+     * Why a walk found nothing at all: a heap of unknown type, or one that listed no segment and no
+     * block and says why at its own address (unreadable header, missing symbols, unsupported kind).
+     */
+    function walkProblem(walk) {
+        if (walk.type !== "Unknown" && (walk.segments.length > 0 || walk.blocks.count > 0))
+            return undefined;
+        for (let i = 0; i < walk.findings.length; i++) {
+            const f = walk.findings[i];
+            if (walk.type === "Unknown" || (f.address === walk.address && f.kind !== "Corruption"))
+                return f;
+        }
+        return undefined;
     }
     class ProcessHeaps {
         constructor(target, fingerprint) {
@@ -2957,10 +3943,12 @@ var __dxheap = (function (exports) {
         }
         /** The !heap -s numbers, or, for a heap that could not be walked, why not. */
         get Summary() {
-            const walk = this.ref().walk();
-            if (walk.type !== "NT")
-                return new FindingModel(walk.findings[0]);
-            return new HeapSummaryModel(summarizeHeap(walk));
+            const ref = this.ref();
+            const problem = ref.problem();
+            if (problem)
+                return new FindingModel(problem);
+            const walk = ref.walk();
+            return walk.type === "Segment" ? new SegmentHeapSummaryModel(summarizeSegmentHeap(walk)) : new HeapSummaryModel(summarizeHeap(walk));
         }
         /** The segment model of a walk's segment (for Block.Segment). */
         segmentAt(walk, index) {
@@ -3006,9 +3994,9 @@ var __dxheap = (function (exports) {
         allHeaps() {
             return this.heaps.heaps().map((ref) => this.use(ref));
         }
-        /** The heaps whose blocks the walk lists. */
+        /** The heaps that could be walked, whatever their kind (the others list no block and say why). */
         walkedHeaps() {
-            return this.allHeaps().filter((h) => h.walk.type === "NT");
+            return this.allHeaps().filter((h) => !h.ref.problem());
         }
         /** The heap whose handle is `address`, walked; a one-line error when it is not one or cannot be walked. */
         heapAt(command, address) {
@@ -3016,8 +4004,9 @@ var __dxheap = (function (exports) {
             if (!ref)
                 throw new Error(`${command}: ${hex0x(address)} is not a heap of this process (!heaps lists them)`);
             const heap = this.use(ref);
-            if (heap.walk.type !== "NT")
-                throw new Error(`${command}: ${heap.walk.findings[0].message}`);
+            const problem = ref.problem();
+            if (problem)
+                throw new Error(`${command}: ${problem.message}`);
             return heap;
         }
         /** A heap (already walked by the cache) as one this command used. */
@@ -3120,6 +4109,29 @@ var __dxheap = (function (exports) {
         for (let i = 0; i < summaries.length; i++) {
             lines.push(summaryRow(summaries[i], options.pointerSize));
             appendFragmentationLines(summaries[i], lines);
+        }
+        lines.push(rule);
+        return joinLines(lines);
+    }
+    /**
+     * The segment heaps' table after the NT one. WinDbg prints segment heaps in a table of their own
+     * on Windows 10+ whose columns are UNVERIFIED (docs/heap-structures.md §3.1 "Segment heaps"):
+     * these are a choice, from the counters a segment heap keeps (sizes in decimal KiB, like -s).
+     */
+    function formatSegmentHeapSummaryTable(summaries, pointerSize) {
+        const widen = " ".repeat(pointerSize * 2 - 8);
+        const rule = "-".repeat(86 + widen.length);
+        const lines = ["", STARS, " ".repeat(45) + "SEGMENT HEAP STATS BELOW", STARS];
+        lines.push(widen + "  Heap     Flags   Reserv  Commit  Free    VS free LFH free Large   Large Segments");
+        lines.push(widen + "                    (k)     (k)    (k)      (k)      (k)   (k)  blocks          ");
+        lines.push(rule);
+        for (let i = 0; i < summaries.length; i++) {
+            const s = summaries[i];
+            lines.push(hexAddress(s.heapAddress, pointerSize) + " " + padHex(s.flags, 8) +
+                padLeft(String(kib(s.reservedBytes)), 8) + padLeft(String(kib(s.committedBytes)), 7) +
+                padLeft(String(kib(s.freeCommittedBytes)), 7) + padLeft(String(kib(s.vsFreeBytes)), 9) +
+                padLeft(String(kib(s.lfhFreeCommittedBytes)), 9) + padLeft(String(kib(s.largeCommittedBytes)), 6) +
+                padLeft(String(s.largeBlockCount), 8) + "  " + s.segmentsPerContext.join("+"));
         }
         lines.push(rule);
         return joinLines(lines);
@@ -3282,6 +4294,9 @@ var __dxheap = (function (exports) {
         const busyOrFree = state === STATE_FREE ? "free " : "busy ";
         if (kind === KIND_LFH)
             return "LFH;" + busyOrFree;
+        // Segment-heap blocks have no _HEAP_ENTRY flags: their kind (a choice, like the words above).
+        if (kind !== KIND_BACKEND && kind !== KIND_VIRTUAL_ALLOC)
+            return `${BLOCK_KINDS[kind]};${busyOrFree}${state === STATE_INTERNAL ? " internal " : ""}`;
         const flags = blocks.flags[row];
         let words = busyOrFree;
         if (flags & FLAG_EXTRA_PRESENT)
@@ -3337,16 +4352,22 @@ var __dxheap = (function (exports) {
     function entryFlagsColumn(flags) {
         return flags & -10;
     }
-    /** "(busy)", "(busy VirtualAlloc)" (seed 000), "(free)"; "(busy LFH)" and "(busy internal)" are choices. */
+    /**
+     * "(busy)", "(busy VirtualAlloc)" (seed 000), "(free)"; "(busy LFH)", "(busy internal)" and the
+     * segment heap's "(busy VS)", "(busy Large)", "(busy PageRange)" are choices.
+     */
     function entryStateText(blocks, row) {
         let text = blocks.state[row] === STATE_FREE ? "(free" : "(busy";
         const kind = blocks.kind[row];
-        if (kind === KIND_VIRTUAL_ALLOC)
-            text += " VirtualAlloc";
-        else if (kind === KIND_LFH)
-            text += " LFH";
-        else if (blocks.state[row] === STATE_INTERNAL)
-            text += " internal";
+        if (kind === KIND_BACKEND) {
+            if (blocks.state[row] === STATE_INTERNAL)
+                text += " internal";
+        }
+        else {
+            text += " " + BLOCK_KINDS[kind];
+            if (blocks.state[row] === STATE_INTERNAL)
+                text += " internal";
+        }
         return text + ")";
     }
     function granules(walk, bytes) {
@@ -3373,23 +4394,28 @@ var __dxheap = (function (exports) {
     // `dx @$heapfilter(0x400000).First().UserAddress` goes on from there.
     const GROUPS = ["A", "B", "S"];
     const DEFAULT_MAX_ROWS = 20;
-    /** !heaps — !heap -s: one row per NT heap, with the fragmentation lines; other heaps listed after. */
+    /**
+     * !heaps — !heap -s: one row per NT heap, with the fragmentation lines; a table of the segment
+     * heaps; the heaps that could not be walked, and why.
+     */
     const heaps = command("heaps", 0, () => {
         const context = new CommandContext();
         const all = context.allHeaps();
-        const nt = all.filter((h) => h.walk.type === "NT");
-        const summaries = nt.map((h) => summarizeHeap(h.walk));
-        let text = formatHeapSummaryTable(summaries, { pointerSize: context.pointerSize, lfhKey: context.heaps.target.views[0].lfhKey });
-        const others = all.filter((h) => h.walk.type !== "NT");
+        const nt = all.filter((h) => !h.ref.problem() && h.walk.type === "NT").map((h) => summarizeHeap(h.walk));
+        const segment = all.filter((h) => !h.ref.problem() && h.walk.type === "Segment").map((h) => summarizeSegmentHeap(h.walk));
+        let text = formatHeapSummaryTable(nt, { pointerSize: context.pointerSize, lfhKey: context.heaps.target.views[0].lfhKey });
+        if (segment.length > 0)
+            text += formatSegmentHeapSummaryTable(segment, context.pointerSize);
+        const others = all.filter((h) => h.ref.problem());
         if (others.length > 0) {
-            text += "Heaps not in the table:\n";
+            text += "Heaps that could not be walked:\n";
             for (let i = 0; i < others.length; i++) {
-                const w = others[i].walk;
-                text += `${hexAddress(w.address, context.pointerSize)} ${w.type}: ${w.findings[0].message}\n`;
+                text += `${hexAddress(others[i].walk.address, context.pointerSize)} ${others[i].walk.type}: ${others[i].ref.problem().message}\n`;
             }
         }
         context.print(text);
-        return summaries.map((s) => new HeapSummaryModel(s));
+        const results = nt.map((s) => new HeapSummaryModel(s));
+        return results.concat(segment.map((s) => new SegmentHeapSummaryModel(s)));
     });
     /** !heapstat [heap] [, "A"|"B"|"S"] [, max] — !heap -stat -h: busy blocks grouped by requested size. */
     const heapstat = command("heapstat", 3, (heap, groupBy, maxRows) => {

@@ -1,8 +1,8 @@
-// What `!heap -s` prints for one NT heap (docs/heap-structures.md §3.1). The column semantics there
+// What `!heap -s` prints for one NT heap, or for a segment heap (docs/heap-structures.md §3.1). The column semantics there
 // are INFERRED from the labels and _HEAP_COUNTERS field names; the formulas below are the
 // ones that reproduce the real tables in the seeds (docs/seeds.md, seeds 000 and 001) and in §3.1.
 
-import { HeapWalk, KIND_BACKEND, STATE_BUSY, STATE_FREE } from "../heap/records";
+import { HeapWalk, KIND_BACKEND, KIND_LARGE, KIND_VS, STATE_BUSY, STATE_FREE } from "../heap/records";
 
 export interface HeapSummary {
   heapAddress: number;
@@ -121,4 +121,70 @@ function countBusy(walk: HeapWalk): { bytes: number; count: number } {
     count++;
   }
   return { bytes, count };
+}
+
+/**
+ * What `!heap -s` shows for a segment heap (docs/heap-structures.md §3.1 "Segment heaps": the
+ * natural inputs are _SEGMENT_HEAP.MemStats, the VS context's units and the Large counters; the
+ * exact columns WinDbg prints are UNVERIFIED). The heap's own counters where its symbols have
+ * them, what the walk counted otherwise.
+ */
+export interface SegmentHeapSummary {
+  heapAddress: number;
+  flags: number;
+  /** The page segments' reserved and committed bytes (MemStats). */
+  reservedBytes: number;
+  committedBytes: number;
+  /** Committed bytes in free page ranges (MemStats.FreeCommittedPages). */
+  freeCommittedBytes: number;
+  /** Committed bytes of LFH subsegments without a busy block (MemStats.LfhFreeCommittedPages). */
+  lfhFreeCommittedBytes: number;
+  /** Free VS chunks (VsContext.FreeCommittedUnits). */
+  vsFreeBytes: number;
+  /** The Large blocks' reserved and committed bytes. */
+  largeReservedBytes: number;
+  largeCommittedBytes: number;
+  largeBlockCount: number;
+  /** Page segments per segment context. */
+  segmentsPerContext: number[];
+  freeBlockCount: number;
+  largestFreeBlock: number;
+  busyBlockCount: number;
+  busyUserBytes: number;
+}
+
+export function summarizeSegmentHeap(walk: HeapWalk): SegmentHeapSummary {
+  const c = walk.segmentHeap;
+  const segments = sumSegments(walk);
+  const busy = countBusy(walk);
+  const blocks = walk.blocks;
+  let freeCount = 0;
+  let largest = 0;
+  let vsFree = 0;
+  let largeBytes = 0;
+  for (let i = 0; i < blocks.count; i++) {
+    if (blocks.kind[i] === KIND_LARGE) largeBytes += blocks.size[i];
+    if (blocks.state[i] !== STATE_FREE) continue;
+    freeCount++;
+    if (blocks.size[i] > largest) largest = blocks.size[i];
+    if (blocks.kind[i] === KIND_VS) vsFree += blocks.size[i];
+  }
+  const or = (value: number | undefined, fallback: number) => (value === undefined ? fallback : value);
+  return {
+    heapAddress: walk.address,
+    flags: walk.flags,
+    reservedBytes: or(c && c.reservedBytes, segments.reservedBytes),
+    committedBytes: or(c && c.committedBytes, segments.committedBytes),
+    freeCommittedBytes: or(c && c.freeCommittedBytes, 0),
+    lfhFreeCommittedBytes: or(c && c.lfhFreeCommittedBytes, 0),
+    vsFreeBytes: or(c && c.vsFreeCommittedBytes, vsFree),
+    largeReservedBytes: or(c && c.largeReservedBytes, largeBytes),
+    largeCommittedBytes: or(c && c.largeCommittedBytes, largeBytes),
+    largeBlockCount: walk.virtualBlockCount,
+    segmentsPerContext: c ? c.segmentsPerContext.slice() : [walk.segments.length],
+    freeBlockCount: freeCount,
+    largestFreeBlock: largest,
+    busyBlockCount: busy.count,
+    busyUserBytes: busy.bytes,
+  };
 }

@@ -29,9 +29,9 @@ export class CommandContext {
     return this.heaps.heaps().map((ref) => this.use(ref));
   }
 
-  /** The heaps whose blocks the walk lists. */
+  /** The heaps that could be walked, whatever their kind (the others list no block and say why). */
   walkedHeaps(): WalkedHeap[] {
-    return this.allHeaps().filter((h) => h.walk.type === "NT");
+    return this.allHeaps().filter((h) => !h.ref.problem());
   }
 
   /** The heap whose handle is `address`, walked; a one-line error when it is not one or cannot be walked. */
@@ -39,7 +39,8 @@ export class CommandContext {
     const ref = this.heaps.heapAt(address);
     if (!ref) throw new Error(`${command}: ${hex0x(address)} is not a heap of this process (!heaps lists them)`);
     const heap = this.use(ref);
-    if (heap.walk.type !== "NT") throw new Error(`${command}: ${heap.walk.findings[0].message}`);
+    const problem = ref.problem();
+    if (problem) throw new Error(`${command}: ${problem.message}`);
     return heap;
   }
 

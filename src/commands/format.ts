@@ -4,13 +4,15 @@
 // "§" below is docs/heap-structures.md.
 // Every renderer returns lines ending in "\n". Choices not backed by a sample say so.
 
-import { HeapSummary } from "../analysis/summary";
+import { HeapSummary, SegmentHeapSummary } from "../analysis/summary";
 import { SizeStatistics, StatGroupBy } from "../analysis/stat";
 import { Reference } from "../analysis/find";
 import { PatternHit } from "../analysis/search";
 import {
+  BLOCK_KINDS,
   BlockTable,
   HeapWalk,
+  KIND_BACKEND,
   KIND_LFH,
   KIND_VIRTUAL_ALLOC,
   STATE_FREE,
@@ -69,6 +71,32 @@ export function formatHeapSummaryTable(summaries: HeapSummary[], options: Summar
   for (let i = 0; i < summaries.length; i++) {
     lines.push(summaryRow(summaries[i], options.pointerSize));
     appendFragmentationLines(summaries[i], lines);
+  }
+  lines.push(rule);
+  return joinLines(lines);
+}
+
+/**
+ * The segment heaps' table after the NT one. WinDbg prints segment heaps in a table of their own
+ * on Windows 10+ whose columns are UNVERIFIED (docs/heap-structures.md §3.1 "Segment heaps"):
+ * these are a choice, from the counters a segment heap keeps (sizes in decimal KiB, like -s).
+ */
+export function formatSegmentHeapSummaryTable(summaries: SegmentHeapSummary[], pointerSize: PointerSize): string {
+  const widen = " ".repeat(pointerSize * 2 - 8);
+  const rule = "-".repeat(86 + widen.length);
+  const lines = ["", STARS, " ".repeat(45) + "SEGMENT HEAP STATS BELOW", STARS];
+  lines.push(widen + "  Heap     Flags   Reserv  Commit  Free    VS free LFH free Large   Large Segments");
+  lines.push(widen + "                    (k)     (k)    (k)      (k)      (k)   (k)  blocks          ");
+  lines.push(rule);
+  for (let i = 0; i < summaries.length; i++) {
+    const s = summaries[i];
+    lines.push(
+      hexAddress(s.heapAddress, pointerSize) + " " + padHex(s.flags, 8) +
+        padLeft(String(kib(s.reservedBytes)), 8) + padLeft(String(kib(s.committedBytes)), 7) +
+        padLeft(String(kib(s.freeCommittedBytes)), 7) + padLeft(String(kib(s.vsFreeBytes)), 9) +
+        padLeft(String(kib(s.lfhFreeCommittedBytes)), 9) + padLeft(String(kib(s.largeCommittedBytes)), 6) +
+        padLeft(String(s.largeBlockCount), 8) + "  " + s.segmentsPerContext.join("+"),
+    );
   }
   lines.push(rule);
   return joinLines(lines);
@@ -261,6 +289,8 @@ function flagWords(blocks: BlockTable, row: number): string {
   const kind = blocks.kind[row];
   const busyOrFree = state === STATE_FREE ? "free " : "busy ";
   if (kind === KIND_LFH) return "LFH;" + busyOrFree;
+  // Segment-heap blocks have no _HEAP_ENTRY flags: their kind (a choice, like the words above).
+  if (kind !== KIND_BACKEND && kind !== KIND_VIRTUAL_ALLOC) return `${BLOCK_KINDS[kind]};${busyOrFree}${state === STATE_INTERNAL ? " internal " : ""}`;
   const flags = blocks.flags[row];
   let words = busyOrFree;
   if (flags & FLAG_EXTRA_PRESENT) words += "extra ";
@@ -321,13 +351,19 @@ function entryFlagsColumn(flags: number): number {
   return flags & ~(FLAG_BUSY | FLAG_INTERNAL);
 }
 
-/** "(busy)", "(busy VirtualAlloc)" (seed 000), "(free)"; "(busy LFH)" and "(busy internal)" are choices. */
+/**
+ * "(busy)", "(busy VirtualAlloc)" (seed 000), "(free)"; "(busy LFH)", "(busy internal)" and the
+ * segment heap's "(busy VS)", "(busy Large)", "(busy PageRange)" are choices.
+ */
 function entryStateText(blocks: BlockTable, row: number): string {
   let text = blocks.state[row] === STATE_FREE ? "(free" : "(busy";
   const kind = blocks.kind[row];
-  if (kind === KIND_VIRTUAL_ALLOC) text += " VirtualAlloc";
-  else if (kind === KIND_LFH) text += " LFH";
-  else if (blocks.state[row] === STATE_INTERNAL) text += " internal";
+  if (kind === KIND_BACKEND) {
+    if (blocks.state[row] === STATE_INTERNAL) text += " internal";
+  } else {
+    text += " " + BLOCK_KINDS[kind];
+    if (blocks.state[row] === STATE_INTERNAL) text += " internal";
+  }
   return text + ")";
 }
 

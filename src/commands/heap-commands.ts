@@ -5,42 +5,46 @@ import { filterBySize } from "../analysis/filter";
 import { findReferences } from "../analysis/find";
 import { searchPattern } from "../analysis/search";
 import { sizeStatistics, StatGroupBy } from "../analysis/stat";
-import { summarizeHeap } from "../analysis/summary";
+import { summarizeHeap, summarizeSegmentHeap } from "../analysis/summary";
 import { MemoryRegion } from "../host/memory-types";
 import { BlockModel, BlockSelection } from "../model/block";
 import { HeapModel } from "../model/heap";
 import { LazyCollection } from "../model/lazy";
 import { HeapWalk } from "../heap/records";
 import { Reference } from "../analysis/find";
-import { FoundBlockModel, HeapCheckModel, HeapSummaryModel, PatternHitModel, SizeStatisticsModel } from "../model/results";
+import { FoundBlockModel, HeapCheckModel, HeapSummaryModel, PatternHitModel, SegmentHeapSummaryModel, SizeStatisticsModel } from "../model/results";
 import { FindingLog } from "../heap/findings";
 import { checkNtHeap } from "../walkers/nt/check";
 import { hex, hexAddress } from "../util/hex";
 import { choice, flag, optional, patternBytes, required } from "./args";
 import { CommandContext, WalkedHeap, command } from "./context";
 import { MAX_PRINTED_FINDINGS, RowLimit } from "./output";
-import { formatBlockRows, formatFoundBlock, formatHeapSummaryTable, formatSearchHits, formatSizeStatistics } from "./format";
+import { formatBlockRows, formatFoundBlock, formatHeapSummaryTable, formatSearchHits, formatSegmentHeapSummaryTable, formatSizeStatistics } from "./format";
 
 const GROUPS: readonly StatGroupBy[] = ["A", "B", "S"];
 const DEFAULT_MAX_ROWS = 20;
 
-/** !heaps — !heap -s: one row per NT heap, with the fragmentation lines; other heaps listed after. */
-export const heaps = command("heaps", 0, (): HeapSummaryModel[] => {
+/**
+ * !heaps — !heap -s: one row per NT heap, with the fragmentation lines; a table of the segment
+ * heaps; the heaps that could not be walked, and why.
+ */
+export const heaps = command("heaps", 0, (): (HeapSummaryModel | SegmentHeapSummaryModel)[] => {
   const context = new CommandContext();
   const all = context.allHeaps();
-  const nt = all.filter((h) => h.walk.type === "NT");
-  const summaries = nt.map((h) => summarizeHeap(h.walk));
-  let text = formatHeapSummaryTable(summaries, { pointerSize: context.pointerSize, lfhKey: context.heaps.target.views[0].lfhKey });
-  const others = all.filter((h) => h.walk.type !== "NT");
+  const nt = all.filter((h) => !h.ref.problem() && h.walk.type === "NT").map((h) => summarizeHeap(h.walk));
+  const segment = all.filter((h) => !h.ref.problem() && h.walk.type === "Segment").map((h) => summarizeSegmentHeap(h.walk));
+  let text = formatHeapSummaryTable(nt, { pointerSize: context.pointerSize, lfhKey: context.heaps.target.views[0].lfhKey });
+  if (segment.length > 0) text += formatSegmentHeapSummaryTable(segment, context.pointerSize);
+  const others = all.filter((h) => h.ref.problem());
   if (others.length > 0) {
-    text += "Heaps not in the table:\n";
+    text += "Heaps that could not be walked:\n";
     for (let i = 0; i < others.length; i++) {
-      const w = others[i].walk;
-      text += `${hexAddress(w.address, context.pointerSize)} ${w.type}: ${w.findings[0].message}\n`;
+      text += `${hexAddress(others[i].walk.address, context.pointerSize)} ${others[i].walk.type}: ${others[i].ref.problem()!.message}\n`;
     }
   }
   context.print(text);
-  return summaries.map((s) => new HeapSummaryModel(s));
+  const results: (HeapSummaryModel | SegmentHeapSummaryModel)[] = nt.map((s) => new HeapSummaryModel(s));
+  return results.concat(segment.map((s) => new SegmentHeapSummaryModel(s)));
 });
 
 /** !heapstat [heap] [, "A"|"B"|"S"] [, max] — !heap -stat -h: busy blocks grouped by requested size. */

@@ -36,10 +36,28 @@ export class HeapRef {
     return this.walkResult;
   }
 
+  /** Why the heap could not be walked at all (unknown kind, unreadable header, missing symbols), or undefined. */
+  problem(): Finding | undefined {
+    return walkProblem(this.walk());
+  }
+
   /** The walk if it has been done; nothing is read. */
   walkIfDone(): HeapWalk | undefined {
     return this.walkResult;
   }
+}
+
+/**
+ * Why a walk found nothing at all: a heap of unknown type, or one that listed no segment and no
+ * block and says why at its own address (unreadable header, missing symbols, unsupported kind).
+ */
+export function walkProblem(walk: HeapWalk): Finding | undefined {
+  if (walk.type !== "Unknown" && (walk.segments.length > 0 || walk.blocks.count > 0)) return undefined;
+  for (let i = 0; i < walk.findings.length; i++) {
+    const f = walk.findings[i];
+    if (walk.type === "Unknown" || (f.address === walk.address && f.kind !== "Corruption")) return f;
+  }
+  return undefined;
 }
 
 export class ProcessHeaps {

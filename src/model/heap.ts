@@ -8,8 +8,8 @@ import { toInt64 } from "../host/convert";
 import { hex0x, hexAddress } from "../util/hex";
 import { BlockCollection } from "./block";
 import { SegmentCollection, SegmentModel } from "./segment";
-import { HeapSummaryModel } from "./results";
-import { summarizeHeap } from "../analysis/summary";
+import { HeapSummaryModel, SegmentHeapSummaryModel } from "./results";
+import { summarizeHeap, summarizeSegmentHeap } from "../analysis/summary";
 import { help } from "./help";
 import { FindingModel } from "./finding";
 
@@ -58,10 +58,12 @@ export class HeapModel {
     return this.ref().walk().findings.map((finding) => new FindingModel(finding));
   }
   /** The !heap -s numbers, or, for a heap that could not be walked, why not. */
-  get Summary(): HeapSummaryModel | FindingModel {
-    const walk = this.ref().walk();
-    if (walk.type !== "NT") return new FindingModel(walk.findings[0]);
-    return new HeapSummaryModel(summarizeHeap(walk));
+  get Summary(): HeapSummaryModel | SegmentHeapSummaryModel | FindingModel {
+    const ref = this.ref();
+    const problem = ref.problem();
+    if (problem) return new FindingModel(problem);
+    const walk = ref.walk();
+    return walk.type === "Segment" ? new SegmentHeapSummaryModel(summarizeSegmentHeap(walk)) : new HeapSummaryModel(summarizeHeap(walk));
   }
 
   /** The segment model of a walk's segment (for Block.Segment). */

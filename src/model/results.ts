@@ -1,6 +1,6 @@
 // The objects the commands return (dx @$heaps(), @$heapstat(), ...), with PascalCase names and
 // hex ordinals so they read well in dx and dx -g.
-import { HeapSummary } from "../analysis/summary";
+import { HeapSummary, SegmentHeapSummary } from "../analysis/summary";
 import { SizeStatistics, SizeStatRow } from "../analysis/stat";
 import { Reference } from "../analysis/find";
 import { toInt64 } from "../host/convert";
@@ -175,5 +175,51 @@ export class HeapCheckModel {
   toString(): string {
     const n = this.__findings.length;
     return `${this.__type} heap ${hex0x(this.__heap)}: ${n === 0 ? "no problem found" : `${n} finding${n === 1 ? "" : "s"}`}`;
+  }
+}
+
+/** What !heaps prints for a segment heap; also its Heap.Summary. */
+export class SegmentHeapSummaryModel {
+  constructor(private readonly __summary: SegmentHeapSummary) {}
+
+  get [Symbol.metadataDescriptor]() {
+    return help({
+      Heap: "The heap handle",
+      Flags: "_SEGMENT_HEAP.GlobalFlags",
+      ReservedBytes: "Bytes reserved by the page segments (MemStats.TotalReservedPages)",
+      CommittedBytes: "Bytes committed in the page segments (MemStats.TotalCommittedPages)",
+      FreeCommittedBytes: "Committed bytes in free page ranges (MemStats.FreeCommittedPages)",
+      LfhFreeCommittedBytes: "Committed bytes of LFH subsegments holding no busy block (MemStats.LfhFreeCommittedPages)",
+      VsFreeBytes: "Bytes in free VS chunks (VsContext.FreeCommittedUnits)",
+      LargeReservedBytes: "Bytes reserved by Large blocks (LargeReservedPages)",
+      LargeCommittedBytes: "Bytes committed by Large blocks (LargeCommittedPages)",
+      LargeBlocks: "Large blocks",
+      Segments: "Page segments in each segment context",
+      FreeBlocks: "Free VS chunks, LFH slots and page ranges",
+      LargestFreeBlock: "The largest of them, in bytes",
+      BusyBlocks: "Busy blocks of every kind",
+      BusyBytes: "Bytes requested by the busy blocks",
+    });
+  }
+
+  get Heap(): host.Int64 { return toInt64(this.__summary.heapAddress); }
+  get Flags(): number { return this.__summary.flags; }
+  get ReservedBytes(): number { return this.__summary.reservedBytes; }
+  get CommittedBytes(): number { return this.__summary.committedBytes; }
+  get FreeCommittedBytes(): number { return this.__summary.freeCommittedBytes; }
+  get LfhFreeCommittedBytes(): number { return this.__summary.lfhFreeCommittedBytes; }
+  get VsFreeBytes(): number { return this.__summary.vsFreeBytes; }
+  get LargeReservedBytes(): number { return this.__summary.largeReservedBytes; }
+  get LargeCommittedBytes(): number { return this.__summary.largeCommittedBytes; }
+  get LargeBlocks(): number { return this.__summary.largeBlockCount; }
+  get Segments(): number[] { return this.__summary.segmentsPerContext.slice(); }
+  get FreeBlocks(): number { return this.__summary.freeBlockCount; }
+  get LargestFreeBlock(): number { return this.__summary.largestFreeBlock; }
+  get BusyBlocks(): number { return this.__summary.busyBlockCount; }
+  get BusyBytes(): number { return this.__summary.busyUserBytes; }
+
+  toString(): string {
+    const s = this.__summary;
+    return `Segment heap ${hex0x(s.heapAddress)}: committed ${hex0x(s.committedBytes + s.largeCommittedBytes)}, ${s.busyBlockCount} busy blocks (${hex0x(s.busyUserBytes)} bytes), ${s.freeBlockCount} free`;
   }
 }

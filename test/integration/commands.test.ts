@@ -1,5 +1,6 @@
-// The ! commands against the writer's truth, on an x64 and an x86 image: every number they
-// return is recomputed here from the blocks the writer placed and the dump's raw memory.
+// The ! commands against the writer's truth, on x64 and x86 images with NT heaps and a segment
+// heap: every number they return is recomputed here from the blocks the writer placed and the
+// dump's raw memory. The commands treat every heap kind alike.
 import { ScriptSession } from "../../nodehost/session";
 import { TargetData } from "../../nodehost/target";
 import { buildImage } from "../writers/images";
@@ -16,13 +17,31 @@ describe.each([["x64", 19041], ["x86", 19041], ["x64", 7601]] as const)("%s buil
   const target: TargetData = targetOf(image);
   const session: ScriptSession = Session.load(BUNDLE, target);
   const ntHeaps = image.truth.heaps.filter((h) => h.type === "NT");
+  const segmentHeaps = image.truth.heaps.filter((h) => h.type === "Segment");
+  /** Every heap the commands walk, whatever its kind. */
+  const walked = image.truth.heaps;
   const digits = target.pointerSize * 2;
   const heapByAddress = (address: bigint) => ntHeaps.find((h) => h.address === address)!;
 
-  it("!heaps: one row per NT heap, with the totals of the writer's blocks", () => {
+  it("!heaps: one row per NT heap, with the totals of the writer's blocks, then the segment heaps'", () => {
     const { value, output } = session.alias("heaps");
-    const rows = [...(value as any[])];
-    expect(rows.map((r) => big(r.Heap))).toEqual(ntHeaps.map((h) => h.address));
+    const all = [...(value as any[])];
+    expect(all.map((r) => big(r.Heap))).toEqual([...ntHeaps, ...segmentHeaps].map((h) => h.address));
+    const rows = all.slice(0, ntHeaps.length);
+    for (const row of all.slice(ntHeaps.length)) {
+      const heap = segmentHeaps.find((h) => h.address === big(row.Heap))!;
+      const s = heap.segmentHeap!;
+      expect({
+        reserved: row.ReservedBytes, committed: row.CommittedBytes, free: row.FreeCommittedBytes, vsFree: row.VsFreeBytes,
+        largeReserved: row.LargeReservedBytes, largeCommitted: row.LargeCommittedBytes, busyBlocks: row.BusyBlocks, busyBytes: row.BusyBytes,
+      }).toEqual({
+        reserved: s.reservedBytes, committed: s.committedBytes, free: s.freeCommittedBytes, vsFree: s.vsFreeCommittedBytes,
+        largeReserved: s.largeReservedBytes, largeCommitted: s.largeCommittedBytes,
+        busyBlocks: busy(heap).length, busyBytes: busy(heap).reduce((n, b) => n + b.userSize, 0),
+      });
+      expect(output).toMatch(new RegExp(`^${pad(heap.address, digits)} ${pad(heap.flags, 8)} +${Math.floor(s.reservedBytes / 1024)} +${Math.floor(s.committedBytes / 1024)} `, "m"));
+    }
+    expect(output.includes("SEGMENT HEAP STATS BELOW")).toBe(segmentHeaps.length > 0);
     for (const row of rows) {
       const heap = heapByAddress(big(row.Heap));
       const free = heap.blocks.filter((b) => b.kind === "Backend" && b.state === "Free");
@@ -63,17 +82,17 @@ describe.each([["x64", 19041], ["x86", 19041], ["x64", 7601]] as const)("%s buil
     expect(output).toContain(`    ${top.size.toString(16)} ${top.count.toString(16)} - ${top.total.toString(16)}  (${((top.total * 100) / total).toFixed(2)})`);
   });
 
-  it("!heapstat with no heap covers every NT heap; B orders by count, max cuts the rows", () => {
+  it("!heapstat with no heap covers every heap; B orders by count, max cuts the rows", () => {
     const all = session.alias("heapstat").value as any[];
-    expect(all.map((s) => big(s.Heap))).toEqual(ntHeaps.map((h) => h.address));
+    expect(all.map((s) => big(s.Heap))).toEqual(walked.map((h) => h.address));
     const [byCount] = session.alias("heapstat", session.int64(ntHeaps[0].address), "B", 3).value as any[];
     const counts = [...byCount.Rows].map((r: any) => r.Count);
     expect(counts.length).toBe(3);
     expect(counts).toEqual([...counts].sort((a, b) => b - a));
   });
 
-  it("!heapfilter size and [min, max): exactly the busy blocks of those requested sizes", () => {
-    const all = ntHeaps.flatMap(busy);
+  it("!heapfilter size and [min, max): exactly the busy blocks of those requested sizes, in every heap", () => {
+    const all = walked.flatMap(busy);
     const size = all.map((b) => b.userSize).find((s) => all.filter((b) => b.userSize === s).length > 1) ?? all[0].userSize;
     const exact = [...(session.alias("heapfilter", size).value as any)].map(blockOf).sort(byAddress);
     expect(exact).toEqual(all.filter((b) => b.userSize === size).sort(byAddress));
@@ -88,8 +107,9 @@ describe.each([["x64", 19041], ["x86", 19041], ["x64", 7601]] as const)("%s buil
   });
 
   it("!heapfind address: the block holding it, of every kind, and its offset", () => {
-    const blocks = ntHeaps.flatMap((h) => h.blocks);
-    for (const kind of ["Backend", "LFH", "VirtualAlloc"] as const) {
+    const blocks = walked.flatMap((h) => h.blocks);
+    const kinds = ["Backend", "LFH", "VirtualAlloc", ...(segmentHeaps.length > 0 ? ["VS", "Large", "PageRange"] : [])];
+    for (const kind of kinds) {
       const block = blocks.find((b) => b.kind === kind && b.state === "Busy" && b.userSize > 8)!;
       const { value, output } = session.alias("heapfind", session.int64(block.userAddress + 5n));
       const found = value as any;
@@ -116,7 +136,7 @@ describe.each([["x64", 19041], ["x86", 19041], ["x64", 7601]] as const)("%s buil
       new DataView(little.buffer).setBigUint64(0, pattern, true);
       const bytes = little.subarray(0, width);
       const hits: bigint[] = [];
-      for (const b of ntHeaps.flatMap(busy)) {
+      for (const b of walked.flatMap(busy)) {
         const first = (b.userAddress + BigInt(width) - 1n) / BigInt(width) * BigInt(width);
         for (let at = first; at + BigInt(width) <= b.userAddress + BigInt(b.userSize); at += BigInt(width)) {
           const data = readTarget(target, at, width);

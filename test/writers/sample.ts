@@ -1,6 +1,7 @@
-// The demo's sample: a small x64 Windows 10 (19041) process with a leak. Its process heap is
+// The demo's sample: a small x64 Windows 10 (19041) process with leaks. Its process heap is
 // ordinary; a private heap holds hundreds of forgotten 0x208-byte blocks (the pattern the
-// seeds' leak hunts look for with !heap -stat), plus one big VirtualAlloc'd buffer.
+// seeds' leak hunts look for with !heap -stat, docs/seeds.md), plus one big VirtualAlloc'd
+// buffer; its segment heap holds hundreds of forgotten 0x90-byte LFH blocks.
 // Run `npm run sample` to rewrite samples/leaky-x64.dmp and samples/leaky-x64.ntdll.isf.json.
 import { mkdirSync } from "fs";
 import { join } from "path";
@@ -10,6 +11,7 @@ import { writeSegmentHeap } from "./segment-heap";
 import { HeapTruth } from "./types";
 
 export const SAMPLE_LEAK = { request: 0x208, count: 600 };
+export const SAMPLE_SEGMENT_HEAP_LEAK = { request: 0x90, count: 400 };
 
 export function buildSample(): { process: ProcessImageBuilder; heaps: HeapTruth[] } {
   const lfhKey = 0x5c1e93a7;
@@ -22,7 +24,7 @@ export function buildSample(): { process: ProcessImageBuilder; heaps: HeapTruth[
       seed: 12, flags: 0x1002, segments: 2, blocksPerSegment: 30, lfh: true, virtualAllocs: [0x40000], escapes: true, leak: SAMPLE_LEAK,
     }),
     writeNtHeap(space, layout, { lfhKey }, { seed: 13, flags: 0x1002, segments: 1, blocksPerSegment: 12, lfh: false, virtualAllocs: [], escapes: false }),
-    writeSegmentHeap(space, layout, { heapKey: globals.segmentHeapKey, lfhKey: globals.segmentLfhKey }, { seed: 14, encodedLargeTree: false }),
+    writeSegmentHeap(space, layout, { heapKey: globals.segmentHeapKey, lfhKey: globals.segmentLfhKey }, { seed: 14, encodedLargeTree: false, leak: SAMPLE_SEGMENT_HEAP_LEAK }),
   ];
   for (const heap of heaps) {
     process.addHeap(heap.address, ["PEB"]);
