@@ -48,6 +48,13 @@ export interface BlockTable {
   readonly previousSize: Uint32Array;
   /** Detail: the decoded _HEAP_ENTRY.Flags byte (NT); 0 for kinds without one. */
   readonly flags: Uint8Array;
+  /**
+   * Detail, present only when some block of the walk names an allocation stack: where its trace
+   * is, as the heap records it (src/stacks/trace.ts reads it only when asked). A positive value
+   * is the address of an _RTL_STACK_TRACE_ENTRY (Windows 8+ +ust headers, page heap); a negative
+   * one is minus an index into the trace database (Windows 7 _HEAP_ENTRY_EXTRA); 0 names none.
+   */
+  readonly trace: Float64Array | undefined;
 }
 
 const CHUNK_ROWS = 1 << 16;
@@ -96,6 +103,16 @@ export class BlockTableBuilder {
     return this.chunkOf(row).segment[row % CHUNK_ROWS];
   }
 
+  /** Records where the trace of a pushed row is (see BlockTable.trace); the column exists only once used. */
+  setTrace(row: number, value: number): void {
+    const chunk = this.chunkOf(row);
+    if (!chunk.trace) chunk.trace = new Float64Array(CHUNK_ROWS);
+    chunk.trace[row % CHUNK_ROWS] = value;
+    this.traced = true;
+  }
+
+  private traced = false;
+
   seal(): BlockTable {
     const all = this.chunks.concat([this.current]);
     const n = this.count;
@@ -112,10 +129,12 @@ export class BlockTableBuilder {
       container: concat(new Int32Array(n), all, (c) => c.container),
       previousSize: concat(new Uint32Array(n), all, (c) => c.previousSize),
       flags: concat(new Uint8Array(n), all, (c) => c.flags),
+      trace: this.traced ? concatOptional(new Float64Array(n), all) : undefined,
     };
     this.chunks = [];
     this.current = new Chunk();
     this.sealedRows = 0;
+    this.traced = false;
     return table;
   }
 
@@ -136,6 +155,8 @@ class Chunk {
   readonly container = new Int32Array(CHUNK_ROWS);
   readonly previousSize = new Uint32Array(CHUNK_ROWS);
   readonly flags = new Uint8Array(CHUNK_ROWS);
+  /** Made on the first setTrace of a row of this chunk. */
+  trace: Float64Array | undefined = undefined;
 }
 
 type Column = Float64Array | Uint8Array | Int32Array | Uint32Array;
@@ -146,6 +167,18 @@ function concat<T extends Column>(out: T, chunks: Chunk[], pick: (c: Chunk) => T
     const column = pick(chunks[i]);
     const n = chunks[i].count;
     out.set(n === column.length ? column : column.subarray(0, n) as T, offset);
+    offset += n;
+  }
+  return out;
+}
+
+/** The trace columns of all chunks, 0 where a chunk has none. */
+function concatOptional(out: Float64Array, chunks: Chunk[]): Float64Array {
+  let offset = 0;
+  for (let i = 0; i < chunks.length; i++) {
+    const column = chunks[i].trace;
+    const n = chunks[i].count;
+    if (column) out.set(n === column.length ? column : column.subarray(0, n), offset);
     offset += n;
   }
   return out;
