@@ -5,20 +5,26 @@
 // (src/host/convert.ts turns them into host.Int64 at the boundary).
 import { Finding } from "./findings";
 
-export type BlockState = "Busy" | "Free" | "Internal";
-/** Segment heaps add VS chunks, Large blocks and page ranges; their LFH blocks are "LFH" too (src/walkers/segment). */
-export type BlockKind = "Backend" | "LFH" | "VirtualAlloc" | "VS" | "Large" | "PageRange";
-export const BLOCK_STATES: readonly BlockState[] = ["Busy", "Free", "Internal"];
-export const BLOCK_KINDS: readonly BlockKind[] = ["Backend", "LFH", "VirtualAlloc", "VS", "Large", "PageRange"];
+/** "Freed": a page-heap block whose free is delayed (docs/heap-structures.md §2.6): freed, still held. */
+export type BlockState = "Busy" | "Free" | "Internal" | "Freed";
+/**
+ * Segment heaps add VS chunks, Large blocks and page ranges; their LFH blocks are "LFH" too (src/walkers/segment).
+ * Page heaps' full-page and light blocks are "PageHeap" (src/walkers/pageheap).
+ */
+export type BlockKind = "Backend" | "LFH" | "VirtualAlloc" | "VS" | "Large" | "PageRange" | "PageHeap";
+export const BLOCK_STATES: readonly BlockState[] = ["Busy", "Free", "Internal", "Freed"];
+export const BLOCK_KINDS: readonly BlockKind[] = ["Backend", "LFH", "VirtualAlloc", "VS", "Large", "PageRange", "PageHeap"];
 export const STATE_BUSY = 0;
 export const STATE_FREE = 1;
 export const STATE_INTERNAL = 2;
+export const STATE_FREED = 3;
 export const KIND_BACKEND = 0;
 export const KIND_LFH = 1;
 export const KIND_VIRTUAL_ALLOC = 2;
 export const KIND_VS = 3;
 export const KIND_LARGE = 4;
 export const KIND_PAGE_RANGE = 5;
+export const KIND_PAGE_HEAP = 6;
 
 /** No container / no segment. */
 export const NONE = -1;
@@ -204,10 +210,13 @@ export interface SegmentRecord {
 }
 
 /** Kinds of heap, decided by signature in one place (src/heap/classify.ts). */
-export type HeapType = "NT" | "Segment" | "Unknown";
+export type HeapType = "NT" | "Segment" | "PageHeap" | "Unknown";
 
-/** Where the process names a heap (docs/heap-structures.md §1.1, §2.1). */
-export type HeapListing = "ProcessHeap" | "PEB" | "DescriptorList";
+/**
+ * Where the process names a heap (docs/heap-structures.md §1.1, §2.1). PageHeapRoot: found only
+ * through a page heap's root (its DPH_HEAP_ROOT.NormalHeap, or ntdll!RtlpDphPageHeapList, §1.7).
+ */
+export type HeapListing = "ProcessHeap" | "PEB" | "DescriptorList" | "PageHeapRoot";
 
 /** A heap as the process names it, before anything of it is read. */
 export interface HeapEntry {
@@ -218,7 +227,7 @@ export interface HeapEntry {
 /** What the heap's header says it is. */
 export interface HeapIdentity {
   type: HeapType;
-  /** _HEAP.Flags (NT) or _SEGMENT_HEAP.GlobalFlags (segment heap); 0 when unknown. */
+  /** _HEAP.Flags (NT, and a page heap's handle) or _SEGMENT_HEAP.GlobalFlags (segment heap); 0 when unknown. */
   flags: number;
   /** Why the type is Unknown. */
   finding: Finding | undefined;
