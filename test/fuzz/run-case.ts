@@ -19,7 +19,7 @@ export const DEFAULT_BUNDLE = join(__dirname, "..", "..", "dist", "dxheap.js");
 export type FailureKind =
   /** An exception left the extension: session.execute/alias reported one, or a dx property read or iteration threw. */
   | "exception"
-  /** A command stopped on an internal error: its only text is an "Error: …" line that is not one of its own argument or situation messages. */
+  /** A command stopped on an internal error: it printed an "Error: …" line that is not its answer to the situation (the fuzzer's arguments are always well formed). */
   | "aborted"
   | "reads"
   | "bytes"
@@ -177,11 +177,19 @@ function commandLines(image: FuzzImage, rng: Rng, session: ScriptSession): strin
   return lines;
 }
 
-/** "Error: …" lines a command printed that are not its own messages ("Error: heapfind: …"). */
+/**
+ * "Error: …" lines a command printed that are not an answer to the situation. The fuzzer's
+ * arguments are always well formed, so a command has only one legitimate error: `!heapstat <heap>`
+ * for a heap the damaged process no longer lists, or cannot walk, and that message names the
+ * heap ("heapstat: 0x… is not a heap of this process", "heapstat: the header of heap 0x… is not
+ * readable …"). Any other Error line is an internal exception the command wrapper caught (it
+ * prefixes the command's name to every message, so the prefix tells nothing).
+ */
 function internalErrors(command: string, output: string): string[] {
   const name = /^!(\w+)/.exec(command)?.[1];
   if (!name) return [];
-  return output.split("\n").filter((line) => line.startsWith("Error: ") && !line.startsWith(`Error: ${name}: `));
+  const heap = name === "heapstat" ? /^!heapstat\s+(0x[0-9a-f]+)\s*$/i.exec(command)?.[1].toLowerCase() : undefined;
+  return output.split("\n").filter((line) => line.startsWith("Error: ") && !(heap !== undefined && line.toLowerCase().includes(heap)));
 }
 
 /**
