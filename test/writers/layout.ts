@@ -376,12 +376,14 @@ const X86_NT_TIB: Table = {
 };
 
 // _TEB32: NtTib at 0, ProcessEnvironmentBlock at 0x30 (§1.1); sizes [JPCERT-7601/19041 _TEB32].
-const x86Teb = (size: number): Table => ({
+// WowTebOffset (a LONG) where the build has it: 0xfdc in [JPCERT-19041 _TEB32], absent in 7601's.
+const x86Teb = (size: number, wowTebOffset?: number): Table => ({
   name: "_TEB",
   size,
   rows: [
     ["NtTib", 0x00, embed("_NT_TIB")],
     ["ProcessEnvironmentBlock", 0x30, ptrTo("_PEB")],
+    ...(wowTebOffset === undefined ? [] : [["WowTebOffset", wowTebOffset, () => base("long")] satisfies Row]),
   ],
 });
 
@@ -1629,7 +1631,7 @@ function tablesFor(arch: Arch, build: number): Table[] {
   return [
     ...common,
     x86Peb(0x480), // [JPCERT-19041 _PEB32]
-    x86Teb(0x1000), // [JPCERT-19041 _TEB32]
+    x86Teb(0x1000, 0xfdc), // [JPCERT-19041 _TEB32]
     WIN10_X86_HEAP,
     WIN10_X86_HEAP_COUNTERS,
     X86_RTL_HEAP_MEMORY_LIMIT_DATA,

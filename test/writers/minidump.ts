@@ -179,8 +179,8 @@ function dumpedRegion(range: MinidumpSpecRange): MinidumpSpecMemoryInfo {
   return { base: range.start, allocationBase: range.start, allocationProtect: PAGE_READWRITE, size, state: MEM_COMMIT, protect: PAGE_READWRITE, type: MEM_PRIVATE };
 }
 
-/** The CONTEXT of arch holding registers (every register of the architecture, checked by checkSpec). */
-function contextBytes(arch: "x86" | "x64", registers: Record<string, bigint>): Uint8Array {
+/** The CONTEXT of arch holding registers (every register of the architecture); also a WOW64 thread's saved x86 CONTEXT (wow64.ts). */
+export function contextBytes(arch: "x86" | "x64", registers: Record<string, bigint>): Uint8Array {
   const layout = CONTEXT[arch];
   const bytes = new Uint8Array(layout.size);
   const view = new DataView(bytes.buffer);

@@ -132,6 +132,8 @@ export interface HeapTruth {
   /** Every block in address order within its segment; LFH blocks after their container. */
   blocks: BlockTruth[];
   lfh: boolean;
+  /** WOW64 images (wow64.ts) only: the heap's side, x64 (listed in the 64-bit PEB) or x86 (the 32-bit PEB). */
+  architecture?: Arch;
   // --- Segment heaps (segment-heap.ts) -------------------------------------------------------
   /** Type "Segment" only: the numbers of its !heap -s summary (§3.1 "Segment heaps"). */
   segmentHeap?: SegmentHeapSummaryTruth;
