@@ -43,8 +43,10 @@ export interface SegmentHeapLayout {
     unusedBytes: number;
     /** 4 (builds 17763-22000, x86) or 2 (the newer x64 variant, UnusedBytes u16 at 0x06), §1.9. */
     unusedBytesWidth: 2 | 4;
-    /** The 16-bit EncodedCommittedPageCount of _HEAP_DESCRIPTOR_KEY, or undefined. */
+    /** _HEAP_DESCRIPTOR_KEY's committed count (EncodedCommittedPageCount, or EncodedCommitCount in the newer variant), or undefined. */
     encodedCommittedPageCount: number | undefined;
+    /** Its width: 16 bits, or 8 in the newer x64 variant's 2-byte key (§1.9). */
+    encodedCommittedPageCountBits: 8 | 16;
     /** CommittedPageCount (x64 u8 at 0x19), or undefined. */
     committedPageCount: number | undefined;
   };
@@ -136,6 +138,8 @@ export function resolveSegmentHeapLayout(types: TypeSource, pointerSize: 4 | 8):
   // UnitSize shares its byte with UnitOffset (§1.9); some dumps name only one of them.
   const unitSize = opt(D, "UnitSize") !== undefined ? opt(D, "UnitSize")! : need(D, "UnitOffset");
   const key = opt(D, "Key");
+  // The newer x64 variant's key is 2 bytes: EncodedCommitCount (u8) then PageCount (§1.9).
+  const commitCount8 = opt("_HEAP_DESCRIPTOR_KEY", "EncodedCommitCount");
   const descriptor: SegmentHeapLayout["descriptor"] = {
     size: descriptorSize,
     rangeFlags,
@@ -146,7 +150,8 @@ export function resolveSegmentHeapLayout(types: TypeSource, pointerSize: 4 | 8):
     unusedBytesWidth: unusedBytes % 4 === 0 ? 4 : 2,
     // _HEAP_DESCRIPTOR_KEY: EncodedCommittedPageCount:16@0 on x64; on x86 the key's first byte is
     // RangeFlags ("Ignore:8@0") and the count is at bits 8..23 (§1.9).
-    encodedCommittedPageCount: key === undefined ? undefined : key === rangeFlags ? key + 1 : key,
+    encodedCommittedPageCount: key === undefined ? undefined : commitCount8 !== undefined ? key + commitCount8 : key === rangeFlags ? key + 1 : key,
+    encodedCommittedPageCountBits: commitCount8 !== undefined ? 8 : 16,
     committedPageCount: pointerSize === 8 ? opt(D, "CommittedPageCount") : undefined,
   };
 

@@ -66,7 +66,7 @@ describe.each(BUILDS)("%s", (file, segContexts, vsContext) => {
     expect(layout.pageSegment).toEqual({ size: 0x2000, listEntry: 0, signature: 0x10, descriptorCount: 256 });
     expect(layout.descriptor).toEqual({
       size: 0x20, rangeFlags: 0x18, rangeFlagsMask: 0xff, unitSize: 0x1f, unusedBytes: 4, unusedBytesWidth: 4,
-      encodedCommittedPageCount: 0x1c, committedPageCount: 0x19,
+      encodedCommittedPageCount: 0x1c, encodedCommittedPageCountBits: 16, committedPageCount: 0x19,
     });
     expect(layout.vs).toEqual({ size: 0x20, signature: 0x22, chunkHeaderSize: 0x10, allocatedChunkBits: 8, firstChunk: 0x30 });
     expect(layout.lfh).toEqual({ blockCount: 0x22, blockOffsets: 0x28, blockBitmap: 0x30, freeCount: 0x20 });

@@ -174,17 +174,19 @@ export class PageSegmentWalker {
   }
 
   /**
-   * Committed pages of a free range. _HEAP_DESCRIPTOR_KEY.EncodedCommittedPageCount is stored
-   * complemented ([DECOMP], §2.5 step 2; UNVERIFIED): that reading is taken when it fits the range,
-   * else the plain count (the two never both fit: a range has fewer than 2^15 pages), else
-   * CommittedPageCount (x64). 0 means the range is uncommitted.
+   * Committed pages of a free range (in units for the newer 8-bit count; only 0 matters here).
+   * _HEAP_DESCRIPTOR_KEY.EncodedCommittedPageCount is stored complemented ([DECOMP], §2.5 step 2;
+   * UNVERIFIED): that reading is taken when it fits the range, else the plain count (with 16 bits
+   * the two never both fit: a range has fewer than 2^15 pages), else CommittedPageCount (x64).
+   * 0 means the range is uncommitted.
    */
   private committedPages(bytes: Uint8Array, at: number, size: number): number {
     const d = this.context.layout.descriptor;
     const pages = size / 4096;
     if (d.encodedCommittedPageCount !== undefined) {
-      const raw = u16(bytes, at + d.encodedCommittedPageCount);
-      const complemented = ~raw & 0xffff;
+      const mask = d.encodedCommittedPageCountBits === 8 ? 0xff : 0xffff;
+      const raw = d.encodedCommittedPageCountBits === 8 ? bytes[at + d.encodedCommittedPageCount] : u16(bytes, at + d.encodedCommittedPageCount);
+      const complemented = ~raw & mask;
       if (complemented <= pages) return complemented;
       if (raw <= pages) return raw;
     }
