@@ -382,6 +382,8 @@ const x86Teb = (size: number, wowTebOffset?: number): Table => ({
   size,
   rows: [
     ["NtTib", 0x00, embed("_NT_TIB")],
+    // The leak scan's TLS roots (test/writers/leaks.ts): the same 0x2c in [JPCERT-7601/19041 _TEB32].
+    ["ThreadLocalStoragePointer", 0x2c, PVOID],
     ["ProcessEnvironmentBlock", 0x30, ptrTo("_PEB")],
     ...(wowTebOffset === undefined ? [] : [["WowTebOffset", wowTebOffset, () => base("long")] satisfies Row]),
   ],
