@@ -2,8 +2,8 @@
 "use strict";
 var __dxheap = (function (exports) {
 
-    const BLOCK_STATES = ["Busy", "Free", "Internal"];
-    const BLOCK_KINDS = ["Backend", "LFH", "VirtualAlloc", "VS", "Large", "PageRange"];
+    const BLOCK_STATES = ["Busy", "Free", "Internal", "Freed"];
+    const BLOCK_KINDS = ["Backend", "LFH", "VirtualAlloc", "VS", "Large", "PageRange", "PageHeap"];
     const STATE_BUSY = 0;
     const STATE_FREE = 1;
     const STATE_INTERNAL = 2;
@@ -25,6 +25,7 @@ var __dxheap = (function (exports) {
             this.chunks = [];
             this.current = new Chunk();
             this.sealedRows = 0;
+            this.traced = false;
         }
         get count() {
             return this.sealedRows + this.current.count;
@@ -56,6 +57,14 @@ var __dxheap = (function (exports) {
         segmentOf(row) {
             return this.chunkOf(row).segment[row % CHUNK_ROWS];
         }
+        /** Records where the trace of a pushed row is (see BlockTable.trace); the column exists only once used. */
+        setTrace(row, value) {
+            const chunk = this.chunkOf(row);
+            if (!chunk.trace)
+                chunk.trace = new Float64Array(CHUNK_ROWS);
+            chunk.trace[row % CHUNK_ROWS] = value;
+            this.traced = true;
+        }
         seal() {
             const all = this.chunks.concat([this.current]);
             const n = this.count;
@@ -72,10 +81,12 @@ var __dxheap = (function (exports) {
                 container: concat(new Int32Array(n), all, (c) => c.container),
                 previousSize: concat(new Uint32Array(n), all, (c) => c.previousSize),
                 flags: concat(new Uint8Array(n), all, (c) => c.flags),
+                trace: this.traced ? concatOptional(new Float64Array(n), all) : undefined,
             };
             this.chunks = [];
             this.current = new Chunk();
             this.sealedRows = 0;
+            this.traced = false;
             return table;
         }
         chunkOf(row) {
@@ -95,6 +106,8 @@ var __dxheap = (function (exports) {
             this.container = new Int32Array(CHUNK_ROWS);
             this.previousSize = new Uint32Array(CHUNK_ROWS);
             this.flags = new Uint8Array(CHUNK_ROWS);
+            /** Made on the first setTrace of a row of this chunk. */
+            this.trace = undefined;
         }
     }
     function concat(out, chunks, pick) {
@@ -103,6 +116,18 @@ var __dxheap = (function (exports) {
             const column = pick(chunks[i]);
             const n = chunks[i].count;
             out.set(n === column.length ? column : column.subarray(0, n), offset);
+            offset += n;
+        }
+        return out;
+    }
+    /** The trace columns of all chunks, 0 where a chunk has none. */
+    function concatOptional(out, chunks) {
+        let offset = 0;
+        for (let i = 0; i < chunks.length; i++) {
+            const column = chunks[i].trace;
+            const n = chunks[i].count;
+            if (column)
+                out.set(n === column.length ? column : column.subarray(0, n), offset);
             offset += n;
         }
         return out;
@@ -230,18 +255,67 @@ var __dxheap = (function (exports) {
         return new Uint32Array(bytes.slice(offset, offset + count * 4).buffer);
     }
 
+    // Reading busy blocks' user data in few, large reads: the blocks sorted by UserPtr are grouped in
+    // windows of at most SCAN_CHUNK_BYTES whose gaps are small (reading a few unused bytes is cheaper
+    // than another host call), and one window is held at a time. Pattern search reads all of each
+    // block; type names read only its first pointer.
+    /** Blocks closer than this are read together. */
+    const MAX_GAP_IN_WINDOW = 64 * 1024;
+    /**
+     * The busy blocks with at least `minimum` user bytes, window by window, each window's readable
+     * runs covering [UserPtr, UserPtr + wanted(row)) of its rows.
+     */
+    function* busyDataWindows(memory, walk, minimum, wanted) {
+        const blocks = walk.blocks;
+        const order = [];
+        for (let i = 0; i < blocks.count; i++)
+            if (blocks.state[i] === STATE_BUSY && blocks.userSize[i] >= minimum)
+                order.push(i);
+        const user = blocks.userAddress;
+        order.sort((a, b) => user[a] - user[b]);
+        // A window never spans memory the heap says is uncommitted: reading into it only fails.
+        const holes = [];
+        for (let s = 0; s < walk.segments.length; s++) {
+            const ranges = walk.segments[s].uncommittedRanges;
+            for (let u = 0; u < ranges.length; u++)
+                holes.push(ranges[u].address);
+        }
+        holes.sort((a, b) => a - b);
+        let hole = 0;
+        let first = 0;
+        while (first < order.length) {
+            const start = user[order[first]];
+            let end = start + wanted(order[first]);
+            let last = first;
+            while (hole < holes.length && holes[hole] < end)
+                hole++;
+            while (last + 1 < order.length) {
+                const next = order[last + 1];
+                const nextEnd = user[next] + wanted(next);
+                if (user[next] - end > MAX_GAP_IN_WINDOW || nextEnd - start > SCAN_CHUNK_BYTES)
+                    break;
+                if (hole < holes.length && holes[hole] < user[next])
+                    break;
+                if (nextEnd > end)
+                    end = nextEnd;
+                last++;
+            }
+            const runs = [];
+            for (const run of readableRuns(memory, start, end))
+                runs.push(run);
+            yield { rows: order.slice(first, last + 1), runs };
+            first = last + 1;
+        }
+    }
+
     // `!heap -srch [-b|-w|-d|-q] PATTERN` (docs/heap-structures.md §3.5): where a 1-, 2-, 4- or
     // 8-byte value occurs in the heap's busy user data. INFERRED there: only busy user ranges
     // [UserPtr, UserPtr + UserSize) are scanned, at offsets aligned to the pattern width.
     /**
-     * Blocks are read together, in windows of at most SCAN_CHUNK_BYTES, when the gap between
-     * them is at most this: reading a few unused bytes is cheaper than another host call.
-     */
-    const MAX_GAP_IN_WINDOW = 64 * 1024;
-    /**
      * Hits in address order, found as the heap is read: one window of blocks (at most
      * SCAN_CHUNK_BYTES) is held at a time, so any number of hits costs no memory until kept.
-     * `pattern` holds the value little-endian, 1, 2, 4 or 8 bytes wide.
+     * `pattern` holds the value little-endian, 1, 2, 4 or 8 bytes wide. Runs come in address order
+     * and, in each, the blocks by UserPtr (busy blocks do not overlap): hits come out in address order.
      */
     function* searchPattern(memory, walk, pattern) {
         const width = pattern.length;
@@ -249,46 +323,11 @@ var __dxheap = (function (exports) {
             throw new RangeError(`A !heap -srch pattern is 1, 2, 4 or 8 bytes wide, not ${width}`);
         }
         const blocks = walk.blocks;
-        const order = busyRowsByUserAddress(blocks, width);
-        let first = 0;
-        while (first < order.length) {
-            const readWindow = windowFrom(blocks, order, first);
-            yield* scanWindow(memory, blocks, order, first, readWindow, pattern);
-            first = readWindow.last + 1;
-        }
-    }
-    /** Busy rows whose user data can hold the pattern, sorted by UserPtr (LFH rows sit among backend rows). */
-    function busyRowsByUserAddress(blocks, width) {
-        const rows = [];
-        for (let i = 0; i < blocks.count; i++) {
-            if (blocks.state[i] === STATE_BUSY && blocks.userSize[i] >= width)
-                rows.push(i);
-        }
-        const userAddress = blocks.userAddress;
-        rows.sort((a, b) => userAddress[a] - userAddress[b]);
-        return rows;
-    }
-    function windowFrom(blocks, order, first) {
-        const windowStart = blocks.userAddress[order[first]];
-        let windowEnd = windowStart + blocks.userSize[order[first]];
-        let last = first;
-        while (last + 1 < order.length) {
-            const next = order[last + 1];
-            const nextStart = blocks.userAddress[next];
-            const nextEnd = nextStart + blocks.userSize[next];
-            if (nextStart - windowEnd > MAX_GAP_IN_WINDOW || nextEnd - windowStart > SCAN_CHUNK_BYTES)
-                break;
-            if (nextEnd > windowEnd)
-                windowEnd = nextEnd;
-            last++;
-        }
-        return { last, end: windowEnd };
-    }
-    /** Runs in address order, and in each run the blocks by UserPtr (busy blocks do not overlap): hits come out in address order. */
-    function* scanWindow(memory, blocks, order, first, span, pattern) {
-        for (const run of readableRuns(memory, blocks.userAddress[order[first]], span.end)) {
-            for (let k = first; k <= span.last; k++)
-                yield* scanUserDataInRun(blocks, order[k], run, pattern);
+        for (const window of busyDataWindows(memory, walk, width, (row) => blocks.userSize[row])) {
+            for (let r = 0; r < window.runs.length; r++) {
+                for (let k = 0; k < window.rows.length; k++)
+                    yield* scanUserDataInRun(blocks, window.rows[k], window.runs[r], pattern);
+            }
         }
     }
     function* scanUserDataInRun(blocks, row, run, pattern) {
@@ -556,6 +595,10 @@ var __dxheap = (function (exports) {
             for (let i = 0; i < n; i++)
                 yield new host.indexedValue(this.itemAt(i), [i]);
         }
+        /** How many items (for dxheap's own code; dx counts with .Count()). */
+        count() {
+            return this.itemCount();
+        }
         getDimensionality() {
             return 1;
         }
@@ -597,7 +640,19 @@ var __dxheap = (function (exports) {
                 Flags: "The decoded _HEAP_ENTRY.Flags",
                 Heap: "The heap holding the block",
                 Segment: "The segment holding the block; null for VirtualAlloc'd blocks",
+                AllocationStack: "Who allocated the block: its frames (+ust or page heap), or why there are none and what to turn on",
+                TypeName: "The C++ class of the object in the block, when its first pointer is that class's vftable; null otherwise",
             });
+        }
+        get AllocationStack() {
+            if (this.__walk.blocks.state[this.__row] === STATE_FREE)
+                return null;
+            return this.__heap.stackOf(this.__walk, this.__row);
+        }
+        get TypeName() {
+            if (this.__walk.blocks.state[this.__row] !== STATE_BUSY)
+                return null;
+            return this.__heap.typeOf(this.__walk, this.__row);
         }
         get Address() {
             return toInt64(this.__walk.blocks.address[this.__row]);
@@ -924,6 +979,29 @@ var __dxheap = (function (exports) {
         toString() {
             const s = this.__summary;
             return `Segment heap ${hex0x(s.heapAddress)}: committed ${hex0x(s.committedBytes + s.largeCommittedBytes)}, ${s.busyBlockCount} busy blocks (${hex0x(s.busyUserBytes)} bytes), ${s.freeBlockCount} free`;
+        }
+    }
+    /** What !heapstack returns: the block holding an address, the offset, and who allocated it. */
+    class HeapStackModel {
+        constructor(__block, __offset, __stack) {
+            this.__block = __block;
+            this.__offset = __offset;
+            this.__stack = __stack;
+        }
+        get [Symbol.metadataDescriptor]() {
+            return help({
+                Block: "The innermost block holding the address",
+                Offset: "The address minus the block's Address",
+                State: "Busy, Free, Internal or Freed (a page heap's delayed free)",
+                AllocationStack: "Its allocation stack (for a Freed page-heap block, the freeing one), or why there is none",
+            });
+        }
+        get Block() { return this.__block; }
+        get Offset() { return this.__offset; }
+        get State() { return this.__block.State; }
+        get AllocationStack() { return this.__stack; }
+        toString() {
+            return `${this.__block} (offset ${hex0x(this.__offset)}): ${this.__stack}`;
         }
     }
 
@@ -1375,7 +1453,7 @@ var __dxheap = (function (exports) {
         return runs;
     }
 
-    const UNUSED_EXTENDED = 0x40;
+    const UNUSED_EXTENDED$1 = 0x40;
     const UNUSED_STORED_AFTER = 0x3f;
     /**
      * Sets out.userAddress and out.userSize of the block at `entry` of `size` bytes. `unused` is
@@ -1388,7 +1466,7 @@ var __dxheap = (function (exports) {
         out.userSize = 0;
         let count;
         let userAddress = entry + granularity;
-        if ((unused & UNUSED_EXTENDED) !== 0) {
+        if ((unused & UNUSED_EXTENDED$1) !== 0) {
             const extended = entry + (unused & 0x3f) * granularity;
             if (!(extended > entry && extended + granularity <= entry + size && window.ensure(extended, granularity)))
                 return false;
@@ -1408,6 +1486,27 @@ var __dxheap = (function (exports) {
         out.userAddress = userAddress;
         out.userSize = size - count;
         return true;
+    }
+
+    const UNUSED_EXTENDED = 0x40;
+    /** The +ust header's extended entry sits this many granules after the _HEAP_ENTRY (§2.7 [DLGHELP]). */
+    const UST_EXTENDED_GRANULES = 2;
+    /** unused: UnusedBytes without the LFH marker. */
+    function traceLocation(window, layout, entry, size, unused, flags) {
+        const granularity = layout.entry.granularity;
+        if ((unused & UNUSED_EXTENDED) !== 0 && (unused & 0x3f) === UST_EXTENDED_GRANULES) {
+            if (!window.ensure(entry + granularity, layout.pointerSize))
+                return 0;
+            const record = pointer(window.bytes, entry + granularity - window.base, layout.pointerSize);
+            return isFinite(record) ? record : 0;
+        }
+        if ((flags & FLAG_EXTRA_PRESENT) !== 0 && layout.extraBackTraceIndex !== undefined && size >= 2 * granularity) {
+            const extra = entry + size - granularity;
+            if (!window.ensure(extra, granularity))
+                return 0;
+            return -u16(window.bytes, extra - window.base + layout.extraBackTraceIndex);
+        }
+        return 0;
     }
 
     // The NT heap back end: the entries of one segment, walked header by header (docs/heap-structures.md
@@ -1549,7 +1648,13 @@ var __dxheap = (function (exports) {
                 state = (e.flags & FLAG_INTERNAL) !== 0 ? STATE_INTERNAL : STATE_BUSY;
             }
             this.pushedState = state;
-            return this.blocks.push(entry, userAddress, size, userSize, state, KIND_BACKEND, segmentIndex, NONE, e.previousSize * granularity, e.flags);
+            const row = this.blocks.push(entry, userAddress, size, userSize, state, KIND_BACKEND, segmentIndex, NONE, e.previousSize * granularity, e.flags);
+            if (state === STATE_BUSY) {
+                const trace = traceLocation(window, this.layout, entry, size, unused, e.flags);
+                if (trace !== 0)
+                    this.blocks.setTrace(row, trace);
+            }
+            return row;
         }
     }
 
@@ -1698,7 +1803,12 @@ var __dxheap = (function (exports) {
                     extent.userAddress = block + granularity;
                     extent.userSize = 0;
                 }
-                this.blocks.push(block, extent.userAddress, g.stride, extent.userSize, busy ? STATE_BUSY : STATE_FREE, KIND_LFH, segment, containerRow, 0, busy ? 1 : 0);
+                const row = this.blocks.push(block, extent.userAddress, g.stride, extent.userSize, busy ? STATE_BUSY : STATE_FREE, KIND_LFH, segment, containerRow, 0, busy ? 1 : 0);
+                if (busy) {
+                    const trace = traceLocation(window, this.layout, block, g.stride, unused & 0x7f, 0);
+                    if (trace !== 0)
+                        this.blocks.setTrace(row, trace);
+                }
             }
             if (badMarker + badCode + badBitmap > 0) {
                 const parts = [];
@@ -1764,7 +1874,10 @@ var __dxheap = (function (exports) {
                 findings.add("Corruption", entry + va.busyBlock, `VirtualAlloc block at ${hex0x(entry)}: ${problem}`, "va-header", "VirtualAlloc blocks with a bad header");
                 continue;
             }
-            candidates.push({ entry, end: entry + commit, userSize, flags: header.flags, overlaps: undefined });
+            // Windows 7 +ust: the block's _HEAP_ENTRY_EXTRA is the entry's ExtraStuff (§2.3, §2.7).
+            const extra = (header.flags & FLAG_EXTRA_PRESENT) !== 0 && layout.virtualAllocExtraStuff !== undefined && layout.extraBackTraceIndex !== undefined
+                ? u16(bytes, layout.virtualAllocExtraStuff + layout.extraBackTraceIndex) : 0;
+            candidates.push({ entry, end: entry + commit, userSize, flags: header.flags, trace: extra > 0 ? -extra : 0, overlaps: undefined });
         }
         markOverlaps(candidates, segments);
         let listed = 0;
@@ -1777,7 +1890,9 @@ var __dxheap = (function (exports) {
             if (memory.readPrefix(c.end - 1, 1).length === 0) {
                 findings.add("Unreadable", c.end - 1, `VirtualAlloc block at ${hex0x(c.entry)}: its last committed byte ${hex0x(c.end - 1)} is not in the dump`, "va-short", "VirtualAlloc blocks whose committed memory is not all in the dump");
             }
-            blocks.push(c.entry + va.busyBlock, c.entry + va.size, c.end - c.entry, c.userSize, STATE_BUSY, KIND_VIRTUAL_ALLOC, NONE, NONE, 0, c.flags);
+            const row = blocks.push(c.entry + va.busyBlock, c.entry + va.size, c.end - c.entry, c.userSize, STATE_BUSY, KIND_VIRTUAL_ALLOC, NONE, NONE, 0, c.flags);
+            if (c.trace !== 0)
+                blocks.setTrace(row, c.trace);
             listed++;
         }
         return listed;
@@ -2262,6 +2377,9 @@ var __dxheap = (function (exports) {
                 totalUCRs: types.fieldOffset("_HEAP", "Counters.TotalUCRs"),
             },
             freeEntryList: types.fieldOffset("_HEAP_FREE_ENTRY", "FreeList"),
+            extraBackTraceIndex: types.fieldOffset("_HEAP_ENTRY_EXTRA", "AllocatorBackTraceIndex"),
+            virtualAllocExtraStuff: types.fieldOffset("_HEAP_VIRTUAL_ALLOC_ENTRY", "ExtraStuff"),
+            ntGlobalFlag: types.fieldOffset("_PEB", "NtGlobalFlag"),
             segment: {
                 segmentListEntry: need("_HEAP_SEGMENT", "SegmentListEntry"),
                 baseAddress: need("_HEAP_SEGMENT", "BaseAddress"),
@@ -2336,6 +2454,12 @@ var __dxheap = (function (exports) {
 
     /** The command whose output lists committed regions, one "base end" line each (see README). */
     const REGIONS_COMMAND = '!address -f:MEM_COMMIT -c:".echo %1 %2"';
+    /** "C:\Windows\System32\ntdll.dll" → "ntdll": the file name without its extension. */
+    function moduleName(path) {
+        const file = path.replace(/^.*[\\/]/, "");
+        const dot = file.lastIndexOf(".");
+        return dot > 0 ? file.slice(0, dot) : file;
+    }
     class Target {
         constructor(processObject, 
         /** The process's ntdll views; the native one first. */
@@ -2429,16 +2553,44 @@ var __dxheap = (function (exports) {
                     // A thread whose TEB is not in the dump has no stack to scan.
                 }
             }
-            for (const image of iterate(this.processObject.Modules)) {
-                try {
-                    const m = image;
-                    out.push({ base: toNumber(m.BaseAddress), size: toNumber(m.Size) });
-                }
-                catch (e) {
-                    // A module without a usable base or size is skipped.
-                }
-            }
+            const images = this.modules();
+            for (let i = 0; i < images.length; i++)
+                out.push({ base: images[i].base, size: images[i].size });
             return out;
+        }
+        /** The process's modules by address, listed once per Target (a module without a usable base or size is left out). */
+        modules() {
+            if (!this.moduleList) {
+                const list = [];
+                for (const image of iterate(this.processObject.Modules)) {
+                    try {
+                        const m = image;
+                        list.push({ base: toNumber(m.BaseAddress), size: toNumber(m.Size), name: moduleName(String(m.Name)) });
+                    }
+                    catch (e) {
+                        // Skipped, as said.
+                    }
+                }
+                this.moduleList = list.sort((a, b) => a.base - b.base);
+            }
+            return this.moduleList;
+        }
+        /** The module holding an address, or undefined. */
+        moduleAt(address) {
+            const list = this.modules();
+            let low = 0;
+            let high = list.length - 1;
+            while (low <= high) {
+                const middle = (low + high) >> 1;
+                const m = list[middle];
+                if (address < m.base)
+                    high = middle - 1;
+                else if (address >= m.base + m.size)
+                    low = middle + 1;
+                else
+                    return m;
+            }
+            return undefined;
         }
     }
     function readLfhKey(memory, layout) {
@@ -2585,6 +2737,8 @@ var __dxheap = (function (exports) {
         // UnitSize shares its byte with UnitOffset (§1.9); some dumps name only one of them.
         const unitSize = opt(D, "UnitSize") !== undefined ? opt(D, "UnitSize") : need(D, "UnitOffset");
         const key = opt(D, "Key");
+        // The newer x64 variant's key is 2 bytes: EncodedCommitCount (u8) then PageCount (§1.9).
+        const commitCount8 = opt("_HEAP_DESCRIPTOR_KEY", "EncodedCommitCount");
         const descriptor = {
             size: descriptorSize,
             rangeFlags,
@@ -2595,7 +2749,8 @@ var __dxheap = (function (exports) {
             unusedBytesWidth: unusedBytes % 4 === 0 ? 4 : 2,
             // _HEAP_DESCRIPTOR_KEY: EncodedCommittedPageCount:16@0 on x64; on x86 the key's first byte is
             // RangeFlags ("Ignore:8@0") and the count is at bits 8..23 (§1.9).
-            encodedCommittedPageCount: key === undefined ? undefined : key === rangeFlags ? key + 1 : key,
+            encodedCommittedPageCount: key === undefined ? undefined : commitCount8 !== undefined ? key + commitCount8 : key === rangeFlags ? key + 1 : key,
+            encodedCommittedPageCountBits: commitCount8 !== undefined ? 8 : 16,
             committedPageCount: pointerSize === 8 ? opt(D, "CommittedPageCount") : undefined,
         };
         const gaps = [];
@@ -3176,17 +3331,19 @@ var __dxheap = (function (exports) {
             this.blocks.push(start, start, size, userSize, STATE_BUSY, KIND_PAGE_RANGE, segmentIndex, NONE, 0, flags);
         }
         /**
-         * Committed pages of a free range. _HEAP_DESCRIPTOR_KEY.EncodedCommittedPageCount is stored
-         * complemented ([DECOMP], §2.5 step 2; UNVERIFIED): that reading is taken when it fits the range,
-         * else the plain count (the two never both fit: a range has fewer than 2^15 pages), else
-         * CommittedPageCount (x64). 0 means the range is uncommitted.
+         * Committed pages of a free range (in units for the newer 8-bit count; only 0 matters here).
+         * _HEAP_DESCRIPTOR_KEY.EncodedCommittedPageCount is stored complemented ([DECOMP], §2.5 step 2;
+         * UNVERIFIED): that reading is taken when it fits the range, else the plain count (with 16 bits
+         * the two never both fit: a range has fewer than 2^15 pages), else CommittedPageCount (x64).
+         * 0 means the range is uncommitted.
          */
         committedPages(bytes, at, size) {
             const d = this.context.layout.descriptor;
             const pages = size / 4096;
             if (d.encodedCommittedPageCount !== undefined) {
-                const raw = u16(bytes, at + d.encodedCommittedPageCount);
-                const complemented = ~raw & 0xffff;
+                const mask = d.encodedCommittedPageCountBits === 8 ? 0xff : 0xffff;
+                const raw = d.encodedCommittedPageCountBits === 8 ? bytes[at + d.encodedCommittedPageCount] : u16(bytes, at + d.encodedCommittedPageCount);
+                const complemented = ~raw & mask;
                 if (complemented <= pages)
                     return complemented;
                 if (raw <= pages)
@@ -3446,6 +3603,222 @@ var __dxheap = (function (exports) {
             counters: { lockContention: 0, largeUncommittedBytes: 0, frontEnd: "" },
             findings: [finding],
         };
+    }
+
+    // Names of code and data addresses as WinDbg writes them: module!symbol+0xoffset, module!symbol at
+    // the symbol itself, module+0xoffset where the module has no symbols, the bare address outside
+    // every module. Each distinct address is asked of the debugger once per process
+    // (host.getModuleContainingSymbolInformation, docs/jsprovider.md §1.7), however many blocks share it.
+    const VFTABLE = "::`vftable'";
+    class Symbolizer {
+        constructor(target) {
+            this.target = target;
+            this.names = {};
+        }
+        name(address) {
+            let found = this.names[address];
+            if (!found)
+                found = this.names[address] = this.resolve(address);
+            return found;
+        }
+        /** The class of a C++ vftable: "Widget" for an address that is exactly Widget::`vftable'. */
+        vftableClass(address) {
+            if (!this.target.moduleAt(address))
+                return undefined; // not code or data of a module: not asked
+            const name = this.name(address);
+            if (!name.symbol || name.offset !== 0)
+                return undefined;
+            const at = name.symbol.indexOf(VFTABLE);
+            return at > 0 ? name.symbol.slice(0, at) : undefined;
+        }
+        resolve(address) {
+            const image = this.target.moduleAt(address);
+            if (!image)
+                return { text: hex0x(address), module: undefined, symbol: undefined, offset: 0 };
+            let info = null;
+            try {
+                info = host.getModuleContainingSymbolInformation(toInt64(address), this.target.processObject);
+            }
+            catch (e) {
+                info = null; // the provider may throw where no symbol contains the address (UNVERIFIED)
+            }
+            if (info && info.name) {
+                // The name may or may not carry "module!" (UNVERIFIED): keep what follows it.
+                const symbol = String(info.name).replace(/^[^!]*!/, "");
+                const start = toNumber(info.address);
+                if (start <= address && start >= image.base) {
+                    const offset = address - start;
+                    return { text: `${image.name}!${symbol}${offset ? "+" + hex0x(offset) : ""}`, module: image, symbol, offset };
+                }
+            }
+            const offset = address - image.base;
+            return { text: `${image.name}+${hex0x(offset)}`, module: image, symbol: undefined, offset };
+        }
+    }
+
+    function resolveTraceLayout(types, pointerSize) {
+        const t = "_RTL_STACK_TRACE_ENTRY";
+        const depth = types.fieldOffset(t, "Depth");
+        const index = types.fieldOffset(t, "Index");
+        const backTrace = types.fieldOffset(t, "BackTrace");
+        const size = types.typeSize(t);
+        if (depth === undefined || index === undefined || backTrace === undefined || size === undefined)
+            return undefined;
+        const symbol = types.symbolAddress("RtlpStackTraceDataBase");
+        const entryIndexArray = types.fieldOffset("_STACK_TRACE_DATABASE", "EntryIndexArray");
+        return {
+            record: { depth, index, backTrace, maxFrames: Math.floor((size - backTrace) / pointerSize) },
+            database: symbol !== undefined && entryIndexArray !== undefined ? { symbol, entryIndexArray } : undefined,
+        };
+    }
+
+    // Allocation stacks: the frames of the _RTL_STACK_TRACE_ENTRY a block names (docs/heap-structures.md
+    // §1.8, §2.6, §2.7), or why there are none. A block names its trace in the walk's trace column
+    // (BlockTable.trace): a record's address (Windows 8+ +ust headers, page heap) or minus an index
+    // into the trace database (Windows 7). Each distinct record and index is read once per process.
+    /** PEB.NtGlobalFlag bits (docs/heap-structures.md §1.1). */
+    const FLG_USER_STACK_TRACE_DB = 0x1000;
+    const FLG_HEAP_PAGE_ALLOCS = 0x02000000;
+    /** Sentinels the +ust header holds instead of a record (docs/heap-structures.md §2.7 [DLGHELP]). */
+    const SENTINELS = [0x01010000, 0x0101000000000000];
+    class TraceReader {
+        constructor(view, target) {
+            this.view = view;
+            this.target = target;
+            this.records = {};
+            this.indices = {};
+            this.layout = resolveTraceLayout(view.symbols, view.layout.pointerSize);
+            this.globalFlag = readGlobalFlag(view);
+        }
+        get tracing() {
+            return this.globalFlag !== undefined && (this.globalFlag & (FLG_USER_STACK_TRACE_DB | FLG_HEAP_PAGE_ALLOCS)) !== 0;
+        }
+        /** The stack of row `row`, or why it has none. */
+        stack(blocks, row) {
+            const trace = blocks.trace ? blocks.trace[row] : 0;
+            if (trace === 0) {
+                if (!this.tracing) {
+                    return { reason: "TraceDatabaseOff", message: "the process records no allocation stacks: PEB.NtGlobalFlag lacks +ust (0x1000); turn it on with gflags /i <program>.exe +ust and run the program again" };
+                }
+                if (blocks.kind[row] === KIND_VIRTUAL_ALLOC) {
+                    return { reason: "VirtualAllocNoTrace", message: "a VirtualAlloc'd block: Windows keeps no allocation stack for these (docs/heap-structures.md §2.7); its referrers say who holds it" };
+                }
+                return { reason: "BeforeTracing", message: "the block has no trace header: it was allocated before stack tracing began, or by a path that records none" };
+            }
+            if (!this.layout) {
+                return { reason: "NoTraceTypes", message: "ntdll's symbols do not describe _RTL_STACK_TRACE_ENTRY: stacks cannot be read (check .sympath, then .reload /f ntdll.dll)" };
+            }
+            const record = trace > 0 ? trace : this.recordOfIndex(-trace);
+            const frames = record === undefined ? undefined : this.frames(record);
+            if (!frames) {
+                const where = trace > 0 ? `trace record ${hex0x(trace)}` : `trace index ${-trace}${record === undefined ? "" : ` (record ${hex0x(record)})`}`;
+                return { reason: "TraceUnreadable", message: `the block names ${where}, which this dump does not hold (or which is not a trace record)` };
+            }
+            return { frames };
+        }
+        /** The frames of a record, read once; undefined when unreadable or implausible. */
+        frames(record) {
+            if (record in this.records)
+                return this.records[record];
+            const frames = this.readRecord(record);
+            this.records[record] = frames;
+            return frames;
+        }
+        /**
+         * Depth holds the frame count (UNVERIFIED: one public reader takes the field called Index, §2.7):
+         * both readings are tried, and the one whose frames all lie in modules and stop where the
+         * stack stops (the next slot is not code) wins, Depth first.
+         */
+        readRecord(record) {
+            const layout = this.layout;
+            const p = this.view.layout.pointerSize;
+            if (SENTINELS.indexOf(record) >= 0)
+                return undefined;
+            const r = layout.record;
+            let bytes;
+            try {
+                bytes = this.view.memory.read(record, r.backTrace + r.maxFrames * p);
+            }
+            catch (e) {
+                return undefined;
+            }
+            const slots = [];
+            for (let i = 0; i < r.maxFrames; i++)
+                slots.push(pointer(bytes, r.backTrace + i * p, p));
+            const inModules = (n) => {
+                for (let i = 0; i < n; i++)
+                    if (!this.target.moduleAt(slots[i]))
+                        return false;
+                return true;
+            };
+            const ends = (n) => n === r.maxFrames || !this.target.moduleAt(slots[n]);
+            const candidates = [u16(bytes, r.depth), u16(bytes, r.index)].filter((n) => n >= 1 && n <= r.maxFrames);
+            for (let pass = 0; pass < 2; pass++) {
+                for (let i = 0; i < candidates.length; i++) {
+                    const n = candidates[i];
+                    if (inModules(n) && (pass === 1 || ends(n)))
+                        return slots.slice(0, n);
+                }
+            }
+            return undefined;
+        }
+        /** Windows 7: RtlpStackTraceDataBase->EntryIndexArray[-index] (§1.8, §2.7). */
+        recordOfIndex(index) {
+            if (index in this.indices)
+                return isNaN(this.indices[index]) ? undefined : this.indices[index];
+            const db = this.layout.database;
+            const p = this.view.layout.pointerSize;
+            let record;
+            try {
+                if (db && this.database === undefined) {
+                    const base = pointer(this.view.memory.read(db.symbol, p), 0, p);
+                    this.database = pointer(this.view.memory.read(base + db.entryIndexArray, p), 0, p);
+                }
+                if (this.database !== undefined && isFinite(this.database)) {
+                    record = pointer(this.view.memory.read(this.database - index * p, p), 0, p);
+                    if (!isFinite(record) || record === 0)
+                        record = undefined;
+                }
+            }
+            catch (e) {
+                record = undefined;
+            }
+            this.indices[index] = record === undefined ? NaN : record;
+            return record;
+        }
+    }
+    function readGlobalFlag(view) {
+        if (view.layout.ntGlobalFlag === undefined)
+            return undefined;
+        try {
+            return u32(view.memory.read(view.peb + view.layout.ntGlobalFlag, 4), 0);
+        }
+        catch (e) {
+            return undefined;
+        }
+    }
+
+    /** The first pointer of each busy block's user data; NaN where none was read. */
+    function firstPointers(memory, walk) {
+        const blocks = walk.blocks;
+        const p = memory.pointerSize;
+        const out = new Float64Array(blocks.count);
+        out.fill(NaN);
+        for (const window of busyDataWindows(memory, walk, p, () => p)) {
+            let r = 0;
+            for (let k = 0; k < window.rows.length; k++) {
+                const row = window.rows[k];
+                const at = blocks.userAddress[row];
+                while (r < window.runs.length && window.runs[r].address + window.runs[r].bytes.length < at + p)
+                    r++;
+                if (r === window.runs.length)
+                    break;
+                const run = window.runs[r];
+                if (run.address <= at)
+                    out[row] = pointer(run.bytes, at - run.address, p);
+            }
+        }
+        return out;
     }
 
     // Which block holds an address, over every walked heap of a process, in O(log n): the blocks that
@@ -3733,6 +4106,12 @@ var __dxheap = (function (exports) {
         problem() {
             return walkProblem(this.walk());
         }
+        /** The first pointer of each busy block's user data (for type names), read once, window by window. */
+        firstPointers() {
+            if (!this.pointers)
+                this.pointers = firstPointers(this.view.memory, this.walk());
+            return this.pointers;
+        }
         /** The walk if it has been done; nothing is read. */
         walkIfDone() {
             return this.walkResult;
@@ -3757,6 +4136,7 @@ var __dxheap = (function (exports) {
             this.target = target;
             this.fingerprint = fingerprint;
             this.enumerationFindings = new FindingLog();
+            this.traceReaders = [];
         }
         /** A live target can run between two looks at it; a dump never changes. */
         get live() {
@@ -3800,6 +4180,20 @@ var __dxheap = (function (exports) {
         findings() {
             this.heaps();
             return this.enumerationFindings.list();
+        }
+        /** Names of addresses, each asked of the debugger once per process. */
+        symbolizer() {
+            if (!this.names)
+                this.names = new Symbolizer(this.target);
+            return this.names;
+        }
+        /** The allocation stacks recorded by a view's ntdll, each record read once per process. */
+        traces(view) {
+            const i = this.target.views.indexOf(view);
+            let reader = this.traceReaders[i];
+            if (!reader)
+                reader = this.traceReaders[i] = new TraceReader(view, this.target);
+            return reader;
         }
         heapAt(address) {
             const heaps = this.heaps();
@@ -3899,6 +4293,222 @@ var __dxheap = (function (exports) {
         }
     }
 
+    // Busy blocks grouped by who allocated them (identical allocation stacks) or by what they hold (the
+    // C++ class their vftable pointer names, else their size), largest total first: UMDH's view and
+    // more, for every heap of a process at once. Traces are read once per distinct record
+    // (src/stacks/trace.ts), first pointers once per heap (src/stacks/types.ts), names once per address.
+    function groupByStack(sources) {
+        return group(sources, (source, row, groups) => {
+            const stack = source.stack(row);
+            const key = "frames" in stack ? stack.frames.join(",") : `no stack: ${stack.reason}`;
+            return groups[key] ? { key } : { key, stack };
+        });
+    }
+    function groupByType(sources) {
+        return group(sources, (source, row) => {
+            const name = source.typeName(row);
+            return name !== undefined ? { key: name, typeName: name } : { key: `size ${hex0x(source.walk.blocks.userSize[row])}` };
+        });
+    }
+    function group(sources, keyOf) {
+        const groups = {};
+        const list = [];
+        for (let s = 0; s < sources.length; s++) {
+            const blocks = sources[s].walk.blocks;
+            for (let row = 0; row < blocks.count; row++) {
+                if (blocks.state[row] !== STATE_BUSY)
+                    continue;
+                const { key, stack, typeName } = keyOf(sources[s], row, groups);
+                let g = groups[key];
+                if (!g) {
+                    g = groups[key] = { key, count: 0, totalBytes: 0, sizes: [], members: [], stack, typeName };
+                    list.push(g);
+                }
+                g.count++;
+                g.totalBytes += blocks.userSize[row];
+                if (g.sizes.indexOf(blocks.userSize[row]) < 0 && g.sizes.length < 64)
+                    g.sizes.push(blocks.userSize[row]);
+                const last = g.members[g.members.length - 1];
+                if (last && last.source === s)
+                    last.rows.push(row);
+                else
+                    g.members.push({ source: s, rows: [row] });
+            }
+        }
+        for (let i = 0; i < list.length; i++)
+            list[i].sizes.sort((a, b) => a - b);
+        return list.sort((a, b) => b.totalBytes - a.totalBytes || b.count - a.count);
+    }
+
+    // An allocation stack as dx shows it, the way dps and k users read one: a frame per line,
+    // innermost first, each its address and module!symbol+0xoffset (dx @$curprocess.Heaps[1].Blocks[5].AllocationStack).
+    // A block without a stack gets a NoStack that says which case it is and what to do.
+    class FrameModel {
+        constructor(__address, __symbols) {
+            this.__address = __address;
+            this.__symbols = __symbols;
+        }
+        get [Symbol.metadataDescriptor]() {
+            return help({ Address: "The return address", Symbol: "module!function+0xoffset, or module+0xoffset when the module has no symbols" });
+        }
+        get Address() {
+            return toInt64(this.__address);
+        }
+        get Symbol() {
+            return this.__symbols.name(this.__address).text;
+        }
+        toString() {
+            return `${hex0x(this.__address)} ${this.Symbol}`;
+        }
+    }
+    class StackModel extends IndexedList {
+        constructor(__frames, __symbols) {
+            super();
+            this.__frames = __frames;
+            this.__symbols = __symbols;
+        }
+        get [Symbol.metadataDescriptor]() {
+            return help({ Frames: "How many frames the trace holds" });
+        }
+        get Frames() {
+            return this.__frames.length;
+        }
+        itemCount() {
+            return this.__frames.length;
+        }
+        itemAt(index) {
+            return new FrameModel(this.__frames[index], this.__symbols);
+        }
+        /** The frames' addresses (for grouping; not shown by dx). */
+        addresses() {
+            return this.__frames.slice();
+        }
+        toString() {
+            const top = this.__frames.length > 0 ? this.__symbols.name(this.__frames[0]).text : "";
+            return `${this.__frames.length} frames: ${top}`;
+        }
+    }
+    class NoStackModel {
+        constructor(__reason, __message) {
+            this.__reason = __reason;
+            this.__message = __message;
+        }
+        get [Symbol.metadataDescriptor]() {
+            return help({
+                Reason: "TraceDatabaseOff, BeforeTracing, VirtualAllocNoTrace, TraceUnreadable or NoTraceTypes",
+                Message: "What it means, and what to do",
+            });
+        }
+        get Reason() {
+            return this.__reason;
+        }
+        get Message() {
+            return this.__message;
+        }
+        toString() {
+            return `No stack (${this.__reason}): ${this.__message}`;
+        }
+    }
+    function stackModel(result, symbols) {
+        return "frames" in result ? new StackModel(result.frames, symbols) : new NoStackModel(result.reason, result.message);
+    }
+
+    // Busy blocks grouped by allocation stack or by type, as dx collections: dx @$curprocess.Heaps.ByStack(),
+    // dx @$curprocess.Heaps[1].ByType().First().Blocks. Largest total first.
+    function groupSources(heaps, refs) {
+        const symbols = heaps.symbolizer();
+        return refs.filter((ref) => !ref.problem()).map((ref) => {
+            const walk = ref.walk();
+            const traces = heaps.traces(ref.view);
+            return {
+                walk,
+                heap: ref.index,
+                stack: (row) => traces.stack(walk.blocks, row),
+                typeName: (row) => {
+                    const first = ref.firstPointers()[row];
+                    return isFinite(first) ? symbols.vftableClass(first) : undefined;
+                },
+            };
+        });
+    }
+    function stackGroups(heaps, refs, model) {
+        const sources = groupSources(heaps, refs);
+        return new GroupList(groupByStack(sources), sources, heaps, model, "stack");
+    }
+    function typeGroups(heaps, refs, model) {
+        const sources = groupSources(heaps, refs);
+        return new GroupList(groupByType(sources), sources, heaps, model, "type");
+    }
+    class GroupList extends IndexedList {
+        constructor(__groups, __sources, __heaps, __model, __by) {
+            super();
+            this.__groups = __groups;
+            this.__sources = __sources;
+            this.__heaps = __heaps;
+            this.__model = __model;
+            this.__by = __by;
+        }
+        itemCount() {
+            return this.__groups.length;
+        }
+        itemAt(index) {
+            return new BlockGroupModel(this.__groups[index], this.__sources, this.__heaps, this.__model, this.__by);
+        }
+        toString() {
+            return `${this.__groups.length} groups by ${this.__by}`;
+        }
+    }
+    class BlockGroupModel {
+        constructor(__group, __sources, __heaps, __model, __by) {
+            this.__group = __group;
+            this.__sources = __sources;
+            this.__heaps = __heaps;
+            this.__model = __model;
+            this.__by = __by;
+        }
+        get [Symbol.metadataDescriptor]() {
+            return help({
+                Count: "Busy blocks in the group",
+                TotalBytes: "Bytes they hold (requested sizes)",
+                Sizes: "The distinct requested sizes seen (at most 64)",
+                Stack: "The allocation stack they share (stack groups), or why they have none",
+                TypeName: "The C++ class they hold (type groups), or null when grouped by size",
+                Blocks: "The blocks",
+            });
+        }
+        get Count() {
+            return this.__group.count;
+        }
+        get TotalBytes() {
+            return this.__group.totalBytes;
+        }
+        get Sizes() {
+            return this.__group.sizes.slice();
+        }
+        get Stack() {
+            return this.__group.stack ? stackModel(this.__group.stack, this.__heaps.symbolizer()) : null;
+        }
+        get TypeName() {
+            return this.__group.typeName === undefined ? null : this.__group.typeName;
+        }
+        get Blocks() {
+            const refs = this.__heaps.heaps();
+            return new BlockSelection(this.__group.members.map((m) => {
+                const source = this.__sources[m.source];
+                return { heap: this.__model(refs[source.heap]), walk: source.walk, rows: m.rows };
+            }));
+        }
+        /** The group's key for dxheap's own code (frames joined, or the type or size). */
+        key() {
+            return this.__group.key;
+        }
+        toString() {
+            const g = this.__group;
+            const what = this.__by === "type" ? g.key : this.Stack.toString();
+            return `${hex0x(g.count)} blocks, ${hex0x(g.totalBytes)} bytes: ${what}`;
+        }
+    }
+
     class HeapModel {
         constructor(__heaps, __ref) {
             this.__heaps = __heaps;
@@ -3915,6 +4525,8 @@ var __dxheap = (function (exports) {
                 Blocks: "Every block of the heap (segment headers, back end, LFH, VirtualAlloc'd); the heap is walked on first use",
                 Findings: "What the walk could not read, trust or decode: corrupted headers, unreadable pages, broken lists, unsupported kinds",
                 Summary: "The !heap -s numbers of this heap",
+                ByStack: "ByStack(): busy blocks grouped by identical allocation stack, largest total first",
+                ByType: "ByType(): busy blocks grouped by C++ type (their vftable), else by size, largest total first",
             });
         }
         get Address() {
@@ -3949,6 +4561,36 @@ var __dxheap = (function (exports) {
                 return new FindingModel(problem);
             const walk = ref.walk();
             return walk.type === "Segment" ? new SegmentHeapSummaryModel(summarizeSegmentHeap(walk)) : new HeapSummaryModel(summarizeHeap(walk));
+        }
+        /** Busy blocks of this heap grouped by identical allocation stack, largest total first. */
+        ByStack() {
+            return stackGroups(this.__heaps, [this.ref()], () => this);
+        }
+        /** Busy blocks of this heap grouped by C++ type (vftable), else by size, largest total first. */
+        ByType() {
+            return typeGroups(this.__heaps, [this.ref()], () => this);
+        }
+        /** A block's allocation stack, or why it has none (for Block.AllocationStack). */
+        stackOf(walk, row) {
+            const ref = this.__ref;
+            return stackModel(this.__heaps.traces(ref.view).stack(walk.blocks, row), this.__heaps.symbolizer());
+        }
+        /** The C++ class a busy block's vftable pointer names, or null (for Block.TypeName). */
+        typeOf(walk, row) {
+            const ref = this.__ref;
+            let first;
+            if (ref.walkIfDone() === walk) {
+                first = ref.firstPointers()[row];
+            }
+            else {
+                const p = ref.view.layout.pointerSize;
+                const bytes = ref.view.memory.readPrefix(walk.blocks.userAddress[row], p);
+                first = bytes.length === p && walk.blocks.userSize[row] >= p ? pointer(bytes, 0, p) : NaN;
+            }
+            if (!isFinite(first))
+                return null;
+            const name = this.__heaps.symbolizer().vftableClass(first);
+            return name === undefined ? null : name;
         }
         /** The segment model of a walk's segment (for Block.Segment). */
         segmentAt(walk, index) {
@@ -4388,6 +5030,37 @@ var __dxheap = (function (exports) {
     function joinLines(lines) {
         return lines.length === 0 ? "" : lines.join("\n") + "\n";
     }
+    // ---------------------------------------------------------------------------------------
+    // Allocation stacks: !heapstack, !heapstacks, !heaptypes
+    /**
+     * Stack lines as `!heap -p -a` prints a +ust or page-heap trace: the return address, then
+     * module!function+0xoffset with the offset as wide as a pointer (public transcripts of -p -a; the
+     * address without leading zeros is a choice).
+     */
+    function formatStackLines(frames, names, pointerSize, indent = "        ") {
+        const lines = [];
+        for (let i = 0; i < frames.length; i++) {
+            const name = names(frames[i]);
+            const where = name.module
+                ? `${name.module.name}${name.symbol ? "!" + name.symbol : ""}+0x${padHex(name.offset, pointerSize * 2)}`
+                : hex(frames[i]);
+            lines.push(`${indent}${hex(frames[i])} ${where}`);
+        }
+        return joinLines(lines);
+    }
+    /** One group of !heapstacks: its count, bytes and sizes, then its stack or why it has none. */
+    function formatStackGroup(count, bytes, sizes, stackText) {
+        const shown = sizes.slice(0, 8).map((s) => "0x" + hex(s)).join(", ") + (sizes.length > 8 ? ", ..." : "");
+        return `0x${hex(count)} blocks, 0x${hex(bytes)} bytes (sizes ${shown})${stackText.indexOf("\n") >= 0 ? ":\n" + stackText : ": " + stackText + "\n"}`;
+    }
+    /** !heaptypes: count, bytes and the class (or "size 0x…") per line. */
+    function formatTypeRows(rows) {
+        const lines = ["     count        bytes  type"];
+        for (let i = 0; i < rows.length; i++) {
+            lines.push(padLeft("0x" + hex(rows[i].count), 10) + padLeft("0x" + hex(rows[i].bytes), 13) + "  " + rows[i].key);
+        }
+        return joinLines(lines);
+    }
 
     // The ! commands. Each prints what the matching !heap switch prints and returns the same
     // result as dx objects, so `!heapfilter 0x400000` reads like `!heap -flt s 400000` and
@@ -4567,6 +5240,66 @@ var __dxheap = (function (exports) {
         context.printWithoutWalkFindings(text);
         return results;
     });
+    /**
+     * !heapstack address — !heap -p -a: the heap and block holding the address (any kind), the
+     * offset in it, busy or freed, and its allocation stack, or why there is none.
+     */
+    const heapstack = command("heapstack", 1, (address) => {
+        const target = required("heapstack", "an address", address);
+        const context = new CommandContext();
+        const found = context.heaps.locate(target);
+        if (!found) {
+            context.allHeaps();
+            context.print(`address ${hex(target)} is not inside any block of the process's heaps\n`);
+            return null;
+        }
+        const heap = context.use(found.heap);
+        const blocks = heap.walk.blocks;
+        const stack = context.heaps.traces(found.heap.view).stack(blocks, found.row);
+        const symbols = context.heaps.symbolizer();
+        let text = `    address ${hex(target)} found in\n` + formatBlockRows(heap.walk, [found.row], context.pointerSize);
+        text += `    offset 0x${hex(target - blocks.address[found.row])} in the block, ${BLOCK_STATES[blocks.state[found.row]].toLowerCase()}\n`;
+        text += "frames" in stack ? formatStackLines(stack.frames, (a) => symbols.name(a), context.pointerSize) : `    no allocation stack (${stack.reason}): ${stack.message}\n`;
+        context.print(text);
+        return new HeapStackModel(new BlockModel(heap.model, heap.walk, found.row), target - blocks.address[found.row], stackModel(stack, symbols));
+    });
+    /** !heapstacks [heap] [, max] — busy blocks grouped by allocation stack, largest total first (UMDH's view). */
+    const heapstacks = command("heapstacks", 2, (heap, maxGroups) => {
+        const address = optional("heapstacks", "a heap address (0 or nothing for all heaps)", heap, 0);
+        const max = optional("heapstacks", "a group count", maxGroups, DEFAULT_MAX_ROWS);
+        const context = new CommandContext();
+        const chosen = address === 0 ? context.walkedHeaps() : [context.heapAt("heapstacks", address)];
+        const groups = stackGroups(context.heaps, chosen.map((h) => h.ref), (ref) => context.model(ref));
+        const symbols = context.heaps.symbolizer();
+        const limit = new RowLimit(max);
+        let text = groups.count() === 0 ? "no busy blocks\n" : "";
+        for (let i = 0; i < groups.count(); i++) {
+            if (!limit.take())
+                continue;
+            const g = groups.getValueAt(i);
+            const stack = g.Stack;
+            const stackText = stack instanceof StackModel ? formatStackLines(stack.addresses(), (a) => symbols.name(a), context.pointerSize) : `no stack (${stack.Reason})`;
+            text += formatStackGroup(g.Count, g.TotalBytes, g.Sizes, stackText.replace(/\n$/, ""));
+        }
+        context.print(text + limit.note("groups", `dx @$heapstacks(${address === 0 ? "0" : "0x" + hex(address)}, ${groups.count()})`));
+        return groups;
+    });
+    /** !heaptypes [heap] [, max] — busy blocks grouped by C++ type (their vftable), else by size, largest total first. */
+    const heaptypes = command("heaptypes", 2, (heap, maxGroups) => {
+        const address = optional("heaptypes", "a heap address (0 or nothing for all heaps)", heap, 0);
+        const max = optional("heaptypes", "a group count", maxGroups, DEFAULT_MAX_ROWS);
+        const context = new CommandContext();
+        const chosen = address === 0 ? context.walkedHeaps() : [context.heapAt("heaptypes", address)];
+        const groups = typeGroups(context.heaps, chosen.map((h) => h.ref), (ref) => context.model(ref));
+        const rows = [];
+        for (let i = 0; i < Math.min(max, groups.count()); i++) {
+            const g = groups.getValueAt(i);
+            rows.push({ count: g.Count, bytes: g.TotalBytes, key: g.key() });
+        }
+        const hidden = groups.count() - rows.length;
+        context.print(formatTypeRows(rows) + (hidden > 0 ? `... ${hidden} more groups; use dx @$heaptypes(${address === 0 ? "0" : "0x" + hex(address)}, ${groups.count()}) to query them all\n` : ""));
+        return groups;
+    });
 
     /**
      * Heaps: every heap the process names. Nothing is read until an item, the count or Findings is
@@ -4579,12 +5312,26 @@ var __dxheap = (function (exports) {
             this.__models = [];
         }
         get [Symbol.metadataDescriptor]() {
-            return help({ Findings: "What was wrong in the lists that name the heaps (PEB.ProcessHeaps, ntdll's descriptor list), or why they could not be read" });
+            return help({
+                Findings: "What was wrong in the lists that name the heaps (PEB.ProcessHeaps, ntdll's descriptor list), or why they could not be read",
+                ByStack: "ByStack(): busy blocks of every heap grouped by identical allocation stack (count, bytes, sizes, stack), largest total first",
+                ByType: "ByType(): busy blocks of every heap grouped by C++ type (their vftable), else by size, largest total first",
+            });
         }
         get Findings() {
             const heaps = this.cache();
             const findings = heaps ? heaps.findings() : [this.__problem];
             return findings.map((finding) => new FindingModel(finding));
+        }
+        /** Busy blocks of every heap grouped by identical allocation stack, largest total first. */
+        ByStack() {
+            const heaps = this.cache();
+            return heaps ? stackGroups(heaps, heaps.heaps(), (ref) => this.itemAt(ref.index)) : this.Findings;
+        }
+        /** Busy blocks of every heap grouped by C++ type (vftable), else by size, largest total first. */
+        ByType() {
+            const heaps = this.cache();
+            return heaps ? typeGroups(heaps, heaps.heaps(), (ref) => this.itemAt(ref.index)) : this.Findings;
         }
         itemCount() {
             const heaps = this.cache();
@@ -4636,6 +5383,9 @@ var __dxheap = (function (exports) {
             new host.functionAlias(heapfind, "heapfind"),
             new host.functionAlias(heapsearch, "heapsearch"),
             new host.functionAlias(heapcheck, "heapcheck"),
+            new host.functionAlias(heapstack, "heapstack"),
+            new host.functionAlias(heapstacks, "heapstacks"),
+            new host.functionAlias(heaptypes, "heaptypes"),
         ];
     }
     function uninitializeScript() {

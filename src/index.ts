@@ -1,7 +1,7 @@
 // dxheap's entry points, as WinDbg's JavaScript provider calls them (docs/jsprovider.md §1.1):
 // initializeScript returns one flat list of registrations; nothing is registered imperatively.
 // uninitializeScript drops the per-process heap caches.
-import { heapcheck, heapfilter, heapfind, heaps, heapsearch, heapstat } from "./commands/heap-commands";
+import { heapcheck, heapfilter, heapfind, heaps, heapsearch, heapstack, heapstacks, heapstat, heaptypes } from "./commands/heap-commands";
 import { ProcessHeaps } from "./heap/process-heaps";
 import { ProcessHeapsExtension } from "./model/process";
 
@@ -15,6 +15,9 @@ export function initializeScript(): host.Registration[] {
     new host.functionAlias(heapfind, "heapfind"),
     new host.functionAlias(heapsearch, "heapsearch"),
     new host.functionAlias(heapcheck, "heapcheck"),
+    new host.functionAlias(heapstack, "heapstack"),
+    new host.functionAlias(heapstacks, "heapstacks"),
+    new host.functionAlias(heaptypes, "heaptypes"),
   ];
 }
 

@@ -19,6 +19,7 @@ import {
   STATE_INTERNAL,
 } from "../heap/records";
 import { hex, hexAddress, padHex } from "../util/hex";
+import { SymbolName } from "../stacks/symbolizer";
 import { FLAG_BUSY, FLAG_EXTRA_PRESENT, FLAG_FILL_PATTERN, FLAG_INTERNAL, FLAG_SETTABLE } from "../walkers/nt/entry";
 
 type PointerSize = 4 | 8;
@@ -389,4 +390,39 @@ function padRight(text: string, width: number): string {
 
 function joinLines(lines: string[]): string {
   return lines.length === 0 ? "" : lines.join("\n") + "\n";
+}
+
+// ---------------------------------------------------------------------------------------
+// Allocation stacks: !heapstack, !heapstacks, !heaptypes
+
+/**
+ * Stack lines as `!heap -p -a` prints a +ust or page-heap trace: the return address, then
+ * module!function+0xoffset with the offset as wide as a pointer (public transcripts of -p -a; the
+ * address without leading zeros is a choice).
+ */
+export function formatStackLines(frames: number[], names: (address: number) => SymbolName, pointerSize: PointerSize, indent = "        "): string {
+  const lines: string[] = [];
+  for (let i = 0; i < frames.length; i++) {
+    const name = names(frames[i]);
+    const where = name.module
+      ? `${name.module.name}${name.symbol ? "!" + name.symbol : ""}+0x${padHex(name.offset, pointerSize * 2)}`
+      : hex(frames[i]);
+    lines.push(`${indent}${hex(frames[i])} ${where}`);
+  }
+  return joinLines(lines);
+}
+
+/** One group of !heapstacks: its count, bytes and sizes, then its stack or why it has none. */
+export function formatStackGroup(count: number, bytes: number, sizes: number[], stackText: string): string {
+  const shown = sizes.slice(0, 8).map((s) => "0x" + hex(s)).join(", ") + (sizes.length > 8 ? ", ..." : "");
+  return `0x${hex(count)} blocks, 0x${hex(bytes)} bytes (sizes ${shown})${stackText.indexOf("\n") >= 0 ? ":\n" + stackText : ": " + stackText + "\n"}`;
+}
+
+/** !heaptypes: count, bytes and the class (or "size 0x…") per line. */
+export function formatTypeRows(rows: { count: number; bytes: number; key: string }[]): string {
+  const lines = ["     count        bytes  type"];
+  for (let i = 0; i < rows.length; i++) {
+    lines.push(padLeft("0x" + hex(rows[i].count), 10) + padLeft("0x" + hex(rows[i].bytes), 13) + "  " + rows[i].key);
+  }
+  return joinLines(lines);
 }

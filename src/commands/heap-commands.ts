@@ -10,16 +10,21 @@ import { MemoryRegion } from "../host/memory-types";
 import { BlockModel, BlockSelection } from "../model/block";
 import { HeapModel } from "../model/heap";
 import { LazyCollection } from "../model/lazy";
-import { HeapWalk } from "../heap/records";
 import { Reference } from "../analysis/find";
-import { FoundBlockModel, HeapCheckModel, HeapSummaryModel, PatternHitModel, SegmentHeapSummaryModel, SizeStatisticsModel } from "../model/results";
+import { FoundBlockModel, HeapCheckModel, HeapStackModel, HeapSummaryModel, PatternHitModel, SegmentHeapSummaryModel, SizeStatisticsModel } from "../model/results";
 import { FindingLog } from "../heap/findings";
 import { checkNtHeap } from "../walkers/nt/check";
 import { hex, hexAddress } from "../util/hex";
 import { choice, flag, optional, patternBytes, required } from "./args";
 import { CommandContext, WalkedHeap, command } from "./context";
 import { MAX_PRINTED_FINDINGS, RowLimit } from "./output";
-import { formatBlockRows, formatFoundBlock, formatHeapSummaryTable, formatSearchHits, formatSegmentHeapSummaryTable, formatSizeStatistics } from "./format";
+import {
+  formatBlockRows, formatFoundBlock, formatHeapSummaryTable, formatSearchHits, formatSegmentHeapSummaryTable, formatSizeStatistics,
+  formatStackGroup, formatStackLines, formatTypeRows,
+} from "./format";
+import { GroupList, stackGroups, typeGroups } from "../model/groups";
+import { StackModel, stackModel } from "../model/stack";
+import { BLOCK_STATES, HeapWalk } from "../heap/records";
 
 const GROUPS: readonly StatGroupBy[] = ["A", "B", "S"];
 const DEFAULT_MAX_ROWS = 20;
@@ -186,4 +191,66 @@ export const heapcheck = command("heapcheck", 1, (heap?: unknown): HeapCheckMode
   // The walks' own findings are part of the report above; only the heap lists' are added after it.
   context.printWithoutWalkFindings(text);
   return results;
+});
+
+/**
+ * !heapstack address — !heap -p -a: the heap and block holding the address (any kind), the
+ * offset in it, busy or freed, and its allocation stack, or why there is none.
+ */
+export const heapstack = command("heapstack", 1, (address?: unknown): HeapStackModel | null => {
+  const target = required("heapstack", "an address", address);
+  const context = new CommandContext();
+  const found = context.heaps.locate(target);
+  if (!found) {
+    context.allHeaps();
+    context.print(`address ${hex(target)} is not inside any block of the process's heaps\n`);
+    return null;
+  }
+  const heap = context.use(found.heap);
+  const blocks = heap.walk.blocks;
+  const stack = context.heaps.traces(found.heap.view).stack(blocks, found.row);
+  const symbols = context.heaps.symbolizer();
+  let text = `    address ${hex(target)} found in\n` + formatBlockRows(heap.walk, [found.row], context.pointerSize);
+  text += `    offset 0x${hex(target - blocks.address[found.row])} in the block, ${BLOCK_STATES[blocks.state[found.row]].toLowerCase()}\n`;
+  text += "frames" in stack ? formatStackLines(stack.frames, (a) => symbols.name(a), context.pointerSize) : `    no allocation stack (${stack.reason}): ${stack.message}\n`;
+  context.print(text);
+  return new HeapStackModel(new BlockModel(heap.model, heap.walk, found.row), target - blocks.address[found.row], stackModel(stack, symbols));
+});
+
+/** !heapstacks [heap] [, max] — busy blocks grouped by allocation stack, largest total first (UMDH's view). */
+export const heapstacks = command("heapstacks", 2, (heap?: unknown, maxGroups?: unknown): GroupList => {
+  const address = optional("heapstacks", "a heap address (0 or nothing for all heaps)", heap, 0);
+  const max = optional("heapstacks", "a group count", maxGroups, DEFAULT_MAX_ROWS);
+  const context = new CommandContext();
+  const chosen = address === 0 ? context.walkedHeaps() : [context.heapAt("heapstacks", address)];
+  const groups = stackGroups(context.heaps, chosen.map((h) => h.ref), (ref) => context.model(ref));
+  const symbols = context.heaps.symbolizer();
+  const limit = new RowLimit(max);
+  let text = groups.count() === 0 ? "no busy blocks\n" : "";
+  for (let i = 0; i < groups.count(); i++) {
+    if (!limit.take()) continue;
+    const g = groups.getValueAt(i);
+    const stack = g.Stack!;
+    const stackText = stack instanceof StackModel ? formatStackLines(stack.addresses(), (a) => symbols.name(a), context.pointerSize) : `no stack (${stack.Reason})`;
+    text += formatStackGroup(g.Count, g.TotalBytes, g.Sizes, stackText.replace(/\n$/, ""));
+  }
+  context.print(text + limit.note("groups", `dx @$heapstacks(${address === 0 ? "0" : "0x" + hex(address)}, ${groups.count()})`));
+  return groups;
+});
+
+/** !heaptypes [heap] [, max] — busy blocks grouped by C++ type (their vftable), else by size, largest total first. */
+export const heaptypes = command("heaptypes", 2, (heap?: unknown, maxGroups?: unknown): GroupList => {
+  const address = optional("heaptypes", "a heap address (0 or nothing for all heaps)", heap, 0);
+  const max = optional("heaptypes", "a group count", maxGroups, DEFAULT_MAX_ROWS);
+  const context = new CommandContext();
+  const chosen = address === 0 ? context.walkedHeaps() : [context.heapAt("heaptypes", address)];
+  const groups = typeGroups(context.heaps, chosen.map((h) => h.ref), (ref) => context.model(ref));
+  const rows: { count: number; bytes: number; key: string }[] = [];
+  for (let i = 0; i < Math.min(max, groups.count()); i++) {
+    const g = groups.getValueAt(i);
+    rows.push({ count: g.Count, bytes: g.TotalBytes, key: g.key() });
+  }
+  const hidden = groups.count() - rows.length;
+  context.print(formatTypeRows(rows) + (hidden > 0 ? `... ${hidden} more groups; use dx @$heaptypes(${address === 0 ? "0" : "0x" + hex(address)}, ${groups.count()}) to query them all\n` : ""));
+  return groups;
 });

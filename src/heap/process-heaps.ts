@@ -6,6 +6,9 @@
 // it is reused: a target that ran has moved at least one thread, and is read again.
 import { Target, NtdllView, liveFingerprint } from "../host/target";
 import { walkHeap } from "../walkers/index";
+import { Symbolizer } from "../stacks/symbolizer";
+import { TraceReader } from "../stacks/trace";
+import { firstPointers } from "../stacks/types";
 import { AddressIndex, BlockLocation } from "./address-index";
 import { classifyHeap } from "./classify";
 import { enumerateHeaps } from "./enumerate";
@@ -40,6 +43,14 @@ export class HeapRef {
   problem(): Finding | undefined {
     return walkProblem(this.walk());
   }
+
+  /** The first pointer of each busy block's user data (for type names), read once, window by window. */
+  firstPointers(): Float64Array {
+    if (!this.pointers) this.pointers = firstPointers(this.view.memory, this.walk());
+    return this.pointers;
+  }
+
+  private pointers: Float64Array | undefined;
 
   /** The walk if it has been done; nothing is read. */
   walkIfDone(): HeapWalk | undefined {
@@ -113,6 +124,23 @@ export class ProcessHeaps {
     this.heaps();
     return this.enumerationFindings.list();
   }
+
+  /** Names of addresses, each asked of the debugger once per process. */
+  symbolizer(): Symbolizer {
+    if (!this.names) this.names = new Symbolizer(this.target);
+    return this.names;
+  }
+
+  /** The allocation stacks recorded by a view's ntdll, each record read once per process. */
+  traces(view: NtdllView): TraceReader {
+    const i = this.target.views.indexOf(view);
+    let reader = this.traceReaders[i];
+    if (!reader) reader = this.traceReaders[i] = new TraceReader(view, this.target);
+    return reader;
+  }
+
+  private names: Symbolizer | undefined;
+  private readonly traceReaders: TraceReader[] = [];
 
   heapAt(address: number): HeapRef | undefined {
     const heaps = this.heaps();

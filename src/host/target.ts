@@ -29,6 +29,20 @@ export interface NtdllView {
   segmentHeap?: SegmentHeapContext;
 }
 
+/** A loaded module: where it is, and its name as WinDbg writes it in symbols (ntdll, not C:\...\ntdll.dll). */
+export interface ModuleRange {
+  base: number;
+  size: number;
+  name: string;
+}
+
+/** "C:\Windows\System32\ntdll.dll" → "ntdll": the file name without its extension. */
+function moduleName(path: string): string {
+  const file = path.replace(/^.*[\\/]/, "");
+  const dot = file.lastIndexOf(".");
+  return dot > 0 ? file.slice(0, dot) : file;
+}
+
 /** Committed regions, or why they could not be listed. */
 export interface RegionList {
   regions: MemoryRegion[];
@@ -133,16 +147,44 @@ export class Target {
         // A thread whose TEB is not in the dump has no stack to scan.
       }
     }
-    for (const image of iterate(this.processObject.Modules)) {
-      try {
-        const m = image as { BaseAddress: host.Int64; Size: host.Int64 | number };
-        out.push({ base: toNumber(m.BaseAddress), size: toNumber(m.Size) });
-      } catch (e) {
-        // A module without a usable base or size is skipped.
-      }
-    }
+    const images = this.modules();
+    for (let i = 0; i < images.length; i++) out.push({ base: images[i].base, size: images[i].size });
     return out;
   }
+
+  /** The process's modules by address, listed once per Target (a module without a usable base or size is left out). */
+  modules(): ModuleRange[] {
+    if (!this.moduleList) {
+      const list: ModuleRange[] = [];
+      for (const image of iterate(this.processObject.Modules)) {
+        try {
+          const m = image as { BaseAddress: host.Int64; Size: host.Int64 | number; Name: unknown };
+          list.push({ base: toNumber(m.BaseAddress), size: toNumber(m.Size), name: moduleName(String(m.Name)) });
+        } catch (e) {
+          // Skipped, as said.
+        }
+      }
+      this.moduleList = list.sort((a, b) => a.base - b.base);
+    }
+    return this.moduleList;
+  }
+
+  /** The module holding an address, or undefined. */
+  moduleAt(address: number): ModuleRange | undefined {
+    const list = this.modules();
+    let low = 0;
+    let high = list.length - 1;
+    while (low <= high) {
+      const middle = (low + high) >> 1;
+      const m = list[middle];
+      if (address < m.base) high = middle - 1;
+      else if (address >= m.base + m.size) low = middle + 1;
+      else return m;
+    }
+    return undefined;
+  }
+
+  private moduleList: ModuleRange[] | undefined;
 }
 
 function readLfhKey(memory: HostMemory, layout: NtHeapLayout): number | undefined {

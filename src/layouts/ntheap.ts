@@ -61,6 +61,14 @@ export interface NtHeapLayout {
   };
   /** _HEAP_FREE_ENTRY.FreeList: the link of a free block on _HEAP.FreeLists. */
   freeEntryList: number | undefined;
+  /**
+   * Where Windows 7 records a block's allocation stack (§2.7): the AllocatorBackTraceIndex of the
+   * _HEAP_ENTRY_EXTRA in a block's last granule, or in a VirtualAlloc'd block's ExtraStuff.
+   */
+  extraBackTraceIndex: number | undefined;
+  virtualAllocExtraStuff: number | undefined;
+  /** _PEB.NtGlobalFlag: 0x1000 is +ust, 0x02000000 +hpa (§1.1). */
+  ntGlobalFlag: number | undefined;
   segment: {
     segmentListEntry: number;
     baseAddress: number;
@@ -144,6 +152,9 @@ export function resolveNtHeapLayout(types: TypeSource): NtHeapLayout {
       totalUCRs: types.fieldOffset("_HEAP", "Counters.TotalUCRs"),
     },
     freeEntryList: types.fieldOffset("_HEAP_FREE_ENTRY", "FreeList"),
+    extraBackTraceIndex: types.fieldOffset("_HEAP_ENTRY_EXTRA", "AllocatorBackTraceIndex"),
+    virtualAllocExtraStuff: types.fieldOffset("_HEAP_VIRTUAL_ALLOC_ENTRY", "ExtraStuff"),
+    ntGlobalFlag: types.fieldOffset("_PEB", "NtGlobalFlag"),
     segment: {
       segmentListEntry: need("_HEAP_SEGMENT", "SegmentListEntry"),
       baseAddress: need("_HEAP_SEGMENT", "BaseAddress"),

@@ -1,6 +1,7 @@
 // A heap block as dx shows it: a light view over one row of the walk's BlockTable, made only
 // when dx asks for it (dx @$curprocess.Heaps[0].Blocks.Where(b => b.UserSize == 0x400000)).
-import { BLOCK_KINDS, BLOCK_STATES, BlockKind, BlockState, HeapWalk, STATE_FREE } from "../heap/records";
+import { BLOCK_KINDS, BLOCK_STATES, BlockKind, BlockState, HeapWalk, STATE_BUSY, STATE_FREE } from "../heap/records";
+import type { NoStackModel, StackModel } from "./stack";
 import { toInt64 } from "../host/convert";
 import { hex0x } from "../util/hex";
 import { IndexedList } from "./collection";
@@ -22,7 +23,18 @@ export class BlockModel {
       Flags: "The decoded _HEAP_ENTRY.Flags",
       Heap: "The heap holding the block",
       Segment: "The segment holding the block; null for VirtualAlloc'd blocks",
+      AllocationStack: "Who allocated the block: its frames (+ust or page heap), or why there are none and what to turn on",
+      TypeName: "The C++ class of the object in the block, when its first pointer is that class's vftable; null otherwise",
     });
+  }
+
+  get AllocationStack(): StackModel | NoStackModel | null {
+    if (this.__walk.blocks.state[this.__row] === STATE_FREE) return null;
+    return this.__heap.stackOf(this.__walk, this.__row);
+  }
+  get TypeName(): string | null {
+    if (this.__walk.blocks.state[this.__row] !== STATE_BUSY) return null;
+    return this.__heap.typeOf(this.__walk, this.__row);
   }
 
   get Address(): host.Int64 {

@@ -13,6 +13,11 @@ export abstract class IndexedList<T> {
     for (let i = 0; i < n; i++) yield new host.indexedValue(this.itemAt(i), [i]);
   }
 
+  /** How many items (for dxheap's own code; dx counts with .Count()). */
+  count(): number {
+    return this.itemCount();
+  }
+
   getDimensionality(): number {
     return 1;
   }

@@ -12,6 +12,9 @@ import { HeapSummaryModel, SegmentHeapSummaryModel } from "./results";
 import { summarizeHeap, summarizeSegmentHeap } from "../analysis/summary";
 import { help } from "./help";
 import { FindingModel } from "./finding";
+import { GroupList, stackGroups, typeGroups } from "./groups";
+import { NoStackModel, StackModel, stackModel } from "./stack";
+import { pointer } from "../util/bytes";
 
 export class HeapModel {
   private __segments: SegmentCollection | undefined;
@@ -30,6 +33,8 @@ export class HeapModel {
       Blocks: "Every block of the heap (segment headers, back end, LFH, VirtualAlloc'd); the heap is walked on first use",
       Findings: "What the walk could not read, trust or decode: corrupted headers, unreadable pages, broken lists, unsupported kinds",
       Summary: "The !heap -s numbers of this heap",
+      ByStack: "ByStack(): busy blocks grouped by identical allocation stack, largest total first",
+      ByType: "ByType(): busy blocks grouped by C++ type (their vftable), else by size, largest total first",
     });
   }
 
@@ -64,6 +69,38 @@ export class HeapModel {
     if (problem) return new FindingModel(problem);
     const walk = ref.walk();
     return walk.type === "Segment" ? new SegmentHeapSummaryModel(summarizeSegmentHeap(walk)) : new HeapSummaryModel(summarizeHeap(walk));
+  }
+
+  /** Busy blocks of this heap grouped by identical allocation stack, largest total first. */
+  ByStack(): GroupList {
+    return stackGroups(this.__heaps, [this.ref()], () => this);
+  }
+
+  /** Busy blocks of this heap grouped by C++ type (vftable), else by size, largest total first. */
+  ByType(): GroupList {
+    return typeGroups(this.__heaps, [this.ref()], () => this);
+  }
+
+  /** A block's allocation stack, or why it has none (for Block.AllocationStack). */
+  stackOf(walk: HeapWalk, row: number): StackModel | NoStackModel {
+    const ref = this.__ref;
+    return stackModel(this.__heaps.traces(ref.view).stack(walk.blocks, row), this.__heaps.symbolizer());
+  }
+
+  /** The C++ class a busy block's vftable pointer names, or null (for Block.TypeName). */
+  typeOf(walk: HeapWalk, row: number): string | null {
+    const ref = this.__ref;
+    let first: number;
+    if (ref.walkIfDone() === walk) {
+      first = ref.firstPointers()[row];
+    } else {
+      const p = ref.view.layout.pointerSize;
+      const bytes = ref.view.memory.readPrefix(walk.blocks.userAddress[row], p);
+      first = bytes.length === p && walk.blocks.userSize[row] >= p ? pointer(bytes, 0, p) : NaN;
+    }
+    if (!isFinite(first)) return null;
+    const name = this.__heaps.symbolizer().vftableClass(first);
+    return name === undefined ? null : name;
   }
 
   /** The segment model of a walk's segment (for Block.Segment). */

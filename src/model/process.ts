@@ -6,6 +6,7 @@ import { IndexedList } from "./collection";
 import { FindingModel } from "./finding";
 import { HeapModel } from "./heap";
 import { help } from "./help";
+import { GroupList, stackGroups, typeGroups } from "./groups";
 
 /**
  * Heaps: every heap the process names. Nothing is read until an item, the count or Findings is
@@ -21,13 +22,29 @@ export class HeapCollection extends IndexedList<HeapModel> {
   }
 
   get [Symbol.metadataDescriptor]() {
-    return help({ Findings: "What was wrong in the lists that name the heaps (PEB.ProcessHeaps, ntdll's descriptor list), or why they could not be read" });
+    return help({
+      Findings: "What was wrong in the lists that name the heaps (PEB.ProcessHeaps, ntdll's descriptor list), or why they could not be read",
+      ByStack: "ByStack(): busy blocks of every heap grouped by identical allocation stack (count, bytes, sizes, stack), largest total first",
+      ByType: "ByType(): busy blocks of every heap grouped by C++ type (their vftable), else by size, largest total first",
+    });
   }
 
   get Findings(): FindingModel[] {
     const heaps = this.cache();
     const findings = heaps ? heaps.findings() : [this.__problem!];
     return findings.map((finding) => new FindingModel(finding));
+  }
+
+  /** Busy blocks of every heap grouped by identical allocation stack, largest total first. */
+  ByStack(): GroupList | FindingModel[] {
+    const heaps = this.cache();
+    return heaps ? stackGroups(heaps, heaps.heaps(), (ref) => this.itemAt(ref.index)) : this.Findings;
+  }
+
+  /** Busy blocks of every heap grouped by C++ type (vftable), else by size, largest total first. */
+  ByType(): GroupList | FindingModel[] {
+    const heaps = this.cache();
+    return heaps ? typeGroups(heaps, heaps.heaps(), (ref) => this.itemAt(ref.index)) : this.Findings;
   }
 
   protected itemCount(): number {

@@ -8,6 +8,7 @@ import { hex0x } from "../util/hex";
 import { BlockModel } from "./block";
 import { help } from "./help";
 import { LazyCollection } from "./lazy";
+import type { NoStackModel, StackModel } from "./stack";
 import { FindingModel } from "./finding";
 import { Finding } from "../heap/findings";
 
@@ -221,5 +222,28 @@ export class SegmentHeapSummaryModel {
   toString(): string {
     const s = this.__summary;
     return `Segment heap ${hex0x(s.heapAddress)}: committed ${hex0x(s.committedBytes + s.largeCommittedBytes)}, ${s.busyBlockCount} busy blocks (${hex0x(s.busyUserBytes)} bytes), ${s.freeBlockCount} free`;
+  }
+}
+
+/** What !heapstack returns: the block holding an address, the offset, and who allocated it. */
+export class HeapStackModel {
+  constructor(private readonly __block: BlockModel, private readonly __offset: number, private readonly __stack: StackModel | NoStackModel) {}
+
+  get [Symbol.metadataDescriptor]() {
+    return help({
+      Block: "The innermost block holding the address",
+      Offset: "The address minus the block's Address",
+      State: "Busy, Free, Internal or Freed (a page heap's delayed free)",
+      AllocationStack: "Its allocation stack (for a Freed page-heap block, the freeing one), or why there is none",
+    });
+  }
+
+  get Block(): BlockModel { return this.__block; }
+  get Offset(): number { return this.__offset; }
+  get State(): string { return this.__block.State; }
+  get AllocationStack(): StackModel | NoStackModel { return this.__stack; }
+
+  toString(): string {
+    return `${this.__block} (offset ${hex0x(this.__offset)}): ${this.__stack}`;
   }
 }

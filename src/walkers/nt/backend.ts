@@ -13,6 +13,7 @@ import { nextReadablePage } from "../../host/memory-scan";
 import { committedRuns } from "./segments";
 import { DecodedEntry, EntryDecoder, FLAG_BUSY, FLAG_INTERNAL, newDecodedEntry } from "./entry";
 import { UserExtent, decodeUserExtent } from "./user-extent";
+import { traceLocation } from "./trace-location";
 
 /** UnusedBytes below this are pseudo-entry markers, not byte counts (§2.2: 1 segment, 3 uncommitted, 4 VirtualAlloc, 5 linked). */
 const SMALLEST_UNUSED_COUNT = 8;
@@ -154,6 +155,11 @@ export class BackendWalker {
       state = (e.flags & FLAG_INTERNAL) !== 0 ? STATE_INTERNAL : STATE_BUSY;
     }
     this.pushedState = state;
-    return this.blocks.push(entry, userAddress, size, userSize, state, KIND_BACKEND, segmentIndex, NONE, e.previousSize * granularity, e.flags);
+    const row = this.blocks.push(entry, userAddress, size, userSize, state, KIND_BACKEND, segmentIndex, NONE, e.previousSize * granularity, e.flags);
+    if (state === STATE_BUSY) {
+      const trace = traceLocation(window, this.layout, entry, size, unused, e.flags);
+      if (trace !== 0) this.blocks.setTrace(row, trace);
+    }
+    return row;
   }
 }

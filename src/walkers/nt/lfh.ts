@@ -14,6 +14,7 @@ import { low32, pointer, u16, u32 } from "../../util/bytes";
 import { MemoryWindow } from "../window";
 import { InternalBlock } from "./backend";
 import { UserExtent, decodeUserExtent } from "./user-extent";
+import { traceLocation } from "./trace-location";
 import { hex0x } from "../../util/hex";
 
 const USERDATA_SIGNATURE = 0xf0e0d0c0;
@@ -159,7 +160,11 @@ export class LfhDecoder {
         extent.userAddress = block + granularity;
         extent.userSize = 0;
       }
-      this.blocks.push(block, extent.userAddress, g.stride, extent.userSize, busy ? STATE_BUSY : STATE_FREE, KIND_LFH, segment, containerRow, 0, busy ? 1 : 0);
+      const row = this.blocks.push(block, extent.userAddress, g.stride, extent.userSize, busy ? STATE_BUSY : STATE_FREE, KIND_LFH, segment, containerRow, 0, busy ? 1 : 0);
+      if (busy) {
+        const trace = traceLocation(window, this.layout, block, g.stride, unused & 0x7f, 0);
+        if (trace !== 0) this.blocks.setTrace(row, trace);
+      }
     }
     if (badMarker + badCode + badBitmap > 0) {
       const parts: string[] = [];

@@ -9,10 +9,10 @@ import { BlockTableBuilder, KIND_VIRTUAL_ALLOC, NONE, SegmentRecord, STATE_BUSY 
 import { FindingLog } from "../../heap/findings";
 import { Memory } from "../../host/memory-types";
 import { NtHeapLayout } from "../../layouts/ntheap";
-import { pointer, pointerHex } from "../../util/bytes";
+import { pointer, pointerHex, u16 } from "../../util/bytes";
 import { hex0x } from "../../util/hex";
 import { walkList } from "../list";
-import { EntryDecoder, newDecodedEntry } from "./entry";
+import { EntryDecoder, FLAG_EXTRA_PRESENT, newDecodedEntry } from "./entry";
 
 const PAGE = 0x1000;
 /** No heap has more VirtualAlloc'd blocks than this (each is at least 508 KiB on x86). */
@@ -58,7 +58,10 @@ export function walkVirtualAllocs(
       findings.add("Corruption", entry + va.busyBlock, `VirtualAlloc block at ${hex0x(entry)}: ${problem}`, "va-header", "VirtualAlloc blocks with a bad header");
       continue;
     }
-    candidates.push({ entry, end: entry + commit, userSize, flags: header.flags, overlaps: undefined });
+    // Windows 7 +ust: the block's _HEAP_ENTRY_EXTRA is the entry's ExtraStuff (§2.3, §2.7).
+    const extra = (header.flags & FLAG_EXTRA_PRESENT) !== 0 && layout.virtualAllocExtraStuff !== undefined && layout.extraBackTraceIndex !== undefined
+      ? u16(bytes, layout.virtualAllocExtraStuff + layout.extraBackTraceIndex) : 0;
+    candidates.push({ entry, end: entry + commit, userSize, flags: header.flags, trace: extra > 0 ? -extra : 0, overlaps: undefined });
   }
   markOverlaps(candidates, segments);
   let listed = 0;
@@ -73,7 +76,8 @@ export function walkVirtualAllocs(
       findings.add("Unreadable", c.end - 1, `VirtualAlloc block at ${hex0x(c.entry)}: its last committed byte ${hex0x(c.end - 1)} is not in the dump`,
         "va-short", "VirtualAlloc blocks whose committed memory is not all in the dump");
     }
-    blocks.push(c.entry + va.busyBlock, c.entry + va.size, c.end - c.entry, c.userSize, STATE_BUSY, KIND_VIRTUAL_ALLOC, NONE, NONE, 0, c.flags);
+    const row = blocks.push(c.entry + va.busyBlock, c.entry + va.size, c.end - c.entry, c.userSize, STATE_BUSY, KIND_VIRTUAL_ALLOC, NONE, NONE, 0, c.flags);
+    if (c.trace !== 0) blocks.setTrace(row, c.trace);
     listed++;
   }
   return listed;
@@ -84,6 +88,8 @@ interface Candidate {
   end: number;
   userSize: number;
   flags: number;
+  /** Minus its Windows 7 trace index, or 0 (see BlockTable.trace). */
+  trace: number;
   /** The range it overlaps, once found. */
   overlaps: { start: number; end: number } | undefined;
 }

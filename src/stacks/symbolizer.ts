@@ -1,0 +1,62 @@
+// Names of code and data addresses as WinDbg writes them: module!symbol+0xoffset, module!symbol at
+// the symbol itself, module+0xoffset where the module has no symbols, the bare address outside
+// every module. Each distinct address is asked of the debugger once per process
+// (host.getModuleContainingSymbolInformation, docs/jsprovider.md §1.7), however many blocks share it.
+import { toInt64, toNumber } from "../host/convert";
+import { ModuleRange, Target } from "../host/target";
+import { hex0x } from "../util/hex";
+
+const VFTABLE = "::`vftable'";
+
+export interface SymbolName {
+  /** module!symbol+0xoffset, module+0xoffset, or 0x… */
+  text: string;
+  module: ModuleRange | undefined;
+  /** The symbol's name (without module), when the debugger knows one. */
+  symbol: string | undefined;
+  /** Address minus the symbol's start (or the module's base when there is no symbol). */
+  offset: number;
+}
+
+export class Symbolizer {
+  private readonly names: { [address: number]: SymbolName } = {};
+
+  constructor(private readonly target: Target) {}
+
+  name(address: number): SymbolName {
+    let found = this.names[address];
+    if (!found) found = this.names[address] = this.resolve(address);
+    return found;
+  }
+
+  /** The class of a C++ vftable: "Widget" for an address that is exactly Widget::`vftable'. */
+  vftableClass(address: number): string | undefined {
+    if (!this.target.moduleAt(address)) return undefined; // not code or data of a module: not asked
+    const name = this.name(address);
+    if (!name.symbol || name.offset !== 0) return undefined;
+    const at = name.symbol.indexOf(VFTABLE);
+    return at > 0 ? name.symbol.slice(0, at) : undefined;
+  }
+
+  private resolve(address: number): SymbolName {
+    const image = this.target.moduleAt(address);
+    if (!image) return { text: hex0x(address), module: undefined, symbol: undefined, offset: 0 };
+    let info: host.SymbolInformation | null = null;
+    try {
+      info = host.getModuleContainingSymbolInformation(toInt64(address), this.target.processObject);
+    } catch (e) {
+      info = null; // the provider may throw where no symbol contains the address (UNVERIFIED)
+    }
+    if (info && info.name) {
+      // The name may or may not carry "module!" (UNVERIFIED): keep what follows it.
+      const symbol = String(info.name).replace(/^[^!]*!/, "");
+      const start = toNumber(info.address);
+      if (start <= address && start >= image.base) {
+        const offset = address - start;
+        return { text: `${image.name}!${symbol}${offset ? "+" + hex0x(offset) : ""}`, module: image, symbol, offset };
+      }
+    }
+    const offset = address - image.base;
+    return { text: `${image.name}+${hex0x(offset)}`, module: image, symbol: undefined, offset };
+  }
+}
