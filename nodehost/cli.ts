@@ -20,11 +20,13 @@ Commands:
                                !heapfind (0x1d0001b0790, true)
   dx [-r<n>] [-g] EXPRESSION   a dx expression: dx @$curprocess.Heaps[0].Blocks.Where(b => b.UserSize == 0x208).Count()
                                ending in ,x or ,d (radix) or ,<n> (show n items)
+  .effmach [x86|amd64|.]       a WOW64 process's 64-bit dump: its 32-bit view (prompt 0:000:x86>) or back
 
 Options:
   --types FILE   ntdll's types, a volatility3 ISF JSON file (default: DUMP with .ntdll.isf.json
                  in place of its extension); other modules' types are read from
-                 DUMP.<module>.isf.json beside the dump when present
+                 DUMP.<module>.isf.json beside the dump when present, <module> as WinDbg names
+                 it (the 32-bit ntdll of a WOW64 process's 64-bit dump: ntdll_77a60000)
   --json         print one JSON object per line for each command instead:
                  {"command", "output", "value"}, and "error" when it failed; Int64 values are
                  "0x…" strings; collections give at most ${JSON_ITEMS} items (then "[...]"), objects
@@ -33,7 +35,6 @@ Options:
 
 Exit status: 0; 1 when a command failed; 2 when the options, the dump or its types are wrong.`;
 
-const PROMPT = "0:000> ";
 const BUNDLE = path.join(__dirname, "..", "dist", "dxheap.js");
 
 interface Options {
@@ -124,7 +125,7 @@ function requireReadable(file: string, what: string): void {
 }
 
 /** Runs and prints one command, echoed after the prompt unless the prompt is already on screen; false when it failed. */
-function run(session: ScriptSession, command: string, json: boolean, echo: string = PROMPT + command + "\n"): boolean {
+function run(session: ScriptSession, command: string, json: boolean, echo: string = session.prompt + command + "\n"): boolean {
   const result: CommandResult = session.execute(command);
   if (json) {
     const record = { command, output: result.output, value: session.toJson(result.value), ...(result.error ? { error: result.error } : {}) };
@@ -138,7 +139,7 @@ function run(session: ScriptSession, command: string, json: boolean, echo: strin
 /** The interactive prompt. Input that is not a terminal is echoed after the prompt, making a transcript. */
 function prompt(session: ScriptSession, json: boolean): void {
   const terminal = Boolean(process.stdin.isTTY);
-  const lines = readline.createInterface({ input: process.stdin, output: process.stdout, terminal, prompt: json ? "" : PROMPT });
+  const lines = readline.createInterface({ input: process.stdin, output: process.stdout, terminal, prompt: json ? "" : session.prompt });
   const echo = (command: string) => (terminal || json ? "" : command + "\n");
   let failed = false;
   let quit = false;
@@ -154,6 +155,7 @@ function prompt(session: ScriptSession, json: boolean): void {
     }
     if (command === "") process.stdout.write(echo(command));
     else if (!run(session, command, json, echo(command))) failed = true;
+    if (!json) lines.setPrompt(session.prompt);
     lines.prompt();
   });
   lines.on("close", () => {

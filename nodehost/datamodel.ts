@@ -379,14 +379,23 @@ export interface ProcessContext {
   readonly target: TargetData;
   readonly realm: Realm;
   readonly registry: ModelRegistry;
-  /** ntdll's types, or undefined without them. */
-  ntdllTypes(): TypeSpace | undefined;
+  /** A module's types by the name WinDbg gives it ("ntdll", "ntdll_77a60000"), or undefined without them. */
+  typesOf(moduleName: string): TypeSpace | undefined;
+  /**
+   * Which side Environment and Registers show: the dump's own ("native"), or a WOW64 process's
+   * 32-bit side after .effmach x86 ("x86"; see HostRuntime.effectiveMachine).
+   */
+  side(): { registers: "native" | "x86"; environment: "native" | "x86" };
 }
 
-/** "ntdll", "ntdll.dll", "NTDLL" all name ntdll.dll; a path's directory is ignored. */
+/**
+ * "ntdll", "ntdll.dll", "NTDLL" all name ntdll.dll; a path's directory is ignored. A module
+ * WinDbg renamed ("ntdll_77a60000", TargetModule.renamed) answers to that name only.
+ */
 export function matchesModule(module: TargetModule, query: string): boolean {
-  const file = module.name.replace(/^.*[\\/]/, "").toLowerCase();
   const wanted = query.toLowerCase();
+  if (module.renamed) return module.renamed === wanted;
+  const file = module.name.replace(/^.*[\\/]/, "").toLowerCase();
   return file === wanted || file.replace(/\.[^.]*$/, "") === wanted;
 }
 
@@ -423,9 +432,11 @@ export class ProcessObject {
     });
     return listCollection(new Collection(() => threads[Symbol.iterator]()), threads);
   }
-  /** Environment.EnvironmentBlock: ntdll!_PEB at the target's PEB. */
+  /** Environment.EnvironmentBlock: ntdll!_PEB at the target's PEB; a WOW64 process's 32-bit view: the PEB32, with the 32-bit ntdll's _PEB. */
   get Environment(): EnvironmentObject {
-    return new EnvironmentObject(this.#context, "_PEB", this.#context.target.peb);
+    const { target } = this.#context;
+    if (this.#context.side().environment === "x86") return new EnvironmentObject(this.#context, "_PEB", target.wow64!.peb, target.wow64!.ntdll);
+    return new EnvironmentObject(this.#context, "_PEB", target.peb, "ntdll");
   }
   toString(): string {
     return this.Name;
@@ -486,18 +497,26 @@ export class ThreadObject {
   get Id(): number {
     return this.#thread.id;
   }
-  /** Environment.EnvironmentBlock: ntdll!_TEB at the thread's TEB. */
+  /** Environment.EnvironmentBlock: ntdll!_TEB at the thread's TEB; in a WOW64 process's 32-bit view its TEB32, with the 32-bit ntdll's _TEB. */
   get Environment(): EnvironmentObject {
-    return new EnvironmentObject(this.#context, "_TEB", this.#thread.teb);
+    const context = this.#context;
+    if (context.side().environment === "x86") {
+      const teb32 = this.#thread.wow64?.teb;
+      // UNVERIFIED: what WinDbg shows for a thread without a 32-bit side in the 32-bit view.
+      if (teb32 === undefined) throw new context.realm.Error(`thread 0x${this.#thread.id.toString(16)} has no 32-bit TEB: it is not a WOW64 thread`);
+      return new EnvironmentObject(context, "_TEB", teb32, context.target.wow64!.ntdll);
+    }
+    return new EnvironmentObject(context, "_TEB", this.#thread.teb, "ntdll");
   }
   /**
-   * Registers.User: the thread's registers now, as Int64 (docs/jsprovider.md §1.4). A thread
-   * the dump holds no context for, or one that has exited, throws (UNVERIFIED: how WinDbg reports it).
+   * Registers.User: the thread's registers now, as Int64 (docs/jsprovider.md §1.4); in a WOW64
+   * process's 32-bit view the x86 ones it saved. A thread the dump holds no context for, or one
+   * that has exited, throws (UNVERIFIED: how WinDbg reports it).
    */
   get Registers(): RegistersObject {
     const { realm, target } = this.#context;
     if (!target.threads.includes(this.#thread)) throw new realm.Error(`thread 0x${this.#thread.id.toString(16)} has exited`);
-    const registers = this.#thread.registers;
+    const registers = this.#context.side().registers === "x86" ? this.#thread.wow64?.registers : this.#thread.registers;
     if (!registers) throw new realm.Error(`Unable to get the context of thread 0x${this.#thread.id.toString(16)}: the dump holds none`);
     return new RegistersObject(registers);
   }
@@ -554,16 +573,19 @@ export class EnvironmentObject {
   readonly #context: ProcessContext;
   readonly #typeName: string;
   readonly #address: bigint;
-  constructor(context: ProcessContext, typeName: string, address: bigint) {
+  readonly #ntdll: string;
+  /** ntdll: WinDbg's name of the ntdll whose type the block has ("ntdll", or "ntdll_77a60000" for a WOW64 process's 32-bit side). */
+  constructor(context: ProcessContext, typeName: string, address: bigint, ntdll: string) {
     this.#context = context;
     this.#typeName = typeName;
     this.#address = address;
+    this.#ntdll = ntdll;
   }
   /** A new typed object on each access, as a native property read gives. */
   get EnvironmentBlock(): unknown {
-    const space = this.#context.ntdllTypes();
+    const space = this.#context.typesOf(this.#ntdll);
     const ref = space?.resolve(this.#typeName);
-    if (!space || !ref) throw new this.#context.realm.Error(`ntdll!${this.#typeName} is unknown: the target has no type information for ntdll`);
+    if (!space || !ref) throw new this.#context.realm.Error(`${this.#ntdll}!${this.#typeName} is unknown: the target has no type information for ${this.#ntdll}`);
     return space.valueAt(ref, this.#address);
   }
   /** dx shows Environment with no display string. */

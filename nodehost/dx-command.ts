@@ -2,6 +2,7 @@
 // an extension command, docs/jsprovider.md §1.16) and `dx [-r<n>] [-g] expression[,format]`.
 // `!name args` is `dx @$name(args)`: the function's printed text, then its value as dx shows it
 // (the function-aliases page shows `!add (5, 7)` printing `@$add(5, 7) : 0xc`, one level deep).
+// Also `.effmach [machine]`, which switches a WOW64 process's dump to its 32-bit view and back.
 import { type DxFormat, renderDxResult } from "./dx";
 import { type DxEnvironment, type DxQuery, type Expr, evaluate, parseAliasArguments, parseQuery } from "./dx-expression";
 import { renderDxGrid } from "./dx-grid";
@@ -9,11 +10,14 @@ import { renderDxGrid } from "./dx-grid";
 export interface CommandContext extends DxEnvironment {
   /** An exception as dx prints it: "Error: …". */
   renderError(error: unknown): string;
+  /** `.effmach [machine]`: switches the effective machine when one is given; returns the line WinDbg prints. */
+  effectiveMachine(machine: string | undefined): string;
 }
 
 type Command =
   | { kind: "alias"; name: string; args: Expr[]; header: string }
-  | { kind: "dx"; header: string; query: DxQuery; depth: number; grid: boolean };
+  | { kind: "dx"; header: string; query: DxQuery; depth: number; grid: boolean }
+  | { kind: "effmach"; machine: string | undefined };
 
 /** `-r<n>` sets the depth (`-r` alone: 1, as is the default); `-g` asks for the grid. */
 const DX_OPTION = /^-(r(\d*)|g)$/;
@@ -25,8 +29,10 @@ export function parseCommand(line: string): Command {
     const { args, call } = parseAliasArguments(bang[1], bang[2]);
     return { kind: "alias", name: bang[1], args, header: call };
   }
+  const effmach = /^\.effmach(?:\s+(\S+))?$/.exec(text);
+  if (effmach) return { kind: "effmach", machine: effmach[1] };
   const dx = /^dx(?:\s+(.*))?$/s.exec(text);
-  if (!dx) throw new Error(`the Node host runs only !<function alias> and dx commands, not '${text}'`);
+  if (!dx) throw new Error(`the Node host runs only !<function alias>, dx and .effmach commands, not '${text}'`);
   let rest = dx[1] ?? "";
   let depth = 1;
   let grid = false;
@@ -48,6 +54,7 @@ export function parseCommand(line: string): Command {
  */
 export function runCommand(line: string, context: CommandContext): { value: unknown; text: string } {
   const command = parseCommand(line);
+  if (command.kind === "effmach") return { value: undefined, text: context.effectiveMachine(command.machine) + "\n" };
   let value: unknown;
   let format: DxFormat = { radix: 16 };
   let depth = 1;

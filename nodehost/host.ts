@@ -86,7 +86,17 @@ export interface HostOptions {
   fileSystemRoot?: string;
   /** Keep an AccessLog of every read and symbol look-up (off by default: reads are many). */
   logAccesses?: boolean;
+  /**
+   * What Environment.EnvironmentBlock of a WOW64 process's dump shows after .effmach x86: the
+   * 32-bit PEB/TEB typed with the 32-bit ntdll's types ("effective", default), or still the
+   * 64-bit ones ("native"). UNVERIFIED: .effmach is documented to change the register set, stack
+   * tracing and the pointer size only; `~` still lists the TEB64s in the 32-bit view.
+   */
+  wow64Environment?: "effective" | "native";
 }
+
+/** .effmach's machines as WinDbg names them in its answer ("Effective machine: x86 compatible (x86)"). */
+const MACHINE_NAMES = { x86: "x86 compatible (x86)", x64: "x64 (AMD64)" } as const;
 
 /** What a live target does between two commands (`g`, then a break): applied in this order. */
 export interface ResumeChanges {
@@ -253,6 +263,8 @@ export class HostRuntime {
   apiVersion: ApiVersion = { major: 1, minor: 0 };
   /** Everything host.diagnostics.debugLog printed. */
   log = "";
+  /** The effective machine (.effmach): the dump's own, or x86 for a WOW64 process's 64-bit dump in its 32-bit view. */
+  effectiveMachine: "x86" | "x64";
 
   private readonly environment: NativeEnvironment;
   private readonly typeSpaces = new Map<TargetModule, TypeSpace>();
@@ -265,8 +277,13 @@ export class HostRuntime {
     this.accessLog = options.logAccesses ? { reads: [], symbolLookups: [] } : undefined;
     this.memory = new TargetMemory(this.target.regions, this.counters, realm, options.unreadableMemoryMessage ?? dxUnreadable, this.accessLog);
     this.environment = { memory: this.memory, counters: this.counters, realm, unknownField: options.unknownField ?? "throw" };
+    this.effectiveMachine = this.target.arch;
+    const side = () => {
+      const wow64 = this.effectiveMachine !== this.target.arch;
+      return { registers: wow64 ? "x86" : "native", environment: wow64 && options.wow64Environment !== "native" ? "x86" : "native" } as const;
+    };
     this.processView = modelView(
-      new ProcessObject({ target: this.target, realm, registry: this.registry, ntdllTypes: () => this.typesOf("ntdll") }),
+      new ProcessObject({ target: this.target, realm, registry: this.registry, typesOf: (name) => this.typesOf(name), side }),
       "Debugger.Models.Process",
       this.registry,
     );
@@ -287,6 +304,24 @@ export class HostRuntime {
 
   atLeast(major: number, minor: number): boolean {
     return this.apiVersion.major > major || (this.apiVersion.major === major && this.apiVersion.minor >= minor);
+  }
+
+  /**
+   * `.effmach [machine]` (Microsoft Learn, ".effmach"): "x86", "amd64", "." (the target's native
+   * mode) or "#" (the mode of the code of the last event: the threads of the project's dumps stop
+   * in native code, so the native one); none shows the current one. Only a WOW64 process's 64-bit
+   * dump (TargetData.wow64) has a second machine. Returns WinDbg's answer line.
+   */
+  effmach(machine: string | undefined): string {
+    if (machine !== undefined) {
+      const wanted = machine === "." || machine === "#" ? this.target.arch : machine.toLowerCase() === "amd64" ? "x64" : machine.toLowerCase();
+      if (wanted !== this.target.arch && !(wanted === "x86" && this.target.wow64)) {
+        const why = wanted === "x86" ? "the dump is not a WOW64 process's 64-bit dump with its 32-bit ntdll's types" : `the ${this.target.arch} dump has no ${machine} side`;
+        throw new Error(`nodehost: .effmach ${machine} is not available: ${why}`);
+      }
+      this.effectiveMachine = wanted as "x86" | "x64";
+    }
+    return `Effective machine: ${MACHINE_NAMES[this.effectiveMachine]}`;
   }
 
   /** `g` then a break on a live target: the changes happen, the script's objects see them. */

@@ -110,6 +110,11 @@ export class ScriptSession {
     return this.runtime.accessLog;
   }
 
+  /** WinDbg's prompt: "0:000> ", or "0:000:x86> " in a WOW64 process's 32-bit view (.effmach x86). */
+  get prompt(): string {
+    return this.runtime.effectiveMachine === this.runtime.target.arch ? "0:000> " : `0:000:${this.runtime.effectiveMachine}> `;
+  }
+
   /** A live target runs (`g`) and breaks again: its memory, threads and registers change as given. */
   resume(changes: ResumeChanges): void {
     this.runtime.resume(changes);
@@ -176,6 +181,7 @@ export class ScriptSession {
         throw new Error(`Unable to bind name '@$${name}'`);
       },
       callAlias: (name, args) => this.alias(name, ...args).value,
+      effectiveMachine: (machine) => this.runtime.effmach(machine),
       outward: (value) => this.boundary.outward(value),
       inward: (value) => this.boundary.inward(value),
       renderError: this.renderError,

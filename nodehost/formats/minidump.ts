@@ -393,9 +393,18 @@ function readThreadList(file: DumpReader, stream: MinidumpStream, arch: "x86" | 
 /** A CONTEXT of the dump's processor: its flags, and the registers of the groups they say were saved. */
 function readContext(file: DumpReader, rva: number, size: number, arch: "x86" | "x64" | "unknown", what: string): MinidumpContext {
   if (arch === "unknown") throw new Error(`minidump: ${what} cannot be read without knowing the processor (no SystemInfo stream, or another processor)`);
+  return parseContext(file.slice(rva, size, what), arch, what);
+}
+
+/**
+ * A CONTEXT of arch laid out in bytes: in the file, or elsewhere (a WOW64 thread's x86 CONTEXT
+ * saved in its 64-bit stack, nodehost/load.ts). Throws naming what when it is short or of another processor.
+ */
+export function parseContext(bytes: Uint8Array, arch: "x86" | "x64", what: string): MinidumpContext {
   const layout: ContextLayout = CONTEXT_LAYOUTS[arch];
-  if (size < layout.size) throw new Error(`minidump: ${what} is 0x${size.toString(16)} bytes; an ${arch} CONTEXT is 0x${layout.size.toString(16)}`);
-  const flags = file.u32(rva + layout.flagsOffset);
+  if (bytes.length < layout.size) throw new Error(`minidump: ${what} is 0x${bytes.length.toString(16)} bytes; an ${arch} CONTEXT is 0x${layout.size.toString(16)}`);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const flags = view.getUint32(layout.flagsOffset, true);
   if ((flags & layout.processorFlag) === 0) {
     throw new Error(`minidump: ${what} has ContextFlags 0x${flags.toString(16)}, without the ${arch} processor flag 0x${layout.processorFlag.toString(16)}`);
   }
@@ -403,7 +412,7 @@ function readContext(file: DumpReader, rva: number, size: number, arch: "x86" | 
   for (const group of layout.groups) {
     if ((flags & group.flag) === 0) continue;
     for (const [name, [offset, width]] of Object.entries(group.registers)) {
-      registers[name] = width === 8 ? file.u64(rva + offset) : BigInt(width === 4 ? file.u32(rva + offset) : file.u16(rva + offset));
+      registers[name] = width === 8 ? view.getBigUint64(offset, true) : BigInt(width === 4 ? view.getUint32(offset, true) : view.getUint16(offset, true));
     }
   }
   return { flags, registers };

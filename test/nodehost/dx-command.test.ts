@@ -170,7 +170,7 @@ describe("dx", () => {
     expect(session.execute("dx nothing").output).toBe("Error: Unable to bind name 'nothing'\n");
     expect(session.execute("dx -v 1").error).toBe("Error: dx option '-v' is not supported by the Node host (supported: -r<n>, -g)");
     expect(session.execute("dx").error).toBe("Error: dx needs an expression");
-    expect(session.execute("k").error).toBe("Error: the Node host runs only !<function alias> and dx commands, not 'k'");
+    expect(session.execute("k").error).toBe("Error: the Node host runs only !<function alias>, dx and .effmach commands, not 'k'");
     expect(session.execute("dx 1 +").error).toBe("Error: syntax error at column 4: expected an expression, found the end of the expression");
   });
 });
