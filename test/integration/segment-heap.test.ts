@@ -307,3 +307,47 @@ describe.each([["x64", 22000], ["x64", 26100], ["x86", 19041]] as const)("damage
     expect(result.blocks).toEqual(without(damaged.heap, (b) => inRange(b, segment, last.lastValidEntry)));
   });
 });
+
+describe("randomly damaged segment heaps", () => {
+  it("never throw: every walk ends, each finding names an address, and the blocks stay within bounds", () => {
+    let random = 0x2545f491;
+    const next = (n: number) => {
+      random = (Math.imul(random, 1103515245) + 12345) >>> 0;
+      return (random >>> 8) % n;
+    };
+    let withFindings = 0;
+    for (let c = 0; c < 40; c++) {
+      const [arch, build] = c % 4 === 3 ? ["x86", 19041] as const : c % 4 === 2 ? ["x64", 26100] as const : ["x64", 22000] as const;
+      const sites: string[] = [];
+      const damaged = damagedImage(arch, build, c % 2 === 0, (space, layout, heap) => {
+        for (let m = 0; m <= next(3); m++) {
+          const containers = heap.blocks.filter((b) => b.kind === "PageRange" && b.state === "Internal" && b.userSize === b.size);
+          const chunks = heap.blocks.filter((b) => b.kind === "VS");
+          const segment = heap.segments[next(heap.segments.length)];
+          const choices: [string, bigint, number][] = [
+            ["descriptors", segment.address, layout.size("_HEAP_PAGE_SEGMENT")],
+            ["subsegment header", containers[next(containers.length)].address, 0x48],
+            ["VS chunk header", chunks[next(chunks.length)].address, arch === "x64" ? 16 : 8],
+            ["segment contexts", heap.address + BigInt(layout.off("_SEGMENT_HEAP", "SegContexts")), 2 * layout.size("_HEAP_SEG_CONTEXT")],
+            ["large tree", heap.address + BigInt(layout.off("_SEGMENT_HEAP", "LargeAllocMetadata")), layout.size("_RTL_RB_TREE")],
+          ];
+          const [what, base, span] = choices[next(choices.length)];
+          const at = base + BigInt(next(span));
+          space.u8(at, space.read(at, 1)[0] ^ (1 + next(255)));
+          sites.push(`${what} @0x${at.toString(16)}`);
+        }
+      });
+      let result: ReturnType<typeof walked>;
+      try {
+        result = walked(damaged);
+      } catch (e) {
+        throw new Error(`case ${c} (${arch} ${build}: ${sites.join(", ")}) threw: ${(e as Error).message}`);
+      }
+      if (result.findings.length > 0) withFindings++;
+      for (const f of result.findings) expect(f.message.length).toBeGreaterThan(0);
+      const reserved = damaged.heap.segments.reduce((n, s) => n + Number(s.lastValidEntry - s.baseAddress), 0);
+      expect(result.blocks.length).toBeLessThanOrEqual(reserved / 8 + 64);
+    }
+    expect(withFindings).toBeGreaterThan(20);
+  });
+});
