@@ -79,7 +79,6 @@ export interface LfhLayout {
   blockCount: number;
   blockOffsets: number;
   blockBitmap: number;
-  freeCount: number | undefined;
 }
 
 export interface LargeLayout {
@@ -238,7 +237,7 @@ function resolveLfh(types: TypeSource, gaps: string[]): LfhLayout | undefined {
     gaps.push(`${S} (segment LFH blocks)`);
     return undefined;
   }
-  return { blockCount, blockOffsets, blockBitmap, freeCount: types.fieldOffset(S, "FreeCount") };
+  return { blockCount, blockOffsets, blockBitmap };
 }
 
 function resolveLarge(types: TypeSource, gaps: string[]): LargeLayout | undefined {

@@ -69,7 +69,7 @@ describe.each(BUILDS)("%s", (file, segContexts, vsContext) => {
       encodedCommittedPageCount: 0x1c, encodedCommittedPageCountBits: 16, committedPageCount: 0x19,
     });
     expect(layout.vs).toEqual({ size: 0x20, signature: 0x22, chunkHeaderSize: 0x10, allocatedChunkBits: 8, firstChunk: 0x30 });
-    expect(layout.lfh).toEqual({ blockCount: 0x22, blockOffsets: 0x28, blockBitmap: 0x30, freeCount: 0x20 });
+    expect(layout.lfh).toEqual({ blockCount: 0x22, blockOffsets: 0x28, blockBitmap: 0x30 });
     expect(layout.large).toEqual({ root: 0, min: 8, left: 0, right: 8, nodeSize: 0x28, treeNode: 0, virtualAddress: 0x18, allocatedPages: 0x20 });
     expect(layout.globals).toEqual({ address: 0x7ffe0000, heapKey: 0, lfhKey: 8 });
     expect(layout.pebOsBuildNumber).toBe(0x120);

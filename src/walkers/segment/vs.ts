@@ -56,13 +56,11 @@ export class VsSubsegmentWalker {
       this.corrupt(start, `VS subsegment ${hex0x(start)}: Signature 0x${signature.toString(16)} does not match Size 0x${size.toString(16)} ^ 0x2bed: its chunks are not listed`);
       return;
     }
-    // Size counts chunk units (16 bytes on x64, 8 on x86; UNVERIFIED, §2.5 step 3 gives no unit):
-    // the subsegment must fit its page range.
-    const chunksEnd = start + size * this.granularity;
-    if (chunksEnd > end || chunksEnd < start + vs.firstChunk) {
-      this.corrupt(start, `VS subsegment ${hex0x(start)}: Size 0x${size.toString(16)} units does not fit its 0x${(end - start).toString(16)}-byte range: its chunks are not listed`);
-      return;
-    }
+    // Size counts chunk units (16 bytes on x64, 8 on x86): UNVERIFIED, §2.5 step 3 gives no unit.
+    // The signature vouches for the value, so when that reading does not fit the page range the
+    // unit is taken to be wrong and the chunks are walked to the range's end (their own checks hold).
+    let chunksEnd = start + size * this.granularity;
+    if (chunksEnd > end || chunksEnd < start + vs.firstChunk) chunksEnd = end;
     const headerSize = vs.chunkHeaderSize;
     const c = this.chunk;
     let cursor = start + vs.firstChunk;
