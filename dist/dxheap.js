@@ -522,7 +522,7 @@ var __dxheap = (function (exports) {
     // Values crossing the host boundary. Inside dxheap addresses are JS numbers (user-mode
     // addresses are below 2^47, exact in a double); the host hands out and takes host.Int64.
     // Conversions split into 32-bit halves so no step ever rounds (docs/jsprovider.md §1.4).
-    const TWO_32$4 = 4294967296;
+    const TWO_32$5 = 4294967296;
     const MAX_EXACT = 9007199254740991; // 2^53 - 1
     /** An Int64 or number from the host as an exact JS number; throws if it needs more than 53 bits. */
     function toNumber(value) {
@@ -532,11 +532,11 @@ var __dxheap = (function (exports) {
         const low = value.getLowPart() >>> 0;
         if (high > 0x1fffff)
             throw new RangeError(`0x${value.toString(16)} does not fit in 53 bits`);
-        return high * TWO_32$4 + low;
+        return high * TWO_32$5 + low;
     }
     /** A non-negative integer below 2^53 as a host.Int64. */
     function toInt64(value) {
-        return host.Int64(value % TWO_32$4 >>> 0, Math.floor(value / TWO_32$4));
+        return host.Int64(value % TWO_32$5 >>> 0, Math.floor(value / TWO_32$5));
     }
     /**
      * A command or method argument that must be an address or size: a number, an Int64, or a native
@@ -1066,7 +1066,7 @@ var __dxheap = (function (exports) {
     }
 
     // Little-endian reads from byte arrays the walkers got in one large read.
-    const TWO_32$3 = 4294967296;
+    const TWO_32$4 = 4294967296;
     function u16(bytes, at) {
         return bytes[at] | (bytes[at + 1] << 8);
     }
@@ -1081,7 +1081,7 @@ var __dxheap = (function (exports) {
         if (pointerSize === 4)
             return u32(bytes, at);
         const high = u32(bytes, at + 4);
-        return high > 0x1fffff ? Infinity : high * TWO_32$3 + u32(bytes, at);
+        return high > 0x1fffff ? Infinity : high * TWO_32$4 + u32(bytes, at);
     }
     /** A pointer-sized value as exact hex digits with 0x, whatever its size (for messages). */
     function pointerHex(bytes, at, pointerSize) {
@@ -1093,7 +1093,7 @@ var __dxheap = (function (exports) {
     }
     /** Low 32 bits of a non-negative integer below 2^53, as an unsigned number. */
     function low32(value) {
-        return value % TWO_32$3 >>> 0;
+        return value % TWO_32$4 >>> 0;
     }
 
     function walkList(memory, head, limit) {
@@ -2454,6 +2454,8 @@ var __dxheap = (function (exports) {
 
     /** The command whose output lists committed regions, one "base end" line each (see README). */
     const REGIONS_COMMAND = '!address -f:MEM_COMMIT -c:".echo %1 %2"';
+    const X64_REGISTERS = ["rax", "rbx", "rcx", "rdx", "rsi", "rdi", "rbp", "rsp", "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15", "rip"];
+    const X86_REGISTERS = ["eax", "ebx", "ecx", "edx", "esi", "edi", "ebp", "esp", "eip"];
     /** "C:\Windows\System32\ntdll.dll" → "ntdll": the file name without its extension. */
     function moduleName(path) {
         const file = path.replace(/^.*[\\/]/, "");
@@ -2538,25 +2540,60 @@ var __dxheap = (function (exports) {
         /** Thread stacks [StackLimit, StackBase) from each TEB, and module images [base, base + size). */
         stacksAndImages() {
             const out = [];
-            const view = this.views[0];
-            const tib = view.layout.teb;
-            for (const thread of iterate(this.processObject.Threads)) {
-                try {
-                    const teb = toNumber(thread.Environment.EnvironmentBlock.address);
-                    const bytes = view.memory.read(teb, Math.max(tib.stackBase, tib.stackLimit) + view.layout.pointerSize);
-                    const base = readPointer(bytes, tib.stackBase, view.layout.pointerSize);
-                    const limit = readPointer(bytes, tib.stackLimit, view.layout.pointerSize);
-                    if (limit < base)
-                        out.push({ base: limit, size: base - limit });
-                }
-                catch (e) {
-                    // A thread whose TEB is not in the dump has no stack to scan.
-                }
+            const threads = this.threads();
+            for (let i = 0; i < threads.length; i++) {
+                if (threads[i].stackLimit < threads[i].stackBase)
+                    out.push({ base: threads[i].stackLimit, size: threads[i].stackBase - threads[i].stackLimit });
             }
             const images = this.modules();
             for (let i = 0; i < images.length; i++)
                 out.push({ base: images[i].base, size: images[i].size });
             return out;
+        }
+        /**
+         * The process's threads, listed once per Target: id, TEB, stack bounds from the TEB, and the
+         * general registers where the target has a context (a dump may hold none).
+         */
+        threads() {
+            if (!this.threadList) {
+                const list = [];
+                const view = this.views[0];
+                const tib = view.layout.teb;
+                const p = view.layout.pointerSize;
+                for (const thread of iterate(this.processObject.Threads)) {
+                    const t = thread;
+                    let teb = 0;
+                    let stackBase = 0;
+                    let stackLimit = 0;
+                    try {
+                        teb = toNumber(t.Environment.EnvironmentBlock.address);
+                        const bytes = view.memory.read(teb, Math.max(tib.stackBase, tib.stackLimit) + p);
+                        stackBase = readPointer(bytes, tib.stackBase, p);
+                        stackLimit = readPointer(bytes, tib.stackLimit, p);
+                    }
+                    catch (e) {
+                        // A thread whose TEB is not in the dump keeps zeros: no stack to scan.
+                    }
+                    const registers = {};
+                    let stackPointer;
+                    try {
+                        const user = t.Registers.User;
+                        const names = p === 8 ? X64_REGISTERS : X86_REGISTERS;
+                        for (let i = 0; i < names.length; i++) {
+                            const value = user[names[i]];
+                            if (value !== undefined)
+                                registers[names[i]] = value.getHighPart() >>> 0 > 0x1fffff ? Infinity : toNumber(value);
+                        }
+                        stackPointer = registers[p === 8 ? "rsp" : "esp"];
+                    }
+                    catch (e) {
+                        // No context: the stack is scanned from its limit.
+                    }
+                    list.push({ id: Number(t.Id), teb, stackBase, stackLimit, stackPointer, registers });
+                }
+                this.threadList = list;
+            }
+            return this.threadList;
         }
         /** The process's modules by address, listed once per Target (a module without a usable base or size is left out). */
         modules() {
@@ -2837,7 +2874,7 @@ var __dxheap = (function (exports) {
             gaps.push(`${S} (segment LFH blocks)`);
             return undefined;
         }
-        return { blockCount, blockOffsets, blockBitmap, freeCount: types.fieldOffset(S, "FreeCount") };
+        return { blockCount, blockOffsets, blockBitmap };
     }
     function resolveLarge(types, gaps) {
         var _a, _b;
@@ -2903,7 +2940,7 @@ var __dxheap = (function (exports) {
     // The tree is walked with bounds on depth and node count and a check for loops; its pointers may
     // be encoded, and how is UNVERIFIED (§2.5 step 5, §6b.6), so every decoding below is tried and the
     // first one that gives a sound tree is kept.
-    const TWO_32$2 = 4294967296;
+    const TWO_32$3 = 4294967296;
     const PAGE$1 = 4096;
     /** A red-black tree of 2^20 nodes is at most 40 deep; deeper means a corrupt or looping tree. */
     const MAX_DEPTH = 64;
@@ -3033,11 +3070,11 @@ var __dxheap = (function (exports) {
             const low = u32(bytes, l.virtualAddress);
             const high = p === 8 ? u32(bytes, l.virtualAddress + 4) : 0;
             const unused = low & 0xffff;
-            const va = high * TWO_32$2 + ((low & 0xffff0000) >>> 0);
+            const va = high * TWO_32$3 + ((low & 0xffff0000) >>> 0);
             const pagesLow = u32(bytes, l.allocatedPages) >>> 12;
             const pagesHigh = p === 8 ? u32(bytes, l.allocatedPages + 4) : 0;
             const pages = pagesHigh * 0x100000 + pagesLow;
-            const limit = p === 8 ? Math.pow(2, 47) : TWO_32$2;
+            const limit = p === 8 ? Math.pow(2, 47) : TWO_32$3;
             const size = pages * PAGE$1;
             if (va === 0 || pages === 0 || va + size > limit || unused >= size)
                 return false;
@@ -3051,14 +3088,14 @@ var __dxheap = (function (exports) {
             if (low === 0 && high === 0)
                 return 0;
             const dl = (low ^ low32(key)) >>> 0;
-            const dh = (high ^ Math.floor(key / TWO_32$2)) >>> 0;
+            const dh = (high ^ Math.floor(key / TWO_32$3)) >>> 0;
             if (dh > 0x1fffff)
                 return Infinity;
-            return dh * TWO_32$2 + dl;
+            return dh * TWO_32$3 + dl;
         }
         /** Nodes are pointer-aligned user-mode heap metadata. */
         plausible(address) {
-            const limit = this.pointerSize === 8 ? Math.pow(2, 47) : TWO_32$2;
+            const limit = this.pointerSize === 8 ? Math.pow(2, 47) : TWO_32$3;
             return isFinite(address) && address >= 0x10000 && address < limit && address % this.pointerSize === 0;
         }
     }
@@ -3177,7 +3214,7 @@ var __dxheap = (function (exports) {
     // and its ranges are read from the descriptors of their first units. The segment's own header
     // units come first (Internal), then each range: a backend allocation (Busy), a free range (Free),
     // or a VS / LFH subsegment (Internal, followed by its chunks or blocks).
-    const TWO_32$1 = 4294967296;
+    const TWO_32$2 = 4294967296;
     /** More page segments than this in one context: the list is corrupt. */
     const MAX_SEGMENTS = 1 << 16;
     /** Units of 4 KiB to 1 MiB (§1.9: 4 KiB units in context 0, 64 KiB ones in context 1). */
@@ -3233,7 +3270,7 @@ var __dxheap = (function (exports) {
             // Any address's segment is addr & SegmentMask (§2.5 step 1): the mask must clear exactly the segment's bytes.
             const maskLow = u32(header, at + c.segmentMask);
             const maskHigh = p === 8 ? u32(header, at + c.segmentMask + 4) : 0xffffffff;
-            if (maskHigh !== 0xffffffff || maskLow !== TWO_32$1 - segmentBytes) {
+            if (maskHigh !== 0xffffffff || maskLow !== TWO_32$2 - segmentBytes) {
                 this.findings.add("Corruption", contextAddress, `segment context ${index} (${hex0x(contextAddress)}): SegmentMask ${pointerHex(header, at + c.segmentMask, p)} does not match its ${hex0x(segmentBytes)}-byte segments`);
             }
             let walked = 0;
@@ -3377,7 +3414,7 @@ var __dxheap = (function (exports) {
             const lo = (u32(bytes, s) ^ low32(segment) ^ keys.heapLo ^ low32(contextAddress)) >>> 0;
             if (layout.pointerSize === 4)
                 return lo === 0 || lo === SIGNATURE_CONSTANT;
-            const hi = (u32(bytes, s + 4) ^ Math.floor(segment / TWO_32$1) ^ keys.heapHi ^ Math.floor(contextAddress / TWO_32$1)) >>> 0;
+            const hi = (u32(bytes, s + 4) ^ Math.floor(segment / TWO_32$2) ^ keys.heapHi ^ Math.floor(contextAddress / TWO_32$2)) >>> 0;
             return (lo === 0 && hi === 0) || (lo === SIGNATURE_CONSTANT && hi === SIGNATURE_CONSTANT);
         }
     }
@@ -3386,7 +3423,7 @@ var __dxheap = (function (exports) {
     // range's start (Signature == Size ^ 0x2BED), then chunks, each with a _HEAP_VS_CHUNK_HEADER whose
     // first bytes are XOR-encoded with the chunk's address and RtlpHpHeapGlobals.HeapKey. The walk of a
     // subsegment ends, with a finding, at the first header that fails its checks.
-    const TWO_32 = 4294967296;
+    const TWO_32$1 = 4294967296;
     /** _HEAP_VS_SUBSEGMENT.Signature:15 == Size ^ 0x2BED (§2.5 step 3, [MEMPROCFS SegVS]). */
     const SUBSEGMENT_SIGNATURE_XOR = 0x2bed;
     /** AllocatedChunkBits.UnusedBytes:1@8: the chunk ends with a _HEAP_VS_UNUSED_BYTES_INFO (§1.9). */
@@ -3421,13 +3458,12 @@ var __dxheap = (function (exports) {
                 this.corrupt(start, `VS subsegment ${hex0x(start)}: Signature 0x${signature.toString(16)} does not match Size 0x${size.toString(16)} ^ 0x2bed: its chunks are not listed`);
                 return;
             }
-            // Size counts chunk units (16 bytes on x64, 8 on x86; UNVERIFIED, §2.5 step 3 gives no unit):
-            // the subsegment must fit its page range.
-            const chunksEnd = start + size * this.granularity;
-            if (chunksEnd > end || chunksEnd < start + vs.firstChunk) {
-                this.corrupt(start, `VS subsegment ${hex0x(start)}: Size 0x${size.toString(16)} units does not fit its 0x${(end - start).toString(16)}-byte range: its chunks are not listed`);
-                return;
-            }
+            // Size counts chunk units (16 bytes on x64, 8 on x86): UNVERIFIED, §2.5 step 3 gives no unit.
+            // The signature vouches for the value, so when that reading does not fit the page range the
+            // unit is taken to be wrong and the chunks are walked to the range's end (their own checks hold).
+            let chunksEnd = start + size * this.granularity;
+            if (chunksEnd > end || chunksEnd < start + vs.firstChunk)
+                chunksEnd = end;
             const headerSize = vs.chunkHeaderSize;
             const c = this.chunk;
             let cursor = start + vs.firstChunk;
@@ -3466,7 +3502,7 @@ var __dxheap = (function (exports) {
             const c = this.chunk;
             const low = (u32(bytes, at) ^ low32(chunk) ^ this.keys.heapLo) >>> 0;
             if (this.pointerSize === 8) {
-                const high = (u32(bytes, at + 4) ^ Math.floor(chunk / TWO_32) ^ this.keys.heapHi) >>> 0;
+                const high = (u32(bytes, at + 4) ^ Math.floor(chunk / TWO_32$1) ^ this.keys.heapHi) >>> 0;
                 c.units = low >>> 16;
                 c.previousUnits = high & 0xffff;
                 c.allocated = (high >>> 16) & 0xff;
@@ -3819,6 +3855,266 @@ var __dxheap = (function (exports) {
             }
         }
         return out;
+    }
+
+    const PE_SIGNATURE = 0x00004550;
+    const SCN_MEM_WRITE = 0x80000000;
+    /** The PE format allows at most 96 sections. */
+    const MAX_SECTIONS = 96;
+    const SECTION_HEADER = 40;
+    /** [base + VirtualAddress, + VirtualSize) of each writable section; empty when the headers are not readable or not sane. */
+    function writableSections(memory, base, imageSize) {
+        try {
+            const dos = memory.read(base, 0x40);
+            if (dos[0] !== 0x4d || dos[1] !== 0x5a)
+                return [];
+            const nt = u32(dos, 0x3c);
+            if (nt < 0x40 || nt > 0x1000)
+                return [];
+            const header = memory.read(base + nt, 24);
+            if (u32(header, 0) !== PE_SIGNATURE)
+                return [];
+            const count = u16(header, 6);
+            const optional = u16(header, 20);
+            if (count > MAX_SECTIONS)
+                return [];
+            const table = memory.read(base + nt + 24 + optional, count * SECTION_HEADER);
+            const out = [];
+            for (let i = 0; i < count; i++) {
+                const at = i * SECTION_HEADER;
+                const size = u32(table, at + 8);
+                const rva = u32(table, at + 12);
+                const characteristics = u32(table, at + 36);
+                if ((characteristics & SCN_MEM_WRITE) !== 0 && size > 0 && rva + size <= imageSize)
+                    out.push({ base: base + rva, size });
+            }
+            return out;
+        }
+        catch (e) {
+            return [];
+        }
+    }
+
+    /** Pointers kept in the graph at most (4 bytes each): beyond, marking stops at what the roots reach. */
+    const MAX_EDGES = 1 << 26;
+    /** The top-level extents of the heaps (segments, VirtualAlloc'd and Large blocks), merged, for exclusion and a quick reject. */
+    function heapExtents(walks) {
+        const out = [];
+        for (let w = 0; w < walks.length; w++) {
+            const walk = walks[w];
+            for (let s = 0; s < walk.segments.length; s++)
+                out.push({ base: walk.segments[s].baseAddress, size: walk.segments[s].lastValidEntry - walk.segments[s].baseAddress });
+            const b = walk.blocks;
+            for (let i = 0; i < b.count; i++) {
+                if (b.container[i] === NONE && (b.kind[i] === KIND_VIRTUAL_ALLOC || b.kind[i] === KIND_LARGE || b.segment[i] === NONE))
+                    out.push({ base: b.address[i], size: b.size[i] });
+            }
+        }
+        return mergeRegions(out);
+    }
+    /** The regions of `from` minus those of `minus` (both merged and sorted). */
+    function subtract(from, minus) {
+        const out = [];
+        let m = 0;
+        for (let i = 0; i < from.length; i++) {
+            let start = from[i].base;
+            const end = from[i].base + from[i].size;
+            while (m < minus.length && minus[m].base + minus[m].size <= start)
+                m++;
+            for (let k = m; k < minus.length && minus[k].base < end; k++) {
+                if (minus[k].base > start)
+                    out.push({ base: start, size: minus[k].base - start });
+                start = Math.max(start, minus[k].base + minus[k].size);
+            }
+            if (start < end)
+                out.push({ base: start, size: end - start });
+        }
+        return out;
+    }
+    function scanLeaks(target, memory, walks, index) {
+        const p = memory.pointerSize;
+        const extents = heapExtents(walks);
+        const firstRow = [];
+        let total = 0;
+        for (let w = 0; w < walks.length; w++) {
+            firstRow.push(total);
+            total += walks[w].blocks.count;
+        }
+        const marked = new Uint8Array(total);
+        const queue = [];
+        /** The busy block whose user data holds `value`, as a global row, or -1. */
+        const holder = (value) => {
+            if (!inExtents(extents, value))
+                return -1;
+            const found = index.find(value);
+            if (!found)
+                return -1;
+            const b = walks[found.walk].blocks;
+            const row = found.row;
+            if (b.state[row] !== STATE_BUSY || value < b.userAddress[row] || value >= b.userAddress[row] + b.userSize[row])
+                return -1;
+            return firstRow[found.walk] + row;
+        };
+        const mark = (value) => {
+            const g = holder(value);
+            if (g >= 0 && !marked[g]) {
+                marked[g] = 1;
+                queue.push(g);
+            }
+        };
+        // Roots.
+        const threads = target.threads();
+        const stacks = [];
+        const live = [];
+        for (let t = 0; t < threads.length; t++) {
+            const th = threads[t];
+            if (!(th.stackLimit < th.stackBase))
+                continue;
+            stacks.push({ base: th.stackLimit, size: th.stackBase - th.stackLimit });
+            const sp = th.stackPointer !== undefined && th.stackPointer >= th.stackLimit && th.stackPointer < th.stackBase ? th.stackPointer : th.stackLimit;
+            live.push({ base: sp, size: th.stackBase - sp });
+            for (const name in th.registers)
+                mark(th.registers[name]);
+        }
+        const images = target.modules();
+        const sections = [];
+        for (let i = 0; i < images.length; i++) {
+            const found = writableSections(memory, images[i].base, images[i].size);
+            for (let k = 0; k < found.length; k++)
+                sections.push(found[k]);
+        }
+        const regions = target.regions();
+        const excluded = mergeRegions(extents.concat(stacks, images.map((m) => ({ base: m.base, size: m.size }))));
+        const rest = subtract(regions.regions, excluded);
+        const roots = mergeRegions(live.concat(sections, rest));
+        let rootBytes = 0;
+        for (let r = 0; r < roots.length; r++) {
+            rootBytes += roots[r].size;
+            for (const run of readableRuns(memory, roots[r].base, roots[r].base + roots[r].size))
+                forEachPointer(run, p, mark);
+        }
+        // Every busy block's user data once: the pointers it holds into other busy blocks.
+        /** Per walk, (first edge, edge count) of each row. */
+        const offsets = [];
+        let edges = new Int32Array(1 << 16);
+        let edgeCount = 0;
+        let heapBytes = 0;
+        let problem = regions.problem ? `${regions.problem}: only thread stacks, registers, module sections and heap memory were scanned, so blocks held only from other memory show as unreachable` : undefined;
+        for (let w = 0; w < walks.length; w++) {
+            const blocks = walks[w].blocks;
+            // The first edge of each scanned row, and how many it has.
+            const start = new Int32Array(blocks.count).fill(-1);
+            const counts = new Int32Array(blocks.count);
+            for (const window of busyDataWindows(memory, walks[w], p, (row) => blocks.userSize[row])) {
+                let r = 0;
+                for (let k = 0; k < window.rows.length; k++) {
+                    const row = window.rows[k];
+                    start[row] = edgeCount;
+                    const from = blocks.userAddress[row];
+                    const to = from + blocks.userSize[row];
+                    heapBytes += blocks.userSize[row];
+                    while (r < window.runs.length && window.runs[r].address + window.runs[r].bytes.length <= from)
+                        r++;
+                    for (let q = r; q < window.runs.length && window.runs[q].address < to; q++) {
+                        forEachPointer(window.runs[q], p, (value) => {
+                            const g = holder(value);
+                            if (g < 0 || edgeCount >= MAX_EDGES)
+                                return;
+                            if (edgeCount === edges.length) {
+                                const grown = new Int32Array(Math.min(MAX_EDGES, edges.length * 2));
+                                grown.set(edges);
+                                edges = grown;
+                            }
+                            edges[edgeCount++] = g;
+                            counts[row]++;
+                        }, from, to);
+                    }
+                }
+            }
+            offsets.push(packOffsets(start, counts));
+        }
+        if (edgeCount >= MAX_EDGES)
+            problem = `more than ${MAX_EDGES} pointers between blocks: marking stopped there, so some reachable blocks may show as unreachable`;
+        // Marking follows the graph, nothing more is read.
+        while (queue.length > 0) {
+            const g = queue.pop();
+            let w = 0;
+            while (w + 1 < firstRow.length && firstRow[w + 1] <= g)
+                w++;
+            const row = g - firstRow[w];
+            const range = offsets[w];
+            for (let e = range[2 * row]; e < range[2 * row] + range[2 * row + 1]; e++) {
+                const to = edges[e];
+                if (!marked[to]) {
+                    marked[to] = 1;
+                    queue.push(to);
+                }
+            }
+        }
+        const unreachable = [];
+        let unreachableCount = 0;
+        let unreachableBytes = 0;
+        let busyCount = 0;
+        for (let w = 0; w < walks.length; w++) {
+            const blocks = walks[w].blocks;
+            const out = new Uint8Array(blocks.count);
+            for (let row = 0; row < blocks.count; row++) {
+                if (blocks.state[row] !== STATE_BUSY)
+                    continue;
+                busyCount++;
+                if (!marked[firstRow[w] + row]) {
+                    out[row] = 1;
+                    unreachableCount++;
+                    unreachableBytes += blocks.userSize[row];
+                }
+            }
+            unreachable.push(out);
+        }
+        return { unreachable, unreachableCount, unreachableBytes, busyCount, rootBytes, heapBytes, problem };
+    }
+    /** (first edge, edge count) per row, interleaved; rows never scanned have none. */
+    function packOffsets(start, counts) {
+        const out = new Int32Array(2 * counts.length);
+        for (let row = 0; row < counts.length; row++) {
+            out[2 * row] = start[row] < 0 ? 0 : start[row];
+            out[2 * row + 1] = counts[row];
+        }
+        return out;
+    }
+    function inExtents(extents, value) {
+        let low = 0;
+        let high = extents.length - 1;
+        while (low <= high) {
+            const middle = (low + high) >> 1;
+            const e = extents[middle];
+            if (value < e.base)
+                high = middle - 1;
+            else if (value >= e.base + e.size)
+                low = middle + 1;
+            else
+                return true;
+        }
+        return false;
+    }
+    const TWO_32 = 4294967296;
+    /** Every pointer-aligned, pointer-sized value of the run (within [from, to) when given). */
+    function forEachPointer(run, p, visit, from = run.address, to = run.address + run.bytes.length) {
+        const bytes = run.bytes;
+        let at = Math.max(from, run.address);
+        at += (p - (at % p)) % p;
+        const end = Math.min(to, run.address + bytes.length);
+        for (; at + p <= end; at += p) {
+            const o = at - run.address;
+            const low = (bytes[o] | (bytes[o + 1] << 8) | (bytes[o + 2] << 16)) + bytes[o + 3] * 0x1000000;
+            if (p === 4) {
+                visit(low);
+            }
+            else {
+                const high = (bytes[o + 4] | (bytes[o + 5] << 8) | (bytes[o + 6] << 16)) + bytes[o + 7] * 0x1000000;
+                if (high <= 0x1fffff)
+                    visit(high * TWO_32 + low);
+            }
+        }
     }
 
     // Which block holds an address, over every walked heap of a process, in O(log n): the blocks that
@@ -4209,10 +4505,20 @@ var __dxheap = (function (exports) {
         /** The block holding an address, over every heap (walks them all on first use). */
         locate(address) {
             const heaps = this.heaps();
+            const found = this.index().find(address);
+            return found ? { heap: heaps[found.walk], row: found.row } : undefined;
+        }
+        /** The address index over every heap's walk (its walk numbers are the heaps' positions). */
+        index() {
             if (!this.addressIndex)
                 this.addressIndex = new AddressIndex(this.walks());
-            const found = this.addressIndex.find(address);
-            return found ? { heap: heaps[found.walk], row: found.row } : undefined;
+            return this.addressIndex;
+        }
+        /** The leak scan of the whole process (src/analysis/leaks.ts), made once; its arrays follow heaps(). */
+        leaks() {
+            if (!this.leakScan)
+                this.leakScan = scanLeaks(this.target, this.target.views[0].memory, this.walks(), this.index());
+            return this.leakScan;
         }
     }
     ProcessHeaps.cache = {};
@@ -4297,26 +4603,26 @@ var __dxheap = (function (exports) {
     // C++ class their vftable pointer names, else their size), largest total first: UMDH's view and
     // more, for every heap of a process at once. Traces are read once per distinct record
     // (src/stacks/trace.ts), first pointers once per heap (src/stacks/types.ts), names once per address.
-    function groupByStack(sources) {
-        return group(sources, (source, row, groups) => {
+    function groupByStack(sources, member) {
+        return group(sources, member, (source, row, groups) => {
             const stack = source.stack(row);
             const key = "frames" in stack ? stack.frames.join(",") : `no stack: ${stack.reason}`;
             return groups[key] ? { key } : { key, stack };
         });
     }
-    function groupByType(sources) {
-        return group(sources, (source, row) => {
+    function groupByType(sources, member) {
+        return group(sources, member, (source, row) => {
             const name = source.typeName(row);
             return name !== undefined ? { key: name, typeName: name } : { key: `size ${hex0x(source.walk.blocks.userSize[row])}` };
         });
     }
-    function group(sources, keyOf) {
+    function group(sources, member, keyOf) {
         const groups = {};
         const list = [];
         for (let s = 0; s < sources.length; s++) {
             const blocks = sources[s].walk.blocks;
             for (let row = 0; row < blocks.count; row++) {
-                if (blocks.state[row] !== STATE_BUSY)
+                if (blocks.state[row] !== STATE_BUSY || (member && !member(s, row)))
                     continue;
                 const { key, stack, typeName } = keyOf(sources[s], row, groups);
                 let g = groups[key];
@@ -4431,13 +4737,13 @@ var __dxheap = (function (exports) {
             };
         });
     }
-    function stackGroups(heaps, refs, model) {
+    function stackGroups(heaps, refs, model, member) {
         const sources = groupSources(heaps, refs);
-        return new GroupList(groupByStack(sources), sources, heaps, model, "stack");
+        return new GroupList(groupByStack(sources, member && ((s, row) => member(sources[s].heap, row))), sources, heaps, model, "stack");
     }
-    function typeGroups(heaps, refs, model) {
+    function typeGroups(heaps, refs, model, member) {
         const sources = groupSources(heaps, refs);
-        return new GroupList(groupByType(sources), sources, heaps, model, "type");
+        return new GroupList(groupByType(sources, member && ((s, row) => member(sources[s].heap, row))), sources, heaps, model, "type");
     }
     class GroupList extends IndexedList {
         constructor(__groups, __sources, __heaps, __model, __by) {
@@ -4875,30 +5181,8 @@ var __dxheap = (function (exports) {
      * as in seeds 003/004 (separating several hits by a space is a choice).
      */
     function formatFoundBlock(walk, row, pointerSize, references) {
-        const digits = pointerSize * 2;
         const blocks = walk.blocks;
-        const lines = [
-            padRight("Entry", digits + 2) +
-                padRight("User", digits + 2) +
-                padRight("Heap", digits + 2) +
-                padRight("Segment", digits) +
-                padLeft("Size", 10) +
-                padLeft("PrevSize", 10) +
-                "  Unused    Flags",
-            "-".repeat(45 + 4 * digits),
-            hexAddress(blocks.address[row], pointerSize) +
-                "  " +
-                hexAddress(blocks.userAddress[row], pointerSize) +
-                "  " +
-                hexAddress(walk.address, pointerSize) +
-                "  " +
-                hexAddress(segmentColumn(walk, row), pointerSize) +
-                padLeft(hex(blocks.size[row]), 10) +
-                (blocks.kind[row] === KIND_LFH ? "      -   " : padLeft(hex(blocks.previousSize[row]), 10)) +
-                padLeft(hex(unusedBytes(blocks, row)), 10) +
-                "  " +
-                flagWords(blocks, row),
-        ];
+        const lines = [...blockTableHeader(pointerSize), blockTableRow(walk, row, pointerSize)];
         if (references) {
             const start = blocks.address[row];
             const hits = [];
@@ -4913,6 +5197,24 @@ var __dxheap = (function (exports) {
                 hits.join(" "));
         }
         return joinLines(lines);
+    }
+    /** The column header and rule of -x and -l rows. */
+    function blockTableHeader(pointerSize) {
+        const digits = pointerSize * 2;
+        return [
+            padRight("Entry", digits + 2) + padRight("User", digits + 2) + padRight("Heap", digits + 2) + padRight("Segment", digits) +
+                padLeft("Size", 10) + padLeft("PrevSize", 10) + "  Unused    Flags",
+            "-".repeat(45 + 4 * digits),
+        ];
+    }
+    /** One -x / -l row: Entry, User, Heap, Segment, Size, PrevSize, Unused, Flags. */
+    function blockTableRow(walk, row, pointerSize) {
+        const blocks = walk.blocks;
+        return (hexAddress(blocks.address[row], pointerSize) + "  " + hexAddress(blocks.userAddress[row], pointerSize) + "  " +
+            hexAddress(walk.address, pointerSize) + "  " + hexAddress(segmentColumn(walk, row), pointerSize) +
+            padLeft(hex(blocks.size[row]), 10) +
+            (blocks.kind[row] === KIND_LFH ? "      -   " : padLeft(hex(blocks.previousSize[row]), 10)) +
+            padLeft(hex(unusedBytes(blocks, row)), 10) + "  " + flagWords(blocks, row));
     }
     function segmentColumn(walk, row) {
         const blocks = walk.blocks;
@@ -5301,6 +5603,102 @@ var __dxheap = (function (exports) {
         return groups;
     });
 
+    class LeakReportModel {
+        constructor(__scan, __blocks, __byStack, __byType) {
+            this.__scan = __scan;
+            this.__blocks = __blocks;
+            this.__byStack = __byStack;
+            this.__byType = __byType;
+        }
+        get [Symbol.metadataDescriptor]() {
+            return help({
+                UnreachableBlocks: "Busy blocks nothing in the process points to (roots: live stacks, registers, module globals, other committed memory outside the heaps)",
+                UnreachableBytes: "Bytes they hold",
+                BusyBlocks: "Busy blocks scanned",
+                RootBytes: "Bytes of roots scanned",
+                HeapBytes: "Bytes of heap user data scanned",
+                Problem: "What limited the scan, or null",
+                ByStack: "The unreachable blocks grouped by allocation stack, largest total first",
+                ByType: "The unreachable blocks grouped by C++ type, else size, largest total first",
+                Blocks: "The unreachable blocks",
+            });
+        }
+        get UnreachableBlocks() { return this.__scan.unreachableCount; }
+        get UnreachableBytes() { return this.__scan.unreachableBytes; }
+        get BusyBlocks() { return this.__scan.busyCount; }
+        get RootBytes() { return this.__scan.rootBytes; }
+        get HeapBytes() { return this.__scan.heapBytes; }
+        get Problem() { return this.__scan.problem === undefined ? null : this.__scan.problem; }
+        get ByStack() { return this.__byStack; }
+        get ByType() { return this.__byType; }
+        get Blocks() { return this.__blocks; }
+        toString() {
+            return `${this.__scan.unreachableCount} unreachable blocks (0x${this.__scan.unreachableBytes.toString(16)} bytes) of ${this.__scan.busyCount} busy`;
+        }
+    }
+
+    // !heapleaks: the leak scan (src/analysis/leaks.ts), a ranked summary first (the unreachable
+    // blocks by allocation stack and by type or size), then !heap -l's rows.
+    const SUMMARY_GROUPS = 10;
+    /** !heapleaks [max] — !heap -l: busy blocks nothing points to, ranked by stack and by type, then the blocks (at most max). */
+    const heapleaks = command("heapleaks", 1, (maxRows) => {
+        const max = optional("heapleaks", "a row count", maxRows, 2000);
+        const context = new CommandContext();
+        const scan = context.heaps.leaks();
+        const walked = context.walkedHeaps();
+        const refs = walked.map((h) => h.ref);
+        const member = (heap, row) => scan.unreachable[heap][row] === 1;
+        const byStack = stackGroups(context.heaps, refs, (ref) => context.model(ref), member);
+        const byType = typeGroups(context.heaps, refs, (ref) => context.model(ref), member);
+        const parts = walked.map((h) => {
+            const rows = [];
+            const flags = scan.unreachable[h.ref.index];
+            for (let row = 0; row < flags.length; row++)
+                if (flags[row])
+                    rows.push(row);
+            return { heap: h.model, walk: h.walk, rows };
+        });
+        let text = `Scanned 0x${hex(scan.rootBytes)} bytes of roots (live stacks, registers, module globals, other memory) and 0x${hex(scan.heapBytes)} bytes of heap data.\n`;
+        if (scan.problem)
+            text += `Note: ${scan.problem}.\n`;
+        text += `0x${hex(scan.unreachableCount)} of 0x${hex(scan.busyCount)} busy blocks are unreachable, holding 0x${hex(scan.unreachableBytes)} bytes.\n`;
+        if (scan.unreachableCount > 0) {
+            text += "\nBy allocation stack (largest first):\n" + stackSummary(context, byStack);
+            text += "\nBy type or size (largest first):\n" + typeSummary(byType);
+            text += "\n" + blockTableHeader(context.pointerSize).join("\n") + "\n";
+            const limit = new RowLimit(max);
+            for (let i = 0; i < parts.length; i++) {
+                for (let k = 0; k < parts[i].rows.length; k++)
+                    if (limit.take())
+                        text += blockTableRow(parts[i].walk, parts[i].rows[k], context.pointerSize) + "\n";
+            }
+            text += limit.note("blocks", "dx @$heapleaks().Blocks");
+        }
+        context.print(text);
+        return new LeakReportModel(scan, new BlockSelection(parts), byStack, byType);
+    });
+    function stackSummary(context, groups) {
+        const symbols = context.heaps.symbolizer();
+        let text = "";
+        for (let i = 0; i < Math.min(SUMMARY_GROUPS, groups.count()); i++) {
+            const g = groups.getValueAt(i);
+            const stack = g.Stack;
+            const stackText = stack instanceof StackModel ? formatStackLines(stack.addresses(), (a) => symbols.name(a), context.pointerSize).replace(/\n$/, "") : `no stack (${stack.Reason})`;
+            text += formatStackGroup(g.Count, g.TotalBytes, g.Sizes, stackText);
+        }
+        if (groups.count() > SUMMARY_GROUPS)
+            text += `... ${groups.count() - SUMMARY_GROUPS} more stacks; use dx @$heapleaks().ByStack\n`;
+        return text;
+    }
+    function typeSummary(groups) {
+        const rows = [];
+        for (let i = 0; i < Math.min(SUMMARY_GROUPS, groups.count()); i++) {
+            const g = groups.getValueAt(i);
+            rows.push({ count: g.Count, bytes: g.TotalBytes, key: g.key() });
+        }
+        return formatTypeRows(rows) + (groups.count() > SUMMARY_GROUPS ? `... ${groups.count() - SUMMARY_GROUPS} more; use dx @$heapleaks().ByType\n` : "");
+    }
+
     /**
      * Heaps: every heap the process names. Nothing is read until an item, the count or Findings is
      * asked for; listing them reads the PEB and ntdll's list, not the heaps.
@@ -5386,6 +5784,8 @@ var __dxheap = (function (exports) {
             new host.functionAlias(heapstack, "heapstack"),
             new host.functionAlias(heapstacks, "heapstacks"),
             new host.functionAlias(heaptypes, "heaptypes"),
+            new host.functionAlias(heapleaks, "heapleaks"),
+            new host.functionAlias(heapleaks, "heapLeaks"),
         ];
     }
     function uninitializeScript() {

@@ -2,6 +2,7 @@
 // initializeScript returns one flat list of registrations; nothing is registered imperatively.
 // uninitializeScript drops the per-process heap caches.
 import { heapcheck, heapfilter, heapfind, heaps, heapsearch, heapstack, heapstacks, heapstat, heaptypes } from "./commands/heap-commands";
+import { heapleaks } from "./commands/leak-commands";
 import { ProcessHeaps } from "./heap/process-heaps";
 import { ProcessHeapsExtension } from "./model/process";
 
@@ -18,6 +19,8 @@ export function initializeScript(): host.Registration[] {
     new host.functionAlias(heapstack, "heapstack"),
     new host.functionAlias(heapstacks, "heapstacks"),
     new host.functionAlias(heaptypes, "heaptypes"),
+    new host.functionAlias(heapleaks, "heapleaks"),
+    new host.functionAlias(heapleaks, "heapLeaks"),
   ];
 }
 

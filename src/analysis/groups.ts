@@ -31,16 +31,19 @@ export interface BlockGroup {
   typeName: string | undefined;
 }
 
-export function groupByStack(sources: GroupSource[]): BlockGroup[] {
-  return group(sources, (source, row, groups) => {
+/** Which busy blocks take part (all when left out): e.g. the unreachable ones. */
+export type Member = (source: number, row: number) => boolean;
+
+export function groupByStack(sources: GroupSource[], member?: Member): BlockGroup[] {
+  return group(sources, member, (source, row, groups) => {
     const stack = source.stack(row);
     const key = "frames" in stack ? stack.frames.join(",") : `no stack: ${stack.reason}`;
     return groups[key] ? { key } : { key, stack };
   });
 }
 
-export function groupByType(sources: GroupSource[]): BlockGroup[] {
-  return group(sources, (source, row) => {
+export function groupByType(sources: GroupSource[], member?: Member): BlockGroup[] {
+  return group(sources, member, (source, row) => {
     const name = source.typeName(row);
     return name !== undefined ? { key: name, typeName: name } : { key: `size ${hex0x(source.walk.blocks.userSize[row])}` };
   });
@@ -48,13 +51,13 @@ export function groupByType(sources: GroupSource[]): BlockGroup[] {
 
 type KeyOf = (source: GroupSource, row: number, groups: { [key: string]: BlockGroup }) => { key: string; stack?: StackResult; typeName?: string };
 
-function group(sources: GroupSource[], keyOf: KeyOf): BlockGroup[] {
+function group(sources: GroupSource[], member: Member | undefined, keyOf: KeyOf): BlockGroup[] {
   const groups: { [key: string]: BlockGroup } = {};
   const list: BlockGroup[] = [];
   for (let s = 0; s < sources.length; s++) {
     const blocks = sources[s].walk.blocks;
     for (let row = 0; row < blocks.count; row++) {
-      if (blocks.state[row] !== STATE_BUSY) continue;
+      if (blocks.state[row] !== STATE_BUSY || (member && !member(s, row))) continue;
       const { key, stack, typeName } = keyOf(sources[s], row, groups);
       let g = groups[key];
       if (!g) {

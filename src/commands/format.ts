@@ -225,30 +225,8 @@ export function formatBlockRows(walk: HeapWalk, rows: number[], pointerSize: Poi
  * as in seeds 003/004 (separating several hits by a space is a choice).
  */
 export function formatFoundBlock(walk: HeapWalk, row: number, pointerSize: PointerSize, references?: Reference[]): string {
-  const digits = pointerSize * 2;
   const blocks = walk.blocks;
-  const lines = [
-    padRight("Entry", digits + 2) +
-      padRight("User", digits + 2) +
-      padRight("Heap", digits + 2) +
-      padRight("Segment", digits) +
-      padLeft("Size", 10) +
-      padLeft("PrevSize", 10) +
-      "  Unused    Flags",
-    "-".repeat(45 + 4 * digits),
-    hexAddress(blocks.address[row], pointerSize) +
-      "  " +
-      hexAddress(blocks.userAddress[row], pointerSize) +
-      "  " +
-      hexAddress(walk.address, pointerSize) +
-      "  " +
-      hexAddress(segmentColumn(walk, row), pointerSize) +
-      padLeft(hex(blocks.size[row]), 10) +
-      (blocks.kind[row] === KIND_LFH ? "      -   " : padLeft(hex(blocks.previousSize[row]), 10)) +
-      padLeft(hex(unusedBytes(blocks, row)), 10) +
-      "  " +
-      flagWords(blocks, row),
-  ];
+  const lines = [...blockTableHeader(pointerSize), blockTableRow(walk, row, pointerSize)];
   if (references) {
     const start = blocks.address[row];
     const hits: string[] = [];
@@ -266,6 +244,28 @@ export function formatFoundBlock(walk: HeapWalk, row: number, pointerSize: Point
     );
   }
   return joinLines(lines);
+}
+
+/** The column header and rule of -x and -l rows. */
+export function blockTableHeader(pointerSize: PointerSize): string[] {
+  const digits = pointerSize * 2;
+  return [
+    padRight("Entry", digits + 2) + padRight("User", digits + 2) + padRight("Heap", digits + 2) + padRight("Segment", digits) +
+      padLeft("Size", 10) + padLeft("PrevSize", 10) + "  Unused    Flags",
+    "-".repeat(45 + 4 * digits),
+  ];
+}
+
+/** One -x / -l row: Entry, User, Heap, Segment, Size, PrevSize, Unused, Flags. */
+export function blockTableRow(walk: HeapWalk, row: number, pointerSize: PointerSize): string {
+  const blocks = walk.blocks;
+  return (
+    hexAddress(blocks.address[row], pointerSize) + "  " + hexAddress(blocks.userAddress[row], pointerSize) + "  " +
+    hexAddress(walk.address, pointerSize) + "  " + hexAddress(segmentColumn(walk, row), pointerSize) +
+    padLeft(hex(blocks.size[row]), 10) +
+    (blocks.kind[row] === KIND_LFH ? "      -   " : padLeft(hex(blocks.previousSize[row]), 10)) +
+    padLeft(hex(unusedBytes(blocks, row)), 10) + "  " + flagWords(blocks, row)
+  );
 }
 
 function segmentColumn(walk: HeapWalk, row: number): number {

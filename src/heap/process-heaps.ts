@@ -9,6 +9,7 @@ import { walkHeap } from "../walkers/index";
 import { Symbolizer } from "../stacks/symbolizer";
 import { TraceReader } from "../stacks/trace";
 import { firstPointers } from "../stacks/types";
+import { LeakScan, scanLeaks } from "../analysis/leaks";
 import { AddressIndex, BlockLocation } from "./address-index";
 import { classifyHeap } from "./classify";
 import { enumerateHeaps } from "./enumerate";
@@ -156,8 +157,21 @@ export class ProcessHeaps {
   /** The block holding an address, over every heap (walks them all on first use). */
   locate(address: number): { heap: HeapRef; row: number } | undefined {
     const heaps = this.heaps();
-    if (!this.addressIndex) this.addressIndex = new AddressIndex(this.walks());
-    const found: BlockLocation | undefined = this.addressIndex.find(address);
+    const found: BlockLocation | undefined = this.index().find(address);
     return found ? { heap: heaps[found.walk], row: found.row } : undefined;
   }
+
+  /** The address index over every heap's walk (its walk numbers are the heaps' positions). */
+  index(): AddressIndex {
+    if (!this.addressIndex) this.addressIndex = new AddressIndex(this.walks());
+    return this.addressIndex;
+  }
+
+  /** The leak scan of the whole process (src/analysis/leaks.ts), made once; its arrays follow heaps(). */
+  leaks(): LeakScan {
+    if (!this.leakScan) this.leakScan = scanLeaks(this.target, this.target.views[0].memory, this.walks(), this.index());
+    return this.leakScan;
+  }
+
+  private leakScan: LeakScan | undefined;
 }

@@ -29,6 +29,22 @@ export interface NtdllView {
   segmentHeap?: SegmentHeapContext;
 }
 
+/** A thread as the leak scan needs it. */
+export interface ThreadInfo {
+  id: number;
+  teb: number;
+  /** [StackLimit, StackBase) from the TEB; zeros when the TEB is not readable. */
+  stackBase: number;
+  stackLimit: number;
+  /** rsp/esp when the target has the thread's context. */
+  stackPointer: number | undefined;
+  /** The general registers the context gives (Infinity for values above 2^53, which point nowhere). */
+  registers: { [name: string]: number };
+}
+
+const X64_REGISTERS = ["rax", "rbx", "rcx", "rdx", "rsi", "rdi", "rbp", "rsp", "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15", "rip"];
+const X86_REGISTERS = ["eax", "ebx", "ecx", "edx", "esi", "edi", "ebp", "esp", "eip"];
+
 /** A loaded module: where it is, and its name as WinDbg writes it in symbols (ntdll, not C:\...\ntdll.dll). */
 export interface ModuleRange {
   base: number;
@@ -134,23 +150,59 @@ export class Target {
   /** Thread stacks [StackLimit, StackBase) from each TEB, and module images [base, base + size). */
   private stacksAndImages(): MemoryRegion[] {
     const out: MemoryRegion[] = [];
-    const view = this.views[0];
-    const tib = view.layout.teb;
-    for (const thread of iterate(this.processObject.Threads)) {
-      try {
-        const teb = toNumber((thread as { Environment: { EnvironmentBlock: { address: host.Int64 } } }).Environment.EnvironmentBlock.address);
-        const bytes = view.memory.read(teb, Math.max(tib.stackBase, tib.stackLimit) + view.layout.pointerSize);
-        const base = readPointer(bytes, tib.stackBase, view.layout.pointerSize);
-        const limit = readPointer(bytes, tib.stackLimit, view.layout.pointerSize);
-        if (limit < base) out.push({ base: limit, size: base - limit });
-      } catch (e) {
-        // A thread whose TEB is not in the dump has no stack to scan.
-      }
+    const threads = this.threads();
+    for (let i = 0; i < threads.length; i++) {
+      if (threads[i].stackLimit < threads[i].stackBase) out.push({ base: threads[i].stackLimit, size: threads[i].stackBase - threads[i].stackLimit });
     }
     const images = this.modules();
     for (let i = 0; i < images.length; i++) out.push({ base: images[i].base, size: images[i].size });
     return out;
   }
+
+  /**
+   * The process's threads, listed once per Target: id, TEB, stack bounds from the TEB, and the
+   * general registers where the target has a context (a dump may hold none).
+   */
+  threads(): ThreadInfo[] {
+    if (!this.threadList) {
+      const list: ThreadInfo[] = [];
+      const view = this.views[0];
+      const tib = view.layout.teb;
+      const p = view.layout.pointerSize;
+      for (const thread of iterate(this.processObject.Threads)) {
+        const t = thread as { Id: unknown; Environment: { EnvironmentBlock: { address: host.Int64 } }; Registers: { User: { [name: string]: host.Int64 | undefined } } };
+        let teb = 0;
+        let stackBase = 0;
+        let stackLimit = 0;
+        try {
+          teb = toNumber(t.Environment.EnvironmentBlock.address);
+          const bytes = view.memory.read(teb, Math.max(tib.stackBase, tib.stackLimit) + p);
+          stackBase = readPointer(bytes, tib.stackBase, p);
+          stackLimit = readPointer(bytes, tib.stackLimit, p);
+        } catch (e) {
+          // A thread whose TEB is not in the dump keeps zeros: no stack to scan.
+        }
+        const registers: { [name: string]: number } = {};
+        let stackPointer: number | undefined;
+        try {
+          const user = t.Registers.User;
+          const names = p === 8 ? X64_REGISTERS : X86_REGISTERS;
+          for (let i = 0; i < names.length; i++) {
+            const value = user[names[i]];
+            if (value !== undefined) registers[names[i]] = value.getHighPart() >>> 0 > 0x1fffff ? Infinity : toNumber(value);
+          }
+          stackPointer = registers[p === 8 ? "rsp" : "esp"];
+        } catch (e) {
+          // No context: the stack is scanned from its limit.
+        }
+        list.push({ id: Number(t.Id), teb, stackBase, stackLimit, stackPointer, registers });
+      }
+      this.threadList = list;
+    }
+    return this.threadList;
+  }
+
+  private threadList: ThreadInfo[] | undefined;
 
   /** The process's modules by address, listed once per Target (a module without a usable base or size is left out). */
   modules(): ModuleRange[] {

@@ -26,14 +26,17 @@ export function groupSources(heaps: ProcessHeaps, refs: HeapRef[]): GroupSource[
   });
 }
 
-export function stackGroups(heaps: ProcessHeaps, refs: HeapRef[], model: (ref: HeapRef) => HeapModel): GroupList {
+/** Only the blocks `member` names take part: by heap (its position in the process's list) and row. */
+export type HeapMember = (heap: number, row: number) => boolean;
+
+export function stackGroups(heaps: ProcessHeaps, refs: HeapRef[], model: (ref: HeapRef) => HeapModel, member?: HeapMember): GroupList {
   const sources = groupSources(heaps, refs);
-  return new GroupList(groupByStack(sources), sources, heaps, model, "stack");
+  return new GroupList(groupByStack(sources, member && ((s, row) => member(sources[s].heap, row))), sources, heaps, model, "stack");
 }
 
-export function typeGroups(heaps: ProcessHeaps, refs: HeapRef[], model: (ref: HeapRef) => HeapModel): GroupList {
+export function typeGroups(heaps: ProcessHeaps, refs: HeapRef[], model: (ref: HeapRef) => HeapModel, member?: HeapMember): GroupList {
   const sources = groupSources(heaps, refs);
-  return new GroupList(groupByType(sources), sources, heaps, model, "type");
+  return new GroupList(groupByType(sources, member && ((s, row) => member(sources[s].heap, row))), sources, heaps, model, "type");
 }
 
 export class GroupList extends IndexedList<BlockGroupModel> {
