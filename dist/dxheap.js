@@ -1481,7 +1481,10 @@ var __dxheap = (function (exports) {
         else {
             count = unused;
         }
-        if (count > size)
+        // The user data ends inside the block, or (x64) at most in the next header's first 8 bytes,
+        // which a busy block may use (§2.2: PreviousBlockPrivateData).
+        const spill = layout.pointerSize === 8 ? granularity / 2 : 0;
+        if (count > size || userAddress + (size - count) > entry + size + spill)
             return false;
         out.userAddress = userAddress;
         out.userSize = size - count;
@@ -1643,8 +1646,10 @@ var __dxheap = (function (exports) {
                 if (unused >= LFH_MARKER$1 || !decodeUserExtent(window, this.layout, entry, size, unused, extent)) {
                     this.findings.add("Corruption", entry, `heap entry at ${hex0x(entry)}: UnusedBytes 0x${unused.toString(16)} gives no user size that fits the block`, `unused-bytes@${segmentIndex}`, `UnusedBytes gives no user size that fits the block, in segment ${segmentIndex}`);
                 }
-                userAddress = extent.userAddress;
-                userSize = extent.userSize;
+                else {
+                    userAddress = extent.userAddress;
+                    userSize = extent.userSize;
+                }
                 state = (e.flags & FLAG_INTERNAL) !== 0 ? STATE_INTERNAL : STATE_BUSY;
             }
             this.pushedState = state;
@@ -1767,7 +1772,7 @@ var __dxheap = (function (exports) {
             const codeShift = this.layout.pointerSize === 8 ? 12 : 13;
             const checkCodes = this.lfh.scheme === "win8" && entry.subSegmentCode !== undefined && this.lfhKey !== undefined;
             const heapKey = checkCodes ? (this.lfhKey ^ low32(this.heap)) >>> 0 : 0;
-            let badMarker = 0, badCode = 0, badBitmap = 0, firstBad = 0;
+            let badMarker = 0, badCode = 0, badBitmap = 0, badExtent = 0, firstBad = 0;
             const segment = this.blocks.segmentOf(containerRow);
             const extent = this.extent;
             for (let i = 0; i < g.count; i++) {
@@ -1778,7 +1783,7 @@ var __dxheap = (function (exports) {
                 const unused = window.bytes[at + entry.unusedBytes];
                 const busy = (unused & 0x3f) !== 0;
                 if ((unused & LFH_MARKER) === 0) {
-                    if (badMarker + badCode + badBitmap === 0)
+                    if (badMarker + badCode + badBitmap + badExtent === 0)
                         firstBad = block;
                     badMarker++;
                 }
@@ -1786,18 +1791,23 @@ var __dxheap = (function (exports) {
                     const code = u32(window.bytes, at + entry.subSegmentCode);
                     const x = (code ^ heapKey ^ low32(Math.floor(block / blockDivisor))) >>> 0;
                     if ((x & 0xffff) !== 0 || x >>> codeShift !== block - userBlocks) {
-                        if (badMarker + badCode + badBitmap === 0)
+                        if (badMarker + badCode + badBitmap + badExtent === 0)
                             firstBad = block;
                         badCode++;
                     }
                 }
                 if (g.bitmap && ((g.bitmap[i >> 3] >> (i & 7)) & 1) !== (busy ? 1 : 0)) {
-                    if (badMarker + badCode + badBitmap === 0)
+                    if (badMarker + badCode + badBitmap + badExtent === 0)
                         firstBad = block;
                     badBitmap++;
                 }
                 if (busy) {
-                    decodeUserExtent(window, this.layout, block, g.stride, unused & 0x7f, extent);
+                    // A count that does not fit the block leaves the block listed with no user size (counted below).
+                    if (!decodeUserExtent(window, this.layout, block, g.stride, unused & 0x7f, extent)) {
+                        if (badMarker + badCode + badBitmap + badExtent === 0)
+                            firstBad = block;
+                        badExtent++;
+                    }
                 }
                 else {
                     extent.userAddress = block + granularity;
@@ -1810,7 +1820,7 @@ var __dxheap = (function (exports) {
                         this.blocks.setTrace(row, trace);
                 }
             }
-            if (badMarker + badCode + badBitmap > 0) {
+            if (badMarker + badCode + badBitmap + badExtent > 0) {
                 const parts = [];
                 if (badMarker)
                     parts.push(`${badMarker} without the LFH marker`);
@@ -1818,6 +1828,8 @@ var __dxheap = (function (exports) {
                     parts.push(`${badCode} whose SubSegmentCode does not decode to their offset`);
                 if (badBitmap)
                     parts.push(`${badBitmap} whose busy bit disagrees with UnusedBytes`);
+                if (badExtent)
+                    parts.push(`${badExtent} whose UnusedBytes gives no user size that fits the block`);
                 this.findings.add("Corruption", firstBad, `LFH UserBlocks ${hex0x(userBlocks)}: ${parts.join(", ")} (first at ${hex0x(firstBad)})`, "lfh-blocks", "LFH UserBlocks with blocks that fail their checks");
             }
         }
@@ -2356,7 +2368,14 @@ var __dxheap = (function (exports) {
                 maximumNumberOfHeaps: need("_PEB", "MaximumNumberOfHeaps"),
                 processHeaps: need("_PEB", "ProcessHeaps"),
             },
-            teb: { stackBase: need("_TEB", "NtTib.StackBase"), stackLimit: need("_TEB", "NtTib.StackLimit") },
+            teb: {
+                stackBase: need("_TEB", "NtTib.StackBase"),
+                stackLimit: need("_TEB", "NtTib.StackLimit"),
+                self: need("_TEB", "NtTib.Self"),
+                peb: need("_TEB", "ProcessEnvironmentBlock"),
+                exceptionList: need("_TEB", "NtTib.ExceptionList"),
+                wowTebOffset: types.fieldOffset("_TEB", "WowTebOffset"),
+            },
             heap: {
                 segmentSignature: need("_HEAP", "SegmentSignature"),
                 signature: need("_HEAP", "Signature"),
@@ -3640,6 +3659,11 @@ var __dxheap = (function (exports) {
             findings: [finding],
         };
     }
+    /** The walk of a heap whose walker failed (a bug in dxheap, not in the target): empty, and saying so. */
+    function failedWalk(view, address, identity, error) {
+        const message = `dxheap could not walk heap 0x${address.toString(16)}: ${String(error.message)} (an internal error; please report it with the dump)`;
+        return emptyWalk(view, address, identity, { kind: "Unsupported", address, message });
+    }
 
     // Names of code and data addresses as WinDbg writes them: module!symbol+0xoffset, module!symbol at
     // the symbol itself, module+0xoffset where the module has no symbols, the bare address outside
@@ -4393,9 +4417,19 @@ var __dxheap = (function (exports) {
                 this.identityResult = classifyHeap(this.view.memory, this.view.layout, this.address);
             return this.identityResult;
         }
+        /**
+         * The heap's walk, made once. A walker must never throw for bad target memory; should one fail
+         * anyway (a bug), the heap shows an empty walk and says so, instead of taking dx or a command down.
+         */
         walk() {
-            if (!this.walkResult)
-                this.walkResult = walkHeap(this.view, this.address, this.identity());
+            if (!this.walkResult) {
+                try {
+                    this.walkResult = walkHeap(this.view, this.address, this.identity());
+                }
+                catch (e) {
+                    this.walkResult = failedWalk(this.view, this.address, this.identity(), e);
+                }
+            }
             return this.walkResult;
         }
         /** Why the heap could not be walked at all (unknown kind, unreadable header, missing symbols), or undefined. */
@@ -5492,7 +5526,8 @@ var __dxheap = (function (exports) {
             throw new Error(`heapsearch: expected a width of 1, 2, 4 or 8, got ${bytes}`);
         const needle = patternBytes("heapsearch", pattern, bytes);
         const walked = context.walkedHeaps();
-        const limit = new RowLimit();
+        // Each hit prints three lines, as !heap -srch does (docs/seeds.md seed 004): a third of the usual rows.
+        const limit = new RowLimit(MAX_PRINTED_ROWS / 2);
         let text = "";
         let hits = 0;
         for (let i = 0; i < walked.length; i++) {

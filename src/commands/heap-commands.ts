@@ -17,7 +17,7 @@ import { checkNtHeap } from "../walkers/nt/check";
 import { hex, hexAddress } from "../util/hex";
 import { choice, flag, optional, patternBytes, required } from "./args";
 import { CommandContext, WalkedHeap, command } from "./context";
-import { MAX_PRINTED_FINDINGS, RowLimit } from "./output";
+import { MAX_PRINTED_FINDINGS, MAX_PRINTED_ROWS, RowLimit } from "./output";
 import {
   formatBlockRows, formatFoundBlock, formatHeapSummaryTable, formatSearchHits, formatSegmentHeapSummaryTable, formatSizeStatistics,
   formatStackGroup, formatStackLines, formatTypeRows,
@@ -143,7 +143,8 @@ export const heapsearch = command("heapsearch", 2, (pattern?: unknown, width?: u
   if (bytes !== 1 && bytes !== 2 && bytes !== 4 && bytes !== 8) throw new Error(`heapsearch: expected a width of 1, 2, 4 or 8, got ${bytes}`);
   const needle = patternBytes("heapsearch", pattern, bytes);
   const walked = context.walkedHeaps();
-  const limit = new RowLimit();
+  // Each hit prints three lines, as !heap -srch does (docs/seeds.md seed 004): a third of the usual rows.
+  const limit = new RowLimit(MAX_PRINTED_ROWS / 2);
   let text = "";
   let hits = 0;
   for (let i = 0; i < walked.length; i++) {

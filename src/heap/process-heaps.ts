@@ -5,7 +5,7 @@
 // On a live target the cache is checked against a fingerprint of the threads' registers before
 // it is reused: a target that ran has moved at least one thread, and is read again.
 import { Target, NtdllView, liveFingerprint } from "../host/target";
-import { walkHeap } from "../walkers/index";
+import { failedWalk, walkHeap } from "../walkers/index";
 import { Symbolizer } from "../stacks/symbolizer";
 import { TraceReader } from "../stacks/trace";
 import { firstPointers } from "../stacks/types";
@@ -35,8 +35,18 @@ export class HeapRef {
     return this.identityResult;
   }
 
+  /**
+   * The heap's walk, made once. A walker must never throw for bad target memory; should one fail
+   * anyway (a bug), the heap shows an empty walk and says so, instead of taking dx or a command down.
+   */
   walk(): HeapWalk {
-    if (!this.walkResult) this.walkResult = walkHeap(this.view, this.address, this.identity());
+    if (!this.walkResult) {
+      try {
+        this.walkResult = walkHeap(this.view, this.address, this.identity());
+      } catch (e) {
+        this.walkResult = failedWalk(this.view, this.address, this.identity(), e);
+      }
+    }
     return this.walkResult;
   }
 

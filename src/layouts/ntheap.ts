@@ -37,8 +37,12 @@ export interface NtHeapLayout {
   pointerSize: 4 | 8;
   entry: EntryLayout;
   peb: { processHeap: number; numberOfHeaps: number; maximumNumberOfHeaps: number; processHeaps: number };
-  /** _TEB.NtTib stack bounds, for scanning thread stacks. */
-  teb: { stackBase: number; stackLimit: number };
+  /**
+   * _TEB: the stack bounds, for scanning thread stacks; Self, to check a TEB; its PEB; and the
+   * WOW64 links (docs/heap-structures.md §1.1): WowTebOffset (Windows 10+, a LONG) and, before
+   * it, NtTib.ExceptionList of a TEB64 holding its TEB32.
+   */
+  teb: { stackBase: number; stackLimit: number; self: number; peb: number; exceptionList: number; wowTebOffset: number | undefined };
   heap: {
     segmentSignature: number;
     signature: number;
@@ -131,7 +135,14 @@ export function resolveNtHeapLayout(types: TypeSource): NtHeapLayout {
       maximumNumberOfHeaps: need("_PEB", "MaximumNumberOfHeaps"),
       processHeaps: need("_PEB", "ProcessHeaps"),
     },
-    teb: { stackBase: need("_TEB", "NtTib.StackBase"), stackLimit: need("_TEB", "NtTib.StackLimit") },
+    teb: {
+      stackBase: need("_TEB", "NtTib.StackBase"),
+      stackLimit: need("_TEB", "NtTib.StackLimit"),
+      self: need("_TEB", "NtTib.Self"),
+      peb: need("_TEB", "ProcessEnvironmentBlock"),
+      exceptionList: need("_TEB", "NtTib.ExceptionList"),
+      wowTebOffset: types.fieldOffset("_TEB", "WowTebOffset"),
+    },
     heap: {
       segmentSignature: need("_HEAP", "SegmentSignature"),
       signature: need("_HEAP", "Signature"),

@@ -30,3 +30,9 @@ function emptyWalk(view: NtdllView, address: number, identity: HeapIdentity, fin
     findings: [finding],
   };
 }
+
+/** The walk of a heap whose walker failed (a bug in dxheap, not in the target): empty, and saying so. */
+export function failedWalk(view: NtdllView, address: number, identity: HeapIdentity, error: unknown): HeapWalk {
+  const message = `dxheap could not walk heap 0x${address.toString(16)}: ${String((error as Error).message)} (an internal error; please report it with the dump)`;
+  return emptyWalk(view, address, identity, { kind: "Unsupported", address, message });
+}

@@ -149,9 +149,10 @@ export class BackendWalker {
       if (unused >= LFH_MARKER || !decodeUserExtent(window, this.layout, entry, size, unused, extent)) {
         this.findings.add("Corruption", entry, `heap entry at ${hex0x(entry)}: UnusedBytes 0x${unused.toString(16)} gives no user size that fits the block`,
           `unused-bytes@${segmentIndex}`, `UnusedBytes gives no user size that fits the block, in segment ${segmentIndex}`);
+      } else {
+        userAddress = extent.userAddress;
+        userSize = extent.userSize;
       }
-      userAddress = extent.userAddress;
-      userSize = extent.userSize;
       state = (e.flags & FLAG_INTERNAL) !== 0 ? STATE_INTERNAL : STATE_BUSY;
     }
     this.pushedState = state;

@@ -129,7 +129,7 @@ export class LfhDecoder {
     const codeShift = this.layout.pointerSize === 8 ? 12 : 13;
     const checkCodes = this.lfh.scheme === "win8" && entry.subSegmentCode !== undefined && this.lfhKey !== undefined;
     const heapKey = checkCodes ? (this.lfhKey! ^ low32(this.heap)) >>> 0 : 0;
-    let badMarker = 0, badCode = 0, badBitmap = 0, firstBad = 0;
+    let badMarker = 0, badCode = 0, badBitmap = 0, badExtent = 0, firstBad = 0;
     const segment = this.blocks.segmentOf(containerRow);
     const extent = this.extent;
     for (let i = 0; i < g.count; i++) {
@@ -139,23 +139,27 @@ export class LfhDecoder {
       const unused = window.bytes[at + entry.unusedBytes];
       const busy = (unused & 0x3f) !== 0;
       if ((unused & LFH_MARKER) === 0) {
-        if (badMarker + badCode + badBitmap === 0) firstBad = block;
+        if (badMarker + badCode + badBitmap + badExtent === 0) firstBad = block;
         badMarker++;
       }
       if (checkCodes) {
         const code = u32(window.bytes, at + entry.subSegmentCode!);
         const x = (code ^ heapKey ^ low32(Math.floor(block / blockDivisor))) >>> 0;
         if ((x & 0xffff) !== 0 || x >>> codeShift !== block - userBlocks) {
-          if (badMarker + badCode + badBitmap === 0) firstBad = block;
+          if (badMarker + badCode + badBitmap + badExtent === 0) firstBad = block;
           badCode++;
         }
       }
       if (g.bitmap && ((g.bitmap[i >> 3] >> (i & 7)) & 1) !== (busy ? 1 : 0)) {
-        if (badMarker + badCode + badBitmap === 0) firstBad = block;
+        if (badMarker + badCode + badBitmap + badExtent === 0) firstBad = block;
         badBitmap++;
       }
       if (busy) {
-        decodeUserExtent(window, this.layout, block, g.stride, unused & 0x7f, extent);
+        // A count that does not fit the block leaves the block listed with no user size (counted below).
+        if (!decodeUserExtent(window, this.layout, block, g.stride, unused & 0x7f, extent)) {
+          if (badMarker + badCode + badBitmap + badExtent === 0) firstBad = block;
+          badExtent++;
+        }
       } else {
         extent.userAddress = block + granularity;
         extent.userSize = 0;
@@ -166,11 +170,12 @@ export class LfhDecoder {
         if (trace !== 0) this.blocks.setTrace(row, trace);
       }
     }
-    if (badMarker + badCode + badBitmap > 0) {
+    if (badMarker + badCode + badBitmap + badExtent > 0) {
       const parts: string[] = [];
       if (badMarker) parts.push(`${badMarker} without the LFH marker`);
       if (badCode) parts.push(`${badCode} whose SubSegmentCode does not decode to their offset`);
       if (badBitmap) parts.push(`${badBitmap} whose busy bit disagrees with UnusedBytes`);
+      if (badExtent) parts.push(`${badExtent} whose UnusedBytes gives no user size that fits the block`);
       this.findings.add("Corruption", firstBad, `LFH UserBlocks ${hex0x(userBlocks)}: ${parts.join(", ")} (first at ${hex0x(firstBad)})`,
         "lfh-blocks", "LFH UserBlocks with blocks that fail their checks");
     }

@@ -40,7 +40,10 @@ export function decodeUserExtent(window: MemoryWindow, layout: NtHeapLayout, ent
   } else {
     count = unused;
   }
-  if (count > size) return false;
+  // The user data ends inside the block, or (x64) at most in the next header's first 8 bytes,
+  // which a busy block may use (§2.2: PreviousBlockPrivateData).
+  const spill = layout.pointerSize === 8 ? granularity / 2 : 0;
+  if (count > size || userAddress + (size - count) > entry + size + spill) return false;
   out.userAddress = userAddress;
   out.userSize = size - count;
   return true;
