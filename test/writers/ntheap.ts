@@ -13,6 +13,12 @@ export interface NtHeapSpec {
   /** A leak to plant: `count` more busy blocks of `request` bytes, spread over the segments' first runs. */
   leak?: { request: number; count: number };
   lfh: boolean;
+  /**
+   * With lfh, these LFH subsegments instead of 2 to 4 random ones: `blocks` blocks of blockGranules
+   * granules each, busy and free at random as in the random ones, every busy one holding `request`
+   * bytes (images.ts buildTriageImage: an LFH bucket with a leak hidden in it).
+   */
+  lfhSubsegments?: { blockGranules: number; blocks: number; request: number }[];
   /** One VirtualAlloc'd block per entry: the user request in bytes. */
   virtualAllocs: number[];
   /** Blocks using the UnusedBytes escapes 0x3F (x64 only) and 0x40 (§2.2). */
@@ -334,6 +340,30 @@ class NtHeapWriter {
 
   private planSubsegments(): SubsegmentPlan[] {
     const { random, layout, gran } = this;
+    const chosen: { blockGranules: number; blocks?: number; request?: number }[] = this.spec.lfhSubsegments ?? this.randomBlockSizes().map((blockGranules) => ({ blockGranules }));
+    return chosen.map(({ blockGranules, blocks, request }) => {
+      const stride = blockGranules * gran;
+      if (request !== undefined) this.checkLfhRequest(stride, request);
+      const blockCount = blocks ?? random.int(8, 24);
+      // Partly busy: at least one block of each state, the others at random.
+      const forcedBusy = random.int(0, blockCount - 1);
+      const forcedFree = (forcedBusy + random.int(1, blockCount - 1)) % blockCount;
+      const busy = Array.from({ length: blockCount }, (_, i) => i === forcedBusy || (i !== forcedFree && random.chance(0.6)));
+      // Busy: unused = stride - request, between 8 and 0x3E (§2.4 step 6: 0 would read as free).
+      const requests = busy.map((b) => (b ? (request ?? stride - this.lfhUnusedBytes(stride)) : null));
+      // Windows 8+: blocks follow the bitmap, 8-aligned (§2.4 step 3; granule-aligned here so user
+      // data is); Windows 7: right after the header (§2.4 "Windows 7").
+      const bitmapWords = Math.ceil(blockCount / (8 * this.ptrSize));
+      const firstAllocationOffset = this.win8Lfh
+        ? alignUp(layout.off("_HEAP_USERDATA_HEADER", "BitmapData") + bitmapWords * this.ptrSize, gran)
+        : layout.size("_HEAP_USERDATA_HEADER");
+      return { blockGranules, firstAllocationOffset, requests };
+    });
+  }
+
+  /** 2 to 4 distinct LFH block sizes, in granules. */
+  private randomBlockSizes(): number[] {
+    const { random } = this;
     const allSizes = this.gran === 16 ? [2, 3, 4, 6, 8, 10] : [2, 3, 4, 6, 8, 12];
     // +ust blocks hold 3 granules of headers before the user data (§2.7).
     const sizes = this.spec.ust ? allSizes.filter((granules) => granules > EXTENDED_ENTRY_GRANULES + 1) : allSizes;
@@ -343,23 +373,14 @@ class NtHeapWriter {
       const size = random.pick(sizes);
       if (!chosen.includes(size)) chosen.push(size);
     }
-    return chosen.map((blockGranules) => {
-      const stride = blockGranules * gran;
-      const blockCount = random.int(8, 24);
-      // Partly busy: at least one block of each state, the others at random.
-      const forcedBusy = random.int(0, blockCount - 1);
-      const forcedFree = (forcedBusy + random.int(1, blockCount - 1)) % blockCount;
-      const busy = Array.from({ length: blockCount }, (_, i) => i === forcedBusy || (i !== forcedFree && random.chance(0.6)));
-      // Busy: unused = stride - request, between 8 and 0x3E (§2.4 step 6: 0 would read as free).
-      const requests = busy.map((b) => (b ? stride - this.lfhUnusedBytes(stride) : null));
-      // Windows 8+: blocks follow the bitmap, 8-aligned (§2.4 step 3; granule-aligned here so user
-      // data is); Windows 7: right after the header (§2.4 "Windows 7").
-      const bitmapWords = Math.ceil(blockCount / (8 * this.ptrSize));
-      const firstAllocationOffset = this.win8Lfh
-        ? alignUp(layout.off("_HEAP_USERDATA_HEADER", "BitmapData") + bitmapWords * this.ptrSize, gran)
-        : layout.size("_HEAP_USERDATA_HEADER");
-      return { blockGranules, firstAllocationOffset, requests };
-    });
+    return chosen;
+  }
+
+  /** A chosen LFH request must leave the unused bytes lfhUnusedBytes would: 8 to 0x3E, +ust at least the 3 header granules. */
+  private checkLfhRequest(stride: number, request: number): void {
+    const unused = stride - request;
+    const fits = this.spec.ust ? unused >= (EXTENDED_ENTRY_GRANULES + 1) * this.gran : unused >= 8 && unused <= 0x3e;
+    if (!fits) throw new Error(`an LFH request of 0x${request.toString(16)} bytes does not fit blocks of 0x${stride.toString(16)}`);
   }
 
   /** Busy LFH block: unused = stride - request, 8 to 0x3E (§2.4 step 6: 0 reads as free); +ust: past the 3 header granules. */

@@ -244,6 +244,15 @@ export const FREE_SITES: readonly CallSite[] = [
   { name: "free", frames: [...HEAP_FREE, ["leaky", null, 0x2f60]] },
 ];
 
+/**
+ * Paths only the triage images' planted leaks take (leaks.ts), so that each leak's stack is its
+ * own: raw buffers a cache never frees, and Gadget objects cloned for an undo list.
+ */
+export const LEAK_SITES = {
+  cache: { name: "cache", frames: [...MALLOC, ["leaky", null, 0x4a10], ["leaky", null, 0x4c32]] },
+  undo: { name: "undo", className: "Gadget", frames: [...NEW, ["widgets", "Gadget::Clone", 0x9a], ["leaky", null, 0x5170]] },
+} as const satisfies Record<string, CallSite>;
+
 /** The outermost frames: return addresses in leaky.exe's main loop. */
 const CALLERS: readonly FrameSpec[] = Array.from({ length: 8 }, (_, k): FrameSpec => ["leaky", null, 0x3120 + 0x3a * k]);
 
@@ -347,7 +356,12 @@ export class Tracer {
   next(kind: "Allocation" | "Free", debugHeap = false): BlockTrace {
     const sites = kind === "Allocation" ? ALLOCATION_SITES : FREE_SITES;
     const site = sites[this.random.u32() % sites.length];
-    const record = this.database.add(this.program.frames(site, this.random.u32(), debugHeap));
+    return this.of(site, this.random.u32(), debugHeap);
+  }
+
+  /** The trace of a given path from a given caller (of CALLERS, modulo their count). */
+  of(site: CallSite, caller: number, debugHeap = false): BlockTrace {
+    const record = this.database.add(this.program.frames(site, caller, debugHeap));
     const stack = this.program.stack(record.frames);
     this.sites.set(stack, site);
     this.recordsOf.set(stack, record.address);
