@@ -1,13 +1,18 @@
 // The catalog of test images: a process with several NT heaps (and a segment heap where the
 // build has them), pointers into busy blocks planted in thread stacks, and the truth of it all.
 import { writeNtHeap, type NtHeapSpec } from "./ntheap";
-import { ProcessImageBuilder, type HeapListing } from "./process";
+import { ProcessImageBuilder, type HeapListing, type NtdllGlobals, type ProcessOptions } from "./process";
 import { writeSegmentHeap } from "./segment-heap";
 import type { AddressSpace, Arch, BlockTruth, HeapTruth } from "./types";
 
 // --- Images with allocation stacks, page heap and C++ objects (see the end of the file) -------
 import { writePageHeap } from "./page-heap";
-import { Program, StackTraceDatabase, Tracer, type FrameCountField } from "./stack-traces";
+import { LEAK_SITES, Program, StackTraceDatabase, Tracer, type FrameCountField } from "./stack-traces";
+// --- end
+// --- Leak and triage images (see the end of the file) ---------------------------------------
+import { CasePool, growthBetween, LEAK_PROCESS_OPTIONS, loadSession, plantLeakCases, programRoots, ReferencePlanter, setUpTls, suspectOf } from "./leaks";
+import type { BlockTrace } from "./ntheap";
+import type { GrowthTruth, LeakTruth, SuspectName, SuspectTruth, TriageTruth } from "./types";
 // --- end
 
 export interface ImageTruth {
@@ -20,6 +25,10 @@ export interface ImageTruth {
   references: { location: bigint; value: bigint }[];
   /** ntdll!RtlpLFHKey. */
   lfhKey: number;
+  /** Leak and triage images: every busy block's reachability and the references that make it. */
+  leaks?: LeakTruth;
+  /** Triage images: the planted leaks as a triage ranks them. */
+  triage?: TriageTruth;
 }
 
 export interface ImageOptions {
@@ -57,13 +66,8 @@ export function buildImage(
   options: ImageOptions = {},
 ): { dump: Uint8Array; ntdllIsf: object; truth: ImageTruth; space: AddressSpace } {
   const seed = options.seed ?? 1;
-  const random = mulberry32(seed);
-  const randomPointerSized = () =>
-    arch === "x64" ? (BigInt(random.u32()) << 32n) | BigInt(random.u32()) : BigInt(random.u32());
-  const lfhKey = random.u32();
-  const segmentHeapKey = randomPointerSized();
-  const segmentLfhKey = randomPointerSized();
-  const process = new ProcessImageBuilder({ arch, build, ntGlobalFlag: options.ntGlobalFlag, globals: { lfhKey, segmentHeapKey, segmentLfhKey } });
+  const { process, random, globals } = seededProcess(arch, build, seed, { ntGlobalFlag: options.ntGlobalFlag });
+  const { lfhKey, segmentHeapKey, segmentLfhKey } = globals;
   const { space, layout } = process;
 
   const heaps = ntHeapSpecs(arch, seed).map((spec) => writeNtHeap(space, layout, { lfhKey }, spec));
@@ -109,6 +113,15 @@ function plantReferences(process: ProcessImageBuilder, heaps: HeapTruth[], rando
 
 interface Random {
   u32(): number;
+}
+
+/** A process whose ntdll keys are the first draws of seed's random, which the caller goes on drawing from. */
+function seededProcess(arch: Arch, build: number, seed: number, options: Omit<ProcessOptions, "arch" | "build" | "globals">) {
+  const random = mulberry32(seed);
+  const randomPointerSized = () => (arch === "x64" ? (BigInt(random.u32()) << 32n) | BigInt(random.u32()) : BigInt(random.u32()));
+  const lfhKey = random.u32();
+  const globals: NtdllGlobals = { lfhKey, segmentHeapKey: randomPointerSized(), segmentLfhKey: randomPointerSized() };
+  return { process: new ProcessImageBuilder({ arch, build, ...options, globals }), random, globals };
 }
 
 /** A small seeded PRNG (mulberry32): images are reproducible from their seed. */
@@ -205,11 +218,9 @@ export function buildPageHeapImage(arch: Arch, build: number, options: { seed?: 
 }
 
 /** The process, its program (modules with symbols), trace database and tracer, and how to finish the image. */
-function tracedProcess(arch: Arch, build: number, seed: number, ntGlobalFlag: number, frameCountField: FrameCountField) {
-  const random = mulberry32(seed);
-  const randomPointerSized = () => (arch === "x64" ? (BigInt(random.u32()) << 32n) | BigInt(random.u32()) : BigInt(random.u32()));
-  const lfhKey = random.u32();
-  const process = new ProcessImageBuilder({ arch, build, ntGlobalFlag, globals: { lfhKey, segmentHeapKey: randomPointerSized(), segmentLfhKey: randomPointerSized() } });
+function tracedProcess(arch: Arch, build: number, seed: number, ntGlobalFlag: number, frameCountField: FrameCountField, roots: LeakRootOptions = {}) {
+  const { process, random, globals } = seededProcess(arch, build, seed, { ntGlobalFlag, ...roots });
+  const { lfhKey } = globals;
   if (process.layout.isf.symbols.RtlpProcessHeaps !== undefined) throw new Error("traced images model builds whose PEB lists every heap");
   const database = new StackTraceDatabase(process, frameCountField);
   const tracer = new Tracer(database, new Program(process), random);
@@ -218,7 +229,7 @@ function tracedProcess(arch: Arch, build: number, seed: number, ntGlobalFlag: nu
     const truth: TracedImageTruth = { arch, build, peb: process.peb, heaps, references: [], lfhKey, traces: { database: database.address, frameCountField } };
     return { dump, ntdllIsf, moduleIsfs, truth, space: process.space };
   };
-  return { process, tracer, seed, lfhKey, finish };
+  return { process, tracer, seed, lfhKey, finish, random, globals };
 }
 
 /** Lists the heaps in PEB.ProcessHeaps, the first as the process heap. */
@@ -261,3 +272,181 @@ function dropTracePage(tracer: Tracer, heaps: HeapTruth[]): void {
   }
 }
 // --- end images with allocation stacks, page heap and C++ objects
+
+// --- Leak and triage images (leaks.ts; the semantics: LeakTruth in types.ts) -------------------
+
+type LeakRootOptions = Pick<ProcessOptions, "peHeaders" | "threadContexts">;
+
+export interface LeakImage {
+  dump: Uint8Array;
+  ntdllIsf: object;
+  /** session.dll's symbol file, and with stacks ucrtbase's and widgets'. */
+  moduleIsfs: Record<string, object>;
+  truth: ImageTruth & { leaks: LeakTruth; traces?: TracedImageTruth["traces"] };
+  space: AddressSpace;
+  /** The process written (writeFiles writes the image's files). */
+  process: ProcessImageBuilder;
+}
+
+/**
+ * A process whose every busy block is reachable but for the planted cases of leaks.ts
+ * plantLeakCases: three NT heaps (the process heap and two private ones) with back-end, LFH and
+ * three VirtualAlloc'd blocks; threads 0 and 1 with a CONTEXT, thread 2 without; leaky.exe and
+ * session.dll with PE headers and static TLS; a private buffer. LFH on Windows 7 too (no +ust).
+ */
+export function buildLeakImage(arch: Arch, build: number, options: { seed?: number } = {}): LeakImage {
+  const seed = options.seed ?? 1;
+  const { process, random, globals } = seededProcess(arch, build, seed, LEAK_PROCESS_OPTIONS);
+  if (process.layout.isf.symbols.RtlpProcessHeaps !== undefined) throw new Error("leak images model builds whose PEB lists every heap");
+  loadSession(process);
+  const specs: NtHeapSpec[] = [
+    { seed: seed + 1, flags: 0x2, segments: 2, blocksPerSegment: 40, lfh: true, virtualAllocs: [0x21000], escapes: true },
+    { seed: seed + 2, flags: 0x1002, segments: 2, blocksPerSegment: 24, lfh: true, virtualAllocs: [0x18000, 0x2a000], escapes: true },
+    { seed: seed + 3, flags: 0x1002, segments: 1, blocksPerSegment: 16, lfh: false, virtualAllocs: [], escapes: false },
+  ];
+  const heaps = specs.map((spec) => writeNtHeap(process.space, process.layout, { lfhKey: globals.lfhKey }, spec));
+  listInPeb(process, heaps);
+
+  const planter = new ReferencePlanter(process, heaps, random);
+  const pool = new CasePool(planter, heaps.flatMap((heap) => heap.blocks), random);
+  setUpTls(planter, threadCount(), (bytes) => pool.atLeast(bytes, heaps[0]));
+  const cases = plantLeakCases(planter, pool);
+  planter.linkAll(pool.rest.filter((block) => block.state === "Busy" && block.userSize > 0), programRoots(planter));
+  return leakImage(process, heaps, globals.lfhKey, planter.finish(cases));
+}
+
+/**
+ * The shape of a triage image: the legitimate allocations (busy blocks per segment of the process
+ * heap and of a private heap, each referenced from the program's roots) and the planted leaks,
+ * each in a heap of its own:
+ * - smallBlocks (a): count blocks of request bytes from one stack (LEAK_SITES.cache; without
+ *   stacks, of a size no other block has), none reachable;
+ * - giant (b): a VirtualAlloc'd block without a stack, referenced only from session!g_frameCache;
+ * - lfhBucket (c): `subsegments` LFH subsegments of `blocks` blocks, each busy one of request
+ *   bytes; leakShare of them from one stack (LEAK_SITES.undo, Gadget objects), unreachable, the
+ *   others from the program's other stacks, reachable (needs stacks);
+ * - segmentHeapLeak: a segment heap whose every busy block of request bytes is unreachable.
+ * churnSeed: another population for the private heap (a later snapshot's churn).
+ */
+export interface TriageImageSpec {
+  /** +ust (NtGlobalFlag 0x1000): blocks carry their allocation stacks. */
+  stacks: boolean;
+  legitimate: { processHeap: number; privateHeap: number };
+  smallBlocks?: { request: number; count: number };
+  giant?: { request: number };
+  lfhBucket?: { request: number; subsegments: number; blocks: number; leakShare: number };
+  segmentHeapLeak?: { request: number; count: number };
+  seed?: number;
+  churnSeed?: number;
+}
+
+/** The catalog's triage images: one planted leak each (the x64 giant is 4 MiB, as in docs/seeds.md seed 000). */
+export const TRIAGE_SHAPES = {
+  smallBlocks: { stacks: true, legitimate: { processHeap: 120, privateHeap: 100 }, smallBlocks: { request: 0x48, count: 3000 } },
+  // Seed 2: with seed 1 an x86 ntdll key reads as a pointer into the giant.
+  giant: { stacks: true, legitimate: { processHeap: 120, privateHeap: 100 }, giant: { request: 0x400000 }, seed: 2 },
+  lfhBucket: { stacks: true, legitimate: { processHeap: 120, privateHeap: 100 }, lfhBucket: { request: 0x48, subsegments: 4, blocks: 128, leakShare: 0.75 } },
+  noStacks: { stacks: false, legitimate: { processHeap: 120, privateHeap: 100 }, smallBlocks: { request: 0x1c8, count: 1500 } },
+} as const satisfies Record<string, TriageImageSpec>;
+
+export type TriageImage = LeakImage & { truth: { triage: TriageTruth } };
+
+/** A triage image (see TriageImageSpec); its truth's suspects are the planted leaks. */
+export function buildTriageImage(arch: Arch, build: number, spec: TriageImageSpec): TriageImage {
+  const seed = spec.seed ?? 1;
+  const traced = spec.stacks ? tracedProcess(arch, build, seed, FLG_USER_STACK_TRACE_DB, "Depth", LEAK_PROCESS_OPTIONS) : undefined;
+  const { process, random, globals } = traced ?? seededProcess(arch, build, seed, LEAK_PROCESS_OPTIONS);
+  const tracer = traced?.tracer;
+  if (process.layout.isf.symbols.RtlpProcessHeaps !== undefined) throw new Error("triage images model builds whose PEB lists every heap");
+  if (spec.lfhBucket && !tracer) throw new Error("an LFH bucket's leak is told apart by its stack: it needs stacks");
+  loadSession(process);
+  const { space, layout } = process;
+  const write = (heapSpec: NtHeapSpec) => writeNtHeap(space, layout, { lfhKey: globals.lfhKey }, heapSpec);
+  const untraced = Number.MAX_SAFE_INTEGER;
+  const ust = (untracedBlocks: number, nextTrace: () => BlockTrace) => (tracer ? { ust: { untracedBlocks, nextTrace } } : {});
+  const legitimate = () => tracer!.next("Allocation");
+  // The private heap draws its blocks' stacks apart, so that churnSeed changes them and nothing else.
+  const privateSeed = spec.churnSeed ?? seed + 2;
+  const churn = tracer && new Tracer(tracer.database, tracer.program, mulberry32(privateSeed));
+
+  const { processHeap, privateHeap } = spec.legitimate;
+  const heaps = [
+    write({ seed: seed + 1, flags: 0x2, segments: 2, blocksPerSegment: processHeap, lfh: true, virtualAllocs: [], escapes: true, ...ust(5, legitimate) }),
+    write({ seed: privateSeed, flags: 0x1002, segments: 2, blocksPerSegment: privateHeap, lfh: true, virtualAllocs: [], escapes: true, ...ust(0, () => churn!.next("Allocation")) }),
+  ];
+  const planted: Partial<Record<SuspectName, { heap: HeapTruth; blocks: (heap: HeapTruth) => BlockTruth[] }>> = {};
+  const busy = (heap: HeapTruth) => heap.blocks.filter((b) => b.state === "Busy");
+  if (spec.smallBlocks) {
+    const { request } = spec.smallBlocks;
+    const heap = write({ seed: seed + 3, flags: 0x1002, segments: 2, blocksPerSegment: 2, lfh: false, virtualAllocs: [], escapes: false, leak: spec.smallBlocks, ...ust(untraced, () => tracer!.of(LEAK_SITES.cache, 0)) });
+    // Its only traced blocks are the leak's; without stacks, its blocks of the leak's size.
+    planted.smallBlocks = { heap, blocks: (h) => busy(h).filter((b) => (tracer ? b.stack !== undefined : b.userSize === request && b.kind === "Backend")) };
+  }
+  if (spec.lfhBucket) {
+    const { request, subsegments, blocks, leakShare } = spec.lfhBucket;
+    const blockGranules = Math.ceil(request / layout.granularity) + 3; // +ust: 3 granules of headers (§2.7)
+    const share = mulberry32(seed + 5); // apart from the tracer's draws, so that a later snapshot keeps the leak
+    const nextTrace = () => (share.u32() < leakShare * 0x1_0000_0000 ? tracer!.of(LEAK_SITES.undo, 0) : legitimate());
+    const lfhSubsegments = Array.from({ length: subsegments }, () => ({ blockGranules, blocks, request }));
+    const heap = write({ seed: seed + 4, flags: 0x1002, segments: 1, blocksPerSegment: 8, lfh: true, lfhSubsegments, virtualAllocs: [], escapes: false, ...ust(untraced, nextTrace) });
+    planted.lfhBucket = { heap, blocks: (h) => busy(h).filter((b) => b.stack && tracer!.siteOf(b.stack) === LEAK_SITES.undo) };
+  }
+  if (spec.giant) {
+    const heap = write({ seed: seed + 6, flags: 0x1002, segments: 1, blocksPerSegment: 6, lfh: false, virtualAllocs: [spec.giant.request], escapes: false, ...ust(0, legitimate) });
+    planted.giant = { heap, blocks: (h) => busy(h).filter((b) => b.kind === "VirtualAlloc") };
+  }
+  if (spec.segmentHeapLeak) {
+    const { request } = spec.segmentHeapLeak;
+    const heap = writeSegmentHeap(space, layout, { heapKey: globals.segmentHeapKey, lfhKey: globals.segmentLfhKey }, { seed: seed + 7, encodedLargeTree: false, leak: spec.segmentHeapLeak });
+    planted.segmentHeap = { heap, blocks: (h) => busy(h).filter((b) => b.userSize === request) };
+  }
+  heaps.push(...Object.values(planted).map((p) => p.heap));
+  listInPeb(process, heaps);
+  if (tracer) {
+    plantObjects(space, tracer, heaps.filter((heap) => heap !== heaps[1]));
+    plantObjects(space, churn!, [heaps[1]]);
+  }
+
+  const leaked = Object.fromEntries(Object.entries(planted).map(([name, p]) => [name, p.blocks(p.heap)])) as Partial<Record<SuspectName, BlockTruth[]>>;
+  if (spec.smallBlocks && leaked.smallBlocks!.length !== spec.smallBlocks.count) throw new Error("a block of the private heap has the leak's size: pick another seed");
+  const planter = new ReferencePlanter(process, heaps, random);
+  const pool = new CasePool(planter, heaps.flatMap((heap) => heap.blocks), random);
+  setUpTls(planter, threadCount(), (bytes) => pool.atLeast(bytes, heaps[0]));
+  const giant = leaked.giant?.[0];
+  if (giant) planter.refer(planter.global("session", "g_frameCache"), giant);
+  const held = new Set([...Object.values(leaked).flat(), ...(giant ? [giant] : [])]);
+  planter.linkAll(pool.rest.filter((b) => b.state === "Busy" && b.userSize > 0 && !held.has(b)), programRoots(planter));
+  const leaks = planter.finish(leaked as Record<string, BlockTruth[]>);
+
+  const referrer = giant && { location: process.symbolAddress("session", "g_frameCache"), symbol: "session!g_frameCache" };
+  const suspects = Object.fromEntries(Object.entries(leaked).map(([name, blocks]) => [name, suspectOf(heaps, blocks, name === "giant" ? referrer : undefined)]));
+  const image = leakImage(process, heaps, globals.lfhKey, leaks, traced && { database: traced.tracer.database.address, frameCountField: "Depth" });
+  return { ...image, truth: { ...image.truth, triage: { stacks: spec.stacks, suspects: suspects as Partial<Record<SuspectName, SuspectTruth>> } } };
+}
+
+/**
+ * The same process at two times: later has `later` changed in its spec (more leaked blocks, a
+ * churned private heap), the same modules and symbols. growth: per allocation stack, what the
+ * busy blocks gained from earlier to later, the biggest first.
+ */
+export function buildTriagePair(arch: Arch, build: number, spec: TriageImageSpec, later: Partial<TriageImageSpec>): { earlier: TriageImage; later: TriageImage; growth: GrowthTruth[] } {
+  const earlier = buildTriageImage(arch, build, spec);
+  const after = buildTriageImage(arch, build, { ...spec, ...later });
+  return { earlier, later: after, growth: growthBetween(earlier.truth.heaps, after.truth.heaps) };
+}
+
+/** The catalog's pair: the smallBlocks shape, 600 more leaked blocks and a new private-heap population later. */
+export const TRIAGE_PAIR = { spec: { ...TRIAGE_SHAPES.smallBlocks, smallBlocks: { request: 0x48, count: 2400 } }, later: { smallBlocks: { request: 0x48, count: 3000 }, churnSeed: 101 } } as const;
+
+function threadCount(): number {
+  return LEAK_PROCESS_OPTIONS.threadContexts!.length;
+}
+
+function leakImage(process: ProcessImageBuilder, heaps: HeapTruth[], lfhKey: number, leaks: LeakTruth, traces?: TracedImageTruth["traces"]): LeakImage {
+  const { arch, build } = process.layout;
+  const { dump, ntdllIsf, moduleIsfs } = process.build();
+  // ImageTruth.references: the pointers planted in thread stacks.
+  const references = leaks.references.filter((r) => r.holder.kind === "stack").map((r) => ({ location: r.location!, value: r.value }));
+  return { dump, ntdllIsf, moduleIsfs, truth: { arch, build, peb: process.peb, heaps, references, lfhKey, leaks, ...(traces && { traces }) }, space: process.space, process };
+}
+// --- end leak and triage images

@@ -62,10 +62,11 @@ export interface PeImageSpec {
 export function imageSections(size: number, dataRva = roundDown(size * 0.75, PAGE)): SectionSpec[] {
   const rdataRva = roundDown(size / 2, PAGE);
   if (!(PAGE < rdataRva && rdataRva < dataRva && dataRva < size)) throw new Error(`no room for three sections in 0x${size.toString(16)} bytes`);
+  // >>> 0: the flags as the unsigned 32-bit number the header holds.
   return [
-    { name: ".text", rva: PAGE, size: rdataRva - PAGE, characteristics: IMAGE_SCN_CNT_CODE | IMAGE_SCN_MEM_EXECUTE | IMAGE_SCN_MEM_READ },
-    { name: ".rdata", rva: rdataRva, size: dataRva - rdataRva, characteristics: IMAGE_SCN_CNT_INITIALIZED_DATA | IMAGE_SCN_MEM_READ },
-    { name: ".data", rva: dataRva, size: Math.min(0x4000, size - dataRva), characteristics: IMAGE_SCN_CNT_INITIALIZED_DATA | IMAGE_SCN_MEM_READ | IMAGE_SCN_MEM_WRITE },
+    { name: ".text", rva: PAGE, size: rdataRva - PAGE, characteristics: (IMAGE_SCN_CNT_CODE | IMAGE_SCN_MEM_EXECUTE | IMAGE_SCN_MEM_READ) >>> 0 },
+    { name: ".rdata", rva: rdataRva, size: dataRva - rdataRva, characteristics: (IMAGE_SCN_CNT_INITIALIZED_DATA | IMAGE_SCN_MEM_READ) >>> 0 },
+    { name: ".data", rva: dataRva, size: Math.min(0x4000, size - dataRva), characteristics: (IMAGE_SCN_CNT_INITIALIZED_DATA | IMAGE_SCN_MEM_READ | IMAGE_SCN_MEM_WRITE) >>> 0 },
   ];
 }
 
@@ -131,7 +132,7 @@ export function writePeHeaders(space: AddressSpace, image: PeImageSpec): void {
     view.setUint32(at + 12, section.rva, true); // VirtualAddress
     view.setUint32(at + 16, roundUp(section.size, 0x200), true); // SizeOfRawData
     view.setUint32(at + 20, section.rva, true); // PointerToRawData: the file laid out as the image
-    view.setUint32(at + 36, section.characteristics >>> 0, true);
+    view.setUint32(at + 36, section.characteristics, true);
   });
   space.write(base, header);
 }

@@ -36,7 +36,7 @@ const LIVE_STACK_BYTES = 0x1800;
 /** Live-stack slots stay this far below StackBase at least, clear of plantPointer's. */
 const LIVE_SLOTS_TOP = 0x1000;
 /** A module section's first bytes are for the globals its symbol file names; the builder's own slots follow. */
-const SECTION_GLOBALS_BYTES = 0x400;
+export const SECTION_GLOBALS_BYTES = 0x400;
 /** Where a thread's instruction pointer is: in leaky.exe's .text. */
 const THREAD_RIP_RVA = 0x1a80;
 // --- end leak-scan roots

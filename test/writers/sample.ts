@@ -1,41 +1,44 @@
-// The demo's sample: a small x64 Windows 10 (19041) process with leaks. Its process heap is
-// ordinary; a private heap holds hundreds of forgotten 0x208-byte blocks (the pattern the
-// seeds' leak hunts look for with !heap -stat, docs/seeds.md), plus one big VirtualAlloc'd
-// buffer; its segment heap holds hundreds of forgotten 0x90-byte LFH blocks.
-// Run `npm run sample` to rewrite samples/leaky-x64.dmp and samples/leaky-x64.ntdll.isf.json.
+// The demo's sample: an x64 Windows 10 (19041) process with +ust whose leaks a triage ranks
+// (images.ts TriageImageSpec), among a few hundred legitimate allocations from other stacks, each
+// referenced from the program's roots:
+// - 2000 blocks of 0x58 bytes from one allocation stack that nothing references any more;
+// - a 4 MiB VirtualAlloc'd block without a stack that only session!g_frameCache holds (the giant of
+//   docs/seeds.md seed 000), committed and dumped whole: each dump is about 5 MiB;
+// - Gadget objects leaking from one stack in an LFH bucket they share with legitimate ones;
+// - a segment heap whose 400 extra 0x90-byte LFH blocks nothing references.
+// A second dump of the same process later has 600 more leaked blocks and a churned private heap.
+// Run `npm run sample` to rewrite samples/leaky-x64.dmp and leaky-x64-later.dmp with their ISF files.
 import { mkdirSync } from "fs";
 import { join } from "path";
-import { writeNtHeap } from "./ntheap";
-import { ProcessImageBuilder } from "./process";
-import { writeSegmentHeap } from "./segment-heap";
-import { HeapTruth } from "./types";
+import { buildTriagePair, type TriageImage, type TriageImageSpec } from "./images";
+import type { GrowthTruth } from "./types";
 
-export const SAMPLE_LEAK = { request: 0x208, count: 600 };
+export const SAMPLE_LEAK = { request: 0x58, count: 2000 };
 export const SAMPLE_SEGMENT_HEAP_LEAK = { request: 0x90, count: 400 };
 
-export function buildSample(): { process: ProcessImageBuilder; heaps: HeapTruth[] } {
-  const lfhKey = 0x5c1e93a7;
-  const globals = { lfhKey, segmentHeapKey: 0x3f1c55e2a9b04d17n, segmentLfhKey: 0x6e0b8d2c71a4f359n };
-  const process = new ProcessImageBuilder({ arch: "x64", build: 19041, globals });
-  const { space, layout } = process;
-  const heaps = [
-    writeNtHeap(space, layout, { lfhKey }, { seed: 11, flags: 0x2, segments: 2, blocksPerSegment: 40, lfh: true, virtualAllocs: [0x21000], escapes: true }),
-    writeNtHeap(space, layout, { lfhKey }, {
-      seed: 12, flags: 0x1002, segments: 2, blocksPerSegment: 30, lfh: true, virtualAllocs: [0x40000], escapes: true, leak: SAMPLE_LEAK,
-    }),
-    writeNtHeap(space, layout, { lfhKey }, { seed: 13, flags: 0x1002, segments: 1, blocksPerSegment: 12, lfh: false, virtualAllocs: [], escapes: false }),
-    writeSegmentHeap(space, layout, { heapKey: globals.segmentHeapKey, lfhKey: globals.segmentLfhKey }, { seed: 14, encodedLargeTree: false, leak: SAMPLE_SEGMENT_HEAP_LEAK }),
-  ];
-  for (const heap of heaps) {
-    process.addHeap(heap.address, ["PEB"]);
-    heap.listedIn = ["PEB"];
-  }
-  return { process, heaps };
+export const SAMPLE_SPEC: TriageImageSpec = {
+  stacks: true,
+  legitimate: { processHeap: 120, privateHeap: 100 },
+  smallBlocks: SAMPLE_LEAK,
+  giant: { request: 0x400000 },
+  lfhBucket: { request: 0x48, subsegments: 4, blocks: 128, leakShare: 0.75 },
+  segmentHeapLeak: SAMPLE_SEGMENT_HEAP_LEAK,
+  seed: 11,
+};
+
+/** The later snapshot: 600 more leaked blocks, another population in the private heap. */
+export const SAMPLE_LATER: Partial<TriageImageSpec> = { smallBlocks: { request: SAMPLE_LEAK.request, count: SAMPLE_LEAK.count + 600 }, churnSeed: 31 };
+
+/** The sample (its first dump), its later snapshot, and how each allocation stack grew between them. */
+export function buildSample(): TriageImage & { later: TriageImage; growth: GrowthTruth[] } {
+  const { earlier, later, growth } = buildTriagePair("x64", 19041, SAMPLE_SPEC, SAMPLE_LATER);
+  return { ...earlier, later, growth };
 }
 
 if (require.main === module) {
   const directory = join(__dirname, "..", "..", "samples");
   mkdirSync(directory, { recursive: true });
-  buildSample().process.writeFiles(directory, "leaky-x64");
-  console.log(`wrote ${join(directory, "leaky-x64.dmp")} and its ntdll types`);
+  const sample = buildSample();
+  const written = [sample.process.writeFiles(directory, "leaky-x64"), sample.later.process.writeFiles(directory, "leaky-x64-later")];
+  for (const { dumpPath, isfPath, moduleIsfPaths } of written) console.log(`wrote ${dumpPath}, ${[isfPath, ...moduleIsfPaths].join(", ")}`);
 }

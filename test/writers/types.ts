@@ -103,6 +103,8 @@ export interface BlockTruth {
   /** The class whose vftable symbol (Class::`vftable') the user data's first pointer equals exactly. */
   typeName?: string;
   // --- end allocation stacks and page heap ---------------------------------------------------
+  /** Busy blocks of the leak and triage images (leaks.ts): whether the scan of LeakTruth reaches it. */
+  reachable?: boolean;
 }
 
 export interface SegmentTruth {
@@ -192,3 +194,130 @@ export interface SegmentHeapSummaryTruth {
   largeCommittedBytes: number;
 }
 // --- end segment heaps -------------------------------------------------------------------------
+
+// --- Leak scan and triage (leaks.ts) -----------------------------------------------------------
+/**
+ * What the leak and triage images are built to, the leak scan's semantics (docs/heap-structures.md
+ * §3.6, !heap -l's reading made exact):
+ * - Roots: each thread's stack from its stack pointer (from StackLimit when the dump holds no
+ *   CONTEXT for it) up to StackBase; each thread's registers; each module's writable sections,
+ *   found from its PE headers in memory; each thread's TLS (TEB.ThreadLocalStoragePointer, the
+ *   vector it points to and each module's TLS data there, both allocated from the process heap as
+ *   ReactOS' LdrpAllocateTls does); and every other committed page that is neither a module's
+ *   image, a thread's stack, a heap segment nor a VirtualAlloc'd or Large block (the TEBs and
+ *   PEB, a buffer the program VirtualAlloc'd, heap metadata kept outside segments).
+ * - A reference is a pointer-sized, pointer-aligned value, in a root or in the user data of a
+ *   marked block, that lies in a busy block's user range [userAddress, userAddress + userSize):
+ *   interior pointers count; a pointer to the block's HEAP_ENTRY or one past its user data does not
+ *   (LeakTruth.nearMisses).
+ * - The busy blocks references point into are marked; marks propagate through marked blocks' user
+ *   data; the busy blocks left unmarked are unreachable.
+ * - Not roots: a stack below its stack pointer, read-only module sections (.rdata), free blocks,
+ *   and the rest of a heap segment (headers, internal blocks, bytes after user data).
+ * The writers' fill never holds such a value; every reference the images hold is in
+ * LeakTruth.references, but for a segment heap's own large-block records (§2.5 step 5), kept in
+ * memory outside its segments: they point into its Large blocks, which the images reference from
+ * a root as well, so that counting that metadata as a root or not changes nothing.
+ */
+export interface LeakTruth {
+  /** User addresses of the busy blocks the scan does not reach, in address order. */
+  unreachable: bigint[];
+  /** Every planted pointer into a busy block's user range. */
+  references: ReferenceTruth[];
+  /** Pointers just outside a busy block's user range, which mark nothing. */
+  nearMisses: { location: bigint; value: bigint; block: bigint; what: "HeapEntry" | "PastUserData" }[];
+  /** The planted cases by name (see leaks.ts LEAK_CASES): the user addresses of their blocks, in order. */
+  cases: Record<string, bigint[]>;
+  process: ProcessRootsTruth;
+}
+
+/**
+ * Where a reference is. thread: the index in the dump's thread list (WinDbg's thread number).
+ * stack: live when at or above the stack pointer (or anywhere without a CONTEXT). module: the
+ * section's name; symbol when the module's symbol file names the global (module!global).
+ * tls: in the thread's TLS data of module, or without module TEB.ThreadLocalStoragePointer
+ * itself. block: in the user data of the block whose user address is block (free: a free block,
+ * never scanned).
+ */
+export type ReferenceHolder =
+  | { kind: "stack"; thread: number; live: boolean }
+  | { kind: "register"; thread: number; register: string }
+  | { kind: "module"; module: string; section: string; symbol?: string }
+  | { kind: "tls"; thread: number; module?: string }
+  | { kind: "private" }
+  | { kind: "block"; block: bigint; free: boolean };
+
+export interface ReferenceTruth {
+  /** Where the pointer is; absent for a register. */
+  location?: bigint;
+  value: bigint;
+  /** The user address of the busy block it points into. */
+  target: bigint;
+  holder: ReferenceHolder;
+  /** A root per the semantics above: live stack, register, writable section, TLS, private memory. */
+  root: boolean;
+}
+
+/** What the process's roots are made of, as planted. */
+export interface ProcessRootsTruth {
+  threads: {
+    id: number;
+    teb: bigint;
+    stackBase: bigint;
+    stackLimit: bigint;
+    /** Absent: the dump holds no CONTEXT for the thread. */
+    stackPointer?: bigint;
+    registers?: Record<string, bigint>;
+    /** TEB.ThreadLocalStoragePointer and each TLS module's block (by module name). */
+    tls?: { vector: bigint; blocks: Record<string, bigint> };
+  }[];
+  modules: {
+    name: string;
+    base: bigint;
+    size: number;
+    /** From the section table in the image's header page. */
+    sections: { name: string; rva: number; size: number; characteristics: number }[];
+    /** The IMAGE_TLS_DIRECTORY, the module's _tls_index (holding index) and its template [start, end). */
+    tls?: { index: number; directory: bigint; indexAddress: bigint; template: { start: bigint; end: bigint } };
+  }[];
+  /** Committed private memory the program owns, in no heap. */
+  privateBuffers: { address: bigint; size: number }[];
+}
+
+/**
+ * A planted leak as a triage ranks it: the busy blocks sharing an allocation stack (or none), a
+ * type and a requested size, which no other block shares. A naive ranking by bytes (and by count
+ * and unreachable bytes, unless the image says otherwise) puts it first.
+ */
+export interface SuspectTruth {
+  stack?: StackTruth;
+  typeName?: string;
+  userSize: number;
+  kind: BlockKind;
+  count: number;
+  /** count * userSize. */
+  bytes: number;
+  /** User addresses, in address order. */
+  blocks: bigint[];
+  /** How many of them the scan does not reach. */
+  unreachable: number;
+  /** The giant's only reference: where it is and how WinDbg names that place (module!global). */
+  referrer?: { location: bigint; symbol: string };
+}
+
+/** smallBlocks (a), giant (b), lfhBucket (c), the sample's segment heap leak. */
+export type SuspectName = "smallBlocks" | "giant" | "lfhBucket" | "segmentHeap";
+
+export interface TriageTruth {
+  /** +ust: busy blocks carry their allocation stacks (else the "enable stacks" path). */
+  stacks: boolean;
+  suspects: Partial<Record<SuspectName, SuspectTruth>>;
+}
+
+/** How much one allocation stack (none: the blocks without one) grew between two snapshots. */
+export interface GrowthTruth {
+  stack?: StackTruth;
+  count: number;
+  bytes: number;
+}
+// --- end leak scan and triage --------------------------------------------------------------------
