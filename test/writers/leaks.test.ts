@@ -104,6 +104,10 @@ describe.each([
     for (const user of [b, c]) expect(referencesTo(user)[0].value).toBeGreaterThan(user);
     expect(leaks.cases.chain.map((user) => block(user).kind)).toEqual(["Backend", "LFH", "VirtualAlloc"]);
     expect(leaks.cases.chain.every((user) => block(user).reachable)).toBe(true);
+    const [last] = leaks.cases.lastByte;
+    expect(only("lastByte")).toMatchObject({ holder: { kind: "module", module: "leaky", section: ".data" }, value: last + BigInt(block(last).userSize - 1) });
+    // x64: the byte lies past the block, in the next block's header (PreviousBlockPrivateData).
+    if (arch === "x64") expect(only("lastByte").value).toBeGreaterThanOrEqual(block(last).address + BigInt(block(last).size));
   });
 
   test("the unreachable cases: only non-roots, unreachable blocks or near misses point at them", () => {

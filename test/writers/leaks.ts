@@ -163,7 +163,12 @@ export class ReferencePlanter {
 
   /** Plants a pointer into target from slot: its user address, or with interior a byte inside its user data. */
   refer(slot: Slot, target: BlockTruth, interior = false): void {
-    const offset = interior && target.userSize > 1 ? 1 + (this.random.u32() % (target.userSize - 1)) : 0;
+    this.referAt(slot, target, interior && target.userSize > 1 ? 1 + (this.random.u32() % (target.userSize - 1)) : 0);
+  }
+
+  /** Plants a pointer offset bytes into target's user data. */
+  referAt(slot: Slot, target: BlockTruth, offset: number): void {
+    if (offset < 0 || offset >= target.userSize) throw new Error(`offset 0x${offset.toString(16)} is outside the user data`);
     const value = target.userAddress + BigInt(offset);
     this.references.push({ ...slot(value), value, target: target.userAddress });
   }
@@ -289,7 +294,8 @@ export function programRoots(planter: ReferencePlanter): Slot[] {
  * stackWithoutContext (thread 2, whose dump has no CONTEXT: near StackLimit), register (thread 1),
  * moduleData (leaky.exe's .data, no symbol), global (session!g_documents), tls (thread 1's
  * leaky.exe TLS), private (the program's buffer), chain (thread 1's stack → A → B → C, interior
- * pointers from A and B). Unreachable: deadStack (thread 0 below its stack pointer), freeBlock
+ * pointers from A and B), lastByte (leaky.exe's .data to the last byte of the user data, on x64
+ * of a block whose data runs into the next block's header, docs/heap-structures.md §2.2). Unreachable: deadStack (thread 0 below its stack pointer), freeBlock
  * (inside a free block), rdata (leaky.exe's read-only .rdata), cycle (X → Y → Z → X, nothing
  * else), deadChain (a dead stack slot → P → Q), nearMissHeader and nearMissPastEnd (pointers to
  * the HEAP_ENTRY and one past the user data), unreferenced (six blocks nothing points to).
@@ -309,6 +315,9 @@ export function plantLeakCases(planter: ReferencePlanter, pool: CasePool): Recor
     return blocks;
   };
   const cycle = [pool.take("Backend", 2), pool.take("LFH", 2), pool.take("Backend", 2)];
+  const spills = (b: BlockTruth) => pointer === 4 || b.userAddress + BigInt(b.userSize) > b.address + BigInt(b.size);
+  const lastByte = pool.take("Backend", 0, spills);
+  planter.referAt(planter.section("leaky", ".data"), lastByte, lastByte.userSize - 1);
   const cases: Record<string, BlockTruth[]> = {
     liveStack: one(planter.stack(0, true), "LFH", true),
     stackWithoutContext: one(planter.stack(2, true), "Backend"),
@@ -318,6 +327,7 @@ export function plantLeakCases(planter: ReferencePlanter, pool: CasePool): Recor
     tls: one(planter.tls(1, "leaky", pointer), "Backend"),
     private: one(planter.private(), "LFH", true),
     chain: linked(planter.stack(1, true), [pool.take("Backend", 2), pool.take("LFH", 2), pool.take("VirtualAlloc", 1)]),
+    lastByte: [lastByte],
     deadStack: one(planter.stack(0, false), "Backend"),
     freeBlock: one(planter.block(pool.freeBlock()), "LFH"),
     rdata: one(planter.section("leaky", ".rdata"), "VirtualAlloc"),

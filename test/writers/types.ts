@@ -208,8 +208,9 @@ export interface SegmentHeapSummaryTruth {
  *   PEB, a buffer the program VirtualAlloc'd, heap metadata kept outside segments).
  * - A reference is a pointer-sized, pointer-aligned value, in a root or in the user data of a
  *   marked block, that lies in a busy block's user range [userAddress, userAddress + userSize):
- *   interior pointers count; a pointer to the block's HEAP_ENTRY or one past its user data does not
- *   (LeakTruth.nearMisses).
+ *   interior pointers count, to the last byte, also where x64 user data runs into the next block's
+ *   header (§2.2, PreviousBlockPrivateData); a pointer to the block's HEAP_ENTRY or one past its
+ *   user data does not (LeakTruth.nearMisses).
  * - The busy blocks references point into are marked; marks propagate through marked blocks' user
  *   data; the busy blocks left unmarked are unreachable.
  * - Not roots: a stack below its stack pointer, read-only module sections (.rdata), free blocks,
