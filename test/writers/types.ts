@@ -215,10 +215,11 @@ export interface SegmentHeapSummaryTruth {
  *   data; the busy blocks left unmarked are unreachable.
  * - Not roots: a stack below its stack pointer, read-only module sections (.rdata), free blocks,
  *   and the rest of a heap segment (headers, internal blocks, bytes after user data).
- * The writers' fill never holds such a value; every reference the images hold is in
- * LeakTruth.references, but for a segment heap's own large-block records (§2.5 step 5), kept in
- * memory outside its segments: they point into its Large blocks, which the images reference from
- * a root as well, so that counting that metadata as a root or not changes nothing.
+ * Every pointer into user data that the images hold in a root, in user data, in a free block, a
+ * dead stack or a read-only section is in LeakTruth.references, with two exceptions that change no
+ * block's reachability: in the rest of a heap's own memory an encoded value (a header, an LFH code) may
+ * happen to read as one, and a segment heap's own large-block records (§2.5 step 5), kept outside
+ * its segments, point into its Large blocks, which the images also reference from a root.
  */
 export interface LeakTruth {
   /** User addresses of the busy blocks the scan does not reach, in address order. */
