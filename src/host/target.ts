@@ -7,6 +7,7 @@ import { ModuleSymbols, TypeSource } from "./symbols";
 import { toNumber } from "./convert";
 import { MissingSymbolsError, NtHeapLayout, resolveNtHeapLayout } from "../layouts/ntheap";
 import { u32 } from "../util/bytes";
+import type { PageHeapLayout } from "../layouts/page-heap";
 import type { SegmentHeapContext } from "../walkers/segment/context";
 
 /** The command whose output lists committed regions, one "base end" line each (see README). */
@@ -27,6 +28,8 @@ export interface NtdllView {
   symbols: TypeSource;
   /** Segment-heap layout and keys, filled on the first segment-heap walk (src/walkers/segment/context.ts). */
   segmentHeap?: SegmentHeapContext;
+  /** Page-heap layout, resolved on the first handle that may be a page heap (src/walkers/pageheap/context.ts). */
+  pageHeap?: PageHeapLayout;
 }
 
 /** A thread as the leak scan needs it. */
