@@ -3,19 +3,24 @@
 // (RtlpProcessHeaps), which from Windows 11 24H2 on is the only complete list [X64DBG PR 3478].
 // All three are read, de-duplicated, and each heap says where it was found. Nothing of the heaps
 // themselves is read here: what a heap is comes later (classify.ts), so listing them is cheap.
-// What is inconsistent in the lists is a finding naming the field and its value.
+// The one exception is page heap (§1.7): each page heap's NormalHeap is named only by its root, so
+// in a process that uses page heap the roots are read, and each NormalHeap is listed after its
+// page heap. What is inconsistent in the lists is a finding naming the field and its value.
 import { Memory } from "../host/memory-types";
+import { NtdllView } from "../host/target";
 import { NtHeapLayout } from "../layouts/ntheap";
 import { pointer, pointerHex, u32 } from "../util/bytes";
 import { hex0x } from "../util/hex";
 import { walkList } from "../walkers/list";
+import { findPageHeapRoots } from "../walkers/pageheap/roots";
 import { FindingLog } from "./findings";
 import { HeapEntry, HeapListing } from "./records";
 
 /** Far above any real process (the PEB array holds 16 at first and doubles); bounds every read. */
 export const MAX_HEAPS = 4096;
 
-export function enumerateHeaps(memory: Memory, layout: NtHeapLayout, peb: number, findings: FindingLog): HeapEntry[] {
+export function enumerateHeaps(view: NtdllView, findings: FindingLog): HeapEntry[] {
+  const { memory, layout, peb } = view;
   const heaps: HeapEntry[] = [];
   const byAddress: { [address: number]: HeapEntry } = {};
   const add = (address: number, source: HeapListing) => {
@@ -35,7 +40,36 @@ export function enumerateHeaps(memory: Memory, layout: NtHeapLayout, peb: number
   for (let i = 0; i < listed.length; i++) add(listed[i], "PEB");
   const described = readDescriptorList(memory, layout, findings);
   for (let i = 0; i < described.length; i++) add(described[i], "DescriptorList");
-  return heaps;
+  return withPageHeapRoots(view, heaps, findings);
+}
+
+/**
+ * The heaps with each page heap's NormalHeap right after it, and the page heaps only
+ * ntdll!RtlpDphPageHeapList names (with their NormalHeaps) at the end, all listed in PageHeapRoot.
+ */
+function withPageHeapRoots(view: NtdllView, heaps: HeapEntry[], findings: FindingLog): HeapEntry[] {
+  const roots = findPageHeapRoots(view, heaps.map((heap) => heap.address), MAX_HEAPS, findings);
+  if (roots.length === 0) return heaps;
+  const normalHeapOf: { [handle: number]: number } = {};
+  for (let i = 0; i < roots.length; i++) normalHeapOf[roots[i].handle] = roots[i].normalHeap;
+  const out: HeapEntry[] = [];
+  const byAddress: { [address: number]: HeapEntry } = {};
+  const place = (address: number, listedIn: HeapListing[]) => {
+    const known = byAddress[address];
+    if (!known) {
+      out.push(byAddress[address] = { address, listedIn: listedIn.slice() });
+      return;
+    }
+    for (let i = 0; i < listedIn.length; i++) if (known.listedIn.indexOf(listedIn[i]) < 0) known.listedIn.push(listedIn[i]);
+  };
+  const placeWithNormalHeap = (address: number, listedIn: HeapListing[]) => {
+    place(address, listedIn);
+    const normalHeap = normalHeapOf[address];
+    if (normalHeap) place(normalHeap, ["PageHeapRoot"]);
+  };
+  for (let i = 0; i < heaps.length; i++) placeWithNormalHeap(heaps[i].address, heaps[i].listedIn);
+  for (let i = 0; i < roots.length; i++) if (!byAddress[roots[i].handle]) placeWithNormalHeap(roots[i].handle, ["PageHeapRoot"]);
+  return out;
 }
 
 function readProcessHeap(memory: Memory, layout: NtHeapLayout, peb: number, findings: FindingLog): number | undefined {

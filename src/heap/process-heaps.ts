@@ -27,11 +27,13 @@ export class HeapRef {
     readonly listedIn: HeapListing[],
     /** Position in ProcessHeaps.heaps(). */
     readonly index: number,
+    /** The walk of another NT heap of the process (a page heap's NormalHeap), from the same cache. */
+    private readonly ntWalkAt: (address: number) => HeapWalk | undefined,
   ) {}
 
   /** What the heap's header says it is: reads a few bytes of it, once. */
   identity(): HeapIdentity {
-    if (!this.identityResult) this.identityResult = classifyHeap(this.view.memory, this.view.layout, this.address);
+    if (!this.identityResult) this.identityResult = classifyHeap(this.view, this.address);
     return this.identityResult;
   }
 
@@ -42,7 +44,7 @@ export class HeapRef {
   walk(): HeapWalk {
     if (!this.walkResult) {
       try {
-        this.walkResult = walkHeap(this.view, this.address, this.identity());
+        this.walkResult = walkHeap(this.view, this.address, this.identity(), this.ntWalkAt);
       } catch (e) {
         this.walkResult = failedWalk(this.view, this.address, this.identity(), e);
       }
@@ -122,8 +124,9 @@ export class ProcessHeaps {
       const views = this.target.views;
       for (let v = 0; v < views.length; v++) {
         const view = views[v];
-        const entries = enumerateHeaps(view.memory, view.layout, view.peb, this.enumerationFindings);
-        for (let i = 0; i < entries.length; i++) list.push(new HeapRef(view, entries[i].address, entries[i].listedIn, list.length));
+        const entries = enumerateHeaps(view, this.enumerationFindings);
+        const ntWalkAt = (address: number) => this.ntWalkAt(view, address);
+        for (let i = 0; i < entries.length; i++) list.push(new HeapRef(view, entries[i].address, entries[i].listedIn, list.length, ntWalkAt));
       }
       this.heapList = list;
     }
@@ -152,6 +155,16 @@ export class ProcessHeaps {
 
   private names: Symbolizer | undefined;
   private readonly traceReaders: TraceReader[] = [];
+
+  /** The walk of the NT heap of `view` at `address`, if the process lists one there (never a page heap: no walk waits on itself). */
+  private ntWalkAt(view: NtdllView, address: number): HeapWalk | undefined {
+    const heaps = this.heaps();
+    for (let i = 0; i < heaps.length; i++) {
+      const heap = heaps[i];
+      if (heap.view === view && heap.address === address) return heap.identity().type === "NT" ? heap.walk() : undefined;
+    }
+    return undefined;
+  }
 
   heapAt(address: number): HeapRef | undefined {
     const heaps = this.heaps();
