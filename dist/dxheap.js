@@ -7,12 +7,14 @@ var __dxheap = (function (exports) {
     const STATE_BUSY = 0;
     const STATE_FREE = 1;
     const STATE_INTERNAL = 2;
+    const STATE_FREED = 3;
     const KIND_BACKEND = 0;
     const KIND_LFH = 1;
     const KIND_VIRTUAL_ALLOC = 2;
     const KIND_VS = 3;
     const KIND_LARGE = 4;
     const KIND_PAGE_RANGE = 5;
+    const KIND_PAGE_HEAP = 6;
     /** No container / no segment. */
     const NONE = -1;
     const CHUNK_ROWS = 1 << 16;
@@ -152,7 +154,7 @@ var __dxheap = (function (exports) {
 
     /** Largest piece read at once: a whole process costs (committed bytes / 1 MiB) reads. */
     const SCAN_CHUNK_BYTES = 1 << 20;
-    const PAGE$5 = 0x1000;
+    const PAGE$6 = 0x1000;
     /**
      * The readable runs of [start, end), in address order. Pieces end on absolute multiples of
      * SCAN_CHUNK_BYTES, so a value aligned to its own width (1, 2, 4 or 8 bytes) never straddles two.
@@ -179,16 +181,16 @@ var __dxheap = (function (exports) {
                 continue;
             }
             // The first readable page lies in (unreadable, probe]: bisect on page boundaries.
-            let low = Math.floor(unreadable / PAGE$5) + 1;
-            let high = Math.floor(probe / PAGE$5);
+            let low = Math.floor(unreadable / PAGE$6) + 1;
+            let high = Math.floor(probe / PAGE$6);
             while (low < high) {
                 const middle = Math.floor((low + high) / 2);
-                if (readable(memory, middle * PAGE$5))
+                if (readable(memory, middle * PAGE$6))
                     high = middle;
                 else
                     low = middle + 1;
             }
-            return Math.max(from, low * PAGE$5);
+            return Math.max(from, low * PAGE$6);
         }
     }
     function readable(memory, address) {
@@ -1189,7 +1191,7 @@ var __dxheap = (function (exports) {
     // (host.memory.readMemoryValues over whole ranges, docs/jsprovider.md §1.6: each call is a round trip
     // into the engine); a read that fails is narrowed by halving down to pages, so one unreadable
     // page costs a few calls and the readable rest is still returned.
-    const PAGE$4 = 0x1000;
+    const PAGE$5 = 0x1000;
     /** Failed ranges of at least this many pages are probed before being split (see collect). */
     const PROBE_THRESHOLD_PAGES = 16;
     /** Largest single read: big enough to make host calls rare, small enough to keep memory flat. */
@@ -1221,15 +1223,15 @@ var __dxheap = (function (exports) {
                 return whole;
             // Binary search on the number of whole readable pages: "[address, page k) is readable"
             // only turns false once, so log2(pages) reads find the longest readable start.
-            const firstPageEnd = Math.min(address + length, Math.floor(address / PAGE$4) * PAGE$4 + PAGE$4);
+            const firstPageEnd = Math.min(address + length, Math.floor(address / PAGE$5) * PAGE$5 + PAGE$5);
             let low = firstPageEnd;
             let high = address + length;
             const first = this.tryRead(address, firstPageEnd - address);
             if (!first)
                 return new Uint8Array(0);
             let readable = first;
-            while (high - low > PAGE$4) {
-                const middle = low + Math.max(1, Math.floor((high - low) / PAGE$4 / 2)) * PAGE$4;
+            while (high - low > PAGE$5) {
+                const middle = low + Math.max(1, Math.floor((high - low) / PAGE$5 / 2)) * PAGE$5;
                 const bytes = this.tryRead(address, middle - address);
                 if (bytes) {
                     readable = bytes;
@@ -1263,19 +1265,19 @@ var __dxheap = (function (exports) {
                 return;
             }
             // Split on a page boundary; a range within one page that fails is unreadable as a whole.
-            const firstPageEnd = Math.floor(address / PAGE$4) * PAGE$4 + PAGE$4;
+            const firstPageEnd = Math.floor(address / PAGE$5) * PAGE$5 + PAGE$5;
             if (address + length <= firstPageEnd)
                 return;
-            const pages = Math.ceil((address + length - firstPageEnd) / PAGE$4);
+            const pages = Math.ceil((address + length - firstPageEnd) / PAGE$5);
             if (pages >= PROBE_THRESHOLD_PAGES && this.unreadableThroughout(address, length))
                 return;
-            const middle = pages <= 1 ? firstPageEnd : firstPageEnd + Math.floor(pages / 2) * PAGE$4;
+            const middle = pages <= 1 ? firstPageEnd : firstPageEnd + Math.floor(pages / 2) * PAGE$5;
             this.collect(address, middle - address, runs);
             this.collect(middle, address + length - middle, runs);
         }
         unreadableThroughout(address, length) {
-            const lastPage = Math.floor((address + length - 1) / PAGE$4) * PAGE$4;
-            const middlePage = Math.floor((address + length / 2) / PAGE$4) * PAGE$4;
+            const lastPage = Math.floor((address + length - 1) / PAGE$5) * PAGE$5;
+            const middlePage = Math.floor((address + length / 2) / PAGE$5) * PAGE$5;
             return !this.tryRead(address, 1) && !this.tryRead(middlePage, 1) && !this.tryRead(lastPage, 1);
         }
         tryRead(address, length) {
@@ -1519,7 +1521,7 @@ var __dxheap = (function (exports) {
     // fails its checksum or size bounds, or that cannot be read.
     /** UnusedBytes below this are pseudo-entry markers, not byte counts (§2.2: 1 segment, 3 uncommitted, 4 VirtualAlloc, 5 linked). */
     const SMALLEST_UNUSED_COUNT = 8;
-    const PAGE$3 = 0x1000;
+    const PAGE$4 = 0x1000;
     /** UnusedBytes with this bit belong to LFH blocks, never to a back-end entry (§2.2). */
     const LFH_MARKER$1 = 0x80;
     class BackendWalker {
@@ -1614,7 +1616,7 @@ var __dxheap = (function (exports) {
          * longer names ends on a page with a block; a page missing from a dump usually does not).
          */
         resume(unreadable, end) {
-            const page = Math.ceil((unreadable + 1) / PAGE$3) * PAGE$3;
+            const page = Math.ceil((unreadable + 1) / PAGE$4) * PAGE$4;
             if (page >= end)
                 return undefined;
             const next = nextReadablePage(this.memory, page, end);
@@ -1845,7 +1847,7 @@ var __dxheap = (function (exports) {
     // A corrupted list or entry must not make the walk long or the blocks huge: the list is bounded
     // by what the heap's own counter allows, every size by the entry's reservation and that counter,
     // and blocks may not overlap each other or the heap's segments.
-    const PAGE$2 = 0x1000;
+    const PAGE$3 = 0x1000;
     /** No heap has more VirtualAlloc'd blocks than this (each is at least 508 KiB on x86). */
     const MAX_VIRTUAL_BLOCKS = 1 << 16;
     const MAX_COMMIT = Math.pow(2, 40);
@@ -1856,7 +1858,7 @@ var __dxheap = (function (exports) {
     function walkVirtualAllocs(memory, layout, decoder, heap, total, segments, blocks, findings) {
         const va = layout.virtualAlloc;
         const p = layout.pointerSize;
-        const limit = total !== undefined && isFinite(total) ? Math.min(MAX_VIRTUAL_BLOCKS, Math.floor(total / PAGE$2) + 1) : MAX_VIRTUAL_BLOCKS;
+        const limit = total !== undefined && isFinite(total) ? Math.min(MAX_VIRTUAL_BLOCKS, Math.floor(total / PAGE$3) + 1) : MAX_VIRTUAL_BLOCKS;
         const list = walkList(memory, heap + layout.heap.virtualAllocdBlocks, limit);
         if (list.problem)
             findings.add("Corruption", list.problem.address, `VirtualAlloc list: ${list.problem.message}`);
@@ -1876,7 +1878,7 @@ var __dxheap = (function (exports) {
             const reserve = va.reserveSize !== undefined ? pointer(bytes, va.reserveSize, p) : commit;
             decoder.decode(bytes, va.busyBlock, header);
             const userSize = commit - header.size - va.size;
-            const problem = entry % PAGE$2 !== 0 ? "it is not page-aligned"
+            const problem = entry % PAGE$3 !== 0 ? "it is not page-aligned"
                 : !header.checksumOk ? "its header fails its checksum"
                     : !(commit > 0 && commit <= MAX_COMMIT && commit <= reserve) ? `CommitSize ${pointerHex(bytes, va.commitSize, p)} is not within its ReserveSize ${va.reserveSize !== undefined ? pointerHex(bytes, va.reserveSize, p) : "?"}`
                         : total !== undefined && commit > total ? `CommitSize ${hex0x(commit)} exceeds the heap's TotalSizeInVirtualBlocks ${hex0x(total)}`
@@ -2375,6 +2377,7 @@ var __dxheap = (function (exports) {
                 peb: need("_TEB", "ProcessEnvironmentBlock"),
                 exceptionList: need("_TEB", "NtTib.ExceptionList"),
                 wowTebOffset: types.fieldOffset("_TEB", "WowTebOffset"),
+                tlsSlots: types.fieldOffset("_TEB", "TlsSlots"),
             },
             heap: {
                 segmentSignature: need("_HEAP", "SegmentSignature"),
@@ -2471,32 +2474,144 @@ var __dxheap = (function (exports) {
         return listHead === undefined || link === undefined || heap === undefined ? undefined : { listHead, link, heap };
     }
 
+    const TEB32_FROM_TEB64 = 0x2000;
+    /** The 32-bit ntdll among the modules (WinDbg's names), when the debugger knows its types; undefined otherwise. */
+    function findWow64Ntdll(modules, processObject, native) {
+        if (native.pointerSize !== 8)
+            return undefined;
+        for (let i = 0; i < modules.length; i++) {
+            if (!/^ntdll_[0-9a-f]{8}$/.test(modules[i].name))
+                continue;
+            const symbols = new ModuleSymbols(modules[i].name, processObject);
+            if (symbols.typeSize("_HEAP_ENTRY") !== 8)
+                continue;
+            try {
+                return { module: modules[i].name, symbols, layout: resolveNtHeapLayout(symbols) };
+            }
+            catch (e) {
+                return undefined; // its types are there but incomplete: the 64-bit side is still read
+            }
+        }
+        return undefined;
+    }
+    /** A thread's two TEBs, from its TEB in the current view (either side), each checked by its NtTib.Self. */
+    function tebPair(memory64, memory32, layout64, layout32, teb) {
+        const isTeb64 = (address) => readPointer$1(memory64, address + layout64.teb.self, 8) === address;
+        const isTeb32 = (address) => readPointer$1(memory32, address + layout32.teb.self, 4) === address;
+        let teb64;
+        let teb32;
+        if (isTeb64(teb)) {
+            teb64 = teb;
+            const offset = layout64.teb.wowTebOffset !== undefined ? readI32(memory64, teb + layout64.teb.wowTebOffset) : 0;
+            teb32 = offset ? teb + offset : readPointer$1(memory64, teb + layout64.teb.exceptionList, 8);
+        }
+        else if (isTeb32(teb)) {
+            teb32 = teb;
+            const offset = layout32.teb.wowTebOffset !== undefined ? readI32(memory32, teb + layout32.teb.wowTebOffset) : 0;
+            teb64 = offset ? teb + offset : teb - TEB32_FROM_TEB64;
+        }
+        if (teb64 === undefined || teb32 === undefined || !isTeb64(teb64) || !isTeb32(teb32))
+            return undefined;
+        return { teb64, teb32 };
+    }
+    /** Both PEBs, from the first thread's TEB in the current view; undefined when the links do not check. */
+    function wow64Pebs(memory64, memory32, layout64, layout32, teb) {
+        const pair = tebPair(memory64, memory32, layout64, layout32, teb);
+        if (!pair)
+            return undefined;
+        const peb64 = readPointer$1(memory64, pair.teb64 + layout64.teb.peb, 8);
+        const peb32 = readPointer$1(memory32, pair.teb32 + layout32.teb.peb, 4);
+        return peb64 && peb32 ? { peb64, peb32 } : undefined;
+    }
+    function readPointer$1(memory, address, size) {
+        if (!isFinite(address) || address <= 0)
+            return undefined;
+        try {
+            const value = pointer(memory.read(address, size), 0, size);
+            return isFinite(value) ? value : undefined;
+        }
+        catch (e) {
+            return undefined;
+        }
+    }
+    function readI32(memory, address) {
+        try {
+            return u32(memory.read(address, 4), 0) | 0;
+        }
+        catch (e) {
+            return 0;
+        }
+    }
+    /**
+     * The x86 registers a WOW64 thread saved when it last left 32-bit code, for the 64-bit view, whose
+     * Registers are the 64-bit ones: TEB64.TlsSlots[1] (WOW64_TLS_CPURESERVED) points at
+     * { USHORT Flags; USHORT Machine; WOW64_CONTEXT } (Microsoft Learn, WOW64_CONTEXT remarks: "Slot 1
+     * of TLS holds a pointer to a structure that contains a WOW64_CONTEXT structure starting at offset
+     * 4", stated for Vista to 8.1; later builds UNVERIFIED, so Machine must say i386). The register
+     * offsets are WOW64_CONTEXT's in winnt.h, an ABI that does not change between builds.
+     */
+    function savedX86Registers(memory64, layout64, teb64) {
+        if (layout64.teb.tlsSlots === undefined)
+            return undefined;
+        const area = readPointer$1(memory64, teb64 + layout64.teb.tlsSlots + 8 * WOW64_TLS_CPURESERVED, 8);
+        if (area === undefined)
+            return undefined;
+        try {
+            const bytes = memory64.read(area, CONTEXT_OFFSET + WOW64_CONTEXT_BYTES);
+            if ((bytes[2] | (bytes[3] << 8)) !== IMAGE_FILE_MACHINE_I386)
+                return undefined;
+            const registers = {};
+            for (const name in WOW64_CONTEXT_REGISTERS)
+                registers[name] = u32(bytes, CONTEXT_OFFSET + WOW64_CONTEXT_REGISTERS[name]);
+            return registers;
+        }
+        catch (e) {
+            return undefined; // the CPU area is not in the dump
+        }
+    }
+    const WOW64_TLS_CPURESERVED = 1;
+    const IMAGE_FILE_MACHINE_I386 = 0x14c;
+    const CONTEXT_OFFSET = 4;
+    /** WOW64_CONTEXT (winnt.h): the general registers, after ContextFlags, Dr0-7 and the 112-byte FloatSave. */
+    const WOW64_CONTEXT_REGISTERS = {
+        edi: 0x9c, esi: 0xa0, ebx: 0xa4, edx: 0xa8, ecx: 0xac, eax: 0xb0, ebp: 0xb4, eip: 0xb8, esp: 0xc4,
+    };
+    const WOW64_CONTEXT_BYTES = 0xcc;
+
     /** The command whose output lists committed regions, one "base end" line each (see README). */
     const REGIONS_COMMAND = '!address -f:MEM_COMMIT -c:".echo %1 %2"';
-    const X64_REGISTERS = ["rax", "rbx", "rcx", "rdx", "rsi", "rdi", "rbp", "rsp", "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15", "rip"];
-    const X86_REGISTERS = ["eax", "ebx", "ecx", "edx", "esi", "edi", "ebp", "esp", "eip"];
-    /** "C:\Windows\System32\ntdll.dll" → "ntdll": the file name without its extension. */
-    function moduleName(path) {
-        const file = path.replace(/^.*[\\/]/, "");
-        const dot = file.lastIndexOf(".");
-        return dot > 0 ? file.slice(0, dot) : file;
-    }
+    const REGISTERS = [
+        "rax", "rbx", "rcx", "rdx", "rsi", "rdi", "rbp", "rsp", "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15", "rip",
+        "eax", "ebx", "ecx", "edx", "esi", "edi", "ebp", "esp", "eip",
+    ];
     class Target {
         constructor(processObject, 
-        /** The process's ntdll views; the native one first. */
-        views) {
+        /** The process's ntdll views, the program's first: [x86, x64] for a WOW64 process. */
+        views, moduleList, 
+        /** What kept a view out (a WOW64 process whose 32-bit side could not be found). */
+        problems) {
             this.processObject = processObject;
             this.views = views;
+            this.moduleList = moduleList;
+            this.problems = problems;
+        }
+        /** A WOW64 process: both its 32-bit and its 64-bit ntdll are read. */
+        get isWow64() {
+            return this.views.length === 2;
         }
         /**
          * A process object (the current one by default): reads, symbols and commands happen in its
          * context (docs/jsprovider.md §1.7). Throws a one-line error when ntdll's symbols or the PEB
          * are missing.
+         * A WOW64 process, in either of the debugger's views (its 64-bit one, or after .effmach x86),
+         * gives both ntdlls: "ntdll" is the 64-bit one, ntdll_<base> the 32-bit one, and the PEBs come
+         * from a thread's TEB pair, the current view's Environment being either of them (src/host/wow64.ts).
          */
         static of(processObject = host.currentProcess) {
+            const debuggee = processObject;
             let block;
             try {
-                const environment = processObject.Environment;
+                const environment = debuggee.Environment;
                 block = environment ? environment.EnvironmentBlock : undefined;
             }
             catch (e) {
@@ -2505,18 +2620,25 @@ var __dxheap = (function (exports) {
             }
             if (!block || block.address === undefined)
                 throw new Error("dxheap needs a user-mode process: this process has no PEB");
+            const modules = listModules(debuggee);
             const symbols = new ModuleSymbols("ntdll", processObject);
-            const layout = resolveNtHeapLayout(symbols);
-            const memory = new HostMemory(layout.pointerSize, processObject);
-            const native = {
-                arch: layout.pointerSize === 8 ? "x64" : "x86",
-                memory,
-                layout,
-                peb: toNumber(block.address),
-                lfhKey: readLfhKey(memory, layout),
-                symbols,
+            const native = view("ntdll", symbols, resolveNtHeapLayout(symbols), toNumber(block.address), processObject);
+            const wow64 = findWow64Ntdll(modules, processObject, native.layout);
+            if (!wow64)
+                return new Target(debuggee, [native], modules, []);
+            const memory32 = new HostMemory(4, processObject);
+            for (const thread of iterate(debuggee.Threads)) {
+                const pebs = wow64Pebs(native.memory, memory32, native.layout, wow64.layout, currentTeb(thread));
+                if (!pebs)
+                    continue;
+                native.peb = pebs.peb64;
+                return new Target(debuggee, [view(wow64.module, wow64.symbols, wow64.layout, pebs.peb32, processObject), native], modules, []);
+            }
+            const problem = {
+                address: native.peb,
+                message: `WOW64: ${wow64.module} is loaded, but no thread's TEB leads to a TEB32 and its PEB32 (TEB64 and TEB32 do not name each other): only the 64-bit heaps are listed`,
             };
-            return new Target(processObject, [native]);
+            return new Target(debuggee, [native], modules, [problem]);
         }
         /** A key that names this process among the debugger's sessions. */
         static keyOf(processObject) {
@@ -2532,6 +2654,13 @@ var __dxheap = (function (exports) {
                 // Without ntdll's types there is no PEB to name; Target.of says so.
             }
             return `${String(target.Id)}:${String(target.Name)}:${peb}`;
+        }
+        /** The view of an architecture, if the process has one. */
+        viewOf(arch) {
+            for (let i = 0; i < this.views.length; i++)
+                if (this.views[i].arch === arch)
+                    return this.views[i];
+            return undefined;
         }
         /**
          * Committed regions of the process, from the debugger's !address, read once per Target. When
@@ -2561,8 +2690,9 @@ var __dxheap = (function (exports) {
             const out = [];
             const threads = this.threads();
             for (let i = 0; i < threads.length; i++) {
-                if (threads[i].stackLimit < threads[i].stackBase)
-                    out.push({ base: threads[i].stackLimit, size: threads[i].stackBase - threads[i].stackLimit });
+                for (const s of threads[i].stacks)
+                    if (s.limit < s.base)
+                        out.push({ base: s.limit, size: s.base - s.limit });
             }
             const images = this.modules();
             for (let i = 0; i < images.length; i++)
@@ -2570,65 +2700,43 @@ var __dxheap = (function (exports) {
             return out;
         }
         /**
-         * The process's threads, listed once per Target: id, TEB, stack bounds from the TEB, and the
-         * general registers where the target has a context (a dump may hold none).
+         * The process's threads, listed once per Target: id, stack bounds from the TEB (both TEBs of a
+         * WOW64 thread), and the general registers where the target has a context (a dump may hold
+         * none). A WOW64 thread seen from the 64-bit view gives its x86 registers from the context it
+         * saved when it left 32-bit code (src/host/wow64.ts).
          */
         threads() {
             if (!this.threadList) {
                 const list = [];
-                const view = this.views[0];
-                const tib = view.layout.teb;
-                const p = view.layout.pointerSize;
+                const x86 = this.viewOf("x86");
+                const x64 = this.viewOf("x64");
                 for (const thread of iterate(this.processObject.Threads)) {
                     const t = thread;
-                    let teb = 0;
-                    let stackBase = 0;
-                    let stackLimit = 0;
-                    try {
-                        teb = toNumber(t.Environment.EnvironmentBlock.address);
-                        const bytes = view.memory.read(teb, Math.max(tib.stackBase, tib.stackLimit) + p);
-                        stackBase = readPointer(bytes, tib.stackBase, p);
-                        stackLimit = readPointer(bytes, tib.stackLimit, p);
-                    }
-                    catch (e) {
-                        // A thread whose TEB is not in the dump keeps zeros: no stack to scan.
-                    }
-                    const registers = {};
-                    let stackPointer;
-                    try {
-                        const user = t.Registers.User;
-                        const names = p === 8 ? X64_REGISTERS : X86_REGISTERS;
-                        for (let i = 0; i < names.length; i++) {
-                            const value = user[names[i]];
-                            if (value !== undefined)
-                                registers[names[i]] = value.getHighPart() >>> 0 > 0x1fffff ? Infinity : toNumber(value);
+                    const teb = currentTeb(t);
+                    const registers = threadRegisters(t);
+                    const stacks = [];
+                    const pair = x86 && x64 && this.isWow64 ? tebPair(x64.memory, x86.memory, x64.layout, x86.layout, teb) : undefined;
+                    if (pair && x86 && x64) {
+                        if (registers.esp === undefined) {
+                            const saved = savedX86Registers(x64.memory, x64.layout, pair.teb64);
+                            if (saved)
+                                for (const name in saved)
+                                    registers[name] = saved[name];
                         }
-                        stackPointer = registers[p === 8 ? "rsp" : "esp"];
+                        stacks.push(threadStack(x86, pair.teb32, registers.esp), threadStack(x64, pair.teb64, registers.rsp));
                     }
-                    catch (e) {
-                        // No context: the stack is scanned from its limit.
+                    else {
+                        const own = this.views[this.views.length - 1];
+                        stacks.push(threadStack(own, teb, own.arch === "x64" ? registers.rsp : registers.esp));
                     }
-                    list.push({ id: Number(t.Id), teb, stackBase, stackLimit, stackPointer, registers });
+                    list.push({ id: Number(t.Id), stacks, registers });
                 }
                 this.threadList = list;
             }
             return this.threadList;
         }
-        /** The process's modules by address, listed once per Target (a module without a usable base or size is left out). */
+        /** The process's modules by address, by WinDbg's names, listed once per Target. */
         modules() {
-            if (!this.moduleList) {
-                const list = [];
-                for (const image of iterate(this.processObject.Modules)) {
-                    try {
-                        const m = image;
-                        list.push({ base: toNumber(m.BaseAddress), size: toNumber(m.Size), name: moduleName(String(m.Name)) });
-                    }
-                    catch (e) {
-                        // Skipped, as said.
-                    }
-                }
-                this.moduleList = list.sort((a, b) => a.base - b.base);
-            }
             return this.moduleList;
         }
         /** The module holding an address, or undefined. */
@@ -2648,6 +2756,85 @@ var __dxheap = (function (exports) {
             }
             return undefined;
         }
+    }
+    function view(moduleName, symbols, layout, peb, processObject) {
+        const memory = new HostMemory(layout.pointerSize, processObject);
+        return { arch: layout.pointerSize === 8 ? "x64" : "x86", module: moduleName, memory, layout, peb, lfhKey: readLfhKey(memory, layout), symbols };
+    }
+    /** The thread's TEB in the debugger's current view, or 0. */
+    function currentTeb(thread) {
+        try {
+            return toNumber(thread.Environment.EnvironmentBlock.address);
+        }
+        catch (e) {
+            return 0;
+        }
+    }
+    /** The registers of the thread's context in the current view; none when the target has no context. */
+    function threadRegisters(thread) {
+        const registers = {};
+        try {
+            const user = thread.Registers.User;
+            for (let i = 0; i < REGISTERS.length; i++) {
+                const value = user[REGISTERS[i]];
+                if (value !== undefined)
+                    registers[REGISTERS[i]] = value.getHighPart() >>> 0 > 0x1fffff ? Infinity : toNumber(value);
+            }
+        }
+        catch (e) {
+            // No context: the stacks are scanned from their limits.
+        }
+        return registers;
+    }
+    /** A stack's bounds from its TEB (zeros when the TEB is not in the dump). */
+    function threadStack(view, teb, pointer) {
+        const tib = view.layout.teb;
+        const p = view.layout.pointerSize;
+        let base = 0;
+        let limit = 0;
+        try {
+            if (teb > 0) {
+                const bytes = view.memory.read(teb, Math.max(tib.stackBase, tib.stackLimit) + p);
+                const b = readPointer(bytes, tib.stackBase, p);
+                const l = readPointer(bytes, tib.stackLimit, p);
+                // Bounds that are not a range are not a stack (a TEB read with the other side's layout).
+                if (l < b && isFinite(b)) {
+                    base = b;
+                    limit = l;
+                }
+            }
+        }
+        catch (e) {
+            // A TEB that is not in the dump: no stack to scan.
+        }
+        return { arch: view.arch, teb, base, limit, pointer };
+    }
+    /**
+     * The process's modules by WinDbg's names: the file name without its extension, and where two
+     * modules share it (a WOW64 process's two ntdll.dll), the later one gets _<base as 8 hex digits>,
+     * as WinDbg writes ntdll_77a60000 (docs/heap-structures.md §6b; the suffix of a base above 4 GiB is
+     * UNVERIFIED). A module without a usable base or size is left out.
+     */
+    function listModules(processObject) {
+        const list = [];
+        const seen = {};
+        for (const image of iterate(processObject.Modules)) {
+            try {
+                const m = image;
+                const base = toNumber(m.BaseAddress);
+                const file = String(m.Name).replace(/^.*[\\/]/, "");
+                const dot = file.lastIndexOf(".");
+                let name = dot > 0 ? file.slice(0, dot) : file;
+                if (seen[name.toLowerCase()])
+                    name += "_" + ("00000000" + base.toString(16)).slice(-8);
+                seen[name.toLowerCase()] = true;
+                list.push({ base, size: toNumber(m.Size), name });
+            }
+            catch (e) {
+                // Skipped, as said.
+            }
+        }
+        return list.sort((a, b) => a.base - b.base);
     }
     function readLfhKey(memory, layout) {
         if (layout.lfhKeyAddress === undefined)
@@ -2748,6 +2935,726 @@ var __dxheap = (function (exports) {
         catch (e) {
             return false;
         }
+    }
+
+    /** The page-heap layout of one ntdll. Never throws: what is missing is named in `problem`. */
+    function resolvePageHeapLayout(types, pointerSize) {
+        const missing = [];
+        const need = (type, field) => {
+            const offset = types.fieldOffset(type, field);
+            if (offset === undefined)
+                missing.push(`${type}.${field}`);
+            return offset === undefined ? 0 : offset;
+        };
+        const needSize = (type) => {
+            const size = types.typeSize(type);
+            if (size === undefined || size === 0)
+                missing.push(`sizeof(${type})`);
+            return size === undefined ? 0 : size;
+        };
+        const R = "_DPH_HEAP_ROOT";
+        const B = "_DPH_HEAP_BLOCK";
+        const I = "_DPH_BLOCK_INFORMATION";
+        const layout = {
+            pointerSize,
+            forceFlags: types.fieldOffset("_HEAP", "ForceFlags"),
+            pageHeapList: types.symbolAddress("RtlpDphPageHeapList"),
+            root: {
+                size: needSize(R),
+                signature: need(R, "Signature"),
+                busyNodesTable: need(R, "BusyNodesTable"),
+                freeListHead: need(R, "pFreeAllocationListHead"),
+                freeCount: need(R, "nFreeAllocations"),
+                nextHeap: need(R, "NextHeap"),
+                normalHeap: need(R, "NormalHeap"),
+            },
+            table: { balancedRoot: need("_RTL_AVL_TABLE", "BalancedRoot"), elementCount: need("_RTL_AVL_TABLE", "NumberGenericTableElements") },
+            links: { leftChild: need("_RTL_BALANCED_LINKS", "LeftChild"), rightChild: need("_RTL_BALANCED_LINKS", "RightChild") },
+            node: {
+                size: needSize(B),
+                tableLinks: need(B, "TableLinks"),
+                nextAlloc: need(B, "pNextAlloc"),
+                userAllocation: need(B, "pUserAllocation"),
+                virtualBlock: need(B, "pVirtualBlock"),
+                virtualBlockSize: need(B, "nVirtualBlockSize"),
+                virtualAccessSize: need(B, "nVirtualAccessSize"),
+                userRequestedSize: need(B, "nUserRequestedSize"),
+                userActualSize: need(B, "nUserActualSize"),
+                stackTrace: need(B, "StackTrace"),
+            },
+            info: {
+                size: needSize(I),
+                startStamp: need(I, "StartStamp"),
+                requestedSize: need(I, "RequestedSize"),
+                stackTrace: need(I, "StackTrace"),
+                endStamp: need(I, "EndStamp"),
+            },
+            problem: undefined,
+        };
+        if (missing.length > 0) {
+            const named = missing.length <= 3 ? missing.join(", ") : `${missing.slice(0, 3).join(", ")} and ${missing.length - 3} more`;
+            layout.problem = `ntdll's symbols do not describe ${named}: page heaps cannot be walked`;
+        }
+        return layout;
+    }
+
+    /** _HEAP.ForceFlags bit of a page-heap handle (§1.7). */
+    const HEAP_FLAG_PAGE_ALLOCS = 0x01000000;
+    /** _DPH_HEAP_ROOT.Signature (§1.7). */
+    const DPH_SIGNATURE = 0xffeeddcc;
+    /** The root is one page after the handle (§1.7). */
+    const ROOT_OFFSET = 0x1000;
+    /** _DPH_BLOCK_INFORMATION stamps, start and end, busy and freed (§1.7). */
+    const FULL_STAMPS = { busy: [0xabcdbbbb, 0xdcbabbbb], freed: [0xabcdbbba, 0xdcbabbba] };
+    const LIGHT_STAMPS = { busy: [0xabcdaaaa, 0xdcbaaaaa], freed: [0xabcdaaa9, 0xdcbaaaa9] };
+    function pageHeapLayout(view) {
+        if (!view.pageHeap)
+            view.pageHeap = resolvePageHeapLayout(view.symbols, view.layout.pointerSize);
+        return view.pageHeap;
+    }
+
+    /** Records `value`, read at `at`, as the row's trace; 0 names none, and a value that is no address is a finding. */
+    function recordTrace(blocks, row, value, at, findings) {
+        if (value === 0)
+            return;
+        if (!isFinite(value)) {
+            findings.add("Corruption", at, `the StackTrace pointer at ${hex0x(at)} is above 2^53, not a user-mode address: that block's stack is not known`, "trace-pointer");
+            return;
+        }
+        blocks.setTrace(row, value);
+    }
+    /** A decoded value for a message: hex, or what a pointer above 2^53 is. */
+    function shown(value) {
+        return isFinite(value) ? hex0x(value) : "a value above 2^53";
+    }
+
+    // The full-page blocks of a page heap (docs/heap-structures.md §1.7, §2.6): each has a virtual block
+    // of its own, described by a _DPH_HEAP_BLOCK node. Busy nodes form the root's BusyNodesTable, an
+    // RTL_AVL_TABLE whose links are each node's TableLinks, keyed by pUserAllocation; delayed-free ones
+    // are the root's pFreeAllocationListHead list, through pNextAlloc. Nodes sit together in node
+    // pools and are read in stretches of pages, not one by one; a block's DPH_BLOCK_INFORMATION, alone
+    // in its own virtual block, costs one read. Each node is checked before it is listed: the tree by
+    // node count, AVL depth, key order and loops; the block by its user range, its sizes and stamps.
+    /** More full-page blocks than any process has address space for (each takes at least two pages). */
+    const MAX_NODES$1 = 1 << 20;
+    /** No virtual block of a full-page allocation is larger (1 TiB). */
+    const MAX_VIRTUAL_BLOCK = Math.pow(2, 40);
+    const PAGE$2 = 0x1000;
+    /** Node pools are read in stretches of up to this many bytes from a node's page (HostMemory.readPrefix). */
+    const CHUNK = 0x8000;
+    const MAX_CHUNKS = 64;
+    class FullPageWalker {
+        constructor(memory, layout, heap, blocks, findings) {
+            this.memory = memory;
+            this.layout = layout;
+            this.heap = heap;
+            this.blocks = blocks;
+            this.findings = findings;
+            this.seen = {};
+            /** Rows listed. */
+            this.count = 0;
+            this.reader = new NodeReader(memory);
+            this.limit = layout.pointerSize === 8 ? Math.pow(2, 47) : Math.pow(2, 32);
+        }
+        /**
+         * The busy nodes, in key order (an in-order walk of the tree). The tree hangs off the table's
+         * BalancedRoot, a sentinel; which of its children holds it is UNVERIFIED (§2.6 does not say), so
+         * both are followed, left first.
+         */
+        walkBusy(root, rootBytes) {
+            const l = this.layout;
+            const p = l.pointerSize;
+            const table = l.root.busyNodesTable;
+            const where = `the BusyNodesTable of page heap ${hex0x(this.heap)}`;
+            const elements = u32(rootBytes, table + l.table.elementCount);
+            let bound = elements;
+            if (elements > MAX_NODES$1) {
+                this.findings.add("Corruption", root + table + l.table.elementCount, `${where} says it holds ${elements} nodes, more than any process has: at most ${MAX_NODES$1} are walked`);
+                bound = MAX_NODES$1;
+            }
+            const maxDepth = avlHeight(bound);
+            const state = { visited: 0, stopped: false, problems: 0 };
+            const stack = [];
+            const children = [l.links.leftChild, l.links.rightChild];
+            for (let c = 0; c < 2 && !state.stopped; c++) {
+                const sentinel = table + l.table.balancedRoot + children[c];
+                let link = pointer(rootBytes, sentinel, p);
+                let from = root + sentinel;
+                let depth = 1;
+                let low = 0;
+                let high = Infinity;
+                for (;;) {
+                    while (link !== 0 && !state.stopped) {
+                        const frame = this.enter(link, from, depth, low, high, bound, maxDepth, where, state);
+                        if (!frame)
+                            break;
+                        stack.push(frame);
+                        from = frame.node + l.node.tableLinks + l.links.leftChild;
+                        link = pointer(frame.bytes, l.node.tableLinks + l.links.leftChild, p);
+                        depth = frame.depth + 1;
+                        high = frame.key;
+                    }
+                    const frame = stack.pop();
+                    if (!frame)
+                        break;
+                    this.list(frame.node, frame.bytes, STATE_BUSY);
+                    if (state.stopped)
+                        continue; // the ancestors still held are listed, nothing more is entered
+                    from = frame.node + l.node.tableLinks + l.links.rightChild;
+                    link = pointer(frame.bytes, l.node.tableLinks + l.links.rightChild, p);
+                    depth = frame.depth + 1;
+                    low = frame.key;
+                    high = frame.high;
+                }
+            }
+            if (state.problems === 0 && state.visited !== elements) {
+                this.findings.add("Corruption", root + table, `${where} links ${state.visited} nodes, but its NumberGenericTableElements is ${elements}`);
+            }
+        }
+        /** The delayed-free nodes, in list order, bounded by nFreeAllocations. */
+        walkFreed(root, rootBytes) {
+            const l = this.layout;
+            const p = l.pointerSize;
+            const where = `the delayed-free list of page heap ${hex0x(this.heap)}`;
+            const expected = u32(rootBytes, l.root.freeCount);
+            const bound = Math.min(expected, MAX_NODES$1);
+            let from = root + l.root.freeListHead;
+            let node = pointer(rootBytes, l.root.freeListHead, p);
+            let walked = 0;
+            while (node !== 0) {
+                if (!this.plausible(node)) {
+                    this.findings.add("Corruption", from, `${where}: ${hex0x(from)} links to ${shown(node)}, not a node: the rest of the list is not walked`);
+                    return;
+                }
+                if (this.seen[node]) {
+                    this.findings.add("Corruption", node, `${where} links node ${hex0x(node)} a second time (a loop, or a busy node): the rest of the list is not walked`);
+                    return;
+                }
+                if (walked >= bound) {
+                    this.findings.add("Corruption", node, `${where} is longer than its nFreeAllocations (${expected}): the rest of the list is not walked`);
+                    return;
+                }
+                const bytes = this.reader.read(node, l.node.size);
+                if (!bytes) {
+                    this.findings.add("Unreadable", node, `${where}: node ${hex0x(node)} is not readable: the rest of the list is not walked`);
+                    return;
+                }
+                this.seen[node] = true;
+                walked++;
+                this.list(node, bytes, STATE_FREED);
+                from = node + l.node.nextAlloc;
+                node = pointer(bytes, l.node.nextAlloc, p);
+            }
+            if (walked !== expected)
+                this.findings.add("Corruption", root + l.root.freeCount, `${where} holds ${walked} nodes, but its nFreeAllocations is ${expected}`);
+        }
+        /** A node of the tree, checked and read; undefined (with a finding) when its subtree cannot be walked. */
+        enter(link, from, depth, low, high, bound, maxDepth, where, state) {
+            const l = this.layout;
+            const node = link - l.node.tableLinks;
+            if (!this.plausible(node)) {
+                state.problems++;
+                this.findings.add("Corruption", from, `${where}: ${hex0x(from)} links to ${shown(link)}, not a node: that subtree is not walked`, "avl-link");
+                return undefined;
+            }
+            if (this.seen[node]) {
+                state.problems++;
+                this.findings.add("Corruption", from, `${where} loops: ${hex0x(from)} links back to node ${hex0x(node)}: the link is not followed`, "avl-loop");
+                return undefined;
+            }
+            if (state.visited >= bound) {
+                state.problems++;
+                state.stopped = true;
+                this.findings.add("Corruption", node, `${where} links more nodes than its NumberGenericTableElements (${bound}): the rest is not walked`);
+                return undefined;
+            }
+            if (depth > maxDepth) {
+                state.problems++;
+                this.findings.add("Corruption", node, `${where} is deeper than an AVL tree of ${bound} nodes can be (${maxDepth}) at node ${hex0x(node)}: that subtree is not walked`, "avl-depth");
+                return undefined;
+            }
+            const bytes = this.reader.read(node, l.node.size);
+            if (!bytes) {
+                state.problems++;
+                this.findings.add("Unreadable", node, `${where}: node ${hex0x(node)} is not readable: that subtree is not walked`, "avl-unreadable");
+                return undefined;
+            }
+            this.seen[node] = true;
+            state.visited++;
+            const key = pointer(bytes, l.node.userAllocation, l.pointerSize);
+            // Keyed by pUserAllocation (§2.6): a key outside its subtree's range breaks the order, not the walk.
+            if (!(key > low && key < high)) {
+                this.findings.add("Corruption", node, `${where}: node ${hex0x(node)} has key (pUserAllocation) ${shown(key)} out of its place in the tree's order`, "avl-order");
+            }
+            return { node, bytes, depth, key, low, high };
+        }
+        /** One node's block, checked (§2.6, §6c.9) and listed unless its user range is not inside its virtual block. */
+        list(node, bytes, state) {
+            const l = this.layout;
+            const n = l.node;
+            const p = l.pointerSize;
+            const user = pointer(bytes, n.userAllocation, p);
+            const virtualBlock = pointer(bytes, n.virtualBlock, p);
+            const virtualSize = pointer(bytes, n.virtualBlockSize, p);
+            const accessSize = pointer(bytes, n.virtualAccessSize, p);
+            const requested = pointer(bytes, n.userRequestedSize, p);
+            const actual = pointer(bytes, n.userActualSize, p);
+            const what = `${state === STATE_BUSY ? "busy" : "delayed-free"} full-page block of node ${hex0x(node)}`;
+            if (!(virtualBlock > 0 && virtualSize > 0 && virtualSize <= MAX_VIRTUAL_BLOCK && virtualBlock + virtualSize <= this.limit)) {
+                this.findings.add("Corruption", node, `${what}: its virtual block (pVirtualBlock ${shown(virtualBlock)}, nVirtualBlockSize ${shown(virtualSize)}) is not in user memory: not listed`, "node-virtual");
+                return;
+            }
+            // The DPH_BLOCK_INFORMATION and the user data lie inside the block's own virtual block (§2.6).
+            const info = l.info.size;
+            if (!(user >= virtualBlock + info && requested <= virtualSize && user + requested <= virtualBlock + virtualSize)) {
+                this.findings.add("Corruption", node, `${what}: its user range (pUserAllocation ${shown(user)}, nUserRequestedSize ${shown(requested)}) with its DPH_BLOCK_INFORMATION is not inside its virtual block [${hex0x(virtualBlock)}, ${hex0x(virtualBlock + virtualSize)}): not listed`, "node-range");
+                return;
+            }
+            const row = this.blocks.push(virtualBlock, user, virtualSize, requested, state, KIND_PAGE_HEAP, NONE, NONE, 0, 0);
+            this.count++;
+            recordTrace(this.blocks, row, pointer(bytes, n.stackTrace, p), node + n.stackTrace, this.findings);
+            // The user data ends next to a no-access page inside the virtual block (§2.6, §6c.9). What
+            // nVirtualAccessSize and nUserActualSize count is UNVERIFIED (§1.7 only names them): this holds
+            // whether the access size is the accessible part or the whole block, and asks only that the
+            // request fit the actual size.
+            if (!(requested <= actual && accessSize <= virtualSize && user + requested <= virtualBlock + accessSize)) {
+                this.findings.add("Corruption", node, `${what}: its sizes disagree (nUserRequestedSize ${shown(requested)}, nUserActualSize ${shown(actual)}, nVirtualAccessSize ${shown(accessSize)}, nVirtualBlockSize ${hex0x(virtualSize)})`, "node-sizes");
+            }
+            this.checkInformation(user - info, requested, state, what);
+        }
+        /**
+         * The DPH_BLOCK_INFORMATION just before the user data (§2.6): stamps of the node's state, and the
+         * node's request. A delayed-free block's pages may be left out of a dump (the notes do not say
+         * whether they stay readable), so only a busy block's must be readable.
+         */
+        checkInformation(at, requested, state, what) {
+            const i = this.layout.info;
+            let bytes;
+            try {
+                bytes = this.memory.read(at, i.size);
+            }
+            catch (e) {
+                if (state === STATE_BUSY)
+                    this.findings.add("Unreadable", at, `${what}: its DPH_BLOCK_INFORMATION at ${hex0x(at)} is not readable`, "info-unreadable");
+                return;
+            }
+            const stamps = state === STATE_BUSY ? FULL_STAMPS.busy : FULL_STAMPS.freed;
+            const start = u32(bytes, i.startStamp);
+            const end = u32(bytes, i.endStamp);
+            if (start !== stamps[0] || end !== stamps[1]) {
+                this.findings.add("Corruption", at, `${what}: its DPH_BLOCK_INFORMATION at ${hex0x(at)} has stamps ${hex0x(start)}/${hex0x(end)}, not ${hex0x(stamps[0])}/${hex0x(stamps[1])}`, "info-stamps");
+                return;
+            }
+            const recorded = pointer(bytes, i.requestedSize, this.layout.pointerSize);
+            if (recorded !== requested) {
+                this.findings.add("Corruption", at, `${what}: its DPH_BLOCK_INFORMATION at ${hex0x(at)} has RequestedSize ${shown(recorded)}, its node ${hex0x(requested)}`, "info-size");
+            }
+        }
+        /** Nodes are pointer-aligned user-mode memory. */
+        plausible(address) {
+            return isFinite(address) && address >= 0x10000 && address < this.limit && address % this.layout.pointerSize === 0;
+        }
+    }
+    /** The greatest height of an AVL tree of n nodes: the largest h whose sparsest tree, N(h) = N(h-1) + N(h-2) + 1, has at most n. */
+    function avlHeight(n) {
+        let height = 0;
+        let sparsest = 0; // N(height)
+        let previous = 0; // N(height - 1)
+        for (;;) {
+            const next = height === 0 ? 1 : sparsest + previous + 1;
+            if (next > n)
+                return height;
+            previous = sparsest;
+            sparsest = next;
+            height++;
+        }
+    }
+    /**
+     * Reads nodes from the readable stretch (up to CHUNK bytes) starting at their page, each stretch
+     * read once while held; at most MAX_CHUNKS are held.
+     */
+    class NodeReader {
+        constructor(memory) {
+            this.memory = memory;
+            this.runs = [];
+        }
+        /** [address, address + length), or undefined when any of it is unreadable. */
+        read(address, length) {
+            for (let i = 0; i < this.runs.length; i++) {
+                const run = this.runs[i];
+                if (run.address <= address && address + length <= run.address + run.bytes.length) {
+                    return run.bytes.subarray(address - run.address, address - run.address + length);
+                }
+            }
+            const page = Math.floor(address / PAGE$2) * PAGE$2;
+            const bytes = this.memory.readPrefix(page, Math.max(CHUNK, address + length - page));
+            if (bytes.length < address + length - page)
+                return undefined;
+            if (this.runs.length >= MAX_CHUNKS)
+                this.runs = [];
+            this.runs.push({ address: page, bytes });
+            return bytes.subarray(address - page, address - page + length);
+        }
+    }
+
+    // The light blocks of a page heap (docs/heap-structures.md §2.6): busy blocks of its NormalHeap, an
+    // NT heap walked by the NT walker, whose user data starts with a DPH_BLOCK_INFORMATION stamped
+    // 0xABCDAAAA (busy) or 0xABCDAAA9 (freed, its free delayed). The block is the NT block; the
+    // program's data follows the DPH_BLOCK_INFORMATION, RequestedSize bytes of it (§1.7, §6c.8). Busy
+    // blocks without a stamp are the NormalHeap's own and not listed. The headers are read one
+    // committed run of a segment at a time, never one read per block.
+    function listLightBlocks(memory, layout, normal, blocks, findings) {
+        const i = layout.info;
+        const p = layout.pointerSize;
+        const nt = normal.blocks;
+        const where = `NormalHeap ${hex0x(normal.address)}`;
+        let window;
+        let windowEnd = 0;
+        for (let row = 0; row < nt.count; row++) {
+            if (nt.state[row] !== STATE_BUSY || nt.userSize[row] < i.size)
+                continue;
+            const user = nt.userAddress[row];
+            const segment = nt.segment[row];
+            const runEnd = segment === NONE ? user + nt.userSize[row] : committedEnd(normal.segments[segment], user);
+            if (!window || runEnd !== windowEnd) {
+                window = new MemoryWindow(memory, runEnd);
+                windowEnd = runEnd;
+            }
+            if (!window.ensure(user, i.size)) {
+                findings.add("Unreadable", user, `${where}: the user data of busy block ${hex0x(nt.address[row])} is not readable: whether it is a light page-heap block is not known`, "light-unreadable");
+                continue;
+            }
+            const at = user - window.base;
+            const bytes = window.bytes;
+            const start = u32(bytes, at + i.startStamp);
+            const stamps = start === LIGHT_STAMPS.busy[0] ? LIGHT_STAMPS.busy : start === LIGHT_STAMPS.freed[0] ? LIGHT_STAMPS.freed : undefined;
+            if (!stamps)
+                continue;
+            const what = `light block ${hex0x(nt.address[row])} of ${where}`;
+            const requested = pointer(bytes, at + i.requestedSize, p);
+            if (!(requested <= nt.userSize[row] - i.size)) {
+                findings.add("Corruption", user, `${what}: its RequestedSize ${shown(requested)} does not fit in the 0x${(nt.userSize[row] - i.size).toString(16)} bytes after its DPH_BLOCK_INFORMATION: not listed`, "light-size");
+                continue;
+            }
+            const end = u32(bytes, at + i.endStamp);
+            if (end !== stamps[1]) {
+                findings.add("Corruption", user, `${what}: its DPH_BLOCK_INFORMATION at ${hex0x(user)} has StartStamp ${hex0x(start)} but EndStamp ${hex0x(end)}, not ${hex0x(stamps[1])}`, "light-stamp");
+            }
+            const listed = blocks.push(nt.address[row], user + i.size, nt.size[row], requested, stamps === LIGHT_STAMPS.busy ? STATE_BUSY : STATE_FREED, KIND_PAGE_HEAP, NONE, NONE, 0, 0);
+            recordTrace(blocks, listed, pointer(bytes, at + i.stackTrace, p), user + i.stackTrace, findings);
+        }
+    }
+    /** Where the committed run of a segment holding `address` ends: at the next uncommitted range, or the segment's end. */
+    function committedEnd(segment, address) {
+        let end = segment.lastValidEntry;
+        const ranges = segment.uncommittedRanges;
+        for (let i = 0; i < ranges.length; i++)
+            if (ranges[i].address > address && ranges[i].address < end)
+                end = ranges[i].address;
+        return end;
+    }
+
+    function resolveTraceLayout(types, pointerSize) {
+        const t = "_RTL_STACK_TRACE_ENTRY";
+        const depth = types.fieldOffset(t, "Depth");
+        const index = types.fieldOffset(t, "Index");
+        const backTrace = types.fieldOffset(t, "BackTrace");
+        const size = types.typeSize(t);
+        if (depth === undefined || index === undefined || backTrace === undefined || size === undefined)
+            return undefined;
+        const symbol = types.symbolAddress("RtlpStackTraceDataBase");
+        const entryIndexArray = types.fieldOffset("_STACK_TRACE_DATABASE", "EntryIndexArray");
+        return {
+            record: { depth, index, backTrace, maxFrames: Math.floor((size - backTrace) / pointerSize) },
+            database: symbol !== undefined && entryIndexArray !== undefined ? { symbol, entryIndexArray } : undefined,
+        };
+    }
+
+    // Allocation stacks: the frames of the _RTL_STACK_TRACE_ENTRY a block names (docs/heap-structures.md
+    // §1.8, §2.6, §2.7), or why there are none. A block names its trace in the walk's trace column
+    // (BlockTable.trace): a record's address (Windows 8+ +ust headers, page heap) or minus an index
+    // into the trace database (Windows 7). Each distinct record and index is read once per process.
+    /** PEB.NtGlobalFlag bits (docs/heap-structures.md §1.1). */
+    const FLG_USER_STACK_TRACE_DB = 0x1000;
+    const FLG_HEAP_PAGE_ALLOCS = 0x02000000;
+    /** Sentinels the +ust header holds instead of a record (docs/heap-structures.md §2.7 [DLGHELP]). */
+    const SENTINELS = [0x01010000, 0x0101000000000000];
+    class TraceReader {
+        constructor(view, target) {
+            this.view = view;
+            this.target = target;
+            this.records = {};
+            this.indices = {};
+            this.layout = resolveTraceLayout(view.symbols, view.layout.pointerSize);
+            this.globalFlag = readGlobalFlag(view);
+        }
+        get tracing() {
+            return this.globalFlag !== undefined && (this.globalFlag & (FLG_USER_STACK_TRACE_DB | FLG_HEAP_PAGE_ALLOCS)) !== 0;
+        }
+        /** The stack of row `row`, or why it has none. */
+        stack(blocks, row) {
+            const trace = blocks.trace ? blocks.trace[row] : 0;
+            if (trace === 0) {
+                if (!this.tracing) {
+                    return { reason: "TraceDatabaseOff", message: "the process records no allocation stacks: PEB.NtGlobalFlag lacks +ust (0x1000); turn it on with gflags /i <program>.exe +ust and run the program again" };
+                }
+                if (blocks.kind[row] === KIND_VIRTUAL_ALLOC) {
+                    return { reason: "VirtualAllocNoTrace", message: "a VirtualAlloc'd block: Windows keeps no allocation stack for these (docs/heap-structures.md §2.7); its referrers say who holds it" };
+                }
+                return { reason: "BeforeTracing", message: "the block has no trace header: it was allocated before stack tracing began, or by a path that records none" };
+            }
+            if (!this.layout) {
+                return { reason: "NoTraceTypes", message: "ntdll's symbols do not describe _RTL_STACK_TRACE_ENTRY: stacks cannot be read (check .sympath, then .reload /f ntdll.dll)" };
+            }
+            const record = trace > 0 ? trace : this.recordOfIndex(-trace);
+            const frames = record === undefined ? undefined : this.frames(record);
+            if (!frames) {
+                const where = trace > 0 ? `trace record ${hex0x(trace)}` : `trace index ${-trace}${record === undefined ? "" : ` (record ${hex0x(record)})`}`;
+                return { reason: "TraceUnreadable", message: `the block names ${where}, which this dump does not hold (or which is not a trace record)` };
+            }
+            return { frames };
+        }
+        /** The frames of a record, read once; undefined when unreadable or implausible. */
+        frames(record) {
+            if (record in this.records)
+                return this.records[record];
+            const frames = this.readRecord(record);
+            this.records[record] = frames;
+            return frames;
+        }
+        /**
+         * Depth holds the frame count (UNVERIFIED: one public reader takes the field called Index, §2.7):
+         * both readings are tried, and the one whose frames all lie in modules and stop where the
+         * stack stops (the next slot is not code) wins, Depth first.
+         */
+        readRecord(record) {
+            const layout = this.layout;
+            const p = this.view.layout.pointerSize;
+            if (SENTINELS.indexOf(record) >= 0)
+                return undefined;
+            const r = layout.record;
+            let bytes;
+            try {
+                bytes = this.view.memory.read(record, r.backTrace + r.maxFrames * p);
+            }
+            catch (e) {
+                return undefined;
+            }
+            const slots = [];
+            for (let i = 0; i < r.maxFrames; i++)
+                slots.push(pointer(bytes, r.backTrace + i * p, p));
+            const inModules = (n) => {
+                for (let i = 0; i < n; i++)
+                    if (!this.target.moduleAt(slots[i]))
+                        return false;
+                return true;
+            };
+            const ends = (n) => n === r.maxFrames || !this.target.moduleAt(slots[n]);
+            const candidates = [u16(bytes, r.depth), u16(bytes, r.index)].filter((n) => n >= 1 && n <= r.maxFrames);
+            for (let pass = 0; pass < 2; pass++) {
+                for (let i = 0; i < candidates.length; i++) {
+                    const n = candidates[i];
+                    if (inModules(n) && (pass === 1 || ends(n)))
+                        return slots.slice(0, n);
+                }
+            }
+            return undefined;
+        }
+        /** Windows 7: RtlpStackTraceDataBase->EntryIndexArray[-index] (§1.8, §2.7). */
+        recordOfIndex(index) {
+            if (index in this.indices)
+                return isNaN(this.indices[index]) ? undefined : this.indices[index];
+            const db = this.layout.database;
+            const p = this.view.layout.pointerSize;
+            let record;
+            try {
+                if (db && this.database === undefined) {
+                    const base = pointer(this.view.memory.read(db.symbol, p), 0, p);
+                    this.database = pointer(this.view.memory.read(base + db.entryIndexArray, p), 0, p);
+                }
+                if (this.database !== undefined && isFinite(this.database)) {
+                    record = pointer(this.view.memory.read(this.database - index * p, p), 0, p);
+                    if (!isFinite(record) || record === 0)
+                        record = undefined;
+                }
+            }
+            catch (e) {
+                record = undefined;
+            }
+            this.indices[index] = record === undefined ? NaN : record;
+            return record;
+        }
+    }
+    function readGlobalFlag(view) {
+        if (view.layout.ntGlobalFlag === undefined)
+            return undefined;
+        try {
+            return u32(view.memory.read(view.peb + view.layout.ntGlobalFlag, 4), 0);
+        }
+        catch (e) {
+            return undefined;
+        }
+    }
+
+    /**
+     * The page heaps among `handles`, then those only ntdll!RtlpDphPageHeapList names, each once. The
+     * handles are read only when the process uses page heap at all (roots on that list, a list that
+     * cannot be read, or +hpa in PEB.NtGlobalFlag): listing the heaps of other processes reads no heap.
+     */
+    function findPageHeapRoots(view, handles, limit, findings) {
+        const layout = pageHeapLayout(view);
+        // Without the _DPH_* types page heaps are walked as Unsupported, and say so there.
+        if (layout.problem)
+            return [];
+        const list = readPageHeapList(view, layout, limit, findings);
+        const onList = {};
+        for (let i = 0; i < list.roots.length; i++)
+            onList[list.roots[i].handle] = list.roots[i];
+        const inUse = list.roots.length > 0 || list.damaged || usesPageHeap(view);
+        const found = [];
+        const seen = {};
+        for (let i = 0; i < handles.length; i++) {
+            const handle = handles[i];
+            const root = onList[handle] || (inUse ? probeHandle(view, layout, handle) : undefined);
+            if (root && !seen[handle]) {
+                seen[handle] = true;
+                found.push(root);
+            }
+        }
+        for (let i = 0; i < list.roots.length; i++) {
+            if (!seen[list.roots[i].handle]) {
+                seen[list.roots[i].handle] = true;
+                found.push(list.roots[i]);
+            }
+        }
+        return found;
+    }
+    /** The roots on ntdll!RtlpDphPageHeapList; damaged when the list could not be followed to its end. */
+    function readPageHeapList(view, layout, limit, findings) {
+        const head = layout.pageHeapList;
+        const roots = [];
+        if (head === undefined)
+            return { roots, damaged: false };
+        const p = layout.pointerSize;
+        try {
+            // A zero Flink: ntdll has not initialized page heap (RtlpDphPageHeapListInitialized, §6).
+            if (pointer(view.memory.read(head, p), 0, p) === 0)
+                return { roots, damaged: false };
+        }
+        catch (e) {
+            findings.add("Unreadable", head, `ntdll!RtlpDphPageHeapList at ${hex0x(head)} is not readable: page heaps are found from the listed heaps only`);
+            return { roots, damaged: true };
+        }
+        const list = walkList(view.memory, head, limit);
+        if (list.problem)
+            findings.add("Corruption", list.problem.address, `ntdll!RtlpDphPageHeapList: ${list.problem.message}`);
+        for (let i = 0; i < list.links.length; i++) {
+            const root = list.links[i] - layout.root.nextHeap;
+            const read = readRoot(view, layout, root);
+            if (read.bytes)
+                roots.push({ handle: root - ROOT_OFFSET, normalHeap: normalHeapOf(layout, read.bytes) });
+            else
+                findings.add(read.problem.kind, root, `ntdll!RtlpDphPageHeapList: ${read.problem.message}: that page heap is found only if a heap list names it`);
+        }
+        return { roots, damaged: list.problem !== undefined };
+    }
+    /** +hpa in PEB.NtGlobalFlag (§1.1). */
+    function usesPageHeap(view) {
+        const at = view.layout.ntGlobalFlag;
+        if (at === undefined)
+            return false;
+        try {
+            return (u32(view.memory.read(view.peb + at, 4), 0) & FLG_HEAP_PAGE_ALLOCS) !== 0;
+        }
+        catch (e) {
+            return false;
+        }
+    }
+    /** The root of a handle with HEAP_FLAG_PAGE_ALLOCS and a signed root; else undefined (classify.ts says why). */
+    function probeHandle(view, layout, handle) {
+        if (layout.forceFlags === undefined)
+            return undefined;
+        try {
+            if ((u32(view.memory.read(handle + layout.forceFlags, 4), 0) & HEAP_FLAG_PAGE_ALLOCS) === 0)
+                return undefined;
+        }
+        catch (e) {
+            return undefined;
+        }
+        const read = readRoot(view, layout, handle + ROOT_OFFSET);
+        return read.bytes ? { handle, normalHeap: normalHeapOf(layout, read.bytes) } : undefined;
+    }
+    /** A root's bytes (sizeof(_DPH_HEAP_ROOT)) when it is readable and signed; otherwise what is wrong with it. */
+    function readRoot(view, layout, root) {
+        let bytes;
+        try {
+            bytes = view.memory.read(root, layout.root.size);
+        }
+        catch (e) {
+            return { bytes: undefined, problem: { kind: "Unreadable", address: root, message: `the _DPH_HEAP_ROOT at ${hex0x(root)} is not readable` } };
+        }
+        const signature = u32(bytes, layout.root.signature);
+        if (signature === DPH_SIGNATURE)
+            return { bytes, problem: undefined };
+        const message = `the _DPH_HEAP_ROOT at ${hex0x(root)} has signature ${hex0x(signature)}, not ${hex0x(DPH_SIGNATURE)}`;
+        return { bytes: undefined, problem: { kind: "Corruption", address: root, message } };
+    }
+    /** DPH_HEAP_ROOT.NormalHeap; 0 for none, or for a value that is no address (the walk says which). */
+    function normalHeapOf(layout, root) {
+        const normalHeap = pointer(root, layout.root.normalHeap, layout.pointerSize);
+        return isFinite(normalHeap) ? normalHeap : 0;
+    }
+
+    // One walk of one page heap (docs/heap-structures.md §1.7, §2.6): from the _DPH_HEAP_ROOT one page
+    // after the handle, the busy full-page blocks (BusyNodesTable, in pUserAllocation order), the
+    // delayed-free ones (pFreeAllocationListHead order), then the light blocks of its NormalHeap (in
+    // that heap's order), as a columnar BlockTable plus findings. A page heap has no segments; every
+    // full-page block is a virtual block of its own. Nothing here throws for bad target memory.
+    /** ntWalkAt: the walk of an NT heap of the process, from its cache (the NormalHeap is walked once). */
+    function walkPageHeap(view, address, flags, ntWalkAt) {
+        const findings = new FindingLog();
+        const blocks = new BlockTableBuilder();
+        const walk = {
+            address,
+            type: "PageHeap",
+            flags,
+            granularity: view.layout.entry.granularity,
+            segments: [],
+            blocks: blocks.seal(),
+            virtualBlockCount: 0,
+            counters: { lockContention: 0, largeUncommittedBytes: 0, frontEnd: "" },
+            findings: [],
+        };
+        const layout = pageHeapLayout(view);
+        if (layout.problem) {
+            findings.add("Unsupported", address, layout.problem);
+            walk.findings = findings.list();
+            return walk;
+        }
+        const root = address + ROOT_OFFSET;
+        const read = readRoot(view, layout, root);
+        if (!read.bytes) {
+            const problem = read.problem;
+            // At the handle's address: the heap as a whole could not be walked (process-heaps.ts walkProblem).
+            findings.add(problem.kind, problem.kind === "Unreadable" ? address : problem.address, `page heap ${hex0x(address)}: ${problem.message}`);
+            walk.findings = findings.list();
+            return walk;
+        }
+        const full = new FullPageWalker(view.memory, layout, address, blocks, findings);
+        full.walkBusy(root, read.bytes);
+        full.walkFreed(root, read.bytes);
+        walk.virtualBlockCount = full.count;
+        const normalHeap = normalHeapOf(layout, read.bytes);
+        const normal = normalHeap === 0 ? undefined : ntWalkAt(normalHeap);
+        if (normal) {
+            listLightBlocks(view.memory, layout, normal, blocks, findings);
+        }
+        else {
+            findings.add("Corruption", root + layout.root.normalHeap, `the NormalHeap of page heap ${hex0x(address)} (${normalHeap === 0 ? "none" : hex0x(normalHeap)}) is not an NT heap of this process: its light blocks are not listed`);
+        }
+        walk.blocks = blocks.seal();
+        walk.findings = findings.list();
+        return walk;
     }
 
     /**
@@ -3635,13 +4542,16 @@ var __dxheap = (function (exports) {
     }
 
     // The one entry to every walker: the heap's type (src/heap/classify.ts) picks it. A heap of unknown
-    // type gives an empty walk whose finding says why.
-    function walkHeap(view, address, identity) {
+    // type gives an empty walk whose finding says why. ntWalkAt gives the walk of another NT heap of the
+    // process from the process's cache: a page heap's light blocks are its NormalHeap's blocks.
+    function walkHeap(view, address, identity, ntWalkAt) {
         switch (identity.type) {
             case "NT":
                 return walkNtHeap(view, address, identity.flags);
             case "Segment":
                 return walkSegmentHeap(view, address, identity.flags);
+            case "PageHeap":
+                return walkPageHeap(view, address, identity.flags, ntWalkAt);
             default:
                 return emptyWalk(view, address, identity, identity.finding);
         }
@@ -3713,148 +4623,6 @@ var __dxheap = (function (exports) {
             }
             const offset = address - image.base;
             return { text: `${image.name}+${hex0x(offset)}`, module: image, symbol: undefined, offset };
-        }
-    }
-
-    function resolveTraceLayout(types, pointerSize) {
-        const t = "_RTL_STACK_TRACE_ENTRY";
-        const depth = types.fieldOffset(t, "Depth");
-        const index = types.fieldOffset(t, "Index");
-        const backTrace = types.fieldOffset(t, "BackTrace");
-        const size = types.typeSize(t);
-        if (depth === undefined || index === undefined || backTrace === undefined || size === undefined)
-            return undefined;
-        const symbol = types.symbolAddress("RtlpStackTraceDataBase");
-        const entryIndexArray = types.fieldOffset("_STACK_TRACE_DATABASE", "EntryIndexArray");
-        return {
-            record: { depth, index, backTrace, maxFrames: Math.floor((size - backTrace) / pointerSize) },
-            database: symbol !== undefined && entryIndexArray !== undefined ? { symbol, entryIndexArray } : undefined,
-        };
-    }
-
-    // Allocation stacks: the frames of the _RTL_STACK_TRACE_ENTRY a block names (docs/heap-structures.md
-    // §1.8, §2.6, §2.7), or why there are none. A block names its trace in the walk's trace column
-    // (BlockTable.trace): a record's address (Windows 8+ +ust headers, page heap) or minus an index
-    // into the trace database (Windows 7). Each distinct record and index is read once per process.
-    /** PEB.NtGlobalFlag bits (docs/heap-structures.md §1.1). */
-    const FLG_USER_STACK_TRACE_DB = 0x1000;
-    const FLG_HEAP_PAGE_ALLOCS = 0x02000000;
-    /** Sentinels the +ust header holds instead of a record (docs/heap-structures.md §2.7 [DLGHELP]). */
-    const SENTINELS = [0x01010000, 0x0101000000000000];
-    class TraceReader {
-        constructor(view, target) {
-            this.view = view;
-            this.target = target;
-            this.records = {};
-            this.indices = {};
-            this.layout = resolveTraceLayout(view.symbols, view.layout.pointerSize);
-            this.globalFlag = readGlobalFlag(view);
-        }
-        get tracing() {
-            return this.globalFlag !== undefined && (this.globalFlag & (FLG_USER_STACK_TRACE_DB | FLG_HEAP_PAGE_ALLOCS)) !== 0;
-        }
-        /** The stack of row `row`, or why it has none. */
-        stack(blocks, row) {
-            const trace = blocks.trace ? blocks.trace[row] : 0;
-            if (trace === 0) {
-                if (!this.tracing) {
-                    return { reason: "TraceDatabaseOff", message: "the process records no allocation stacks: PEB.NtGlobalFlag lacks +ust (0x1000); turn it on with gflags /i <program>.exe +ust and run the program again" };
-                }
-                if (blocks.kind[row] === KIND_VIRTUAL_ALLOC) {
-                    return { reason: "VirtualAllocNoTrace", message: "a VirtualAlloc'd block: Windows keeps no allocation stack for these (docs/heap-structures.md §2.7); its referrers say who holds it" };
-                }
-                return { reason: "BeforeTracing", message: "the block has no trace header: it was allocated before stack tracing began, or by a path that records none" };
-            }
-            if (!this.layout) {
-                return { reason: "NoTraceTypes", message: "ntdll's symbols do not describe _RTL_STACK_TRACE_ENTRY: stacks cannot be read (check .sympath, then .reload /f ntdll.dll)" };
-            }
-            const record = trace > 0 ? trace : this.recordOfIndex(-trace);
-            const frames = record === undefined ? undefined : this.frames(record);
-            if (!frames) {
-                const where = trace > 0 ? `trace record ${hex0x(trace)}` : `trace index ${-trace}${record === undefined ? "" : ` (record ${hex0x(record)})`}`;
-                return { reason: "TraceUnreadable", message: `the block names ${where}, which this dump does not hold (or which is not a trace record)` };
-            }
-            return { frames };
-        }
-        /** The frames of a record, read once; undefined when unreadable or implausible. */
-        frames(record) {
-            if (record in this.records)
-                return this.records[record];
-            const frames = this.readRecord(record);
-            this.records[record] = frames;
-            return frames;
-        }
-        /**
-         * Depth holds the frame count (UNVERIFIED: one public reader takes the field called Index, §2.7):
-         * both readings are tried, and the one whose frames all lie in modules and stop where the
-         * stack stops (the next slot is not code) wins, Depth first.
-         */
-        readRecord(record) {
-            const layout = this.layout;
-            const p = this.view.layout.pointerSize;
-            if (SENTINELS.indexOf(record) >= 0)
-                return undefined;
-            const r = layout.record;
-            let bytes;
-            try {
-                bytes = this.view.memory.read(record, r.backTrace + r.maxFrames * p);
-            }
-            catch (e) {
-                return undefined;
-            }
-            const slots = [];
-            for (let i = 0; i < r.maxFrames; i++)
-                slots.push(pointer(bytes, r.backTrace + i * p, p));
-            const inModules = (n) => {
-                for (let i = 0; i < n; i++)
-                    if (!this.target.moduleAt(slots[i]))
-                        return false;
-                return true;
-            };
-            const ends = (n) => n === r.maxFrames || !this.target.moduleAt(slots[n]);
-            const candidates = [u16(bytes, r.depth), u16(bytes, r.index)].filter((n) => n >= 1 && n <= r.maxFrames);
-            for (let pass = 0; pass < 2; pass++) {
-                for (let i = 0; i < candidates.length; i++) {
-                    const n = candidates[i];
-                    if (inModules(n) && (pass === 1 || ends(n)))
-                        return slots.slice(0, n);
-                }
-            }
-            return undefined;
-        }
-        /** Windows 7: RtlpStackTraceDataBase->EntryIndexArray[-index] (§1.8, §2.7). */
-        recordOfIndex(index) {
-            if (index in this.indices)
-                return isNaN(this.indices[index]) ? undefined : this.indices[index];
-            const db = this.layout.database;
-            const p = this.view.layout.pointerSize;
-            let record;
-            try {
-                if (db && this.database === undefined) {
-                    const base = pointer(this.view.memory.read(db.symbol, p), 0, p);
-                    this.database = pointer(this.view.memory.read(base + db.entryIndexArray, p), 0, p);
-                }
-                if (this.database !== undefined && isFinite(this.database)) {
-                    record = pointer(this.view.memory.read(this.database - index * p, p), 0, p);
-                    if (!isFinite(record) || record === 0)
-                        record = undefined;
-                }
-            }
-            catch (e) {
-                record = undefined;
-            }
-            this.indices[index] = record === undefined ? NaN : record;
-            return record;
-        }
-    }
-    function readGlobalFlag(view) {
-        if (view.layout.ntGlobalFlag === undefined)
-            return undefined;
-        try {
-            return u32(view.memory.read(view.peb + view.layout.ntGlobalFlag, 4), 0);
-        }
-        catch (e) {
-            return undefined;
         }
     }
 
@@ -3955,8 +4723,12 @@ var __dxheap = (function (exports) {
         }
         return out;
     }
-    function scanLeaks(target, memory, walks, index) {
-        const p = memory.pointerSize;
+    /**
+     * `widths` gives each walk's pointer size (its ntdll's); roots are read with the program's, or
+     * with both in a WOW64 process, whose roots hold 32-bit and 64-bit pointers.
+     */
+    function scanLeaks(target, memory, walks, widths, index) {
+        const rootWidth = target.isWow64 ? "both" : target.views[0].layout.pointerSize;
         const extents = heapExtents(walks);
         const firstRow = [];
         let total = 0;
@@ -3970,7 +4742,13 @@ var __dxheap = (function (exports) {
         const holder = (value) => {
             if (!inExtents(extents, value))
                 return -1;
-            const found = index.find(value);
+            let found = index.find(value);
+            if (!found)
+                return -1;
+            // On x64 a busy block's last 8 bytes of user data may lie in the next block's header
+            // (PreviousBlockPrivateData, docs/heap-structures.md §2.2): a value there is the block's before.
+            if (value < walks[found.walk].blocks.userAddress[found.row])
+                found = index.find(walks[found.walk].blocks.address[found.row] - 1);
             if (!found)
                 return -1;
             const b = walks[found.walk].blocks;
@@ -3992,11 +4770,13 @@ var __dxheap = (function (exports) {
         const live = [];
         for (let t = 0; t < threads.length; t++) {
             const th = threads[t];
-            if (!(th.stackLimit < th.stackBase))
-                continue;
-            stacks.push({ base: th.stackLimit, size: th.stackBase - th.stackLimit });
-            const sp = th.stackPointer !== undefined && th.stackPointer >= th.stackLimit && th.stackPointer < th.stackBase ? th.stackPointer : th.stackLimit;
-            live.push({ base: sp, size: th.stackBase - sp });
+            for (const s of th.stacks) {
+                if (!(s.limit < s.base))
+                    continue;
+                stacks.push({ base: s.limit, size: s.base - s.limit });
+                const sp = s.pointer !== undefined && s.pointer >= s.limit && s.pointer < s.base ? s.pointer : s.limit;
+                live.push({ base: sp, size: s.base - sp });
+            }
             for (const name in th.registers)
                 mark(th.registers[name]);
         }
@@ -4015,7 +4795,7 @@ var __dxheap = (function (exports) {
         for (let r = 0; r < roots.length; r++) {
             rootBytes += roots[r].size;
             for (const run of readableRuns(memory, roots[r].base, roots[r].base + roots[r].size))
-                forEachPointer(run, p, mark);
+                forEachPointer(run, rootWidth, mark);
         }
         // Every busy block's user data once: the pointers it holds into other busy blocks.
         /** Per walk, (first edge, edge count) of each row. */
@@ -4029,6 +4809,7 @@ var __dxheap = (function (exports) {
             // The first edge of each scanned row, and how many it has.
             const start = new Int32Array(blocks.count).fill(-1);
             const counts = new Int32Array(blocks.count);
+            const p = widths[w];
             for (const window of busyDataWindows(memory, walks[w], p, (row) => blocks.userSize[row])) {
                 let r = 0;
                 for (let k = 0; k < window.rows.length; k++) {
@@ -4122,22 +4903,27 @@ var __dxheap = (function (exports) {
     }
     const TWO_32 = 4294967296;
     /** Every pointer-aligned, pointer-sized value of the run (within [from, to) when given). */
-    function forEachPointer(run, p, visit, from = run.address, to = run.address + run.bytes.length) {
+    function forEachPointer(run, width, visit, from = run.address, to = run.address + run.bytes.length) {
         const bytes = run.bytes;
+        const step = width === 8 ? 8 : 4;
         let at = Math.max(from, run.address);
-        at += (p - (at % p)) % p;
+        at += (step - (at % step)) % step;
         const end = Math.min(to, run.address + bytes.length);
-        for (; at + p <= end; at += p) {
+        for (; at + step <= end; at += step) {
             const o = at - run.address;
             const low = (bytes[o] | (bytes[o + 1] << 8) | (bytes[o + 2] << 16)) + bytes[o + 3] * 0x1000000;
-            if (p === 4) {
+            if (width === 4) {
                 visit(low);
+                continue;
             }
-            else {
-                const high = (bytes[o + 4] | (bytes[o + 5] << 8) | (bytes[o + 6] << 16)) + bytes[o + 7] * 0x1000000;
-                if (high <= 0x1fffff)
-                    visit(high * TWO_32 + low);
+            if (width === "both") {
+                visit(low);
+                if (at % 8 !== 0 || at + 8 > end)
+                    continue;
             }
+            const high = (bytes[o + 4] | (bytes[o + 5] << 8) | (bytes[o + 6] << 16)) + bytes[o + 7] * 0x1000000;
+            if (width === 8 ? high <= 0x1fffff : high > 0 && high <= 0x1fffff)
+                visit(high * TWO_32 + low);
         }
     }
 
@@ -4251,7 +5037,8 @@ var __dxheap = (function (exports) {
     const NT_SEGMENT_SIGNATURE = 0xffeeffee;
     const NT_HEAP_SIGNATURE = 0xeeffeeff;
     const SEGMENT_HEAP_SIGNATURE = 0xddeeddee;
-    function classifyHeap(memory, layout, address) {
+    function classifyHeap(view, address) {
+        const { memory, layout } = view;
         const h = layout.heap;
         const s = layout.segmentHeap;
         try {
@@ -4261,6 +5048,18 @@ var __dxheap = (function (exports) {
             }
             if (s && u32(memory.read(address + s.signature, 4), 0) === SEGMENT_HEAP_SIGNATURE) {
                 return { type: "Segment", flags: u32(memory.read(address + s.globalFlags, 4), 0), finding: undefined };
+            }
+            const page = pageHeapLayout(view);
+            if (page.forceFlags !== undefined && (u32(memory.read(address + page.forceFlags, 4), 0) & HEAP_FLAG_PAGE_ALLOCS) !== 0) {
+                const identity = { type: "PageHeap", flags: u32(memory.read(address + h.flags, 4), 0), finding: undefined };
+                // Without the _DPH_* types the root cannot be checked; the walk says the heap is Unsupported.
+                if (page.problem)
+                    return identity;
+                const root = readRoot(view, page, address + ROOT_OFFSET);
+                if (root.bytes)
+                    return identity;
+                const problem = root.problem;
+                return unknown(problem.kind === "Unreadable" ? "Unreadable" : "Corruption", problem.address, `heap ${hex0x(address)} is a page-heap handle (ForceFlags has HEAP_FLAG_PAGE_ALLOCS ${hex0x(HEAP_FLAG_PAGE_ALLOCS)}), but ${problem.message}`);
             }
             return unknown("Corruption", address, `heap ${hex0x(address)} has neither heap signature (NT 0xffeeffee/0xeeffeeff, segment 0xddeeddee)`);
         }
@@ -4274,7 +5073,8 @@ var __dxheap = (function (exports) {
 
     /** Far above any real process (the PEB array holds 16 at first and doubles); bounds every read. */
     const MAX_HEAPS = 4096;
-    function enumerateHeaps(memory, layout, peb, findings) {
+    function enumerateHeaps(view, findings) {
+        const { memory, layout, peb } = view;
         const heaps = [];
         const byAddress = {};
         const add = (address, source) => {
@@ -4297,7 +5097,43 @@ var __dxheap = (function (exports) {
         const described = readDescriptorList(memory, layout, findings);
         for (let i = 0; i < described.length; i++)
             add(described[i], "DescriptorList");
-        return heaps;
+        return withPageHeapRoots(view, heaps, findings);
+    }
+    /**
+     * The heaps with each page heap's NormalHeap right after it, and the page heaps only
+     * ntdll!RtlpDphPageHeapList names (with their NormalHeaps) at the end, all listed in PageHeapRoot.
+     */
+    function withPageHeapRoots(view, heaps, findings) {
+        const roots = findPageHeapRoots(view, heaps.map((heap) => heap.address), MAX_HEAPS, findings);
+        if (roots.length === 0)
+            return heaps;
+        const normalHeapOf = {};
+        for (let i = 0; i < roots.length; i++)
+            normalHeapOf[roots[i].handle] = roots[i].normalHeap;
+        const out = [];
+        const byAddress = {};
+        const place = (address, listedIn) => {
+            const known = byAddress[address];
+            if (!known) {
+                out.push(byAddress[address] = { address, listedIn: listedIn.slice() });
+                return;
+            }
+            for (let i = 0; i < listedIn.length; i++)
+                if (known.listedIn.indexOf(listedIn[i]) < 0)
+                    known.listedIn.push(listedIn[i]);
+        };
+        const placeWithNormalHeap = (address, listedIn) => {
+            place(address, listedIn);
+            const normalHeap = normalHeapOf[address];
+            if (normalHeap)
+                place(normalHeap, ["PageHeapRoot"]);
+        };
+        for (let i = 0; i < heaps.length; i++)
+            placeWithNormalHeap(heaps[i].address, heaps[i].listedIn);
+        for (let i = 0; i < roots.length; i++)
+            if (!byAddress[roots[i].handle])
+                placeWithNormalHeap(roots[i].handle, ["PageHeapRoot"]);
+        return out;
     }
     function readProcessHeap(memory, layout, peb, findings) {
         const p = layout.pointerSize;
@@ -4405,16 +5241,19 @@ var __dxheap = (function (exports) {
     class HeapRef {
         constructor(view, address, listedIn, 
         /** Position in ProcessHeaps.heaps(). */
-        index) {
+        index, 
+        /** The walk of another NT heap of the process (a page heap's NormalHeap), from the same cache. */
+        ntWalkAt) {
             this.view = view;
             this.address = address;
             this.listedIn = listedIn;
             this.index = index;
+            this.ntWalkAt = ntWalkAt;
         }
         /** What the heap's header says it is: reads a few bytes of it, once. */
         identity() {
             if (!this.identityResult)
-                this.identityResult = classifyHeap(this.view.memory, this.view.layout, this.address);
+                this.identityResult = classifyHeap(this.view, this.address);
             return this.identityResult;
         }
         /**
@@ -4424,7 +5263,7 @@ var __dxheap = (function (exports) {
         walk() {
             if (!this.walkResult) {
                 try {
-                    this.walkResult = walkHeap(this.view, this.address, this.identity());
+                    this.walkResult = walkHeap(this.view, this.address, this.identity(), this.ntWalkAt);
                 }
                 catch (e) {
                     this.walkResult = failedWalk(this.view, this.address, this.identity(), e);
@@ -4498,9 +5337,10 @@ var __dxheap = (function (exports) {
                 const views = this.target.views;
                 for (let v = 0; v < views.length; v++) {
                     const view = views[v];
-                    const entries = enumerateHeaps(view.memory, view.layout, view.peb, this.enumerationFindings);
+                    const entries = enumerateHeaps(view, this.enumerationFindings);
+                    const ntWalkAt = (address) => this.ntWalkAt(view, address);
                     for (let i = 0; i < entries.length; i++)
-                        list.push(new HeapRef(view, entries[i].address, entries[i].listedIn, list.length));
+                        list.push(new HeapRef(view, entries[i].address, entries[i].listedIn, list.length, ntWalkAt));
                 }
                 this.heapList = list;
             }
@@ -4509,7 +5349,8 @@ var __dxheap = (function (exports) {
         /** What was wrong in the lists that name the heaps. */
         findings() {
             this.heaps();
-            return this.enumerationFindings.list();
+            const problems = this.target.problems.map((p) => ({ kind: "Unsupported", address: p.address, message: p.message }));
+            return problems.concat(this.enumerationFindings.list());
         }
         /** Names of addresses, each asked of the debugger once per process. */
         symbolizer() {
@@ -4524,6 +5365,16 @@ var __dxheap = (function (exports) {
             if (!reader)
                 reader = this.traceReaders[i] = new TraceReader(view, this.target);
             return reader;
+        }
+        /** The walk of the NT heap of `view` at `address`, if the process lists one there (never a page heap: no walk waits on itself). */
+        ntWalkAt(view, address) {
+            const heaps = this.heaps();
+            for (let i = 0; i < heaps.length; i++) {
+                const heap = heaps[i];
+                if (heap.view === view && heap.address === address)
+                    return heap.identity().type === "NT" ? heap.walk() : undefined;
+            }
+            return undefined;
         }
         heapAt(address) {
             const heaps = this.heaps();
@@ -4550,8 +5401,10 @@ var __dxheap = (function (exports) {
         }
         /** The leak scan of the whole process (src/analysis/leaks.ts), made once; its arrays follow heaps(). */
         leaks() {
-            if (!this.leakScan)
-                this.leakScan = scanLeaks(this.target, this.target.views[0].memory, this.walks(), this.index());
+            if (!this.leakScan) {
+                const widths = this.heaps().map((heap) => heap.view.layout.pointerSize);
+                this.leakScan = scanLeaks(this.target, this.target.views[0].memory, this.walks(), widths, this.index());
+            }
             return this.leakScan;
         }
     }
@@ -4857,6 +5710,7 @@ var __dxheap = (function (exports) {
         get [Symbol.metadataDescriptor]() {
             return help({
                 Address: "The heap handle",
+                Architecture: "x86 or x64: which ntdll manages the heap (a WOW64 process has both; its 32-bit heaps come first)",
                 Type: "NT, Segment, or Unknown (the header could not be read or has no heap signature), from the heap's signature",
                 Flags: "_HEAP.Flags (NT) or _SEGMENT_HEAP.GlobalFlags",
                 ListedIn: "Where the process names the heap: ProcessHeap (PEB.ProcessHeap), PEB (PEB.ProcessHeaps), DescriptorList (ntdll!RtlpProcessHeaps)",
@@ -4871,6 +5725,9 @@ var __dxheap = (function (exports) {
         }
         get Address() {
             return toInt64(this.__ref.address);
+        }
+        get Architecture() {
+            return this.__ref.view.arch;
         }
         get Type() {
             return this.ref().identity().type;
@@ -4968,7 +5825,7 @@ var __dxheap = (function (exports) {
             this.used = [];
             this.models = {};
         }
-        /** The pointer size the command prints addresses with (the process's native ntdll). */
+        /** The program's pointer size (a WOW64 process's is 4), for what belongs to no one heap. */
         get pointerSize() {
             return this.heaps.target.views[0].layout.pointerSize;
         }
@@ -4996,7 +5853,7 @@ var __dxheap = (function (exports) {
             for (let i = 0; i < this.used.length; i++)
                 if (this.used[i].ref === ref)
                     return this.used[i];
-            const heap = { ref, walk: ref.walk(), model: this.model(ref) };
+            const heap = { ref, walk: ref.walk(), model: this.model(ref), width: ref.view.layout.pointerSize };
             this.used.push(heap);
             return heap;
         }
@@ -5410,21 +6267,35 @@ var __dxheap = (function (exports) {
     const heaps = command("heaps", 0, () => {
         const context = new CommandContext();
         const all = context.allHeaps();
-        const nt = all.filter((h) => !h.ref.problem() && h.walk.type === "NT").map((h) => summarizeHeap(h.walk));
-        const segment = all.filter((h) => !h.ref.problem() && h.walk.type === "Segment").map((h) => summarizeSegmentHeap(h.walk));
-        let text = formatHeapSummaryTable(nt, { pointerSize: context.pointerSize, lfhKey: context.heaps.target.views[0].lfhKey });
-        if (segment.length > 0)
-            text += formatSegmentHeapSummaryTable(segment, context.pointerSize);
+        const views = context.heaps.target.views;
+        let text = "";
+        const results = [];
+        // A WOW64 process: the 32-bit heaps, then the 64-bit ones, each with its own table.
+        for (let v = 0; v < views.length; v++) {
+            const view = views[v];
+            const own = all.filter((h) => h.ref.view === view && !h.ref.problem());
+            const nt = own.filter((h) => h.walk.type === "NT").map((h) => summarizeHeap(h.walk));
+            const segment = own.filter((h) => h.walk.type === "Segment").map((h) => summarizeSegmentHeap(h.walk));
+            const width = view.layout.pointerSize;
+            if (views.length > 1)
+                text += `${v > 0 ? "\n" : ""}${view.arch === "x86" ? "32" : "64"}-bit heaps (${view.module}, PEB ${hexAddress(view.peb, width)}):\n`;
+            text += formatHeapSummaryTable(nt, { pointerSize: width, lfhKey: view.lfhKey });
+            if (segment.length > 0)
+                text += formatSegmentHeapSummaryTable(segment, width);
+            for (let i = 0; i < nt.length; i++)
+                results.push(new HeapSummaryModel(nt[i]));
+            for (let i = 0; i < segment.length; i++)
+                results.push(new SegmentHeapSummaryModel(segment[i]));
+        }
         const others = all.filter((h) => h.ref.problem());
         if (others.length > 0) {
             text += "Heaps that could not be walked:\n";
             for (let i = 0; i < others.length; i++) {
-                text += `${hexAddress(others[i].walk.address, context.pointerSize)} ${others[i].walk.type}: ${others[i].ref.problem().message}\n`;
+                text += `${hexAddress(others[i].walk.address, others[i].width)} ${others[i].walk.type}: ${others[i].ref.problem().message}\n`;
             }
         }
         context.print(text);
-        const results = nt.map((s) => new HeapSummaryModel(s));
-        return results.concat(segment.map((s) => new SegmentHeapSummaryModel(s)));
+        return results;
     });
     /** !heapstat [heap] [, "A"|"B"|"S"] [, max] — !heap -stat -h: busy blocks grouped by requested size. */
     const heapstat = command("heapstat", 3, (heap, groupBy, maxRows) => {
@@ -5440,7 +6311,7 @@ var __dxheap = (function (exports) {
         for (let i = 0; i < chosen.length; i++) {
             const walk = chosen[i].walk;
             const stats = sizeStatistics(walk, group, max);
-            text += formatSizeStatistics(walk.address, group, max, stats, context.pointerSize);
+            text += formatSizeStatistics(walk.address, group, max, stats, chosen[i].width);
             results.push(new SizeStatisticsModel(walk.address, group, stats));
         }
         context.print(text);
@@ -5467,7 +6338,7 @@ var __dxheap = (function (exports) {
                 if (limit.take())
                     printed.push(rows[r]);
             if (printed.length > 0)
-                text += formatBlockRows(walked[i].walk, printed, context.pointerSize);
+                text += formatBlockRows(walked[i].walk, printed, walked[i].width);
         }
         const range = max === min + 1 ? `0x${hex(min)}` : `(0x${hex(min)}, 0x${hex(max)})`;
         if (parts.length === 0) {
@@ -5505,15 +6376,15 @@ var __dxheap = (function (exports) {
             if (regions.problem)
                 note += `The region list was unavailable (${regions.problem}): scanning heap segments, thread stacks and module images only.\n`;
             const memory = found.heap.view.memory;
-            references = () => findReferences(memory, regions.regions, start, end, context.pointerSize);
+            references = () => findReferences(memory, regions.regions, start, end, heap.width);
             const limit = new RowLimit();
             printed = [];
-            for (const reference of findReferences(memory, regions.regions, start, end, context.pointerSize))
+            for (const reference of findReferences(memory, regions.regions, start, end, heap.width))
                 if (limit.take())
                     printed.push(reference);
             note = limit.note("references", `dx @$heapfind(0x${hex(target)}, true).References`) + note;
         }
-        context.print(formatFoundBlock(heap.walk, found.row, context.pointerSize, printed) + note);
+        context.print(formatFoundBlock(heap.walk, found.row, heap.width, printed) + note);
         return new FoundBlockModel(new BlockModel(heap.model, heap.walk, found.row), target - start, references);
     });
     /** !heapsearch pattern [, width] — !heap -srch: where a 1, 2, 4 or 8-byte value occurs in busy user data. */
@@ -5534,7 +6405,7 @@ var __dxheap = (function (exports) {
             for (const hit of searchPattern(walked[i].ref.view.memory, walked[i].walk, needle)) {
                 hits++;
                 if (limit.take())
-                    text += formatSearchHits(walked[i].walk, [hit], context.pointerSize);
+                    text += formatSearchHits(walked[i].walk, [hit], walked[i].width);
             }
         }
         const query = `dx @$heapsearch(${describePattern(pattern)}, ${bytes})`;
@@ -5566,7 +6437,7 @@ var __dxheap = (function (exports) {
             if (walk.type === "NT")
                 checkNtHeap(ref.view, walk, log);
             const found = walk.findings.concat(log.list());
-            text += `${hexAddress(walk.address, context.pointerSize)} ${walk.type} heap: ${found.length === 0 ? "no problem found" : `${found.length} finding${found.length === 1 ? "" : "s"}`}\n`;
+            text += `${hexAddress(walk.address, chosen[i].width)} ${walk.type} heap: ${found.length === 0 ? "no problem found" : `${found.length} finding${found.length === 1 ? "" : "s"}`}\n`;
             for (let f = 0; f < found.length; f++)
                 if (limit.take())
                     text += `    ${found[f].kind}: ${found[f].message}\n`;
@@ -5594,9 +6465,9 @@ var __dxheap = (function (exports) {
         const blocks = heap.walk.blocks;
         const stack = context.heaps.traces(found.heap.view).stack(blocks, found.row);
         const symbols = context.heaps.symbolizer();
-        let text = `    address ${hex(target)} found in\n` + formatBlockRows(heap.walk, [found.row], context.pointerSize);
+        let text = `    address ${hex(target)} found in\n` + formatBlockRows(heap.walk, [found.row], heap.width);
         text += `    offset 0x${hex(target - blocks.address[found.row])} in the block, ${BLOCK_STATES[blocks.state[found.row]].toLowerCase()}\n`;
-        text += "frames" in stack ? formatStackLines(stack.frames, (a) => symbols.name(a), context.pointerSize) : `    no allocation stack (${stack.reason}): ${stack.message}\n`;
+        text += "frames" in stack ? formatStackLines(stack.frames, (a) => symbols.name(a), heap.width) : `    no allocation stack (${stack.reason}): ${stack.message}\n`;
         context.print(text);
         return new HeapStackModel(new BlockModel(heap.model, heap.walk, found.row), target - blocks.address[found.row], stackModel(stack, symbols));
     });
@@ -5700,12 +6571,18 @@ var __dxheap = (function (exports) {
         if (scan.unreachableCount > 0) {
             text += "\nBy allocation stack (largest first):\n" + stackSummary(context, byStack);
             text += "\nBy type or size (largest first):\n" + typeSummary(byType);
-            text += "\n" + blockTableHeader(context.pointerSize).join("\n") + "\n";
             const limit = new RowLimit(max);
+            let headerWidth = 0;
             for (let i = 0; i < parts.length; i++) {
-                for (let k = 0; k < parts[i].rows.length; k++)
-                    if (limit.take())
-                        text += blockTableRow(parts[i].walk, parts[i].rows[k], context.pointerSize) + "\n";
+                // A header per pointer size: a WOW64 process's 64-bit heaps print wider rows.
+                const width = walked[i].width;
+                for (let k = 0; k < parts[i].rows.length; k++) {
+                    if (!limit.take())
+                        continue;
+                    if (width !== headerWidth)
+                        text += "\n" + blockTableHeader((headerWidth = width)).join("\n") + "\n";
+                    text += blockTableRow(parts[i].walk, parts[i].rows[k], width) + "\n";
+                }
             }
             text += limit.note("blocks", "dx @$heapleaks().Blocks");
         }

@@ -67,8 +67,12 @@ function subtract(from: MemoryRegion[], minus: MemoryRegion[]): MemoryRegion[] {
   return out;
 }
 
-export function scanLeaks(target: Target, memory: Memory, walks: HeapWalk[], index: AddressIndex): LeakScan {
-  const p = memory.pointerSize;
+/**
+ * `widths` gives each walk's pointer size (its ntdll's); roots are read with the program's, or
+ * with both in a WOW64 process, whose roots hold 32-bit and 64-bit pointers.
+ */
+export function scanLeaks(target: Target, memory: Memory, walks: HeapWalk[], widths: (4 | 8)[], index: AddressIndex): LeakScan {
+  const rootWidth: PointerWidth = target.isWow64 ? "both" : target.views[0].layout.pointerSize;
   const extents = heapExtents(walks);
   const firstRow: number[] = [];
   let total = 0;
@@ -81,7 +85,11 @@ export function scanLeaks(target: Target, memory: Memory, walks: HeapWalk[], ind
   /** The busy block whose user data holds `value`, as a global row, or -1. */
   const holder = (value: number): number => {
     if (!inExtents(extents, value)) return -1;
-    const found = index.find(value);
+    let found = index.find(value);
+    if (!found) return -1;
+    // On x64 a busy block's last 8 bytes of user data may lie in the next block's header
+    // (PreviousBlockPrivateData, docs/heap-structures.md §2.2): a value there is the block's before.
+    if (value < walks[found.walk].blocks.userAddress[found.row]) found = index.find(walks[found.walk].blocks.address[found.row] - 1);
     if (!found) return -1;
     const b = walks[found.walk].blocks;
     const row = found.row;
@@ -102,10 +110,12 @@ export function scanLeaks(target: Target, memory: Memory, walks: HeapWalk[], ind
   const live: MemoryRegion[] = [];
   for (let t = 0; t < threads.length; t++) {
     const th = threads[t];
-    if (!(th.stackLimit < th.stackBase)) continue;
-    stacks.push({ base: th.stackLimit, size: th.stackBase - th.stackLimit });
-    const sp = th.stackPointer !== undefined && th.stackPointer >= th.stackLimit && th.stackPointer < th.stackBase ? th.stackPointer : th.stackLimit;
-    live.push({ base: sp, size: th.stackBase - sp });
+    for (const s of th.stacks) {
+      if (!(s.limit < s.base)) continue;
+      stacks.push({ base: s.limit, size: s.base - s.limit });
+      const sp = s.pointer !== undefined && s.pointer >= s.limit && s.pointer < s.base ? s.pointer : s.limit;
+      live.push({ base: sp, size: s.base - sp });
+    }
     for (const name in th.registers) mark(th.registers[name]);
   }
   const images = target.modules();
@@ -121,7 +131,7 @@ export function scanLeaks(target: Target, memory: Memory, walks: HeapWalk[], ind
   let rootBytes = 0;
   for (let r = 0; r < roots.length; r++) {
     rootBytes += roots[r].size;
-    for (const run of readableRuns(memory, roots[r].base, roots[r].base + roots[r].size)) forEachPointer(run, p, mark);
+    for (const run of readableRuns(memory, roots[r].base, roots[r].base + roots[r].size)) forEachPointer(run, rootWidth, mark);
   }
 
   // Every busy block's user data once: the pointers it holds into other busy blocks.
@@ -136,6 +146,7 @@ export function scanLeaks(target: Target, memory: Memory, walks: HeapWalk[], ind
     // The first edge of each scanned row, and how many it has.
     const start = new Int32Array(blocks.count).fill(-1);
     const counts = new Int32Array(blocks.count);
+    const p = widths[w];
     for (const window of busyDataWindows(memory, walks[w], p, (row) => blocks.userSize[row])) {
       let r = 0;
       for (let k = 0; k < window.rows.length; k++) {
@@ -226,20 +237,32 @@ function inExtents(extents: MemoryRegion[], value: number): boolean {
 
 const TWO_32 = 4294967296;
 
+/**
+ * How values are read as pointers: 4 or 8-byte aligned words, or, in a WOW64 process's memory
+ * that is neither side's alone, both: every aligned 4-byte word (32-bit pointers, and 64-bit ones
+ * below 4 GiB by their low half) and every aligned 8-byte word with a high half.
+ */
+export type PointerWidth = 4 | 8 | "both";
+
 /** Every pointer-aligned, pointer-sized value of the run (within [from, to) when given). */
-function forEachPointer(run: MemoryRun, p: 4 | 8, visit: (value: number) => void, from = run.address, to = run.address + run.bytes.length): void {
+function forEachPointer(run: MemoryRun, width: PointerWidth, visit: (value: number) => void, from = run.address, to = run.address + run.bytes.length): void {
   const bytes = run.bytes;
+  const step = width === 8 ? 8 : 4;
   let at = Math.max(from, run.address);
-  at += (p - (at % p)) % p;
+  at += (step - (at % step)) % step;
   const end = Math.min(to, run.address + bytes.length);
-  for (; at + p <= end; at += p) {
+  for (; at + step <= end; at += step) {
     const o = at - run.address;
     const low = (bytes[o] | (bytes[o + 1] << 8) | (bytes[o + 2] << 16)) + bytes[o + 3] * 0x1000000;
-    if (p === 4) {
+    if (width === 4) {
       visit(low);
-    } else {
-      const high = (bytes[o + 4] | (bytes[o + 5] << 8) | (bytes[o + 6] << 16)) + bytes[o + 7] * 0x1000000;
-      if (high <= 0x1fffff) visit(high * TWO_32 + low);
+      continue;
     }
+    if (width === "both") {
+      visit(low);
+      if (at % 8 !== 0 || at + 8 > end) continue;
+    }
+    const high = (bytes[o + 4] | (bytes[o + 5] << 8) | (bytes[o + 6] << 16)) + bytes[o + 7] * 0x1000000;
+    if (width === 8 ? high <= 0x1fffff : high > 0 && high <= 0x1fffff) visit(high * TWO_32 + low);
   }
 }

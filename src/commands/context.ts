@@ -12,6 +12,8 @@ export interface WalkedHeap {
   ref: HeapRef;
   walk: HeapWalk;
   model: HeapModel;
+  /** The heap's pointer size, which its addresses print with (a WOW64 process has both). */
+  width: 4 | 8;
 }
 
 export class CommandContext {
@@ -19,7 +21,7 @@ export class CommandContext {
   private readonly used: WalkedHeap[] = [];
   private readonly models: { [index: number]: HeapModel } = {};
 
-  /** The pointer size the command prints addresses with (the process's native ntdll). */
+  /** The program's pointer size (a WOW64 process's is 4), for what belongs to no one heap. */
   get pointerSize(): 4 | 8 {
     return this.heaps.target.views[0].layout.pointerSize;
   }
@@ -47,7 +49,7 @@ export class CommandContext {
   /** A heap (already walked by the cache) as one this command used. */
   use(ref: HeapRef): WalkedHeap {
     for (let i = 0; i < this.used.length; i++) if (this.used[i].ref === ref) return this.used[i];
-    const heap = { ref, walk: ref.walk(), model: this.model(ref) };
+    const heap = { ref, walk: ref.walk(), model: this.model(ref), width: ref.view.layout.pointerSize };
     this.used.push(heap);
     return heap;
   }

@@ -36,20 +36,31 @@ const DEFAULT_MAX_ROWS = 20;
 export const heaps = command("heaps", 0, (): (HeapSummaryModel | SegmentHeapSummaryModel)[] => {
   const context = new CommandContext();
   const all = context.allHeaps();
-  const nt = all.filter((h) => !h.ref.problem() && h.walk.type === "NT").map((h) => summarizeHeap(h.walk));
-  const segment = all.filter((h) => !h.ref.problem() && h.walk.type === "Segment").map((h) => summarizeSegmentHeap(h.walk));
-  let text = formatHeapSummaryTable(nt, { pointerSize: context.pointerSize, lfhKey: context.heaps.target.views[0].lfhKey });
-  if (segment.length > 0) text += formatSegmentHeapSummaryTable(segment, context.pointerSize);
+  const views = context.heaps.target.views;
+  let text = "";
+  const results: (HeapSummaryModel | SegmentHeapSummaryModel)[] = [];
+  // A WOW64 process: the 32-bit heaps, then the 64-bit ones, each with its own table.
+  for (let v = 0; v < views.length; v++) {
+    const view = views[v];
+    const own = all.filter((h) => h.ref.view === view && !h.ref.problem());
+    const nt = own.filter((h) => h.walk.type === "NT").map((h) => summarizeHeap(h.walk));
+    const segment = own.filter((h) => h.walk.type === "Segment").map((h) => summarizeSegmentHeap(h.walk));
+    const width = view.layout.pointerSize;
+    if (views.length > 1) text += `${v > 0 ? "\n" : ""}${view.arch === "x86" ? "32" : "64"}-bit heaps (${view.module}, PEB ${hexAddress(view.peb, width)}):\n`;
+    text += formatHeapSummaryTable(nt, { pointerSize: width, lfhKey: view.lfhKey });
+    if (segment.length > 0) text += formatSegmentHeapSummaryTable(segment, width);
+    for (let i = 0; i < nt.length; i++) results.push(new HeapSummaryModel(nt[i]));
+    for (let i = 0; i < segment.length; i++) results.push(new SegmentHeapSummaryModel(segment[i]));
+  }
   const others = all.filter((h) => h.ref.problem());
   if (others.length > 0) {
     text += "Heaps that could not be walked:\n";
     for (let i = 0; i < others.length; i++) {
-      text += `${hexAddress(others[i].walk.address, context.pointerSize)} ${others[i].walk.type}: ${others[i].ref.problem()!.message}\n`;
+      text += `${hexAddress(others[i].walk.address, others[i].width)} ${others[i].walk.type}: ${others[i].ref.problem()!.message}\n`;
     }
   }
   context.print(text);
-  const results: (HeapSummaryModel | SegmentHeapSummaryModel)[] = nt.map((s) => new HeapSummaryModel(s));
-  return results.concat(segment.map((s) => new SegmentHeapSummaryModel(s)));
+  return results;
 });
 
 /** !heapstat [heap] [, "A"|"B"|"S"] [, max] — !heap -stat -h: busy blocks grouped by requested size. */
@@ -65,7 +76,7 @@ export const heapstat = command("heapstat", 3, (heap?: unknown, groupBy?: unknow
   for (let i = 0; i < chosen.length; i++) {
     const walk = chosen[i].walk;
     const stats = sizeStatistics(walk, group, max);
-    text += formatSizeStatistics(walk.address, group, max, stats, context.pointerSize);
+    text += formatSizeStatistics(walk.address, group, max, stats, chosen[i].width);
     results.push(new SizeStatisticsModel(walk.address, group, stats));
   }
   context.print(text);
@@ -88,7 +99,7 @@ export const heapfilter = command("heapfilter", 2, (size?: unknown, maxExclusive
     parts.push({ heap: walked[i].model, walk: walked[i].walk, rows });
     const printed: number[] = [];
     for (let r = 0; r < rows.length; r++) if (limit.take()) printed.push(rows[r]);
-    if (printed.length > 0) text += formatBlockRows(walked[i].walk, printed, context.pointerSize);
+    if (printed.length > 0) text += formatBlockRows(walked[i].walk, printed, walked[i].width);
   }
   const range = max === min + 1 ? `0x${hex(min)}` : `(0x${hex(min)}, 0x${hex(max)})`;
   if (parts.length === 0) {
@@ -125,13 +136,13 @@ export const heapfind = command("heapfind", 2, (address?: unknown, searchReferen
     const regions = context.heaps.target.regions(segments);
     if (regions.problem) note += `The region list was unavailable (${regions.problem}): scanning heap segments, thread stacks and module images only.\n`;
     const memory = found.heap.view.memory;
-    references = () => findReferences(memory, regions.regions, start, end, context.pointerSize);
+    references = () => findReferences(memory, regions.regions, start, end, heap.width);
     const limit = new RowLimit();
     printed = [];
-    for (const reference of findReferences(memory, regions.regions, start, end, context.pointerSize)) if (limit.take()) printed.push(reference);
+    for (const reference of findReferences(memory, regions.regions, start, end, heap.width)) if (limit.take()) printed.push(reference);
     note = limit.note("references", `dx @$heapfind(0x${hex(target)}, true).References`) + note;
   }
-  context.print(formatFoundBlock(heap.walk, found.row, context.pointerSize, printed) + note);
+  context.print(formatFoundBlock(heap.walk, found.row, heap.width, printed) + note);
   return new FoundBlockModel(new BlockModel(heap.model, heap.walk, found.row), target - start, references);
 });
 
@@ -150,7 +161,7 @@ export const heapsearch = command("heapsearch", 2, (pattern?: unknown, width?: u
   for (let i = 0; i < walked.length; i++) {
     for (const hit of searchPattern(walked[i].ref.view.memory, walked[i].walk, needle)) {
       hits++;
-      if (limit.take()) text += formatSearchHits(walked[i].walk, [hit], context.pointerSize);
+      if (limit.take()) text += formatSearchHits(walked[i].walk, [hit], walked[i].width);
     }
   }
   const query = `dx @$heapsearch(${describePattern(pattern)}, ${bytes})`;
@@ -184,7 +195,7 @@ export const heapcheck = command("heapcheck", 1, (heap?: unknown): HeapCheckMode
     const log = new FindingLog();
     if (walk.type === "NT") checkNtHeap(ref.view, walk, log);
     const found = walk.findings.concat(log.list());
-    text += `${hexAddress(walk.address, context.pointerSize)} ${walk.type} heap: ${found.length === 0 ? "no problem found" : `${found.length} finding${found.length === 1 ? "" : "s"}`}\n`;
+    text += `${hexAddress(walk.address, chosen[i].width)} ${walk.type} heap: ${found.length === 0 ? "no problem found" : `${found.length} finding${found.length === 1 ? "" : "s"}`}\n`;
     for (let f = 0; f < found.length; f++) if (limit.take()) text += `    ${found[f].kind}: ${found[f].message}\n`;
     results.push(new HeapCheckModel(walk.address, walk.type, found));
   }
@@ -211,9 +222,9 @@ export const heapstack = command("heapstack", 1, (address?: unknown): HeapStackM
   const blocks = heap.walk.blocks;
   const stack = context.heaps.traces(found.heap.view).stack(blocks, found.row);
   const symbols = context.heaps.symbolizer();
-  let text = `    address ${hex(target)} found in\n` + formatBlockRows(heap.walk, [found.row], context.pointerSize);
+  let text = `    address ${hex(target)} found in\n` + formatBlockRows(heap.walk, [found.row], heap.width);
   text += `    offset 0x${hex(target - blocks.address[found.row])} in the block, ${BLOCK_STATES[blocks.state[found.row]].toLowerCase()}\n`;
-  text += "frames" in stack ? formatStackLines(stack.frames, (a) => symbols.name(a), context.pointerSize) : `    no allocation stack (${stack.reason}): ${stack.message}\n`;
+  text += "frames" in stack ? formatStackLines(stack.frames, (a) => symbols.name(a), heap.width) : `    no allocation stack (${stack.reason}): ${stack.message}\n`;
   context.print(text);
   return new HeapStackModel(new BlockModel(heap.model, heap.walk, found.row), target - blocks.address[found.row], stackModel(stack, symbols));
 });

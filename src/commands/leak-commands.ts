@@ -35,10 +35,16 @@ export const heapleaks = command("heapleaks", 1, (maxRows?: unknown): LeakReport
   if (scan.unreachableCount > 0) {
     text += "\nBy allocation stack (largest first):\n" + stackSummary(context, byStack);
     text += "\nBy type or size (largest first):\n" + typeSummary(byType);
-    text += "\n" + blockTableHeader(context.pointerSize).join("\n") + "\n";
     const limit = new RowLimit(max);
+    let headerWidth = 0;
     for (let i = 0; i < parts.length; i++) {
-      for (let k = 0; k < parts[i].rows.length; k++) if (limit.take()) text += blockTableRow(parts[i].walk, parts[i].rows[k], context.pointerSize) + "\n";
+      // A header per pointer size: a WOW64 process's 64-bit heaps print wider rows.
+      const width = walked[i].width;
+      for (let k = 0; k < parts[i].rows.length; k++) {
+        if (!limit.take()) continue;
+        if (width !== headerWidth) text += "\n" + blockTableHeader((headerWidth = width)).join("\n") + "\n";
+        text += blockTableRow(parts[i].walk, parts[i].rows[k], width) + "\n";
+      }
     }
     text += limit.note("blocks", "dx @$heapleaks().Blocks");
   }

@@ -136,7 +136,8 @@ export class ProcessHeaps {
   /** What was wrong in the lists that name the heaps. */
   findings(): Finding[] {
     this.heaps();
-    return this.enumerationFindings.list();
+    const problems: Finding[] = this.target.problems.map((p) => ({ kind: "Unsupported" as const, address: p.address, message: p.message }));
+    return problems.concat(this.enumerationFindings.list());
   }
 
   /** Names of addresses, each asked of the debugger once per process. */
@@ -192,7 +193,10 @@ export class ProcessHeaps {
 
   /** The leak scan of the whole process (src/analysis/leaks.ts), made once; its arrays follow heaps(). */
   leaks(): LeakScan {
-    if (!this.leakScan) this.leakScan = scanLeaks(this.target, this.target.views[0].memory, this.walks(), this.index());
+    if (!this.leakScan) {
+      const widths = this.heaps().map((heap) => heap.view.layout.pointerSize);
+      this.leakScan = scanLeaks(this.target, this.target.views[0].memory, this.walks(), widths, this.index());
+    }
     return this.leakScan;
   }
 

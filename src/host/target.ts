@@ -5,6 +5,7 @@ import { MemoryRegion } from "./memory-types";
 import { HostMemory } from "./memory";
 import { ModuleSymbols, TypeSource } from "./symbols";
 import { toNumber } from "./convert";
+import { findWow64Ntdll, savedX86Registers, tebPair, wow64Pebs } from "./wow64";
 import { MissingSymbolsError, NtHeapLayout, resolveNtHeapLayout } from "../layouts/ntheap";
 import { u32 } from "../util/bytes";
 import type { PageHeapLayout } from "../layouts/page-heap";
@@ -19,6 +20,8 @@ export const REGIONS_COMMAND = '!address -f:MEM_COMMIT -c:".echo %1 %2"';
  */
 export interface NtdllView {
   arch: "x86" | "x64";
+  /** The ntdll's module name as WinDbg writes it: ntdll, or ntdll_77a60000 for a WOW64 process's 32-bit one. */
+  module: string;
   memory: HostMemory;
   layout: NtHeapLayout;
   peb: number;
@@ -32,21 +35,30 @@ export interface NtdllView {
   pageHeap?: PageHeapLayout;
 }
 
+/** One stack of a thread: a WOW64 thread has a 32-bit and a 64-bit one. */
+export interface ThreadStack {
+  arch: "x86" | "x64";
+  teb: number;
+  /** [limit, base) is [StackLimit, StackBase) from the TEB; zeros when the TEB is not readable. */
+  base: number;
+  limit: number;
+  /** esp or rsp when the target has this side's context. */
+  pointer: number | undefined;
+}
+
 /** A thread as the leak scan needs it. */
 export interface ThreadInfo {
   id: number;
-  teb: number;
-  /** [StackLimit, StackBase) from the TEB; zeros when the TEB is not readable. */
-  stackBase: number;
-  stackLimit: number;
-  /** rsp/esp when the target has the thread's context. */
-  stackPointer: number | undefined;
-  /** The general registers the context gives (Infinity for values above 2^53, which point nowhere). */
+  /** The program's stack first (a WOW64 thread's 32-bit one). */
+  stacks: ThreadStack[];
+  /** The general registers the target gives, of either side (Infinity for values above 2^53, which point nowhere). */
   registers: { [name: string]: number };
 }
 
-const X64_REGISTERS = ["rax", "rbx", "rcx", "rdx", "rsi", "rdi", "rbp", "rsp", "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15", "rip"];
-const X86_REGISTERS = ["eax", "ebx", "ecx", "edx", "esi", "edi", "ebp", "esp", "eip"];
+const REGISTERS = [
+  "rax", "rbx", "rcx", "rdx", "rsi", "rdi", "rbp", "rsp", "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15", "rip",
+  "eax", "ebx", "ecx", "edx", "esi", "edi", "ebp", "esp", "eip",
+];
 
 /** A loaded module: where it is, and its name as WinDbg writes it in symbols (ntdll, not C:\...\ntdll.dll). */
 export interface ModuleRange {
@@ -55,11 +67,10 @@ export interface ModuleRange {
   name: string;
 }
 
-/** "C:\Windows\System32\ntdll.dll" → "ntdll": the file name without its extension. */
-function moduleName(path: string): string {
-  const file = path.replace(/^.*[\\/]/, "");
-  const dot = file.lastIndexOf(".");
-  return dot > 0 ? file.slice(0, dot) : file;
+/** What the target could not give, said once (the heap list's findings show it). */
+export interface TargetProblem {
+  address: number;
+  message: string;
 }
 
 /** Committed regions, or why they could not be listed. */
@@ -77,42 +88,61 @@ type ProcessObject = {
   Modules?: Iterable<unknown>;
 };
 
+type ThreadObject = { Id: unknown; Environment: { EnvironmentBlock: { address: host.Int64 } }; Registers: { User: { [name: string]: host.Int64 | undefined } } };
+
 export class Target {
   private regionList: RegionList | undefined;
 
   private constructor(
     readonly processObject: ProcessObject,
-    /** The process's ntdll views; the native one first. */
+    /** The process's ntdll views, the program's first: [x86, x64] for a WOW64 process. */
     readonly views: NtdllView[],
+    private readonly moduleList: ModuleRange[],
+    /** What kept a view out (a WOW64 process whose 32-bit side could not be found). */
+    readonly problems: TargetProblem[],
   ) {}
+
+  /** A WOW64 process: both its 32-bit and its 64-bit ntdll are read. */
+  get isWow64(): boolean {
+    return this.views.length === 2;
+  }
 
   /**
    * A process object (the current one by default): reads, symbols and commands happen in its
    * context (docs/jsprovider.md §1.7). Throws a one-line error when ntdll's symbols or the PEB
    * are missing.
+   * A WOW64 process, in either of the debugger's views (its 64-bit one, or after .effmach x86),
+   * gives both ntdlls: "ntdll" is the 64-bit one, ntdll_<base> the 32-bit one, and the PEBs come
+   * from a thread's TEB pair, the current view's Environment being either of them (src/host/wow64.ts).
    */
   static of(processObject: object = host.currentProcess): Target {
+    const debuggee = processObject as ProcessObject;
     let block: { address?: host.Int64 } | undefined;
     try {
-      const environment = (processObject as ProcessObject).Environment;
+      const environment = debuggee.Environment;
       block = environment ? environment.EnvironmentBlock : undefined;
     } catch (e) {
       // The debugger types the PEB with ntdll's symbols: without them it cannot give it.
       throw new MissingSymbolsError(["_PEB"]);
     }
     if (!block || block.address === undefined) throw new Error("dxheap needs a user-mode process: this process has no PEB");
+    const modules = listModules(debuggee);
     const symbols = new ModuleSymbols("ntdll", processObject);
-    const layout = resolveNtHeapLayout(symbols);
-    const memory = new HostMemory(layout.pointerSize, processObject);
-    const native: NtdllView = {
-      arch: layout.pointerSize === 8 ? "x64" : "x86",
-      memory,
-      layout,
-      peb: toNumber(block.address),
-      lfhKey: readLfhKey(memory, layout),
-      symbols,
+    const native = view("ntdll", symbols, resolveNtHeapLayout(symbols), toNumber(block.address), processObject);
+    const wow64 = findWow64Ntdll(modules, processObject, native.layout);
+    if (!wow64) return new Target(debuggee, [native], modules, []);
+    const memory32 = new HostMemory(4, processObject);
+    for (const thread of iterate(debuggee.Threads)) {
+      const pebs = wow64Pebs(native.memory, memory32, native.layout, wow64.layout, currentTeb(thread as ThreadObject));
+      if (!pebs) continue;
+      native.peb = pebs.peb64;
+      return new Target(debuggee, [view(wow64.module, wow64.symbols, wow64.layout, pebs.peb32, processObject), native], modules, []);
+    }
+    const problem = {
+      address: native.peb,
+      message: `WOW64: ${wow64.module} is loaded, but no thread's TEB leads to a TEB32 and its PEB32 (TEB64 and TEB32 do not name each other): only the 64-bit heaps are listed`,
     };
-    return new Target(processObject as ProcessObject, [native]);
+    return new Target(debuggee, [native], modules, [problem]);
   }
 
   /** A key that names this process among the debugger's sessions. */
@@ -127,6 +157,12 @@ export class Target {
       // Without ntdll's types there is no PEB to name; Target.of says so.
     }
     return `${String(target.Id)}:${String(target.Name)}:${peb}`;
+  }
+
+  /** The view of an architecture, if the process has one. */
+  viewOf(arch: "x86" | "x64"): NtdllView | undefined {
+    for (let i = 0; i < this.views.length; i++) if (this.views[i].arch === arch) return this.views[i];
+    return undefined;
   }
 
   /**
@@ -155,7 +191,7 @@ export class Target {
     const out: MemoryRegion[] = [];
     const threads = this.threads();
     for (let i = 0; i < threads.length; i++) {
-      if (threads[i].stackLimit < threads[i].stackBase) out.push({ base: threads[i].stackLimit, size: threads[i].stackBase - threads[i].stackLimit });
+      for (const s of threads[i].stacks) if (s.limit < s.base) out.push({ base: s.limit, size: s.base - s.limit });
     }
     const images = this.modules();
     for (let i = 0; i < images.length; i++) out.push({ base: images[i].base, size: images[i].size });
@@ -163,42 +199,33 @@ export class Target {
   }
 
   /**
-   * The process's threads, listed once per Target: id, TEB, stack bounds from the TEB, and the
-   * general registers where the target has a context (a dump may hold none).
+   * The process's threads, listed once per Target: id, stack bounds from the TEB (both TEBs of a
+   * WOW64 thread), and the general registers where the target has a context (a dump may hold
+   * none). A WOW64 thread seen from the 64-bit view gives its x86 registers from the context it
+   * saved when it left 32-bit code (src/host/wow64.ts).
    */
   threads(): ThreadInfo[] {
     if (!this.threadList) {
       const list: ThreadInfo[] = [];
-      const view = this.views[0];
-      const tib = view.layout.teb;
-      const p = view.layout.pointerSize;
+      const x86 = this.viewOf("x86");
+      const x64 = this.viewOf("x64");
       for (const thread of iterate(this.processObject.Threads)) {
-        const t = thread as { Id: unknown; Environment: { EnvironmentBlock: { address: host.Int64 } }; Registers: { User: { [name: string]: host.Int64 | undefined } } };
-        let teb = 0;
-        let stackBase = 0;
-        let stackLimit = 0;
-        try {
-          teb = toNumber(t.Environment.EnvironmentBlock.address);
-          const bytes = view.memory.read(teb, Math.max(tib.stackBase, tib.stackLimit) + p);
-          stackBase = readPointer(bytes, tib.stackBase, p);
-          stackLimit = readPointer(bytes, tib.stackLimit, p);
-        } catch (e) {
-          // A thread whose TEB is not in the dump keeps zeros: no stack to scan.
-        }
-        const registers: { [name: string]: number } = {};
-        let stackPointer: number | undefined;
-        try {
-          const user = t.Registers.User;
-          const names = p === 8 ? X64_REGISTERS : X86_REGISTERS;
-          for (let i = 0; i < names.length; i++) {
-            const value = user[names[i]];
-            if (value !== undefined) registers[names[i]] = value.getHighPart() >>> 0 > 0x1fffff ? Infinity : toNumber(value);
+        const t = thread as ThreadObject;
+        const teb = currentTeb(t);
+        const registers = threadRegisters(t);
+        const stacks: ThreadStack[] = [];
+        const pair = x86 && x64 && this.isWow64 ? tebPair(x64.memory, x86.memory, x64.layout, x86.layout, teb) : undefined;
+        if (pair && x86 && x64) {
+          if (registers.esp === undefined) {
+            const saved = savedX86Registers(x64.memory, x64.layout, pair.teb64);
+            if (saved) for (const name in saved) registers[name] = saved[name];
           }
-          stackPointer = registers[p === 8 ? "rsp" : "esp"];
-        } catch (e) {
-          // No context: the stack is scanned from its limit.
+          stacks.push(threadStack(x86, pair.teb32, registers.esp), threadStack(x64, pair.teb64, registers.rsp));
+        } else {
+          const own = this.views[this.views.length - 1];
+          stacks.push(threadStack(own, teb, own.arch === "x64" ? registers.rsp : registers.esp));
         }
-        list.push({ id: Number(t.Id), teb, stackBase, stackLimit, stackPointer, registers });
+        list.push({ id: Number(t.Id), stacks, registers });
       }
       this.threadList = list;
     }
@@ -207,20 +234,8 @@ export class Target {
 
   private threadList: ThreadInfo[] | undefined;
 
-  /** The process's modules by address, listed once per Target (a module without a usable base or size is left out). */
+  /** The process's modules by address, by WinDbg's names, listed once per Target. */
   modules(): ModuleRange[] {
-    if (!this.moduleList) {
-      const list: ModuleRange[] = [];
-      for (const image of iterate(this.processObject.Modules)) {
-        try {
-          const m = image as { BaseAddress: host.Int64; Size: host.Int64 | number; Name: unknown };
-          list.push({ base: toNumber(m.BaseAddress), size: toNumber(m.Size), name: moduleName(String(m.Name)) });
-        } catch (e) {
-          // Skipped, as said.
-        }
-      }
-      this.moduleList = list.sort((a, b) => a.base - b.base);
-    }
     return this.moduleList;
   }
 
@@ -238,8 +253,84 @@ export class Target {
     }
     return undefined;
   }
+}
 
-  private moduleList: ModuleRange[] | undefined;
+function view(moduleName: string, symbols: ModuleSymbols, layout: NtHeapLayout, peb: number, processObject: object): NtdllView {
+  const memory = new HostMemory(layout.pointerSize, processObject);
+  return { arch: layout.pointerSize === 8 ? "x64" : "x86", module: moduleName, memory, layout, peb, lfhKey: readLfhKey(memory, layout), symbols };
+}
+
+/** The thread's TEB in the debugger's current view, or 0. */
+function currentTeb(thread: ThreadObject): number {
+  try {
+    return toNumber(thread.Environment.EnvironmentBlock.address);
+  } catch (e) {
+    return 0;
+  }
+}
+
+/** The registers of the thread's context in the current view; none when the target has no context. */
+function threadRegisters(thread: ThreadObject): { [name: string]: number } {
+  const registers: { [name: string]: number } = {};
+  try {
+    const user = thread.Registers.User;
+    for (let i = 0; i < REGISTERS.length; i++) {
+      const value = user[REGISTERS[i]];
+      if (value !== undefined) registers[REGISTERS[i]] = value.getHighPart() >>> 0 > 0x1fffff ? Infinity : toNumber(value);
+    }
+  } catch (e) {
+    // No context: the stacks are scanned from their limits.
+  }
+  return registers;
+}
+
+/** A stack's bounds from its TEB (zeros when the TEB is not in the dump). */
+function threadStack(view: NtdllView, teb: number, pointer: number | undefined): ThreadStack {
+  const tib = view.layout.teb;
+  const p = view.layout.pointerSize;
+  let base = 0;
+  let limit = 0;
+  try {
+    if (teb > 0) {
+      const bytes = view.memory.read(teb, Math.max(tib.stackBase, tib.stackLimit) + p);
+      const b = readPointer(bytes, tib.stackBase, p);
+      const l = readPointer(bytes, tib.stackLimit, p);
+      // Bounds that are not a range are not a stack (a TEB read with the other side's layout).
+      if (l < b && isFinite(b)) {
+        base = b;
+        limit = l;
+      }
+    }
+  } catch (e) {
+    // A TEB that is not in the dump: no stack to scan.
+  }
+  return { arch: view.arch, teb, base, limit, pointer };
+}
+
+/**
+ * The process's modules by WinDbg's names: the file name without its extension, and where two
+ * modules share it (a WOW64 process's two ntdll.dll), the later one gets _<base as 8 hex digits>,
+ * as WinDbg writes ntdll_77a60000 (docs/heap-structures.md §6b; the suffix of a base above 4 GiB is
+ * UNVERIFIED). A module without a usable base or size is left out.
+ */
+function listModules(processObject: ProcessObject): ModuleRange[] {
+  const list: ModuleRange[] = [];
+  const seen: { [name: string]: boolean } = {};
+  for (const image of iterate(processObject.Modules)) {
+    try {
+      const m = image as { BaseAddress: host.Int64; Size: host.Int64 | number; Name: unknown };
+      const base = toNumber(m.BaseAddress);
+      const file = String(m.Name).replace(/^.*[\\/]/, "");
+      const dot = file.lastIndexOf(".");
+      let name = dot > 0 ? file.slice(0, dot) : file;
+      if (seen[name.toLowerCase()]) name += "_" + ("00000000" + base.toString(16)).slice(-8);
+      seen[name.toLowerCase()] = true;
+      list.push({ base, size: toNumber(m.Size), name });
+    } catch (e) {
+      // Skipped, as said.
+    }
+  }
+  return list.sort((a, b) => a.base - b.base);
 }
 
 function readLfhKey(memory: HostMemory, layout: NtHeapLayout): number | undefined {

@@ -42,7 +42,7 @@ export interface NtHeapLayout {
    * WOW64 links (docs/heap-structures.md §1.1): WowTebOffset (Windows 10+, a LONG) and, before
    * it, NtTib.ExceptionList of a TEB64 holding its TEB32.
    */
-  teb: { stackBase: number; stackLimit: number; self: number; peb: number; exceptionList: number; wowTebOffset: number | undefined };
+  teb: { stackBase: number; stackLimit: number; self: number; peb: number; exceptionList: number; wowTebOffset: number | undefined; tlsSlots: number | undefined };
   heap: {
     segmentSignature: number;
     signature: number;
@@ -142,6 +142,7 @@ export function resolveNtHeapLayout(types: TypeSource): NtHeapLayout {
       peb: need("_TEB", "ProcessEnvironmentBlock"),
       exceptionList: need("_TEB", "NtTib.ExceptionList"),
       wowTebOffset: types.fieldOffset("_TEB", "WowTebOffset"),
+      tlsSlots: types.fieldOffset("_TEB", "TlsSlots"),
     },
     heap: {
       segmentSignature: need("_HEAP", "SegmentSignature"),

@@ -25,6 +25,7 @@ export class HeapModel {
   get [Symbol.metadataDescriptor]() {
     return help({
       Address: "The heap handle",
+      Architecture: "x86 or x64: which ntdll manages the heap (a WOW64 process has both; its 32-bit heaps come first)",
       Type: "NT, Segment, or Unknown (the header could not be read or has no heap signature), from the heap's signature",
       Flags: "_HEAP.Flags (NT) or _SEGMENT_HEAP.GlobalFlags",
       ListedIn: "Where the process names the heap: ProcessHeap (PEB.ProcessHeap), PEB (PEB.ProcessHeaps), DescriptorList (ntdll!RtlpProcessHeaps)",
@@ -40,6 +41,9 @@ export class HeapModel {
 
   get Address(): host.Int64 {
     return toInt64(this.__ref.address);
+  }
+  get Architecture(): string {
+    return this.__ref.view.arch;
   }
   get Type(): string {
     return this.ref().identity().type;
