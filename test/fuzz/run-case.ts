@@ -115,6 +115,9 @@ function exposeGc(): () => void {
     return vm.runInNewContext("gc") as () => void;
   } catch {
     return () => {};
+  } finally {
+    // Contexts made later in this process (another test's ScriptSession) must not get a gc global.
+    v8.setFlagsFromString("--no-expose-gc");
   }
 }
 

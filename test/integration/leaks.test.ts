@@ -1,0 +1,65 @@
+// The leak scan (!heapleaks, @$heapleaks) against the leak and triage images' reachability truth
+// (test/writers/leaks.ts, checked there by an independent scan): exactly the planted unreachable
+// blocks, whatever root kind holds the others (live stack, a thread without a context, registers,
+// writable sections, TLS, private memory, chains, a pointer to a block's last byte), and what it
+// costs in reads.
+import { IsfTypes } from "../../nodehost/formats/isf";
+import { targetFromDump } from "../../nodehost/load";
+import { ScriptSession } from "../../nodehost/session";
+import { buildLeakImage, buildTriageImage, TRIAGE_SHAPES, type LeakImage } from "../writers/images";
+import { BUNDLE, big } from "./harness";
+
+function session(image: LeakImage): ScriptSession {
+  const types: Record<string, IsfTypes> = { ntdll: IsfTypes.parse(image.ntdllIsf) };
+  for (const [name, isf] of Object.entries(image.moduleIsfs)) types[name] = IsfTypes.parse(isf);
+  return ScriptSession.load(BUNDLE, targetFromDump(image.dump, types));
+}
+
+const sorted = (values: Iterable<bigint>) => [...values].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+const hex = (values: bigint[]) => values.map((v) => "0x" + v.toString(16));
+
+describe.each([
+  ["x64", 19041],
+  ["x86", 19041],
+  ["x64", 7601],
+  ["x86", 7601],
+] as const)("%s %i leak image", (arch, build) => {
+  const image = buildLeakImage(arch, build);
+  const s = session(image);
+  const report = s.alias("heapleaks").value as any;
+
+  test("finds exactly the planted unreachable blocks", () => {
+    const found = sorted([...report.Blocks].map((b: any) => big(b.UserAddress)));
+    expect(hex(found)).toEqual(hex(image.truth.leaks.unreachable));
+  });
+
+  test("each planted case: reached through its one root, or left unreachable", () => {
+    const unreachable = new Set([...report.Blocks].map((b: any) => big(b.UserAddress)));
+    const busy = new Map(image.truth.heaps.flatMap((h) => h.blocks).filter((b) => b.state === "Busy").map((b) => [b.userAddress, b]));
+    for (const [name, blocks] of Object.entries(image.truth.leaks.cases)) {
+      expect([name, blocks.map((b) => unreachable.has(b))]).toEqual([name, blocks.map((b) => busy.get(b)!.reachable === false)]);
+    }
+  });
+
+  test("counts what it found and what it read", () => {
+    const busy = image.truth.heaps.flatMap((h) => h.blocks).filter((b) => b.state === "Busy");
+    const leaked = busy.filter((b) => b.reachable === false);
+    expect(Number(report.BusyBlocks)).toBe(busy.length);
+    expect(Number(report.UnreachableBlocks)).toBe(leaked.length);
+    expect(Number(report.UnreachableBytes)).toBe(leaked.reduce((n, b) => n + b.userSize, 0));
+    // Blocks too small for a pointer are not read.
+    const pointerSize = arch === "x64" ? 8 : 4;
+    expect(Number(report.HeapBytes)).toBe(busy.filter((b) => b.userSize >= pointerSize).reduce((n, b) => n + b.userSize, 0));
+    expect(report.Problem).toBeNull();
+  });
+});
+
+describe.each(Object.keys(TRIAGE_SHAPES) as (keyof typeof TRIAGE_SHAPES)[])("x64 19041 triage image %s", (shape) => {
+  const image = buildTriageImage("x64", 19041, TRIAGE_SHAPES[shape]);
+  const s = session(image);
+
+  test("the scan's unreachable blocks are the truth's", () => {
+    const report = s.alias("heapleaks").value as any;
+    expect(hex(sorted([...report.Blocks].map((b: any) => big(b.UserAddress))))).toEqual(hex(image.truth.leaks.unreachable));
+  });
+});
