@@ -3,6 +3,7 @@
 // uninitializeScript drops the per-process heap caches.
 import { heapcheck, heapfilter, heapfind, heaps, heapsearch, heapstack, heapstacks, heapstat, heaptypes } from "./commands/heap-commands";
 import { heapleaks } from "./commands/leak-commands";
+import { heaptriage } from "./commands/triage-commands";
 import { ProcessHeaps } from "./heap/process-heaps";
 import { ProcessHeapsExtension } from "./model/process";
 
@@ -21,6 +22,8 @@ export function initializeScript(): host.Registration[] {
     new host.functionAlias(heaptypes, "heaptypes"),
     new host.functionAlias(heapleaks, "heapleaks"),
     new host.functionAlias(heapleaks, "heapLeaks"),
+    new host.functionAlias(heaptriage, "heaptriage"),
+    new host.functionAlias(heaptriage, "heapTriage"),
   ];
 }
 

@@ -49,6 +49,20 @@ export function groupByType(sources: GroupSource[], member?: Member): BlockGroup
   });
 }
 
+/**
+ * Suspect groups for triage: blocks sharing an allocation stack (or the same reason for none), a
+ * type (or none) and a requested size, the finest grouping a leak keeps apart from its neighbours
+ * (a leak in an LFH bucket shares its size with blocks from other stacks).
+ */
+export function groupBySuspect(sources: GroupSource[], member?: Member): BlockGroup[] {
+  return group(sources, member, (source, row, groups) => {
+    const stack = source.stack(row);
+    const name = source.typeName(row);
+    const key = ("frames" in stack ? stack.frames.join(",") : `no stack: ${stack.reason}`) + "|" + (name === undefined ? "" : name) + "|" + source.walk.blocks.userSize[row];
+    return groups[key] ? { key } : { key, stack, typeName: name };
+  });
+}
+
 type KeyOf = (source: GroupSource, row: number, groups: { [key: string]: BlockGroup }) => { key: string; stack?: StackResult; typeName?: string };
 
 function group(sources: GroupSource[], member: Member | undefined, keyOf: KeyOf): BlockGroup[] {

@@ -34,6 +34,37 @@ export interface LeakScan {
   heapBytes: number;
   /** What limited the scan (no region list, graph too large), or undefined. */
   problem: string | undefined;
+  /** Where the scan first found each root-marked block held (src/analysis/referrers.ts reads these). */
+  roots: RootHits;
+  /** The block graph: per walk, (first edge, edge count) of each row; edges hold global rows. */
+  offsets: Int32Array[];
+  edges: Int32Array;
+  /** Global row of each walk's first row. */
+  firstRow: number[];
+}
+
+/**
+ * The first root that marked each block: a memory location, or a thread's register (location NaN).
+ * One entry per block marked from the roots, in typed arrays that grow in place.
+ */
+export class RootHits {
+  rows = new Int32Array(1024);
+  locations = new Float64Array(1024);
+  count = 0;
+  readonly registers: { row: number; thread: number; register: string }[] = [];
+
+  add(row: number, location: number): void {
+    if (this.count === this.rows.length) {
+      const rows = new Int32Array(this.count * 2);
+      rows.set(this.rows);
+      this.rows = rows;
+      const locations = new Float64Array(this.count * 2);
+      locations.set(this.locations);
+      this.locations = locations;
+    }
+    this.rows[this.count] = row;
+    this.locations[this.count++] = location;
+  }
 }
 
 /** The top-level extents of the heaps (segments, VirtualAlloc'd and Large blocks), merged, for exclusion and a quick reject. */
@@ -42,6 +73,7 @@ function heapExtents(walks: HeapWalk[]): MemoryRegion[] {
   for (let w = 0; w < walks.length; w++) {
     const walk = walks[w];
     for (let s = 0; s < walk.segments.length; s++) out.push({ base: walk.segments[s].baseAddress, size: walk.segments[s].lastValidEntry - walk.segments[s].baseAddress });
+    if (walk.metadata) for (let m = 0; m < walk.metadata.length; m++) out.push(walk.metadata[m]);
     const b = walk.blocks;
     for (let i = 0; i < b.count; i++) {
       if (b.container[i] === NONE && (b.kind[i] === KIND_VIRTUAL_ALLOC || b.kind[i] === KIND_LARGE || b.segment[i] === NONE)) out.push({ base: b.address[i], size: b.size[i] });
@@ -96,12 +128,17 @@ export function scanLeaks(target: Target, memory: Memory, walks: HeapWalk[], wid
     if (b.state[row] !== STATE_BUSY || value < b.userAddress[row] || value >= b.userAddress[row] + b.userSize[row]) return -1;
     return firstRow[found.walk] + row;
   };
-  const mark = (value: number) => {
+  const hits = new RootHits();
+  /** Marks the block `value` points into, from a root at `location` (NaN: a register, recorded by the caller). */
+  const mark = (value: number, location: number): number => {
     const g = holder(value);
     if (g >= 0 && !marked[g]) {
       marked[g] = 1;
       queue.push(g);
+      if (location === location) hits.add(g, location);
+      return g;
     }
+    return -1;
   };
 
   // Roots.
@@ -116,7 +153,10 @@ export function scanLeaks(target: Target, memory: Memory, walks: HeapWalk[], wid
       const sp = s.pointer !== undefined && s.pointer >= s.limit && s.pointer < s.base ? s.pointer : s.limit;
       live.push({ base: sp, size: s.base - sp });
     }
-    for (const name in th.registers) mark(th.registers[name]);
+    for (const name in th.registers) {
+      const g = mark(th.registers[name], NaN);
+      if (g >= 0) hits.registers.push({ row: g, thread: t, register: name });
+    }
   }
   const images = target.modules();
   const sections: MemoryRegion[] = [];
@@ -209,7 +249,7 @@ export function scanLeaks(target: Target, memory: Memory, walks: HeapWalk[], wid
     }
     unreachable.push(out);
   }
-  return { unreachable, unreachableCount, unreachableBytes, busyCount, rootBytes, heapBytes, problem };
+  return { unreachable, unreachableCount, unreachableBytes, busyCount, rootBytes, heapBytes, problem, roots: hits, offsets, edges: edges.subarray(0, edgeCount), firstRow };
 }
 
 /** (first edge, edge count) per row, interleaved; rows never scanned have none. */
@@ -245,7 +285,7 @@ const TWO_32 = 4294967296;
 export type PointerWidth = 4 | 8 | "both";
 
 /** Every pointer-aligned, pointer-sized value of the run (within [from, to) when given). */
-function forEachPointer(run: MemoryRun, width: PointerWidth, visit: (value: number) => void, from = run.address, to = run.address + run.bytes.length): void {
+function forEachPointer(run: MemoryRun, width: PointerWidth, visit: (value: number, location: number) => void, from = run.address, to = run.address + run.bytes.length): void {
   const bytes = run.bytes;
   const step = width === 8 ? 8 : 4;
   let at = Math.max(from, run.address);
@@ -255,14 +295,14 @@ function forEachPointer(run: MemoryRun, width: PointerWidth, visit: (value: numb
     const o = at - run.address;
     const low = (bytes[o] | (bytes[o + 1] << 8) | (bytes[o + 2] << 16)) + bytes[o + 3] * 0x1000000;
     if (width === 4) {
-      visit(low);
+      visit(low, at);
       continue;
     }
     if (width === "both") {
-      visit(low);
+      visit(low, at);
       if (at % 8 !== 0 || at + 8 > end) continue;
     }
     const high = (bytes[o + 4] | (bytes[o + 5] << 8) | (bytes[o + 6] << 16)) + bytes[o + 7] * 0x1000000;
-    if (width === 8 ? high <= 0x1fffff : high > 0 && high <= 0x1fffff) visit(high * TWO_32 + low);
+    if (width === 8 ? high <= 0x1fffff : high > 0 && high <= 0x1fffff) visit(high * TWO_32 + low, at);
   }
 }

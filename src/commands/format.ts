@@ -415,7 +415,8 @@ export function formatStackLines(frames: number[], names: (address: number) => S
 /** One group of !heapstacks: its count, bytes and sizes, then its stack or why it has none. */
 export function formatStackGroup(count: number, bytes: number, sizes: number[], stackText: string): string {
   const shown = sizes.slice(0, 8).map((s) => "0x" + hex(s)).join(", ") + (sizes.length > 8 ? ", ..." : "");
-  return `0x${hex(count)} blocks, 0x${hex(bytes)} bytes (sizes ${shown})${stackText.indexOf("\n") >= 0 ? ":\n" + stackText : ": " + stackText + "\n"}`;
+  const text = stackText.replace(/\n$/, "");
+  return `0x${hex(count)} blocks, 0x${hex(bytes)} bytes (sizes ${shown})${text.indexOf("\n") >= 0 || /^\s/.test(text) ? ":\n" + text : ": " + text}\n`;
 }
 
 /** !heaptypes: count, bytes and the class (or "size 0x…") per line. */

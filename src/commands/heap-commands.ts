@@ -220,7 +220,7 @@ export const heapstack = command("heapstack", 1, (address?: unknown): HeapStackM
   }
   const heap = context.use(found.heap);
   const blocks = heap.walk.blocks;
-  const stack = context.heaps.traces(found.heap.view).stack(blocks, found.row);
+  const stack = context.heaps.traces(found.heap.view).stack(heap.walk, found.row);
   const symbols = context.heaps.symbolizer();
   let text = `    address ${hex(target)} found in\n` + formatBlockRows(heap.walk, [found.row], heap.width);
   text += `    offset 0x${hex(target - blocks.address[found.row])} in the block, ${BLOCK_STATES[blocks.state[found.row]].toLowerCase()}\n`;

@@ -282,5 +282,10 @@ export interface HeapWalk {
   counters: HeapCounters;
   /** Segment heaps only: their own counters (the walk's blocks give the rest). */
   segmentHeap?: SegmentHeapCounters;
+  /**
+   * The heap's bookkeeping outside its segments and blocks (segment heaps: the large-block tree's
+   * nodes), which the leak scan must not take for the program's memory.
+   */
+  metadata?: { base: number; size: number }[];
   findings: Finding[];
 }

@@ -17,7 +17,7 @@ export function groupSources(heaps: ProcessHeaps, refs: HeapRef[]): GroupSource[
     return {
       walk,
       heap: ref.index,
-      stack: (row: number) => traces.stack(walk.blocks, row),
+      stack: (row: number) => traces.stack(walk, row),
       typeName: (row: number) => {
         const first = ref.firstPointers()[row];
         return isFinite(first) ? symbols.vftableClass(first) : undefined;

@@ -88,7 +88,7 @@ export class HeapModel {
   /** A block's allocation stack, or why it has none (for Block.AllocationStack). */
   stackOf(walk: HeapWalk, row: number): StackModel | NoStackModel {
     const ref = this.__ref;
-    return stackModel(this.__heaps.traces(ref.view).stack(walk.blocks, row), this.__heaps.symbolizer());
+    return stackModel(this.__heaps.traces(ref.view).stack(walk, row), this.__heaps.symbolizer());
   }
 
   /** The C++ class a busy block's vftable pointer names, or null (for Block.TypeName). */

@@ -64,7 +64,7 @@ export class NoStackModel {
 
   get [Symbol.metadataDescriptor]() {
     return help({
-      Reason: "TraceDatabaseOff, BeforeTracing, VirtualAllocNoTrace, TraceUnreadable or NoTraceTypes",
+      Reason: "TraceDatabaseOff, BeforeTracing, VirtualAllocNoTrace, SegmentHeapNoTrace, TraceUnreadable or NoTraceTypes",
       Message: "What it means, and what to do",
     });
   }

@@ -2,7 +2,7 @@
 // §1.8, §2.6, §2.7), or why there are none. A block names its trace in the walk's trace column
 // (BlockTable.trace): a record's address (Windows 8+ +ust headers, page heap) or minus an index
 // into the trace database (Windows 7). Each distinct record and index is read once per process.
-import { BlockTable, KIND_VIRTUAL_ALLOC } from "../heap/records";
+import { HeapWalk, KIND_VIRTUAL_ALLOC } from "../heap/records";
 import { NtdllView, Target } from "../host/target";
 import { TraceLayout, resolveTraceLayout } from "../layouts/traces";
 import { pointer, u16, u32 } from "../util/bytes";
@@ -13,7 +13,7 @@ export const FLG_USER_STACK_TRACE_DB = 0x1000;
 export const FLG_HEAP_PAGE_ALLOCS = 0x02000000;
 
 /** Why a busy block shows no allocation stack. */
-export type NoStackReason = "TraceDatabaseOff" | "BeforeTracing" | "VirtualAllocNoTrace" | "TraceUnreadable" | "NoTraceTypes";
+export type NoStackReason = "TraceDatabaseOff" | "BeforeTracing" | "VirtualAllocNoTrace" | "SegmentHeapNoTrace" | "TraceUnreadable" | "NoTraceTypes";
 
 export type StackResult = { frames: number[] } | { reason: NoStackReason; message: string };
 
@@ -37,12 +37,16 @@ export class TraceReader {
     return this.globalFlag !== undefined && (this.globalFlag & (FLG_USER_STACK_TRACE_DB | FLG_HEAP_PAGE_ALLOCS)) !== 0;
   }
 
-  /** The stack of row `row`, or why it has none. */
-  stack(blocks: BlockTable, row: number): StackResult {
+  /** The stack of a walk's row, or why it has none. */
+  stack(walk: HeapWalk, row: number): StackResult {
+    const blocks = walk.blocks;
     const trace = blocks.trace ? blocks.trace[row] : 0;
     if (trace === 0) {
       if (!this.tracing) {
         return { reason: "TraceDatabaseOff", message: "the process records no allocation stacks: PEB.NtGlobalFlag lacks +ust (0x1000); turn it on with gflags /i <program>.exe +ust and run the program again" };
+      }
+      if (walk.type === "Segment") {
+        return { reason: "SegmentHeapNoTrace", message: "a segment-heap block: dxheap does not read +ust records on segment heaps yet (where Windows keeps them there is UNVERIFIED, docs/heap-structures.md §2.7); its referrers say who holds it" };
       }
       if (blocks.kind[row] === KIND_VIRTUAL_ALLOC) {
         return { reason: "VirtualAllocNoTrace", message: "a VirtualAlloc'd block: Windows keeps no allocation stack for these (docs/heap-structures.md §2.7); its referrers say who holds it" };

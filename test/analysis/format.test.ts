@@ -8,6 +8,7 @@ import {
   formatHeapSummaryTable,
   formatSearchHits,
   formatSizeStatistics,
+  formatStackGroup,
 } from "../../src/commands/format";
 import { KIND_LFH, KIND_VIRTUAL_ALLOC, STATE_INTERNAL } from "../../src/heap/records";
 import { makeWalk, segment } from "./heap-fixtures";
@@ -378,5 +379,16 @@ describe("formatSearchHits (-srch)", () => {
         "        000001D5A3C4D0A0: 0009 : 0003 [02] - 000001D5A3C4D0B0 (0000000000000080) - (busy)\n",
     );
     expect(formatSearchHits(walk, [], 8)).toBe("");
+  });
+});
+
+describe("formatStackGroup (!heapstacks)", () => {
+  it("ends each group with a newline, whether its stack is several frames, one frame or a reason", () => {
+    const frames = "        7ffb58f652d2 ntdll!RtlpAllocateHeapInternal+0x4b2\n        7ff64b3a3120 leaky+0x3120\n";
+    expect(formatStackGroup(0x7d0, 0x2af80, [0x58], frames) + formatStackGroup(1, 0x10, [0x10], "        7ff64b3a3120 leaky+0x3120\n") + formatStackGroup(1, 0x400000, [0x400000], "no stack (VirtualAllocNoTrace)")).toBe(
+      "0x7d0 blocks, 0x2af80 bytes (sizes 0x58):\n" + frames +
+        "0x1 blocks, 0x10 bytes (sizes 0x10):\n        7ff64b3a3120 leaky+0x3120\n" +
+        "0x1 blocks, 0x400000 bytes (sizes 0x400000): no stack (VirtualAllocNoTrace)\n",
+    );
   });
 });

@@ -61,7 +61,8 @@ export function walkSegmentHeap(view: NtdllView, address: number, flags: number)
   for (let i = 0; i < 2; i++) walk.segmentHeap.segmentsPerContext.push(pages.walkContext(address, header, i, walk.segments));
   if (layout.large && layout.heap.largeAllocMetadata !== undefined) {
     const large = new LargeBlockWalker(view.memory, layout.large, layout.pointerSize, blocks, findings);
-    walk.virtualBlockCount = large.walk(address + layout.heap.largeAllocMetadata, header, layout.heap.largeAllocMetadata);
+    walk.metadata = [];
+    walk.virtualBlockCount = large.walk(address + layout.heap.largeAllocMetadata, header, layout.heap.largeAllocMetadata, walk.metadata);
   }
   walk.blocks = blocks.seal();
   walk.findings = findings.list();

@@ -6,7 +6,7 @@
 // first one that gives a sound tree is kept.
 import { BlockTableBuilder, KIND_LARGE, NONE, STATE_BUSY } from "../../heap/records";
 import { FindingKind, FindingLog } from "../../heap/findings";
-import { Memory } from "../../host/memory-types";
+import { Memory, MemoryRegion } from "../../host/memory-types";
 import { LargeLayout } from "../../layouts/segment-heap";
 import { low32, u32 } from "../../util/bytes";
 import { hex0x } from "../../util/hex";
@@ -27,6 +27,8 @@ const NODE_XOR = 1;
 const TREE_XOR = 2;
 
 interface Attempt {
+  /** The nodes read (the heap's own bookkeeping). */
+  nodes: number[];
   va: number[];
   size: number[];
   userSize: number[];
@@ -47,8 +49,11 @@ export class LargeBlockWalker {
     private readonly findings: FindingLog,
   ) {}
 
-  /** Lists the large blocks of the tree at `tree` (whose bytes start at header[at]), in address order; returns how many. */
-  walk(tree: number, header: Uint8Array, at: number): number {
+  /**
+   * Lists the large blocks of the tree at `tree` (whose bytes start at header[at]), in address
+   * order; returns how many, and adds the tree's nodes to `metadata`.
+   */
+  walk(tree: number, header: Uint8Array, at: number, metadata: MemoryRegion[]): number {
     const l = this.large;
     const rootLow = u32(header, at + l.root);
     const rootHigh = this.pointerSize === 8 ? u32(header, at + l.root + 4) : 0;
@@ -73,6 +78,7 @@ export class LargeBlockWalker {
       this.findings.add("Corruption", result.firstBad,
         `large block tree ${hex0x(tree)}: ${result.bad} nodes describe implausible blocks (first ${hex0x(result.firstBad)}): they are not listed`);
     }
+    for (let i = 0; i < result.nodes.length; i++) metadata.push({ base: result.nodes[i], size: this.large.nodeSize });
     const rows = result.va.map((_, i) => i).sort((a, b) => result.va[a] - result.va[b]);
     for (let k = 0; k < rows.length; k++) {
       const i = rows[k];
@@ -85,7 +91,7 @@ export class LargeBlockWalker {
   private attempt(tree: number, rootLow: number, rootHigh: number, decoding: number): Attempt {
     const l = this.large;
     const p = this.pointerSize;
-    const out: Attempt = { va: [], size: [], userSize: [], bad: 0, firstBad: 0, problem: undefined, problems: 0 };
+    const out: Attempt = { nodes: [], va: [], size: [], userSize: [], bad: 0, firstBad: 0, problem: undefined, problems: 0 };
     const root = this.decode(rootLow, rootHigh, decoding === PLAIN ? 0 : tree);
     if (root === 0) return out;
     // Depth-first with an explicit stack: node, depth, and where the link to it is stored.
@@ -125,6 +131,7 @@ export class LargeBlockWalker {
         this.problem(out, "Unreadable", node, `${where}: node ${hex0x(node)} is not readable: that subtree is not walked`);
         continue;
       }
+      out.nodes.push(node);
       if (!this.entry(bytes, out) && out.bad++ === 0) out.firstBad = node;
       const key = decoding === NODE_XOR ? link : decoding === TREE_XOR ? tree : 0;
       for (let c = 0; c < 2; c++) {
