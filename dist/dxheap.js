@@ -554,10 +554,10 @@ var __dxheap = (function (exports) {
             if (candidate.address !== undefined)
                 return argToNumber(candidate.address, what);
         }
-        throw new Error(`expected ${what} (a non-negative number or 64-bit value), got ${describe(value)}`);
+        throw new Error(`expected ${what} (a non-negative number or 64-bit value), got ${describe$1(value)}`);
     }
     /** A value as the user typed it, for error messages: strings quoted, 64-bit values in hex. */
-    function describe(value) {
+    function describe$1(value) {
         if (value === undefined)
             return "nothing";
         if (typeof value === "string")
@@ -2193,7 +2193,7 @@ var __dxheap = (function (exports) {
             return false;
         if (value === true || value === 1)
             return true;
-        throw new Error(`${command}: expected ${what} (true or false), got ${describe(value)}`);
+        throw new Error(`${command}: expected ${what} (true or false), got ${describe$1(value)}`);
     }
     function choice(command, what, value, choices, fallback) {
         if (value === undefined)
@@ -2202,7 +2202,7 @@ var __dxheap = (function (exports) {
         for (let i = 0; i < choices.length; i++)
             if (choices[i] === text)
                 return choices[i];
-        throw new Error(`${command}: expected ${what} (${choices.map((c) => `"${c}"`).join(", ")}), got ${describe(value)}`);
+        throw new Error(`${command}: expected ${what} (${choices.map((c) => `"${c}"`).join(", ")}), got ${describe$1(value)}`);
     }
     /**
      * A search pattern of `width` bytes, little-endian. 64-bit patterns may exceed 2^53, so an
@@ -2220,7 +2220,7 @@ var __dxheap = (function (exports) {
             high = value.getHighPart() >>> 0;
         }
         else {
-            throw new Error(`${command}: expected a pattern (a number or 64-bit value), got ${describe(value)}`);
+            throw new Error(`${command}: expected a pattern (a number or 64-bit value), got ${describe$1(value)}`);
         }
         const bytes = new Uint8Array(width);
         for (let i = 0; i < width; i++) {
@@ -3391,12 +3391,16 @@ var __dxheap = (function (exports) {
         get tracing() {
             return this.globalFlag !== undefined && (this.globalFlag & (FLG_USER_STACK_TRACE_DB | FLG_HEAP_PAGE_ALLOCS)) !== 0;
         }
-        /** The stack of row `row`, or why it has none. */
-        stack(blocks, row) {
+        /** The stack of a walk's row, or why it has none. */
+        stack(walk, row) {
+            const blocks = walk.blocks;
             const trace = blocks.trace ? blocks.trace[row] : 0;
             if (trace === 0) {
                 if (!this.tracing) {
                     return { reason: "TraceDatabaseOff", message: "the process records no allocation stacks: PEB.NtGlobalFlag lacks +ust (0x1000); turn it on with gflags /i <program>.exe +ust and run the program again" };
+                }
+                if (walk.type === "Segment") {
+                    return { reason: "SegmentHeapNoTrace", message: "a segment-heap block: dxheap does not read +ust records on segment heaps yet (where Windows keeps them there is UNVERIFIED, docs/heap-structures.md §2.7); its referrers say who holds it" };
                 }
                 if (blocks.kind[row] === KIND_VIRTUAL_ALLOC) {
                     return { reason: "VirtualAllocNoTrace", message: "a VirtualAlloc'd block: Windows keeps no allocation stack for these (docs/heap-structures.md §2.7); its referrers say who holds it" };
@@ -3887,8 +3891,11 @@ var __dxheap = (function (exports) {
             this.blocks = blocks;
             this.findings = findings;
         }
-        /** Lists the large blocks of the tree at `tree` (whose bytes start at header[at]), in address order; returns how many. */
-        walk(tree, header, at) {
+        /**
+         * Lists the large blocks of the tree at `tree` (whose bytes start at header[at]), in address
+         * order; returns how many, and adds the tree's nodes to `metadata`.
+         */
+        walk(tree, header, at, metadata) {
             const l = this.large;
             const rootLow = u32(header, at + l.root);
             const rootHigh = this.pointerSize === 8 ? u32(header, at + l.root + 4) : 0;
@@ -3913,6 +3920,8 @@ var __dxheap = (function (exports) {
             if (result.bad > 0) {
                 this.findings.add("Corruption", result.firstBad, `large block tree ${hex0x(tree)}: ${result.bad} nodes describe implausible blocks (first ${hex0x(result.firstBad)}): they are not listed`);
             }
+            for (let i = 0; i < result.nodes.length; i++)
+                metadata.push({ base: result.nodes[i], size: this.large.nodeSize });
             const rows = result.va.map((_, i) => i).sort((a, b) => result.va[a] - result.va[b]);
             for (let k = 0; k < rows.length; k++) {
                 const i = rows[k];
@@ -3924,7 +3933,7 @@ var __dxheap = (function (exports) {
         attempt(tree, rootLow, rootHigh, decoding) {
             const l = this.large;
             const p = this.pointerSize;
-            const out = { va: [], size: [], userSize: [], bad: 0, firstBad: 0, problem: undefined, problems: 0 };
+            const out = { nodes: [], va: [], size: [], userSize: [], bad: 0, firstBad: 0, problem: undefined, problems: 0 };
             const root = this.decode(rootLow, rootHigh, decoding === PLAIN ? 0 : tree);
             if (root === 0)
                 return out;
@@ -3966,6 +3975,7 @@ var __dxheap = (function (exports) {
                     this.problem(out, "Unreadable", node, `${where}: node ${hex0x(node)} is not readable: that subtree is not walked`);
                     continue;
                 }
+                out.nodes.push(node);
                 if (!this.entry(bytes, out) && out.bad++ === 0)
                     out.firstBad = node;
                 const key = decoding === NODE_XOR ? link : decoding === TREE_XOR ? tree : 0;
@@ -4517,7 +4527,8 @@ var __dxheap = (function (exports) {
             walk.segmentHeap.segmentsPerContext.push(pages.walkContext(address, header, i, walk.segments));
         if (layout.large && layout.heap.largeAllocMetadata !== undefined) {
             const large = new LargeBlockWalker(view.memory, layout.large, layout.pointerSize, blocks, findings);
-            walk.virtualBlockCount = large.walk(address + layout.heap.largeAllocMetadata, header, layout.heap.largeAllocMetadata);
+            walk.metadata = [];
+            walk.virtualBlockCount = large.walk(address + layout.heap.largeAllocMetadata, header, layout.heap.largeAllocMetadata, walk.metadata);
         }
         walk.blocks = blocks.seal();
         walk.findings = findings.list();
@@ -4689,6 +4700,30 @@ var __dxheap = (function (exports) {
 
     /** Pointers kept in the graph at most (4 bytes each): beyond, marking stops at what the roots reach. */
     const MAX_EDGES = 1 << 26;
+    /**
+     * The first root that marked each block: a memory location, or a thread's register (location NaN).
+     * One entry per block marked from the roots, in typed arrays that grow in place.
+     */
+    class RootHits {
+        constructor() {
+            this.rows = new Int32Array(1024);
+            this.locations = new Float64Array(1024);
+            this.count = 0;
+            this.registers = [];
+        }
+        add(row, location) {
+            if (this.count === this.rows.length) {
+                const rows = new Int32Array(this.count * 2);
+                rows.set(this.rows);
+                this.rows = rows;
+                const locations = new Float64Array(this.count * 2);
+                locations.set(this.locations);
+                this.locations = locations;
+            }
+            this.rows[this.count] = row;
+            this.locations[this.count++] = location;
+        }
+    }
     /** The top-level extents of the heaps (segments, VirtualAlloc'd and Large blocks), merged, for exclusion and a quick reject. */
     function heapExtents(walks) {
         const out = [];
@@ -4696,6 +4731,9 @@ var __dxheap = (function (exports) {
             const walk = walks[w];
             for (let s = 0; s < walk.segments.length; s++)
                 out.push({ base: walk.segments[s].baseAddress, size: walk.segments[s].lastValidEntry - walk.segments[s].baseAddress });
+            if (walk.metadata)
+                for (let m = 0; m < walk.metadata.length; m++)
+                    out.push(walk.metadata[m]);
             const b = walk.blocks;
             for (let i = 0; i < b.count; i++) {
                 if (b.container[i] === NONE && (b.kind[i] === KIND_VIRTUAL_ALLOC || b.kind[i] === KIND_LARGE || b.segment[i] === NONE))
@@ -4757,12 +4795,18 @@ var __dxheap = (function (exports) {
                 return -1;
             return firstRow[found.walk] + row;
         };
-        const mark = (value) => {
+        const hits = new RootHits();
+        /** Marks the block `value` points into, from a root at `location` (NaN: a register, recorded by the caller). */
+        const mark = (value, location) => {
             const g = holder(value);
             if (g >= 0 && !marked[g]) {
                 marked[g] = 1;
                 queue.push(g);
+                if (location === location)
+                    hits.add(g, location);
+                return g;
             }
+            return -1;
         };
         // Roots.
         const threads = target.threads();
@@ -4777,8 +4821,11 @@ var __dxheap = (function (exports) {
                 const sp = s.pointer !== undefined && s.pointer >= s.limit && s.pointer < s.base ? s.pointer : s.limit;
                 live.push({ base: sp, size: s.base - sp });
             }
-            for (const name in th.registers)
-                mark(th.registers[name]);
+            for (const name in th.registers) {
+                const g = mark(th.registers[name], NaN);
+                if (g >= 0)
+                    hits.registers.push({ row: g, thread: t, register: name });
+            }
         }
         const images = target.modules();
         const sections = [];
@@ -4875,7 +4922,7 @@ var __dxheap = (function (exports) {
             }
             unreachable.push(out);
         }
-        return { unreachable, unreachableCount, unreachableBytes, busyCount, rootBytes, heapBytes, problem };
+        return { unreachable, unreachableCount, unreachableBytes, busyCount, rootBytes, heapBytes, problem, roots: hits, offsets, edges: edges.subarray(0, edgeCount), firstRow };
     }
     /** (first edge, edge count) per row, interleaved; rows never scanned have none. */
     function packOffsets(start, counts) {
@@ -4913,17 +4960,17 @@ var __dxheap = (function (exports) {
             const o = at - run.address;
             const low = (bytes[o] | (bytes[o + 1] << 8) | (bytes[o + 2] << 16)) + bytes[o + 3] * 0x1000000;
             if (width === 4) {
-                visit(low);
+                visit(low, at);
                 continue;
             }
             if (width === "both") {
-                visit(low);
+                visit(low, at);
                 if (at % 8 !== 0 || at + 8 > end)
                     continue;
             }
             const high = (bytes[o + 4] | (bytes[o + 5] << 8) | (bytes[o + 6] << 16)) + bytes[o + 7] * 0x1000000;
             if (width === 8 ? high <= 0x1fffff : high > 0 && high <= 0x1fffff)
-                visit(high * TWO_32 + low);
+                visit(high * TWO_32 + low, at);
         }
     }
 
@@ -5503,6 +5550,19 @@ var __dxheap = (function (exports) {
             return name !== undefined ? { key: name, typeName: name } : { key: `size ${hex0x(source.walk.blocks.userSize[row])}` };
         });
     }
+    /**
+     * Suspect groups for triage: blocks sharing an allocation stack (or the same reason for none), a
+     * type (or none) and a requested size, the finest grouping a leak keeps apart from its neighbours
+     * (a leak in an LFH bucket shares its size with blocks from other stacks).
+     */
+    function groupBySuspect(sources, member) {
+        return group(sources, member, (source, row, groups) => {
+            const stack = source.stack(row);
+            const name = source.typeName(row);
+            const key = ("frames" in stack ? stack.frames.join(",") : `no stack: ${stack.reason}`) + "|" + (name === undefined ? "" : name) + "|" + source.walk.blocks.userSize[row];
+            return groups[key] ? { key } : { key, stack, typeName: name };
+        });
+    }
     function group(sources, member, keyOf) {
         const groups = {};
         const list = [];
@@ -5588,7 +5648,7 @@ var __dxheap = (function (exports) {
         }
         get [Symbol.metadataDescriptor]() {
             return help({
-                Reason: "TraceDatabaseOff, BeforeTracing, VirtualAllocNoTrace, TraceUnreadable or NoTraceTypes",
+                Reason: "TraceDatabaseOff, BeforeTracing, VirtualAllocNoTrace, SegmentHeapNoTrace, TraceUnreadable or NoTraceTypes",
                 Message: "What it means, and what to do",
             });
         }
@@ -5616,7 +5676,7 @@ var __dxheap = (function (exports) {
             return {
                 walk,
                 heap: ref.index,
-                stack: (row) => traces.stack(walk.blocks, row),
+                stack: (row) => traces.stack(walk, row),
                 typeName: (row) => {
                     const first = ref.firstPointers()[row];
                     return isFinite(first) ? symbols.vftableClass(first) : undefined;
@@ -5770,7 +5830,7 @@ var __dxheap = (function (exports) {
         /** A block's allocation stack, or why it has none (for Block.AllocationStack). */
         stackOf(walk, row) {
             const ref = this.__ref;
-            return stackModel(this.__heaps.traces(ref.view).stack(walk.blocks, row), this.__heaps.symbolizer());
+            return stackModel(this.__heaps.traces(ref.view).stack(walk, row), this.__heaps.symbolizer());
         }
         /** The C++ class a busy block's vftable pointer names, or null (for Block.TypeName). */
         typeOf(walk, row) {
@@ -6244,7 +6304,8 @@ var __dxheap = (function (exports) {
     /** One group of !heapstacks: its count, bytes and sizes, then its stack or why it has none. */
     function formatStackGroup(count, bytes, sizes, stackText) {
         const shown = sizes.slice(0, 8).map((s) => "0x" + hex(s)).join(", ") + (sizes.length > 8 ? ", ..." : "");
-        return `0x${hex(count)} blocks, 0x${hex(bytes)} bytes (sizes ${shown})${stackText.indexOf("\n") >= 0 ? ":\n" + stackText : ": " + stackText + "\n"}`;
+        const text = stackText.replace(/\n$/, "");
+        return `0x${hex(count)} blocks, 0x${hex(bytes)} bytes (sizes ${shown})${text.indexOf("\n") >= 0 || /^\s/.test(text) ? ":\n" + text : ": " + text}\n`;
     }
     /** !heaptypes: count, bytes and the class (or "size 0x…") per line. */
     function formatTypeRows(rows) {
@@ -6463,7 +6524,7 @@ var __dxheap = (function (exports) {
         }
         const heap = context.use(found.heap);
         const blocks = heap.walk.blocks;
-        const stack = context.heaps.traces(found.heap.view).stack(blocks, found.row);
+        const stack = context.heaps.traces(found.heap.view).stack(heap.walk, found.row);
         const symbols = context.heaps.symbolizer();
         let text = `    address ${hex(target)} found in\n` + formatBlockRows(heap.walk, [found.row], heap.width);
         text += `    offset 0x${hex(target - blocks.address[found.row])} in the block, ${BLOCK_STATES[blocks.state[found.row]].toLowerCase()}\n`;
@@ -6611,6 +6672,664 @@ var __dxheap = (function (exports) {
         return formatTypeRows(rows) + (groups.count() > SUMMARY_GROUPS ? `... ${groups.count() - SUMMARY_GROUPS} more; use dx @$heapleaks().ByType\n` : "");
     }
 
+    const ALLOCATOR_MODULES = /^(ntdll(_[0-9a-f]{8})?|kernelbase|kernel32|ucrtbased?|msvcrt|msvcr\d+d?|vcruntime\d+d?)$/i;
+    const ALLOCATOR_SYMBOLS = /^(operator new|operator new\[\]|malloc|calloc|realloc|_malloc_base|_calloc_base)$/;
+    /** The first frame outside the allocators, else the last frame; undefined for no frames. */
+    function callerFrame(frames, symbols) {
+        for (let i = 0; i < frames.length; i++) {
+            const name = symbols.name(frames[i]);
+            if (name.module && ALLOCATOR_MODULES.test(name.module.name))
+                continue;
+            if (name.symbol && ALLOCATOR_SYMBOLS.test(name.symbol))
+                continue;
+            return frames[i];
+        }
+        return frames.length > 0 ? frames[frames.length - 1] : undefined;
+    }
+
+    // The leak triage: the manual hunt (!heap -s → -stat -h → -flt s → -p -a) as one ranking. Busy
+    // blocks are grouped by allocation stack, type and requested size (src/analysis/groups.ts
+    // groupBySuspect), each group scored by what it holds, how much of it nothing points to, how many
+    // blocks it has and how it grew since the last snapshot; the heaps are ranked by the memory they
+    // hold, and the ones whose free space is the problem are named.
+    /** A heap is reported fragmented when its free blocks hold at least this share of its committed bytes... */
+    const FRAGMENTED_SHARE = 0.5;
+    /** ...and at least this much. */
+    const FRAGMENTED_BYTES = 1 << 20;
+    /**
+     * The score of a group (README "How suspects are ranked"):
+     *   bytes × (1 + unreachable share) × (1 + log10(count) / 4) + 2 × bytes grown.
+     * Bytes lead; blocks nothing points to count double; many blocks of one kind weigh more than one
+     * block of the same total (a thousand: 1.75×); growth since the last snapshot counts twice.
+     */
+    function suspectScore(bytes, unreachableBytes, count, grownBytes) {
+        const unreachableShare = bytes > 0 ? unreachableBytes / bytes : 0;
+        return bytes * (1 + unreachableShare) * (1 + Math.log(Math.max(count, 1)) / Math.LN10 / 4) + 2 * Math.max(grownBytes, 0);
+    }
+    function triage(heaps, sources, unreachable, growth, maxSuspects) {
+        const byHeap = {};
+        for (let i = 0; i < heaps.length; i++)
+            byHeap[heaps[i].heap] = heaps[i];
+        const groups = groupBySuspect(sources);
+        const scored = [];
+        for (let i = 0; i < groups.length; i++) {
+            const g = groups[i];
+            let unreachableCount = 0;
+            let unreachableBytes = 0;
+            let giant = false;
+            let heap = -1;
+            let heapBytes = -1;
+            for (let m = 0; m < g.members.length; m++) {
+                const source = sources[g.members[m].source];
+                const blocks = source.walk.blocks;
+                const rows = g.members[m].rows;
+                let bytes = 0;
+                for (let k = 0; k < rows.length; k++) {
+                    const row = rows[k];
+                    bytes += blocks.userSize[row];
+                    if (unreachable(source.heap, row)) {
+                        unreachableCount++;
+                        unreachableBytes += blocks.userSize[row];
+                    }
+                    if (blocks.kind[row] === KIND_VIRTUAL_ALLOC || blocks.kind[row] === KIND_LARGE)
+                        giant = true;
+                }
+                if (bytes > heapBytes) {
+                    heapBytes = bytes;
+                    heap = source.heap;
+                }
+            }
+            const size = g.sizes[0];
+            const grown = undefined;
+            const busy = byHeap[heap] ? byHeap[heap].busyBytes : 0;
+            scored.push({
+                group: g,
+                size,
+                heap,
+                heapShare: busy > 0 ? (100 * heapBytes) / busy : 0,
+                unreachableCount,
+                unreachableBytes,
+                growth: grown,
+                giant,
+                score: suspectScore(g.totalBytes, unreachableBytes, g.count, 0),
+            });
+        }
+        scored.sort((a, b) => b.score - a.score || b.group.count - a.group.count);
+        let busyBlocks = 0;
+        let busyBytes = 0;
+        let unreachableCount = 0;
+        let unreachableBytes = 0;
+        let tracedBlocks = 0;
+        for (let i = 0; i < scored.length; i++) {
+            const stack = scored[i].group.stack;
+            if (stack && "frames" in stack)
+                tracedBlocks += scored[i].group.count;
+            busyBlocks += scored[i].group.count;
+            busyBytes += scored[i].group.totalBytes;
+            unreachableCount += scored[i].unreachableCount;
+            unreachableBytes += scored[i].unreachableBytes;
+        }
+        const ranked = heaps.slice().sort((a, b) => b.committedBytes - a.committedBytes);
+        return {
+            heaps: ranked,
+            suspects: scored.slice(0, maxSuspects),
+            groupCount: scored.length,
+            fragmented: ranked.filter((h) => h.freeBytes >= FRAGMENTED_BYTES && h.freeBytes >= FRAGMENTED_SHARE * h.committedBytes),
+            busyBlocks,
+            busyBytes,
+            unreachableCount,
+            unreachableBytes,
+            tracedBlocks,
+        };
+    }
+    /**
+     * A heap's numbers from its walk: committed and free as !heap -s counts them (src/analysis/summary.ts),
+     * committed including the blocks the heap holds outside its segments (VirtualAlloc'd, Large,
+     * full-page); busy = busy blocks' requested bytes.
+     */
+    function triageHeap(heap, walk, unreachable) {
+        const blocks = walk.blocks;
+        let outside = 0;
+        let busyBlocks = 0;
+        let busyBytes = 0;
+        let unreachableBytes = 0;
+        let freeBlocks = 0;
+        for (let row = 0; row < blocks.count; row++) {
+            if (blocks.segment[row] === NONE && blocks.container[row] === NONE && blocks.kind[row] !== KIND_LARGE)
+                outside += blocks.size[row];
+            if (blocks.state[row] === STATE_BUSY) {
+                busyBlocks++;
+                busyBytes += blocks.userSize[row];
+                if (unreachable(row))
+                    unreachableBytes += blocks.userSize[row];
+            }
+            else if (blocks.state[row] === STATE_FREE && blocks.container[row] === NONE) {
+                freeBlocks += blocks.size[row];
+            }
+        }
+        if (walk.type === "Segment") {
+            const s = summarizeSegmentHeap(walk);
+            const free = s.freeCommittedBytes + s.lfhFreeCommittedBytes + s.vsFreeBytes;
+            return { heap, walk, committedBytes: s.committedBytes + s.largeCommittedBytes, freeBytes: free, busyBlocks, busyBytes, unreachableBytes };
+        }
+        if (walk.type === "NT") {
+            const s = summarizeHeap(walk);
+            return { heap, walk, committedBytes: s.committedBytes + outside, freeBytes: s.freeBytes, busyBlocks, busyBytes, unreachableBytes };
+        }
+        return { heap, walk, committedBytes: outside, freeBytes: freeBlocks, busyBlocks, busyBytes, unreachableBytes };
+    }
+
+    /** At most `max` referrers of a heap's row (heap: its position in the scan's walks), roots first. */
+    function referrersOf(scan, heap, row, max) {
+        const target = scan.firstRow[heap] + row;
+        const out = [];
+        const roots = scan.roots;
+        for (let i = 0; i < roots.registers.length && out.length < max; i++) {
+            if (roots.registers[i].row === target)
+                out.push({ kind: "register", thread: roots.registers[i].thread, register: roots.registers[i].register });
+        }
+        for (let i = 0; i < roots.count && out.length < max; i++) {
+            if (roots.rows[i] === target)
+                out.push({ kind: "memory", location: roots.locations[i] });
+        }
+        for (let w = 0; w < scan.offsets.length && out.length < max; w++) {
+            const offsets = scan.offsets[w];
+            for (let r = 0; r < offsets.length / 2 && out.length < max; r++) {
+                const first = offsets[2 * r];
+                const end = first + offsets[2 * r + 1];
+                for (let e = first; e < end; e++) {
+                    if (scan.edges[e] === target && !(w === heap && r === row)) {
+                        out.push({ kind: "block", heap: w, row: r });
+                        break;
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    // Where the pointers to a block live, named as a user reads them: module!global, thread N's stack
+    // (in the frame of the function the nearest return address below the slot names), a thread's
+    // register, inside another block (its type, or who allocated it), or other committed memory.
+    /** How far below a stack slot the frame's function is looked for. */
+    const FRAME_SEARCH_BYTES = 0x2000;
+    class ReferrerModel {
+        constructor(__kind, __location, __description, __block) {
+            this.__kind = __kind;
+            this.__location = __location;
+            this.__description = __description;
+            this.__block = __block;
+        }
+        get [Symbol.metadataDescriptor]() {
+            return help({
+                Kind: "Global (a module's data), Stack (a thread's live stack), Register, Block (another busy block's user data) or Memory (other committed memory)",
+                Location: "Where the pointer is (null for a register)",
+                Description: "The place, named",
+                Block: "The block holding the pointer (Kind Block), else null",
+            });
+        }
+        get Kind() {
+            return this.__kind;
+        }
+        get Location() {
+            return this.__location === undefined ? null : toInt64(this.__location);
+        }
+        get Description() {
+            return this.__description;
+        }
+        get Block() {
+            return this.__block === undefined ? null : this.__block;
+        }
+        toString() {
+            return this.__description;
+        }
+    }
+    /** The referrers of a heap's row the leak scan saw (at most `max`), named. */
+    function referrerModels(heaps, model, heap, row, max) {
+        const found = referrersOf(heaps.leaks(), heap, row, max);
+        return found.map((r) => describe(heaps, model, r));
+    }
+    function describe(heaps, model, referrer) {
+        if (referrer.kind === "register")
+            return new ReferrerModel("Register", undefined, `thread ${referrer.thread}'s register ${referrer.register}`, undefined);
+        if (referrer.kind === "block") {
+            const ref = heaps.heaps()[referrer.heap];
+            const walk = ref.walk();
+            const block = new BlockModel(model(ref), walk, referrer.row);
+            return new ReferrerModel("Block", walk.blocks.userAddress[referrer.row], `inside block ${hex0x(walk.blocks.userAddress[referrer.row])} ${whatBlock(heaps, ref, referrer.row)}`, block);
+        }
+        const location = referrer.location;
+        const target = heaps.target;
+        if (target.moduleAt(location)) {
+            return new ReferrerModel("Global", location, `${heaps.symbolizer().name(location).text} (${hex0x(location)})`, undefined);
+        }
+        const threads = target.threads();
+        for (let t = 0; t < threads.length; t++) {
+            for (const stack of threads[t].stacks) {
+                if (location < stack.limit || location >= stack.base)
+                    continue;
+                const side = target.isWow64 ? (stack.arch === "x86" ? "32-bit " : "64-bit ") : "";
+                const ip = threads[t].registers[stack.arch === "x64" ? "rip" : "eip"];
+                const frame = frameFunction(heaps, stack, location, ip);
+                return new ReferrerModel("Stack", location, `thread ${t}'s ${side}stack at ${hex0x(location)}${frame ? `, in ${frame}'s frame` : ""}`, undefined);
+            }
+        }
+        return new ReferrerModel("Memory", location, `committed memory at ${hex0x(location)} (no heap, module or stack)`, undefined);
+    }
+    /** "(type Widget)", "(allocated at leaky!Document::Load+0x3c)", or its size and why it has no stack. */
+    function whatBlock(heaps, ref, row) {
+        const walk = ref.walk();
+        const first = ref.firstPointers()[row];
+        const symbols = heaps.symbolizer();
+        const type = walk.blocks.state[row] === STATE_BUSY && isFinite(first) ? symbols.vftableClass(first) : undefined;
+        if (type !== undefined)
+            return `of type ${type}`;
+        const stack = heaps.traces(ref.view).stack(walk, row);
+        const caller = "frames" in stack ? callerFrame(stack.frames, symbols) : undefined;
+        return caller !== undefined ? `of ${hex0x(walk.blocks.userSize[row])} bytes allocated at ${symbols.name(caller).text}` : `of ${hex0x(walk.blocks.userSize[row])} bytes (no stack: ${"reason" in stack ? stack.reason : ""})`;
+    }
+    /**
+     * The function whose frame holds a stack slot, where symbols allow: the nearest return address
+     * below the slot points into that function (it was calling out when the dump was taken); with
+     * none between the slot and the stack pointer, the slot is in the innermost frame, whose function
+     * the instruction pointer names. A heuristic: a code pointer stored in a local looks the same.
+     */
+    function frameFunction(heaps, stack, location, ip) {
+        const view = heaps.target.viewOf(stack.arch);
+        if (!view)
+            return undefined;
+        const p = view.layout.pointerSize;
+        const symbols = heaps.symbolizer();
+        const named = (address) => {
+            if (!heaps.target.moduleAt(address))
+                return undefined;
+            const name = symbols.name(address);
+            return name.symbol && name.module ? `${name.module.name}!${name.symbol}` : undefined;
+        };
+        const bottom = stack.pointer !== undefined && stack.pointer <= location ? stack.pointer : Math.max(stack.limit, location - FRAME_SEARCH_BYTES);
+        const low = Math.max(bottom, location - FRAME_SEARCH_BYTES);
+        const start = low - (low % p);
+        const bytes = view.memory.readPrefix(start, location - start);
+        for (let at = Math.floor(bytes.length / p) * p - p; at >= 0; at -= p) {
+            const found = named(pointer(bytes, at, p));
+            if (found)
+                return found;
+        }
+        return low === stack.pointer && ip !== undefined ? named(ip) : undefined;
+    }
+
+    /** Suspects kept in the dx result (the command prints fewer). */
+    const KEPT_SUSPECTS = 50;
+    /** Blocks named per suspect, and referrers looked up for its first block. */
+    const SAMPLES = 3;
+    const REFERRERS = 8;
+    class TriageModel {
+        constructor(__heaps, __model, __result, __sources, __stacks) {
+            this.__heaps = __heaps;
+            this.__model = __model;
+            this.__result = __result;
+            this.__sources = __sources;
+            this.__stacks = __stacks;
+        }
+        /** Triage of a process's walked heaps (the NormalHeaps of page heaps are counted through their page heaps). */
+        static of(heaps, model, maxSuspects = KEPT_SUSPECTS) {
+            const scan = heaps.leaks();
+            const refs = heaps.heaps().filter((ref) => !ref.problem() && !(ref.listedIn.length === 1 && ref.listedIn[0] === "PageHeapRoot"));
+            const sources = groupSources(heaps, refs);
+            const unreachable = (heap, row) => scan.unreachable[heap][row] === 1;
+            const triageHeaps = refs.map((ref) => triageHeap(ref.index, ref.walk(), (row) => unreachable(ref.index, row)));
+            const result = triage(triageHeaps, sources, unreachable, undefined, Math.max(maxSuspects, KEPT_SUSPECTS));
+            return new TriageModel(heaps, model, result, sources, stackStatus(heaps, result));
+        }
+        get [Symbol.metadataDescriptor]() {
+            return help({
+                Stacks: "Whether busy blocks carry allocation stacks (gflags +ust), and how to turn them on when they do not",
+                Heaps: "The walked heaps by committed bytes (segments plus blocks outside them), largest first",
+                Suspects: "Groups of busy blocks sharing an allocation stack, type and size, by score (README: how suspects are ranked)",
+                FragmentedHeaps: "Heaps whose free blocks hold at least half of their committed bytes (and 1 MiB)",
+                BusyBlocks: "Busy blocks in the heaps triaged",
+                BusyBytes: "Bytes they hold (requested sizes)",
+                UnreachableBlocks: "Busy blocks the leak scan found nothing pointing to",
+                UnreachableBytes: "Bytes they hold",
+            });
+        }
+        get Stacks() {
+            return this.__stacks.on ? `on: ${this.__stacks.traced} of ${this.__result.busyBlocks} busy blocks have one` : `off: ${this.__stacks.advice}`;
+        }
+        get Heaps() {
+            return this.__result.heaps.map((h) => new TriageHeapModel(this.__model(this.__heaps.heaps()[h.heap]), h));
+        }
+        get Suspects() {
+            if (!this.__suspects)
+                this.__suspects = new SuspectList(this.__heaps, this.__model, this.__result, this.__sources);
+            return this.__suspects;
+        }
+        get FragmentedHeaps() {
+            return this.__result.fragmented.map((h) => new TriageHeapModel(this.__model(this.__heaps.heaps()[h.heap]), h));
+        }
+        get BusyBlocks() {
+            return this.__result.busyBlocks;
+        }
+        get BusyBytes() {
+            return this.__result.busyBytes;
+        }
+        get UnreachableBlocks() {
+            return this.__result.unreachableCount;
+        }
+        get UnreachableBytes() {
+            return this.__result.unreachableBytes;
+        }
+        /** For the command's text. */
+        result() {
+            return this.__result;
+        }
+        stackStatus() {
+            return this.__stacks;
+        }
+        toString() {
+            const top = this.__result.suspects[0];
+            return top ? `${this.__result.groupCount} suspect groups; first: ${this.Suspects.getValueAt(0).toString()}` : "no busy blocks";
+        }
+    }
+    class TriageHeapModel {
+        constructor(__heap, __numbers) {
+            this.__heap = __heap;
+            this.__numbers = __numbers;
+        }
+        get [Symbol.metadataDescriptor]() {
+            return help({
+                Heap: "The heap",
+                CommittedBytes: "Its segments' committed bytes plus the blocks it holds outside them (VirtualAlloc'd, Large, page-heap)",
+                FreeBytes: "Bytes in its free blocks",
+                BusyBlocks: "Its busy blocks",
+                BusyBytes: "Bytes they hold (requested sizes)",
+                UnreachableBytes: "Bytes of its busy blocks the leak scan found unreachable",
+            });
+        }
+        get Heap() {
+            return this.__heap;
+        }
+        get CommittedBytes() {
+            return this.__numbers.committedBytes;
+        }
+        get FreeBytes() {
+            return this.__numbers.freeBytes;
+        }
+        get BusyBlocks() {
+            return this.__numbers.busyBlocks;
+        }
+        get BusyBytes() {
+            return this.__numbers.busyBytes;
+        }
+        get UnreachableBytes() {
+            return this.__numbers.unreachableBytes;
+        }
+        toString() {
+            return `${this.__heap.toString()}: committed ${hex0x(this.__numbers.committedBytes)}, busy ${hex0x(this.__numbers.busyBytes)}`;
+        }
+    }
+    class SuspectList extends IndexedList {
+        constructor(__heaps, __model, __result, __sources) {
+            super();
+            this.__heaps = __heaps;
+            this.__model = __model;
+            this.__result = __result;
+            this.__sources = __sources;
+        }
+        itemCount() {
+            return this.__result.suspects.length;
+        }
+        itemAt(index) {
+            return new SuspectModel(this.__heaps, this.__model, this.__result.suspects[index], index, this.__sources);
+        }
+        toString() {
+            return `${this.__result.suspects.length} of ${this.__result.groupCount} suspect groups`;
+        }
+    }
+    class SuspectModel {
+        constructor(__heaps, __model, __suspect, __rank, __sources) {
+            this.__heaps = __heaps;
+            this.__model = __model;
+            this.__suspect = __suspect;
+            this.__rank = __rank;
+            this.__sources = __sources;
+        }
+        get [Symbol.metadataDescriptor]() {
+            return help({
+                Rank: "1 for the first suspect",
+                Score: "bytes × (1 + unreachable share) × (1 + log10(count) / 4) + 2 × bytes grown since the last snapshot",
+                Count: "Busy blocks in the group",
+                Size: "The requested size they share",
+                TotalBytes: "Bytes they hold",
+                Heap: "The heap holding most of them",
+                HeapShare: "Percent of that heap's busy bytes they hold",
+                Giant: "true for a VirtualAlloc'd (or segment-heap Large) block: Windows keeps no allocation stack for it",
+                TypeName: "The C++ class their vftable names, or null",
+                Stack: "The allocation stack they share, or why they have none",
+                Unreachable: "How many of them the leak scan found nothing pointing to",
+                UnreachableBytes: "Bytes those hold",
+                Growth: "Change since the last snapshot (!heapdiff), or null",
+                Samples: "The first few blocks",
+                Blocks: "Every block of the group",
+                Referrers: "Where the pointers to the first block live: module!global, a thread's stack or register, another block",
+                Next: "The command to dig further",
+            }, ["Rank", "HeapShare", "Score"]);
+        }
+        get Rank() {
+            return this.__rank + 1;
+        }
+        get Score() {
+            return Math.round(this.__suspect.score);
+        }
+        get Count() {
+            return this.__suspect.group.count;
+        }
+        get Size() {
+            return this.__suspect.size;
+        }
+        get TotalBytes() {
+            return this.__suspect.group.totalBytes;
+        }
+        get Heap() {
+            return this.__model(this.__heaps.heaps()[this.__suspect.heap]);
+        }
+        get HeapShare() {
+            return Math.round(this.__suspect.heapShare * 100) / 100;
+        }
+        get Giant() {
+            return this.__suspect.giant;
+        }
+        get TypeName() {
+            return this.__suspect.group.typeName === undefined ? null : this.__suspect.group.typeName;
+        }
+        get Stack() {
+            return this.__suspect.group.stack ? stackModel(this.__suspect.group.stack, this.__heaps.symbolizer()) : null;
+        }
+        get Unreachable() {
+            return this.__suspect.unreachableCount;
+        }
+        get UnreachableBytes() {
+            return this.__suspect.unreachableBytes;
+        }
+        get Growth() {
+            const g = this.__suspect.growth;
+            return g ? { Count: g.count, Bytes: g.bytes } : null;
+        }
+        get Samples() {
+            return this.samples().map((s) => new BlockModel(this.__model(s.ref), s.ref.walk(), s.row));
+        }
+        get Blocks() {
+            const refs = this.__heaps.heaps();
+            return new BlockSelection(this.__suspect.group.members.map((m) => {
+                const source = this.__sources[m.source];
+                return { heap: this.__model(refs[source.heap]), walk: source.walk, rows: m.rows };
+            }));
+        }
+        get Referrers() {
+            const first = this.samples()[0];
+            return first ? referrerModels(this.__heaps, this.__model, first.ref.index, first.row, REFERRERS) : [];
+        }
+        get Next() {
+            return this.next()[0];
+        }
+        /** The commands to dig further: the block's stack or references, then the group's blocks. */
+        next() {
+            const first = this.samples()[0];
+            const address = first ? hex0x(first.ref.walk().blocks.userAddress[first.row]) : "0x0";
+            const group = this.__suspect.group;
+            const dig = group.stack && "frames" in group.stack ? `!heapstack ${address}` : `!heapfind (${address}, true)`;
+            return [dig, `dx @$heapTriage().Suspects[${this.__rank}].Blocks`];
+        }
+        /** The group (for the command's text). */
+        suspect() {
+            return this.__suspect;
+        }
+        /** The first SAMPLES blocks, in the order the group lists them. */
+        samples() {
+            const out = [];
+            const refs = this.__heaps.heaps();
+            const members = this.__suspect.group.members;
+            for (let m = 0; m < members.length && out.length < SAMPLES; m++) {
+                const ref = refs[this.__sources[members[m].source].heap];
+                for (let k = 0; k < members[m].rows.length && out.length < SAMPLES; k++)
+                    out.push({ ref, row: members[m].rows[k] });
+            }
+            return out;
+        }
+        toString() {
+            const s = this.__suspect;
+            return `${hex0x(s.group.count)} blocks of ${hex0x(s.size)} bytes (${hex0x(s.group.totalBytes)})${s.giant ? ", a VirtualAlloc'd giant" : ""}, ${hex0x(s.unreachableCount)} unreachable`;
+        }
+    }
+    function stackStatus(heaps, result) {
+        if (result.tracedBlocks > 0)
+            return { on: true, traced: result.tracedBlocks, advice: undefined };
+        const name = String(heaps.target.processObject.Name || "<program>.exe").replace(/^.*[\\/]/, "");
+        return {
+            on: false,
+            traced: 0,
+            advice: `no busy block carries an allocation stack; run "gflags /i ${name} +ust" (Debugging Tools for Windows) and restart the program to record them`,
+        };
+    }
+
+    // !heaptriage: the leak hunt in one command. The first screen answers "what is leaking, and who
+    // allocated or holds it": the totals and whether stacks are on, the heaps by committed bytes, then
+    // the suspects by score, each with its stack (or its referrers), sample blocks and the next command;
+    // after them what dominates the largest heaps and which heaps are fragmented.
+    const DEFAULT_SUSPECTS = 5;
+    /** Heaps shown in the table, and heaps whose dominant sizes, stacks and types are shown. */
+    const HEAP_ROWS = 8;
+    const DOMINANT_HEAPS = 3;
+    const DOMINANT_ROWS = 3;
+    /** Frames printed per suspect, from the first one outside the allocators. */
+    const SUSPECT_FRAMES = 6;
+    /** !heaptriage [max] — heaps, suspects (max of them in detail, 5 by default), dominant groups, fragmentation. */
+    const heaptriage = command("heaptriage", 1, (maxSuspects) => {
+        const max = optional("heaptriage", "a suspect count", maxSuspects, DEFAULT_SUSPECTS);
+        if (max < 1)
+            throw new Error(`heaptriage: expected a suspect count of at least 1, got ${max}`);
+        const context = new CommandContext();
+        const walked = context.walkedHeaps();
+        const model = TriageModel.of(context.heaps, (ref) => context.model(ref), max);
+        const result = model.result();
+        const symbols = context.heaps.symbolizer();
+        const widthOf = (heap) => context.heaps.heaps()[heap].view.layout.pointerSize;
+        const stacks = model.stackStatus();
+        let text = `Leak triage: ${walked.length} heaps, ${hex0x(result.busyBlocks)} busy blocks holding ${hex0x(result.busyBytes)} bytes.\n`;
+        text += stacks.on
+            ? `Allocation stacks: on (${hex0x(stacks.traced)} of ${hex0x(result.busyBlocks)} busy blocks have one).\n`
+            : `Allocation stacks: OFF: ${stacks.advice}.\n`;
+        text += `Leak scan: ${hex0x(result.unreachableCount)} busy blocks (${hex0x(result.unreachableBytes)} bytes) are unreachable: nothing in the process points to them.\n`;
+        text += "\nHeaps by committed bytes:\n" + heapTable(result.heaps.slice(0, HEAP_ROWS), context);
+        if (result.heaps.length > HEAP_ROWS)
+            text += `  ... ${result.heaps.length - HEAP_ROWS} more; use dx @$heapTriage().Heaps\n`;
+        text += "\nSuspects, by score (bytes, doubled where unreachable, weighted by count and growth; README explains):\n";
+        const suspects = model.Suspects;
+        const shown = Math.min(max, suspects.count());
+        for (let i = 0; i < shown; i++)
+            text += suspectText(suspects.getValueAt(i), context, symbols, widthOf);
+        if (result.groupCount > shown)
+            text += `... ${result.groupCount - shown} more groups; use dx @$heapTriage().Suspects (the first ${suspects.count()})\n`;
+        for (let i = 0; i < Math.min(DOMINANT_HEAPS, result.heaps.length); i++)
+            text += dominance(result.heaps[i], context, symbols, widthOf(result.heaps[i].heap));
+        text += result.fragmented.length === 0
+            ? "\nFragmentation: no heap's free blocks hold half of its committed bytes.\n"
+            : "\nFragmented heaps (free blocks hold at least half of the committed bytes):\n" + heapTable(result.fragmented, context);
+        context.print(text);
+        return model;
+    });
+    function heapTable(heaps, context) {
+        const width = Math.max(...heaps.map((h) => context.heaps.heaps()[h.heap].view.layout.pointerSize), 4) * 2;
+        let text = `  ${"Heap".padEnd(width)}  Type        Committed         Free   Busy blocks   Busy bytes  Unreachable\n`;
+        for (let i = 0; i < heaps.length; i++) {
+            const h = heaps[i];
+            const ref = context.heaps.heaps()[h.heap];
+            text += `  ${hexAddress(ref.address, ref.view.layout.pointerSize).padStart(width)}  ${h.walk.type.padEnd(8)}` +
+                `${hex0x(h.committedBytes).padStart(13)}${hex0x(h.freeBytes).padStart(13)}${hex0x(h.busyBlocks).padStart(14)}` +
+                `${hex0x(h.busyBytes).padStart(13)}${hex0x(h.unreachableBytes).padStart(13)}\n`;
+        }
+        return text;
+    }
+    function suspectText(suspect, context, symbols, widthOf) {
+        const s = suspect.suspect();
+        const heapRef = context.heaps.heaps()[s.heap];
+        const width = widthOf(s.heap);
+        const blocks = s.group.count === 1 ? "1 block" : `${hex0x(s.group.count)} blocks`;
+        let text = `#${suspect.Rank}  ${blocks} of ${hex0x(s.size)} bytes = ${hex0x(s.group.totalBytes)} bytes, ${s.heapShare.toFixed(2)}% of heap ${hexAddress(heapRef.address, heapRef.view.layout.pointerSize)}`;
+        text += s.unreachableCount === 0 ? ", all reachable" : s.unreachableCount === s.group.count ? ", all unreachable" : `, ${hex0x(s.unreachableCount)} unreachable`;
+        if (s.growth)
+            text += `, grew by ${s.growth.count >= 0 ? "+" : ""}${s.growth.count} blocks (${s.growth.bytes >= 0 ? "+" : "-"}${hex0x(Math.abs(s.growth.bytes))} bytes)`;
+        text += "\n";
+        if (s.giant)
+            text += "    a VirtualAlloc'd giant: Windows keeps no allocation stack for these\n";
+        if (s.group.typeName !== undefined)
+            text += `    type: ${s.group.typeName}\n`;
+        const stack = s.group.stack;
+        let referrers = s.giant;
+        if (stack && "frames" in stack) {
+            const caller = callerFrame(stack.frames, symbols);
+            const from = caller === undefined ? 0 : stack.frames.indexOf(caller);
+            const frames = stack.frames.slice(from, from + SUSPECT_FRAMES);
+            text += `    allocated at ${caller === undefined ? "?" : symbols.name(caller).text}:\n` + formatStackLines(frames, (a) => symbols.name(a), width);
+            if (stack.frames.length > from + SUSPECT_FRAMES)
+                text += `        ... ${stack.frames.length - from - SUSPECT_FRAMES} more frames\n`;
+        }
+        else if (stack && !s.giant) {
+            text += `    no allocation stack (${stack.reason})\n`;
+            referrers = true;
+        }
+        if (referrers) {
+            const found = suspect.Referrers;
+            if (found.length === 0)
+                text += `    held by: nothing the scan saw${s.unreachableCount > 0 ? " (unreachable)" : ""}\n`;
+            for (let i = 0; i < found.length; i++)
+                text += `    ${i === 0 ? "held by:" : "        "} ${found[i].Description}\n`;
+        }
+        const samples = suspect.samples().map((b) => hexAddress(b.ref.walk().blocks.userAddress[b.row], b.ref.view.layout.pointerSize));
+        text += `    blocks: ${samples.join(" ")}${s.group.count > samples.length ? " ..." : ""}\n`;
+        const next = suspect.next();
+        text += `    next: ${next[0]}\n          ${next[1]}\n`;
+        return text;
+    }
+    /** What dominates a heap's busy bytes: its largest sizes, stacks (by caller) and types. */
+    function dominance(heap, context, symbols, width) {
+        const ref = context.heaps.heaps()[heap.heap];
+        const walk = heap.walk;
+        if (heap.busyBytes === 0)
+            return "";
+        const share = (bytes) => `${((100 * bytes) / heap.busyBytes).toFixed(2)}%`;
+        const sizes = sizeStatistics(walk, "S", DOMINANT_ROWS).rows.map((r) => `${hex0x(r.size)} x ${hex0x(r.count)} (${share(r.total)})`);
+        const sources = groupSources(context.heaps, [ref]);
+        const stacks = groupByStack(sources).slice(0, DOMINANT_ROWS).map((g) => {
+            const caller = g.stack && "frames" in g.stack ? callerFrame(g.stack.frames, symbols) : undefined;
+            const where = caller !== undefined ? symbols.name(caller).text : g.stack && "reason" in g.stack ? `no stack (${g.stack.reason})` : "?";
+            return `${where} (${share(g.totalBytes)})`;
+        });
+        const types = groupByType(sources).slice(0, DOMINANT_ROWS).map((g) => `${g.key} (${share(g.totalBytes)})`);
+        return `\nHeap ${hexAddress(ref.address, width)}: what holds its ${hex0x(heap.busyBytes)} busy bytes\n` +
+            `    sizes:  ${sizes.join(", ")}\n    stacks: ${stacks.join(", ")}\n    types:  ${types.join(", ")}\n`;
+    }
+
     /**
      * Heaps: every heap the process names. Nothing is read until an item, the count or Findings is
      * asked for; listing them reads the PEB and ntdll's list, not the heaps.
@@ -6698,6 +7417,8 @@ var __dxheap = (function (exports) {
             new host.functionAlias(heaptypes, "heaptypes"),
             new host.functionAlias(heapleaks, "heapleaks"),
             new host.functionAlias(heapleaks, "heapLeaks"),
+            new host.functionAlias(heaptriage, "heaptriage"),
+            new host.functionAlias(heaptriage, "heapTriage"),
         ];
     }
     function uninitializeScript() {
