@@ -1,7 +1,6 @@
 // !heapleaks: the leak scan (src/analysis/leaks.ts), a ranked summary first (the unreachable
 // blocks by allocation stack and by type or size), then !heap -l's rows.
-import { BlockSelection } from "../model/block";
-import { GroupList, stackGroups, typeGroups } from "../model/groups";
+import { GroupList } from "../model/groups";
 import { LeakReportModel } from "../model/leaks";
 import { StackModel } from "../model/stack";
 import { hex } from "../util/hex";
@@ -16,19 +15,11 @@ const SUMMARY_GROUPS = 10;
 export const heapleaks = command("heapleaks", 1, (maxRows?: unknown): LeakReportModel => {
   const max = optional("heapleaks", "a row count", maxRows, 2000);
   const context = new CommandContext();
-  const scan = context.heaps.leaks();
   const walked = context.walkedHeaps();
-  const refs = walked.map((h) => h.ref);
-  const member = (heap: number, row: number) => scan.unreachable[heap][row] === 1;
-  const byStack = stackGroups(context.heaps, refs, (ref) => context.model(ref), member);
-  const byType = typeGroups(context.heaps, refs, (ref) => context.model(ref), member);
-  const parts = walked.map((h) => {
-    const rows: number[] = [];
-    const flags = scan.unreachable[h.ref.index];
-    for (let row = 0; row < flags.length; row++) if (flags[row]) rows.push(row);
-    return { heap: h.model, walk: h.walk, rows };
-  });
-
+  const report = LeakReportModel.of(context.heaps, (ref) => context.model(ref));
+  const scan = report.scan();
+  const byStack = report.ByStack;
+  const byType = report.ByType;
   let text = `Scanned 0x${hex(scan.rootBytes)} bytes of roots (live stacks, registers, module globals, other memory) and 0x${hex(scan.heapBytes)} bytes of heap data.\n`;
   if (scan.problem) text += `Note: ${scan.problem}.\n`;
   text += `0x${hex(scan.unreachableCount)} of 0x${hex(scan.busyCount)} busy blocks are unreachable, holding 0x${hex(scan.unreachableBytes)} bytes.\n`;
@@ -37,19 +28,20 @@ export const heapleaks = command("heapleaks", 1, (maxRows?: unknown): LeakReport
     text += "\nBy type or size (largest first):\n" + typeSummary(byType);
     const limit = new RowLimit(max);
     let headerWidth = 0;
-    for (let i = 0; i < parts.length; i++) {
+    for (let i = 0; i < walked.length; i++) {
       // A header per pointer size: a WOW64 process's 64-bit heaps print wider rows.
       const width = walked[i].width;
-      for (let k = 0; k < parts[i].rows.length; k++) {
-        if (!limit.take()) continue;
+      const flags = scan.unreachable[walked[i].ref.index];
+      for (let row = 0; row < flags.length; row++) {
+        if (!flags[row] || !limit.take()) continue;
         if (width !== headerWidth) text += "\n" + blockTableHeader((headerWidth = width)).join("\n") + "\n";
-        text += blockTableRow(parts[i].walk, parts[i].rows[k], width) + "\n";
+        text += blockTableRow(walked[i].walk, row, width) + "\n";
       }
     }
     text += limit.note("blocks", "dx @$heapleaks().Blocks");
   }
   context.print(text);
-  return new LeakReportModel(scan, new BlockSelection(parts), byStack, byType);
+  return report;
 });
 
 function stackSummary(context: CommandContext, groups: GroupList): string {

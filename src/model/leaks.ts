@@ -1,8 +1,10 @@
 // What the leak scan found, as dx shows it: dx @$heapLeaks().ByStack, .Blocks.Where(...).
 import { LeakScan } from "../analysis/leaks";
+import { HeapRef, ProcessHeaps } from "../heap/process-heaps";
 import { help } from "./help";
 import { BlockSelection } from "./block";
-import { GroupList } from "./groups";
+import { GroupList, stackGroups, typeGroups } from "./groups";
+import { HeapModel } from "./heap";
 
 export class LeakReportModel {
   constructor(
@@ -11,6 +13,20 @@ export class LeakReportModel {
     private readonly __byStack: GroupList,
     private readonly __byType: GroupList,
   ) {}
+
+  /** The leak scan of a process (made once by its cache), its unreachable blocks grouped and listed. */
+  static of(heaps: ProcessHeaps, model: (ref: HeapRef) => HeapModel): LeakReportModel {
+    const scan = heaps.leaks();
+    const refs = heaps.heaps().filter((ref) => !ref.problem());
+    const member = (heap: number, row: number) => scan.unreachable[heap][row] === 1;
+    const parts = refs.map((ref) => {
+      const rows: number[] = [];
+      const flags = scan.unreachable[ref.index];
+      for (let row = 0; row < flags.length; row++) if (flags[row]) rows.push(row);
+      return { heap: model(ref), walk: ref.walk(), rows };
+    });
+    return new LeakReportModel(scan, new BlockSelection(parts), stackGroups(heaps, refs, model, member), typeGroups(heaps, refs, model, member));
+  }
 
   get [Symbol.metadataDescriptor]() {
     return help({
@@ -35,6 +51,10 @@ export class LeakReportModel {
   get ByStack(): GroupList { return this.__byStack; }
   get ByType(): GroupList { return this.__byType; }
   get Blocks(): BlockSelection { return this.__blocks; }
+
+  /** For the command's text. */
+  scan(): LeakScan { return this.__scan; }
+  blocks(): BlockSelection { return this.__blocks; }
 
   toString(): string {
     return `${this.__scan.unreachableCount} unreachable blocks (0x${this.__scan.unreachableBytes.toString(16)} bytes) of ${this.__scan.busyCount} busy`;

@@ -7,6 +7,8 @@ import { FindingModel } from "./finding";
 import { HeapModel } from "./heap";
 import { help } from "./help";
 import { GroupList, stackGroups, typeGroups } from "./groups";
+import { LeakReportModel } from "./leaks";
+import { TriageModel } from "./triage";
 
 /**
  * Heaps: every heap the process names. Nothing is read until an item, the count or Findings is
@@ -26,6 +28,8 @@ export class HeapCollection extends IndexedList<HeapModel> {
       Findings: "What was wrong in the lists that name the heaps (PEB.ProcessHeaps, ntdll's descriptor list), or why they could not be read",
       ByStack: "ByStack(): busy blocks of every heap grouped by identical allocation stack (count, bytes, sizes, stack), largest total first",
       ByType: "ByType(): busy blocks of every heap grouped by C++ type (their vftable), else by size, largest total first",
+      Leaks: "Leaks(): the leak scan, as !heapleaks returns it, without its text",
+      Triage: "Triage(): the leak triage, as !heaptriage returns it, without its text",
     });
   }
 
@@ -45,6 +49,18 @@ export class HeapCollection extends IndexedList<HeapModel> {
   ByType(): GroupList | FindingModel[] {
     const heaps = this.cache();
     return heaps ? typeGroups(heaps, heaps.heaps(), (ref) => this.itemAt(ref.index)) : this.Findings;
+  }
+
+  /** The leak scan (what !heapleaks returns), without printing. */
+  Leaks(): LeakReportModel | FindingModel[] {
+    const heaps = this.cache();
+    return heaps ? LeakReportModel.of(heaps, (ref) => this.itemAt(ref.index)) : this.Findings;
+  }
+
+  /** The leak triage (what !heaptriage returns), without printing. */
+  Triage(): TriageModel | FindingModel[] {
+    const heaps = this.cache();
+    return heaps ? TriageModel.of(heaps, (ref) => this.itemAt(ref.index)) : this.Findings;
   }
 
   protected itemCount(): number {
