@@ -6577,6 +6577,21 @@ var __dxheap = (function (exports) {
             this.__byStack = __byStack;
             this.__byType = __byType;
         }
+        /** The leak scan of a process (made once by its cache), its unreachable blocks grouped and listed. */
+        static of(heaps, model) {
+            const scan = heaps.leaks();
+            const refs = heaps.heaps().filter((ref) => !ref.problem());
+            const member = (heap, row) => scan.unreachable[heap][row] === 1;
+            const parts = refs.map((ref) => {
+                const rows = [];
+                const flags = scan.unreachable[ref.index];
+                for (let row = 0; row < flags.length; row++)
+                    if (flags[row])
+                        rows.push(row);
+                return { heap: model(ref), walk: ref.walk(), rows };
+            });
+            return new LeakReportModel(scan, new BlockSelection(parts), stackGroups(heaps, refs, model, member), typeGroups(heaps, refs, model, member));
+        }
         get [Symbol.metadataDescriptor]() {
             return help({
                 UnreachableBlocks: "Busy blocks nothing in the process points to (roots: live stacks, registers, module globals, other committed memory outside the heaps)",
@@ -6599,32 +6614,24 @@ var __dxheap = (function (exports) {
         get ByStack() { return this.__byStack; }
         get ByType() { return this.__byType; }
         get Blocks() { return this.__blocks; }
+        /** For the command's text. */
+        scan() { return this.__scan; }
+        blocks() { return this.__blocks; }
         toString() {
             return `${this.__scan.unreachableCount} unreachable blocks (0x${this.__scan.unreachableBytes.toString(16)} bytes) of ${this.__scan.busyCount} busy`;
         }
     }
 
-    // !heapleaks: the leak scan (src/analysis/leaks.ts), a ranked summary first (the unreachable
-    // blocks by allocation stack and by type or size), then !heap -l's rows.
     const SUMMARY_GROUPS = 10;
     /** !heapleaks [max] — !heap -l: busy blocks nothing points to, ranked by stack and by type, then the blocks (at most max). */
     const heapleaks = command("heapleaks", 1, (maxRows) => {
         const max = optional("heapleaks", "a row count", maxRows, 2000);
         const context = new CommandContext();
-        const scan = context.heaps.leaks();
         const walked = context.walkedHeaps();
-        const refs = walked.map((h) => h.ref);
-        const member = (heap, row) => scan.unreachable[heap][row] === 1;
-        const byStack = stackGroups(context.heaps, refs, (ref) => context.model(ref), member);
-        const byType = typeGroups(context.heaps, refs, (ref) => context.model(ref), member);
-        const parts = walked.map((h) => {
-            const rows = [];
-            const flags = scan.unreachable[h.ref.index];
-            for (let row = 0; row < flags.length; row++)
-                if (flags[row])
-                    rows.push(row);
-            return { heap: h.model, walk: h.walk, rows };
-        });
+        const report = LeakReportModel.of(context.heaps, (ref) => context.model(ref));
+        const scan = report.scan();
+        const byStack = report.ByStack;
+        const byType = report.ByType;
         let text = `Scanned 0x${hex(scan.rootBytes)} bytes of roots (live stacks, registers, module globals, other memory) and 0x${hex(scan.heapBytes)} bytes of heap data.\n`;
         if (scan.problem)
             text += `Note: ${scan.problem}.\n`;
@@ -6634,21 +6641,22 @@ var __dxheap = (function (exports) {
             text += "\nBy type or size (largest first):\n" + typeSummary(byType);
             const limit = new RowLimit(max);
             let headerWidth = 0;
-            for (let i = 0; i < parts.length; i++) {
+            for (let i = 0; i < walked.length; i++) {
                 // A header per pointer size: a WOW64 process's 64-bit heaps print wider rows.
                 const width = walked[i].width;
-                for (let k = 0; k < parts[i].rows.length; k++) {
-                    if (!limit.take())
+                const flags = scan.unreachable[walked[i].ref.index];
+                for (let row = 0; row < flags.length; row++) {
+                    if (!flags[row] || !limit.take())
                         continue;
                     if (width !== headerWidth)
                         text += "\n" + blockTableHeader((headerWidth = width)).join("\n") + "\n";
-                    text += blockTableRow(parts[i].walk, parts[i].rows[k], width) + "\n";
+                    text += blockTableRow(walked[i].walk, row, width) + "\n";
                 }
             }
             text += limit.note("blocks", "dx @$heapleaks().Blocks");
         }
         context.print(text);
-        return new LeakReportModel(scan, new BlockSelection(parts), byStack, byType);
+        return report;
     });
     function stackSummary(context, groups) {
         const symbols = context.heaps.symbolizer();
@@ -7345,6 +7353,8 @@ var __dxheap = (function (exports) {
                 Findings: "What was wrong in the lists that name the heaps (PEB.ProcessHeaps, ntdll's descriptor list), or why they could not be read",
                 ByStack: "ByStack(): busy blocks of every heap grouped by identical allocation stack (count, bytes, sizes, stack), largest total first",
                 ByType: "ByType(): busy blocks of every heap grouped by C++ type (their vftable), else by size, largest total first",
+                Leaks: "Leaks(): the leak scan, as !heapleaks returns it, without its text",
+                Triage: "Triage(): the leak triage, as !heaptriage returns it, without its text",
             });
         }
         get Findings() {
@@ -7361,6 +7371,16 @@ var __dxheap = (function (exports) {
         ByType() {
             const heaps = this.cache();
             return heaps ? typeGroups(heaps, heaps.heaps(), (ref) => this.itemAt(ref.index)) : this.Findings;
+        }
+        /** The leak scan (what !heapleaks returns), without printing. */
+        Leaks() {
+            const heaps = this.cache();
+            return heaps ? LeakReportModel.of(heaps, (ref) => this.itemAt(ref.index)) : this.Findings;
+        }
+        /** The leak triage (what !heaptriage returns), without printing. */
+        Triage() {
+            const heaps = this.cache();
+            return heaps ? TriageModel.of(heaps, (ref) => this.itemAt(ref.index)) : this.Findings;
         }
         itemCount() {
             const heaps = this.cache();
