@@ -101,9 +101,10 @@ function subtract(from: MemoryRegion[], minus: MemoryRegion[]): MemoryRegion[] {
 
 /**
  * `widths` gives each walk's pointer size (its ntdll's); roots are read with the program's, or
- * with both in a WOW64 process, whose roots hold 32-bit and 64-bit pointers.
+ * with both in a WOW64 process, whose roots hold 32-bit and 64-bit pointers. Walks not `counted`
+ * (a page heap's NormalHeap, whose blocks the page heap lists) are neither scanned nor reported.
  */
-export function scanLeaks(target: Target, memory: Memory, walks: HeapWalk[], widths: (4 | 8)[], index: AddressIndex): LeakScan {
+export function scanLeaks(target: Target, memory: Memory, walks: HeapWalk[], widths: (4 | 8)[], counted: boolean[], index: AddressIndex): LeakScan {
   const rootWidth: PointerWidth = target.isWow64 ? "both" : target.views[0].layout.pointerSize;
   const extents = heapExtents(walks);
   const firstRow: number[] = [];
@@ -123,6 +124,7 @@ export function scanLeaks(target: Target, memory: Memory, walks: HeapWalk[], wid
     // (PreviousBlockPrivateData, docs/heap-structures.md §2.2): a value there is the block's before.
     if (value < walks[found.walk].blocks.userAddress[found.row]) found = index.find(walks[found.walk].blocks.address[found.row] - 1);
     if (!found) return -1;
+    if (!counted[found.walk]) return -1;
     const b = walks[found.walk].blocks;
     const row = found.row;
     if (b.state[row] !== STATE_BUSY || value < b.userAddress[row] || value >= b.userAddress[row] + b.userSize[row]) return -1;
@@ -187,6 +189,10 @@ export function scanLeaks(target: Target, memory: Memory, walks: HeapWalk[], wid
     const start = new Int32Array(blocks.count).fill(-1);
     const counts = new Int32Array(blocks.count);
     const p = widths[w];
+    if (!counted[w]) {
+      offsets.push(packOffsets(start, counts));
+      continue;
+    }
     for (const window of busyDataWindows(memory, walks[w], p, (row) => blocks.userSize[row])) {
       let r = 0;
       for (let k = 0; k < window.rows.length; k++) {
@@ -238,7 +244,7 @@ export function scanLeaks(target: Target, memory: Memory, walks: HeapWalk[], wid
   for (let w = 0; w < walks.length; w++) {
     const blocks = walks[w].blocks;
     const out = new Uint8Array(blocks.count);
-    for (let row = 0; row < blocks.count; row++) {
+    for (let row = 0; row < blocks.count && counted[w]; row++) {
       if (blocks.state[row] !== STATE_BUSY) continue;
       busyCount++;
       if (!marked[firstRow[w] + row]) {

@@ -2,7 +2,7 @@
 // are INFERRED from the labels and _HEAP_COUNTERS field names; the formulas below are the
 // ones that reproduce the real tables in the seeds (docs/seeds.md, seeds 000 and 001) and in §3.1.
 
-import { HeapWalk, KIND_BACKEND, KIND_LARGE, KIND_VS, STATE_BUSY, STATE_FREE } from "../heap/records";
+import { HeapWalk, KIND_BACKEND, KIND_LARGE, KIND_VS, STATE_BUSY, STATE_FREE, STATE_FREED } from "../heap/records";
 
 export interface HeapSummary {
   heapAddress: number;
@@ -187,4 +187,45 @@ export function summarizeSegmentHeap(walk: HeapWalk): SegmentHeapSummary {
     busyBlockCount: busy.count,
     busyUserBytes: busy.bytes,
   };
+}
+
+/** What !heaps shows for a page heap (gflags +hpa): its full-page and light blocks, busy and freed. */
+export interface PageHeapSummary {
+  heapAddress: number;
+  flags: number;
+  /** Full-page blocks (each in its own virtual block), busy and delayed-free, with their user bytes. */
+  fullPageBusy: number;
+  fullPageBusyBytes: number;
+  freed: number;
+  freedBytes: number;
+  /** Light blocks (inside the NormalHeap), busy. */
+  lightBusy: number;
+  lightBusyBytes: number;
+  /** The NormalHeap, or 0 when its walk could not be had. */
+  normalHeap: number;
+}
+
+/**
+ * A page heap's walk lists its full-page blocks first (virtualBlockCount of them, busy then
+ * delayed-free), then its light blocks (src/walkers/pageheap/heap.ts).
+ */
+export function summarizePageHeap(walk: HeapWalk): PageHeapSummary {
+  const b = walk.blocks;
+  const out: PageHeapSummary = {
+    heapAddress: walk.address, flags: walk.flags, fullPageBusy: 0, fullPageBusyBytes: 0, freed: 0, freedBytes: 0,
+    lightBusy: 0, lightBusyBytes: 0, normalHeap: walk.normalHeap || 0,
+  };
+  for (let row = 0; row < b.count; row++) {
+    if (b.state[row] === STATE_FREED) {
+      out.freed++;
+      out.freedBytes += b.userSize[row];
+    } else if (b.state[row] === STATE_BUSY && row < walk.virtualBlockCount) {
+      out.fullPageBusy++;
+      out.fullPageBusyBytes += b.userSize[row];
+    } else if (b.state[row] === STATE_BUSY) {
+      out.lightBusy++;
+      out.lightBusyBytes += b.userSize[row];
+    }
+  }
+  return out;
 }

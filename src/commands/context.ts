@@ -31,9 +31,12 @@ export class CommandContext {
     return this.heaps.heaps().map((ref) => this.use(ref));
   }
 
-  /** The heaps that could be walked, whatever their kind (the others list no block and say why). */
+  /**
+   * The heaps that could be walked, whatever their kind (the others list no block and say why),
+   * each block once: a page heap's NormalHeap is left out, its blocks being the page heap's.
+   */
   walkedHeaps(): WalkedHeap[] {
-    return this.allHeaps().filter((h) => !h.ref.problem());
+    return this.allHeaps().filter((h) => !h.ref.problem() && h.ref.counted);
   }
 
   /** The heap whose handle is `address`, walked; a one-line error when it is not one or cannot be walked. */

@@ -4,7 +4,7 @@
 // "§" below is docs/heap-structures.md.
 // Every renderer returns lines ending in "\n". Choices not backed by a sample say so.
 
-import { HeapSummary, SegmentHeapSummary } from "../analysis/summary";
+import { HeapSummary, PageHeapSummary, SegmentHeapSummary } from "../analysis/summary";
 import { SizeStatistics, StatGroupBy } from "../analysis/stat";
 import { Reference } from "../analysis/find";
 import { PatternHit } from "../analysis/search";
@@ -16,6 +16,7 @@ import {
   KIND_LFH,
   KIND_VIRTUAL_ALLOC,
   STATE_FREE,
+  STATE_FREED,
   STATE_INTERNAL,
 } from "../heap/records";
 import { hex, hexAddress, padHex } from "../util/hex";
@@ -97,6 +98,30 @@ export function formatSegmentHeapSummaryTable(summaries: SegmentHeapSummary[], p
         padLeft(String(kib(s.freeCommittedBytes)), 7) + padLeft(String(kib(s.vsFreeBytes)), 9) +
         padLeft(String(kib(s.lfhFreeCommittedBytes)), 9) + padLeft(String(kib(s.largeCommittedBytes)), 6) +
         padLeft(String(s.largeBlockCount), 8) + "  " + s.segmentsPerContext.join("+"),
+    );
+  }
+  lines.push(rule);
+  return joinLines(lines);
+}
+
+/**
+ * !heaps for page heaps (gflags +hpa): our own table in !heap -s's style (WinDbg's !heap -s prints
+ * page heaps differently; no sample of it is quoted in docs/seeds.md).
+ */
+export function formatPageHeapTable(summaries: PageHeapSummary[], pointerSize: PointerSize): string {
+  const widen = " ".repeat(pointerSize * 2 - 8);
+  const rule = "-".repeat(79 + 2 * widen.length);
+  const lines = ["", STARS, " ".repeat(46) + "PAGE HEAP STATS BELOW", STARS];
+  lines.push(widen + "  Heap     Flags   Full-page  Bytes (k)  Freed  Bytes (k)  Light  Bytes (k)  " + widen + "NormalHeap");
+  lines.push(rule);
+  for (let i = 0; i < summaries.length; i++) {
+    const s = summaries[i];
+    lines.push(
+      hexAddress(s.heapAddress, pointerSize) + " " + padHex(s.flags, 8) +
+        padLeft(String(s.fullPageBusy), 11) + padLeft(String(kib(s.fullPageBusyBytes)), 11) +
+        padLeft(String(s.freed), 7) + padLeft(String(kib(s.freedBytes)), 11) +
+        padLeft(String(s.lightBusy), 7) + padLeft(String(kib(s.lightBusyBytes)), 11) + "  " +
+        (s.normalHeap ? hexAddress(s.normalHeap, pointerSize) : "-"),
     );
   }
   lines.push(rule);
@@ -288,7 +313,7 @@ function unusedBytes(blocks: BlockTable, row: number): number {
 function flagWords(blocks: BlockTable, row: number): string {
   const state = blocks.state[row];
   const kind = blocks.kind[row];
-  const busyOrFree = state === STATE_FREE ? "free " : "busy ";
+  const busyOrFree = state === STATE_FREE ? "free " : state === STATE_FREED ? "freed " : "busy ";
   if (kind === KIND_LFH) return "LFH;" + busyOrFree;
   // Segment-heap blocks have no _HEAP_ENTRY flags: their kind (a choice, like the words above).
   if (kind !== KIND_BACKEND && kind !== KIND_VIRTUAL_ALLOC) return `${BLOCK_KINDS[kind]};${busyOrFree}${state === STATE_INTERNAL ? " internal " : ""}`;
@@ -353,11 +378,12 @@ function entryFlagsColumn(flags: number): number {
 }
 
 /**
- * "(busy)", "(busy VirtualAlloc)" (seed 000), "(free)"; "(busy LFH)", "(busy internal)" and the
- * segment heap's "(busy VS)", "(busy Large)", "(busy PageRange)" are choices.
+ * "(busy)", "(busy VirtualAlloc)" (seed 000), "(free)"; "(busy LFH)", "(busy internal)", the
+ * segment heap's "(busy VS)", "(busy Large)", "(busy PageRange)" and the page heap's "(busy PageHeap)",
+ * "(freed PageHeap)" are choices.
  */
 function entryStateText(blocks: BlockTable, row: number): string {
-  let text = blocks.state[row] === STATE_FREE ? "(free" : "(busy";
+  let text = blocks.state[row] === STATE_FREE ? "(free" : blocks.state[row] === STATE_FREED ? "(freed" : "(busy";
   const kind = blocks.kind[row];
   if (kind === KIND_BACKEND) {
     if (blocks.state[row] === STATE_INTERNAL) text += " internal";

@@ -5,13 +5,13 @@ import { filterBySize } from "../analysis/filter";
 import { findReferences } from "../analysis/find";
 import { searchPattern } from "../analysis/search";
 import { sizeStatistics, StatGroupBy } from "../analysis/stat";
-import { summarizeHeap, summarizeSegmentHeap } from "../analysis/summary";
+import { summarizeHeap, summarizePageHeap, summarizeSegmentHeap } from "../analysis/summary";
 import { MemoryRegion } from "../host/memory-types";
 import { BlockModel, BlockSelection } from "../model/block";
 import { HeapModel } from "../model/heap";
 import { LazyCollection } from "../model/lazy";
 import { Reference } from "../analysis/find";
-import { FoundBlockModel, HeapCheckModel, HeapStackModel, HeapSummaryModel, PatternHitModel, SegmentHeapSummaryModel, SizeStatisticsModel } from "../model/results";
+import { FoundBlockModel, HeapCheckModel, HeapStackModel, HeapSummaryModel, PageHeapSummaryModel, PatternHitModel, SegmentHeapSummaryModel, SizeStatisticsModel } from "../model/results";
 import { FindingLog } from "../heap/findings";
 import { checkNtHeap } from "../walkers/nt/check";
 import { hex, hexAddress } from "../util/hex";
@@ -19,7 +19,7 @@ import { choice, flag, optional, patternBytes, required } from "./args";
 import { CommandContext, WalkedHeap, command } from "./context";
 import { MAX_PRINTED_FINDINGS, MAX_PRINTED_ROWS, RowLimit } from "./output";
 import {
-  formatBlockRows, formatFoundBlock, formatHeapSummaryTable, formatSearchHits, formatSegmentHeapSummaryTable, formatSizeStatistics,
+  formatBlockRows, formatFoundBlock, formatHeapSummaryTable, formatPageHeapTable, formatSearchHits, formatSegmentHeapSummaryTable, formatSizeStatistics,
   formatStackGroup, formatStackLines, formatTypeRows,
 } from "./format";
 import { GroupList, stackGroups, typeGroups } from "../model/groups";
@@ -31,26 +31,29 @@ const DEFAULT_MAX_ROWS = 20;
 
 /**
  * !heaps — !heap -s: one row per NT heap, with the fragmentation lines; a table of the segment
- * heaps; the heaps that could not be walked, and why.
+ * heaps, one of the page heaps; the heaps that could not be walked, and why.
  */
-export const heaps = command("heaps", 0, (): (HeapSummaryModel | SegmentHeapSummaryModel)[] => {
+export const heaps = command("heaps", 0, (): (HeapSummaryModel | SegmentHeapSummaryModel | PageHeapSummaryModel)[] => {
   const context = new CommandContext();
   const all = context.allHeaps();
   const views = context.heaps.target.views;
   let text = "";
-  const results: (HeapSummaryModel | SegmentHeapSummaryModel)[] = [];
+  const results: (HeapSummaryModel | SegmentHeapSummaryModel | PageHeapSummaryModel)[] = [];
   // A WOW64 process: the 32-bit heaps, then the 64-bit ones, each with its own table.
   for (let v = 0; v < views.length; v++) {
     const view = views[v];
     const own = all.filter((h) => h.ref.view === view && !h.ref.problem());
     const nt = own.filter((h) => h.walk.type === "NT").map((h) => summarizeHeap(h.walk));
     const segment = own.filter((h) => h.walk.type === "Segment").map((h) => summarizeSegmentHeap(h.walk));
+    const page = own.filter((h) => h.walk.type === "PageHeap").map((h) => summarizePageHeap(h.walk));
     const width = view.layout.pointerSize;
     if (views.length > 1) text += `${v > 0 ? "\n" : ""}${view.arch === "x86" ? "32" : "64"}-bit heaps (${view.module}, PEB ${hexAddress(view.peb, width)}):\n`;
     text += formatHeapSummaryTable(nt, { pointerSize: width, lfhKey: view.lfhKey });
     if (segment.length > 0) text += formatSegmentHeapSummaryTable(segment, width);
+    if (page.length > 0) text += formatPageHeapTable(page, width);
     for (let i = 0; i < nt.length; i++) results.push(new HeapSummaryModel(nt[i]));
     for (let i = 0; i < segment.length; i++) results.push(new SegmentHeapSummaryModel(segment[i]));
+    for (let i = 0; i < page.length; i++) results.push(new PageHeapSummaryModel(page[i]));
   }
   const others = all.filter((h) => h.ref.problem());
   if (others.length > 0) {

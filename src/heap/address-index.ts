@@ -43,7 +43,10 @@ export class AddressIndex {
     }
     const order = new Int32Array(total);
     for (let i = 0; i < total; i++) order[i] = i;
-    order.sort((a, b) => starts[a] - starts[b]);
+    // At one start, a page heap's light block (a row of the page heap's walk) sorts after the
+    // NormalHeap block holding it, so the lookup, which scans back from the last start, finds it first.
+    const late = (i: number) => (walks[walkOf[i]].type === "PageHeap" ? 1 : 0);
+    order.sort((a, b) => starts[a] - starts[b] || late(a) - late(b) || a - b);
     this.starts = new Float64Array(total);
     this.walkOf = new Int32Array(total);
     this.rowOf = new Int32Array(total);

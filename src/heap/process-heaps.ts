@@ -31,6 +31,15 @@ export class HeapRef {
     private readonly ntWalkAt: (address: number) => HeapWalk | undefined,
   ) {}
 
+  /**
+   * Whether the heap's busy blocks are its own: a page heap's NormalHeap holds the page heap's
+   * light blocks, which the page heap's walk lists already, so process-wide counts, groups and the
+   * leak scan take them from the page heap only.
+   */
+  get counted(): boolean {
+    return !(this.listedIn.length === 1 && this.listedIn[0] === "PageHeapRoot");
+  }
+
   /** What the heap's header says it is: reads a few bytes of it, once. */
   identity(): HeapIdentity {
     if (!this.identityResult) this.identityResult = classifyHeap(this.view, this.address);
@@ -194,8 +203,10 @@ export class ProcessHeaps {
   /** The leak scan of the whole process (src/analysis/leaks.ts), made once; its arrays follow heaps(). */
   leaks(): LeakScan {
     if (!this.leakScan) {
-      const widths = this.heaps().map((heap) => heap.view.layout.pointerSize);
-      this.leakScan = scanLeaks(this.target, this.target.views[0].memory, this.walks(), widths, this.index());
+      const heaps = this.heaps();
+      const widths = heaps.map((heap) => heap.view.layout.pointerSize);
+      const counted = heaps.map((heap) => heap.counted);
+      this.leakScan = scanLeaks(this.target, this.target.views[0].memory, this.walks(), widths, counted, this.index());
     }
     return this.leakScan;
   }

@@ -287,5 +287,7 @@ export interface HeapWalk {
    * nodes), which the leak scan must not take for the program's memory.
    */
   metadata?: { base: number; size: number }[];
+  /** Page heaps only: the NormalHeap whose blocks hold its light blocks (listed as rows of both walks). */
+  normalHeap?: number;
   findings: Finding[];
 }

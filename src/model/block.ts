@@ -18,12 +18,12 @@ export class BlockModel {
       UserAddress: "The UserPtr: where the program's data starts",
       Size: "Bytes, header included (LFH: the block stride; VirtualAlloc'd: the committed size)",
       UserSize: "Bytes the program asked for; 0 for free blocks",
-      State: "Busy, Free, or Internal (heap bookkeeping: segment headers, LFH UserBlocks, uncommitted-range sentinels)",
-      Kind: "Backend, LFH or VirtualAlloc",
+      State: "Busy, Free, Freed (a page heap's delayed-free block) or Internal (heap bookkeeping: segment headers, LFH UserBlocks, uncommitted-range sentinels)",
+      Kind: "Backend, LFH or VirtualAlloc (NT heaps); VS, LFH, Large or PageRange (segment heaps); PageHeap",
       Flags: "The decoded _HEAP_ENTRY.Flags",
       Heap: "The heap holding the block",
-      Segment: "The segment holding the block; null for VirtualAlloc'd blocks",
-      AllocationStack: "Who allocated the block: its frames (+ust or page heap), or why there are none and what to turn on",
+      Segment: "The segment holding the block; null outside segments (VirtualAlloc'd, Large, page-heap blocks)",
+      AllocationStack: "Who allocated the block (for a page heap's Freed block: who freed it): its frames (+ust or page heap), or why there are none and what to turn on",
       TypeName: "The C++ class of the object in the block, when its first pointer is that class's vftable; null otherwise",
     });
   }

@@ -8,8 +8,8 @@ import { toInt64 } from "../host/convert";
 import { hex0x, hexAddress } from "../util/hex";
 import { BlockCollection } from "./block";
 import { SegmentCollection, SegmentModel } from "./segment";
-import { HeapSummaryModel, SegmentHeapSummaryModel } from "./results";
-import { summarizeHeap, summarizeSegmentHeap } from "../analysis/summary";
+import { HeapSummaryModel, PageHeapSummaryModel, SegmentHeapSummaryModel } from "./results";
+import { summarizeHeap, summarizePageHeap, summarizeSegmentHeap } from "../analysis/summary";
 import { help } from "./help";
 import { FindingModel } from "./finding";
 import { GroupList, stackGroups, typeGroups } from "./groups";
@@ -67,12 +67,13 @@ export class HeapModel {
     return this.ref().walk().findings.map((finding) => new FindingModel(finding));
   }
   /** The !heap -s numbers, or, for a heap that could not be walked, why not. */
-  get Summary(): HeapSummaryModel | SegmentHeapSummaryModel | FindingModel {
+  get Summary(): HeapSummaryModel | SegmentHeapSummaryModel | PageHeapSummaryModel | FindingModel {
     const ref = this.ref();
     const problem = ref.problem();
     if (problem) return new FindingModel(problem);
     const walk = ref.walk();
-    return walk.type === "Segment" ? new SegmentHeapSummaryModel(summarizeSegmentHeap(walk)) : new HeapSummaryModel(summarizeHeap(walk));
+    if (walk.type === "Segment") return new SegmentHeapSummaryModel(summarizeSegmentHeap(walk));
+    return walk.type === "PageHeap" ? new PageHeapSummaryModel(summarizePageHeap(walk)) : new HeapSummaryModel(summarizeHeap(walk));
   }
 
   /** Busy blocks of this heap grouped by identical allocation stack, largest total first. */

@@ -17,7 +17,7 @@ export class LeakReportModel {
   /** The leak scan of a process (made once by its cache), its unreachable blocks grouped and listed. */
   static of(heaps: ProcessHeaps, model: (ref: HeapRef) => HeapModel): LeakReportModel {
     const scan = heaps.leaks();
-    const refs = heaps.heaps().filter((ref) => !ref.problem());
+    const refs = heaps.heaps().filter((ref) => !ref.problem() && ref.counted);
     const member = (heap: number, row: number) => scan.unreachable[heap][row] === 1;
     const parts = refs.map((ref) => {
       const rows: number[] = [];

@@ -42,13 +42,13 @@ export class HeapCollection extends IndexedList<HeapModel> {
   /** Busy blocks of every heap grouped by identical allocation stack, largest total first. */
   ByStack(): GroupList | FindingModel[] {
     const heaps = this.cache();
-    return heaps ? stackGroups(heaps, heaps.heaps(), (ref) => this.itemAt(ref.index)) : this.Findings;
+    return heaps ? stackGroups(heaps, heaps.heaps().filter((ref) => ref.counted), (ref) => this.itemAt(ref.index)) : this.Findings;
   }
 
   /** Busy blocks of every heap grouped by C++ type (vftable), else by size, largest total first. */
   ByType(): GroupList | FindingModel[] {
     const heaps = this.cache();
-    return heaps ? typeGroups(heaps, heaps.heaps(), (ref) => this.itemAt(ref.index)) : this.Findings;
+    return heaps ? typeGroups(heaps, heaps.heaps().filter((ref) => ref.counted), (ref) => this.itemAt(ref.index)) : this.Findings;
   }
 
   /** The leak scan (what !heapleaks returns), without printing. */

@@ -1,6 +1,6 @@
 // The objects the commands return (dx @$heaps(), @$heapstat(), ...), with PascalCase names and
 // hex ordinals so they read well in dx and dx -g.
-import { HeapSummary, SegmentHeapSummary } from "../analysis/summary";
+import { HeapSummary, PageHeapSummary, SegmentHeapSummary } from "../analysis/summary";
 import { SizeStatistics, SizeStatRow } from "../analysis/stat";
 import { Reference } from "../analysis/find";
 import { toInt64 } from "../host/convert";
@@ -117,9 +117,9 @@ export class FoundBlockModel {
 
   get Block(): BlockModel { return this.__block; }
   get Offset(): number { return this.__offset; }
-  get References(): LazyCollection<ReferenceModel> | undefined {
+  get References(): LazyCollection<ReferenceModel> | null {
     const references = this.__references;
-    if (!references) return undefined;
+    if (!references) return null;
     return new LazyCollection(() => mapIterator(references(), (r) => new ReferenceModel(r)), "");
   }
 
@@ -222,6 +222,40 @@ export class SegmentHeapSummaryModel {
   toString(): string {
     const s = this.__summary;
     return `Segment heap ${hex0x(s.heapAddress)}: committed ${hex0x(s.committedBytes + s.largeCommittedBytes)}, ${s.busyBlockCount} busy blocks (${hex0x(s.busyUserBytes)} bytes), ${s.freeBlockCount} free`;
+  }
+}
+
+/** What !heaps returns for a page heap (gflags +hpa). */
+export class PageHeapSummaryModel {
+  constructor(private readonly __summary: PageHeapSummary) {}
+
+  get [Symbol.metadataDescriptor]() {
+    return help({
+      Heap: "The page heap's handle",
+      Flags: "_HEAP.Flags at the handle",
+      FullPageBlocks: "Busy full-page blocks (each in its own virtual block, a guard page after it)",
+      FullPageBytes: "Bytes requested by them",
+      FreedBlocks: "Delayed-free blocks (State Freed): freed, kept inaccessible to catch use after free",
+      FreedBytes: "Bytes they held",
+      LightBlocks: "Busy light blocks, inside the NormalHeap",
+      LightBytes: "Bytes requested by them",
+      NormalHeap: "The NT heap holding the light blocks, or 0",
+    });
+  }
+
+  get Heap(): host.Int64 { return toInt64(this.__summary.heapAddress); }
+  get Flags(): number { return this.__summary.flags; }
+  get FullPageBlocks(): number { return this.__summary.fullPageBusy; }
+  get FullPageBytes(): number { return this.__summary.fullPageBusyBytes; }
+  get FreedBlocks(): number { return this.__summary.freed; }
+  get FreedBytes(): number { return this.__summary.freedBytes; }
+  get LightBlocks(): number { return this.__summary.lightBusy; }
+  get LightBytes(): number { return this.__summary.lightBusyBytes; }
+  get NormalHeap(): host.Int64 { return toInt64(this.__summary.normalHeap); }
+
+  toString(): string {
+    const s = this.__summary;
+    return `Page heap ${hex0x(s.heapAddress)}: ${s.fullPageBusy} full-page and ${s.lightBusy} light busy blocks (${hex0x(s.fullPageBusyBytes + s.lightBusyBytes)} bytes), ${s.freed} freed`;
   }
 }
 

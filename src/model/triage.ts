@@ -42,7 +42,7 @@ export class TriageModel {
   /** Triage of a process's walked heaps (the NormalHeaps of page heaps are counted through their page heaps). */
   static of(heaps: ProcessHeaps, model: (ref: HeapRef) => HeapModel, maxSuspects: number = KEPT_SUSPECTS): TriageModel {
     const scan = heaps.leaks();
-    const refs = heaps.heaps().filter((ref) => !ref.problem() && !(ref.listedIn.length === 1 && ref.listedIn[0] === "PageHeapRoot"));
+    const refs = heaps.heaps().filter((ref) => !ref.problem() && ref.counted);
     const sources = groupSources(heaps, refs);
     const unreachable = (heap: number, row: number) => scan.unreachable[heap][row] === 1;
     const triageHeaps: TriageHeap[] = refs.map((ref) => triageHeap(ref.index, ref.walk(), (row) => unreachable(ref.index, row)));

@@ -50,6 +50,7 @@ export function walkPageHeap(view: NtdllView, address: number, flags: number, nt
   const normalHeap = normalHeapOf(layout, read.bytes);
   const normal = normalHeap === 0 ? undefined : ntWalkAt(normalHeap);
   if (normal) {
+    walk.normalHeap = normalHeap;
     listLightBlocks(view.memory, layout, normal, blocks, findings);
   } else {
     findings.add("Corruption", root + layout.root.normalHeap,
