@@ -520,6 +520,32 @@ var __dxheap = (function (exports) {
             busyUserBytes: busy.bytes,
         };
     }
+    /**
+     * A page heap's walk lists its full-page blocks first (virtualBlockCount of them, busy then
+     * delayed-free), then its light blocks (src/walkers/pageheap/heap.ts).
+     */
+    function summarizePageHeap(walk) {
+        const b = walk.blocks;
+        const out = {
+            heapAddress: walk.address, flags: walk.flags, fullPageBusy: 0, fullPageBusyBytes: 0, freed: 0, freedBytes: 0,
+            lightBusy: 0, lightBusyBytes: 0, normalHeap: walk.normalHeap || 0,
+        };
+        for (let row = 0; row < b.count; row++) {
+            if (b.state[row] === STATE_FREED) {
+                out.freed++;
+                out.freedBytes += b.userSize[row];
+            }
+            else if (b.state[row] === STATE_BUSY && row < walk.virtualBlockCount) {
+                out.fullPageBusy++;
+                out.fullPageBusyBytes += b.userSize[row];
+            }
+            else if (b.state[row] === STATE_BUSY) {
+                out.lightBusy++;
+                out.lightBusyBytes += b.userSize[row];
+            }
+        }
+        return out;
+    }
 
     // Values crossing the host boundary. Inside dxheap addresses are JS numbers (user-mode
     // addresses are below 2^47, exact in a double); the host hands out and takes host.Int64.
@@ -637,12 +663,12 @@ var __dxheap = (function (exports) {
                 UserAddress: "The UserPtr: where the program's data starts",
                 Size: "Bytes, header included (LFH: the block stride; VirtualAlloc'd: the committed size)",
                 UserSize: "Bytes the program asked for; 0 for free blocks",
-                State: "Busy, Free, or Internal (heap bookkeeping: segment headers, LFH UserBlocks, uncommitted-range sentinels)",
-                Kind: "Backend, LFH or VirtualAlloc",
+                State: "Busy, Free, Freed (a page heap's delayed-free block) or Internal (heap bookkeeping: segment headers, LFH UserBlocks, uncommitted-range sentinels)",
+                Kind: "Backend, LFH or VirtualAlloc (NT heaps); VS, LFH, Large or PageRange (segment heaps); PageHeap",
                 Flags: "The decoded _HEAP_ENTRY.Flags",
                 Heap: "The heap holding the block",
-                Segment: "The segment holding the block; null for VirtualAlloc'd blocks",
-                AllocationStack: "Who allocated the block: its frames (+ust or page heap), or why there are none and what to turn on",
+                Segment: "The segment holding the block; null outside segments (VirtualAlloc'd, Large, page-heap blocks)",
+                AllocationStack: "Who allocated the block (for a page heap's Freed block: who freed it): its frames (+ust or page heap), or why there are none and what to turn on",
                 TypeName: "The C++ class of the object in the block, when its first pointer is that class's vftable; null otherwise",
             });
         }
@@ -882,7 +908,7 @@ var __dxheap = (function (exports) {
         get References() {
             const references = this.__references;
             if (!references)
-                return undefined;
+                return null;
             return new LazyCollection(() => mapIterator(references(), (r) => new ReferenceModel(r)), "");
         }
         toString() {
@@ -981,6 +1007,38 @@ var __dxheap = (function (exports) {
         toString() {
             const s = this.__summary;
             return `Segment heap ${hex0x(s.heapAddress)}: committed ${hex0x(s.committedBytes + s.largeCommittedBytes)}, ${s.busyBlockCount} busy blocks (${hex0x(s.busyUserBytes)} bytes), ${s.freeBlockCount} free`;
+        }
+    }
+    /** What !heaps returns for a page heap (gflags +hpa). */
+    class PageHeapSummaryModel {
+        constructor(__summary) {
+            this.__summary = __summary;
+        }
+        get [Symbol.metadataDescriptor]() {
+            return help({
+                Heap: "The page heap's handle",
+                Flags: "_HEAP.Flags at the handle",
+                FullPageBlocks: "Busy full-page blocks (each in its own virtual block, a guard page after it)",
+                FullPageBytes: "Bytes requested by them",
+                FreedBlocks: "Delayed-free blocks (State Freed): freed, kept inaccessible to catch use after free",
+                FreedBytes: "Bytes they held",
+                LightBlocks: "Busy light blocks, inside the NormalHeap",
+                LightBytes: "Bytes requested by them",
+                NormalHeap: "The NT heap holding the light blocks, or 0",
+            });
+        }
+        get Heap() { return toInt64(this.__summary.heapAddress); }
+        get Flags() { return this.__summary.flags; }
+        get FullPageBlocks() { return this.__summary.fullPageBusy; }
+        get FullPageBytes() { return this.__summary.fullPageBusyBytes; }
+        get FreedBlocks() { return this.__summary.freed; }
+        get FreedBytes() { return this.__summary.freedBytes; }
+        get LightBlocks() { return this.__summary.lightBusy; }
+        get LightBytes() { return this.__summary.lightBusyBytes; }
+        get NormalHeap() { return toInt64(this.__summary.normalHeap); }
+        toString() {
+            const s = this.__summary;
+            return `Page heap ${hex0x(s.heapAddress)}: ${s.fullPageBusy} full-page and ${s.lightBusy} light busy blocks (${hex0x(s.fullPageBusyBytes + s.lightBusyBytes)} bytes), ${s.freed} freed`;
         }
     }
     /** What !heapstack returns: the block holding an address, the offset, and who allocated it. */
@@ -3651,6 +3709,7 @@ var __dxheap = (function (exports) {
         const normalHeap = normalHeapOf(layout, read.bytes);
         const normal = normalHeap === 0 ? undefined : ntWalkAt(normalHeap);
         if (normal) {
+            walk.normalHeap = normalHeap;
             listLightBlocks(view.memory, layout, normal, blocks, findings);
         }
         else {
@@ -4763,9 +4822,10 @@ var __dxheap = (function (exports) {
     }
     /**
      * `widths` gives each walk's pointer size (its ntdll's); roots are read with the program's, or
-     * with both in a WOW64 process, whose roots hold 32-bit and 64-bit pointers.
+     * with both in a WOW64 process, whose roots hold 32-bit and 64-bit pointers. Walks not `counted`
+     * (a page heap's NormalHeap, whose blocks the page heap lists) are neither scanned nor reported.
      */
-    function scanLeaks(target, memory, walks, widths, index) {
+    function scanLeaks(target, memory, walks, widths, counted, index) {
         const rootWidth = target.isWow64 ? "both" : target.views[0].layout.pointerSize;
         const extents = heapExtents(walks);
         const firstRow = [];
@@ -4788,6 +4848,8 @@ var __dxheap = (function (exports) {
             if (value < walks[found.walk].blocks.userAddress[found.row])
                 found = index.find(walks[found.walk].blocks.address[found.row] - 1);
             if (!found)
+                return -1;
+            if (!counted[found.walk])
                 return -1;
             const b = walks[found.walk].blocks;
             const row = found.row;
@@ -4857,6 +4919,10 @@ var __dxheap = (function (exports) {
             const start = new Int32Array(blocks.count).fill(-1);
             const counts = new Int32Array(blocks.count);
             const p = widths[w];
+            if (!counted[w]) {
+                offsets.push(packOffsets(start, counts));
+                continue;
+            }
             for (const window of busyDataWindows(memory, walks[w], p, (row) => blocks.userSize[row])) {
                 let r = 0;
                 for (let k = 0; k < window.rows.length; k++) {
@@ -4910,7 +4976,7 @@ var __dxheap = (function (exports) {
         for (let w = 0; w < walks.length; w++) {
             const blocks = walks[w].blocks;
             const out = new Uint8Array(blocks.count);
-            for (let row = 0; row < blocks.count; row++) {
+            for (let row = 0; row < blocks.count && counted[w]; row++) {
                 if (blocks.state[row] !== STATE_BUSY)
                     continue;
                 busyCount++;
@@ -5008,7 +5074,10 @@ var __dxheap = (function (exports) {
             const order = new Int32Array(total);
             for (let i = 0; i < total; i++)
                 order[i] = i;
-            order.sort((a, b) => starts[a] - starts[b]);
+            // At one start, a page heap's light block (a row of the page heap's walk) sorts after the
+            // NormalHeap block holding it, so the lookup, which scans back from the last start, finds it first.
+            const late = (i) => (walks[walkOf[i]].type === "PageHeap" ? 1 : 0);
+            order.sort((a, b) => starts[a] - starts[b] || late(a) - late(b) || a - b);
             this.starts = new Float64Array(total);
             this.walkOf = new Int32Array(total);
             this.rowOf = new Int32Array(total);
@@ -5297,6 +5366,14 @@ var __dxheap = (function (exports) {
             this.index = index;
             this.ntWalkAt = ntWalkAt;
         }
+        /**
+         * Whether the heap's busy blocks are its own: a page heap's NormalHeap holds the page heap's
+         * light blocks, which the page heap's walk lists already, so process-wide counts, groups and the
+         * leak scan take them from the page heap only.
+         */
+        get counted() {
+            return !(this.listedIn.length === 1 && this.listedIn[0] === "PageHeapRoot");
+        }
         /** What the heap's header says it is: reads a few bytes of it, once. */
         identity() {
             if (!this.identityResult)
@@ -5449,8 +5526,10 @@ var __dxheap = (function (exports) {
         /** The leak scan of the whole process (src/analysis/leaks.ts), made once; its arrays follow heaps(). */
         leaks() {
             if (!this.leakScan) {
-                const widths = this.heaps().map((heap) => heap.view.layout.pointerSize);
-                this.leakScan = scanLeaks(this.target, this.target.views[0].memory, this.walks(), widths, this.index());
+                const heaps = this.heaps();
+                const widths = heaps.map((heap) => heap.view.layout.pointerSize);
+                const counted = heaps.map((heap) => heap.counted);
+                this.leakScan = scanLeaks(this.target, this.target.views[0].memory, this.walks(), widths, counted, this.index());
             }
             return this.leakScan;
         }
@@ -5817,7 +5896,9 @@ var __dxheap = (function (exports) {
             if (problem)
                 return new FindingModel(problem);
             const walk = ref.walk();
-            return walk.type === "Segment" ? new SegmentHeapSummaryModel(summarizeSegmentHeap(walk)) : new HeapSummaryModel(summarizeHeap(walk));
+            if (walk.type === "Segment")
+                return new SegmentHeapSummaryModel(summarizeSegmentHeap(walk));
+            return walk.type === "PageHeap" ? new PageHeapSummaryModel(summarizePageHeap(walk)) : new HeapSummaryModel(summarizeHeap(walk));
         }
         /** Busy blocks of this heap grouped by identical allocation stack, largest total first. */
         ByStack() {
@@ -5893,9 +5974,12 @@ var __dxheap = (function (exports) {
         allHeaps() {
             return this.heaps.heaps().map((ref) => this.use(ref));
         }
-        /** The heaps that could be walked, whatever their kind (the others list no block and say why). */
+        /**
+         * The heaps that could be walked, whatever their kind (the others list no block and say why),
+         * each block once: a page heap's NormalHeap is left out, its blocks being the page heap's.
+         */
         walkedHeaps() {
-            return this.allHeaps().filter((h) => !h.ref.problem());
+            return this.allHeaps().filter((h) => !h.ref.problem() && h.ref.counted);
         }
         /** The heap whose handle is `address`, walked; a one-line error when it is not one or cannot be walked. */
         heapAt(command, address) {
@@ -6031,6 +6115,27 @@ var __dxheap = (function (exports) {
                 padLeft(String(kib(s.freeCommittedBytes)), 7) + padLeft(String(kib(s.vsFreeBytes)), 9) +
                 padLeft(String(kib(s.lfhFreeCommittedBytes)), 9) + padLeft(String(kib(s.largeCommittedBytes)), 6) +
                 padLeft(String(s.largeBlockCount), 8) + "  " + s.segmentsPerContext.join("+"));
+        }
+        lines.push(rule);
+        return joinLines(lines);
+    }
+    /**
+     * !heaps for page heaps (gflags +hpa): our own table in !heap -s's style (WinDbg's !heap -s prints
+     * page heaps differently; no sample of it is quoted in docs/seeds.md).
+     */
+    function formatPageHeapTable(summaries, pointerSize) {
+        const widen = " ".repeat(pointerSize * 2 - 8);
+        const rule = "-".repeat(79 + 2 * widen.length);
+        const lines = ["", STARS, " ".repeat(46) + "PAGE HEAP STATS BELOW", STARS];
+        lines.push(widen + "  Heap     Flags   Full-page  Bytes (k)  Freed  Bytes (k)  Light  Bytes (k)  " + widen + "NormalHeap");
+        lines.push(rule);
+        for (let i = 0; i < summaries.length; i++) {
+            const s = summaries[i];
+            lines.push(hexAddress(s.heapAddress, pointerSize) + " " + padHex(s.flags, 8) +
+                padLeft(String(s.fullPageBusy), 11) + padLeft(String(kib(s.fullPageBusyBytes)), 11) +
+                padLeft(String(s.freed), 7) + padLeft(String(kib(s.freedBytes)), 11) +
+                padLeft(String(s.lightBusy), 7) + padLeft(String(kib(s.lightBusyBytes)), 11) + "  " +
+                (s.normalHeap ? hexAddress(s.normalHeap, pointerSize) : "-"));
         }
         lines.push(rule);
         return joinLines(lines);
@@ -6186,7 +6291,7 @@ var __dxheap = (function (exports) {
     function flagWords(blocks, row) {
         const state = blocks.state[row];
         const kind = blocks.kind[row];
-        const busyOrFree = state === STATE_FREE ? "free " : "busy ";
+        const busyOrFree = state === STATE_FREE ? "free " : state === STATE_FREED ? "freed " : "busy ";
         if (kind === KIND_LFH)
             return "LFH;" + busyOrFree;
         // Segment-heap blocks have no _HEAP_ENTRY flags: their kind (a choice, like the words above).
@@ -6248,11 +6353,12 @@ var __dxheap = (function (exports) {
         return flags & -10;
     }
     /**
-     * "(busy)", "(busy VirtualAlloc)" (seed 000), "(free)"; "(busy LFH)", "(busy internal)" and the
-     * segment heap's "(busy VS)", "(busy Large)", "(busy PageRange)" are choices.
+     * "(busy)", "(busy VirtualAlloc)" (seed 000), "(free)"; "(busy LFH)", "(busy internal)", the
+     * segment heap's "(busy VS)", "(busy Large)", "(busy PageRange)" and the page heap's "(busy PageHeap)",
+     * "(freed PageHeap)" are choices.
      */
     function entryStateText(blocks, row) {
-        let text = blocks.state[row] === STATE_FREE ? "(free" : "(busy";
+        let text = blocks.state[row] === STATE_FREE ? "(free" : blocks.state[row] === STATE_FREED ? "(freed" : "(busy";
         const kind = blocks.kind[row];
         if (kind === KIND_BACKEND) {
             if (blocks.state[row] === STATE_INTERNAL)
@@ -6323,7 +6429,7 @@ var __dxheap = (function (exports) {
     const DEFAULT_MAX_ROWS = 20;
     /**
      * !heaps — !heap -s: one row per NT heap, with the fragmentation lines; a table of the segment
-     * heaps; the heaps that could not be walked, and why.
+     * heaps, one of the page heaps; the heaps that could not be walked, and why.
      */
     const heaps = command("heaps", 0, () => {
         const context = new CommandContext();
@@ -6337,16 +6443,21 @@ var __dxheap = (function (exports) {
             const own = all.filter((h) => h.ref.view === view && !h.ref.problem());
             const nt = own.filter((h) => h.walk.type === "NT").map((h) => summarizeHeap(h.walk));
             const segment = own.filter((h) => h.walk.type === "Segment").map((h) => summarizeSegmentHeap(h.walk));
+            const page = own.filter((h) => h.walk.type === "PageHeap").map((h) => summarizePageHeap(h.walk));
             const width = view.layout.pointerSize;
             if (views.length > 1)
                 text += `${v > 0 ? "\n" : ""}${view.arch === "x86" ? "32" : "64"}-bit heaps (${view.module}, PEB ${hexAddress(view.peb, width)}):\n`;
             text += formatHeapSummaryTable(nt, { pointerSize: width, lfhKey: view.lfhKey });
             if (segment.length > 0)
                 text += formatSegmentHeapSummaryTable(segment, width);
+            if (page.length > 0)
+                text += formatPageHeapTable(page, width);
             for (let i = 0; i < nt.length; i++)
                 results.push(new HeapSummaryModel(nt[i]));
             for (let i = 0; i < segment.length; i++)
                 results.push(new SegmentHeapSummaryModel(segment[i]));
+            for (let i = 0; i < page.length; i++)
+                results.push(new PageHeapSummaryModel(page[i]));
         }
         const others = all.filter((h) => h.ref.problem());
         if (others.length > 0) {
@@ -6580,7 +6691,7 @@ var __dxheap = (function (exports) {
         /** The leak scan of a process (made once by its cache), its unreachable blocks grouped and listed. */
         static of(heaps, model) {
             const scan = heaps.leaks();
-            const refs = heaps.heaps().filter((ref) => !ref.problem());
+            const refs = heaps.heaps().filter((ref) => !ref.problem() && ref.counted);
             const member = (heap, row) => scan.unreachable[heap][row] === 1;
             const parts = refs.map((ref) => {
                 const rows = [];
@@ -6982,7 +7093,7 @@ var __dxheap = (function (exports) {
         /** Triage of a process's walked heaps (the NormalHeaps of page heaps are counted through their page heaps). */
         static of(heaps, model, maxSuspects = KEPT_SUSPECTS) {
             const scan = heaps.leaks();
-            const refs = heaps.heaps().filter((ref) => !ref.problem() && !(ref.listedIn.length === 1 && ref.listedIn[0] === "PageHeapRoot"));
+            const refs = heaps.heaps().filter((ref) => !ref.problem() && ref.counted);
             const sources = groupSources(heaps, refs);
             const unreachable = (heap, row) => scan.unreachable[heap][row] === 1;
             const triageHeaps = refs.map((ref) => triageHeap(ref.index, ref.walk(), (row) => unreachable(ref.index, row)));
@@ -7365,12 +7476,12 @@ var __dxheap = (function (exports) {
         /** Busy blocks of every heap grouped by identical allocation stack, largest total first. */
         ByStack() {
             const heaps = this.cache();
-            return heaps ? stackGroups(heaps, heaps.heaps(), (ref) => this.itemAt(ref.index)) : this.Findings;
+            return heaps ? stackGroups(heaps, heaps.heaps().filter((ref) => ref.counted), (ref) => this.itemAt(ref.index)) : this.Findings;
         }
         /** Busy blocks of every heap grouped by C++ type (vftable), else by size, largest total first. */
         ByType() {
             const heaps = this.cache();
-            return heaps ? typeGroups(heaps, heaps.heaps(), (ref) => this.itemAt(ref.index)) : this.Findings;
+            return heaps ? typeGroups(heaps, heaps.heaps().filter((ref) => ref.counted), (ref) => this.itemAt(ref.index)) : this.Findings;
         }
         /** The leak scan (what !heapleaks returns), without printing. */
         Leaks() {
