@@ -1,8 +1,10 @@
 // dxheap's entry points, as WinDbg's JavaScript provider calls them (docs/jsprovider.md §1.1):
 // initializeScript returns one flat list of registrations; nothing is registered imperatively.
-// uninitializeScript drops the per-process heap caches.
+// uninitializeScript drops the per-process heap caches and the snapshots.
 import { heapcheck, heapfilter, heapfind, heaps, heapsearch, heapstack, heapstacks, heapstat, heaptypes } from "./commands/heap-commands";
 import { heapleaks } from "./commands/leak-commands";
+import { heapdiff, heapsnap } from "./commands/snapshot-commands";
+import { clearSnapshots } from "./analysis/snapshot-store";
 import { ProcessHeaps } from "./heap/process-heaps";
 import { ProcessHeapsExtension } from "./model/process";
 
@@ -21,9 +23,12 @@ export function initializeScript(): host.Registration[] {
     new host.functionAlias(heaptypes, "heaptypes"),
     new host.functionAlias(heapleaks, "heapleaks"),
     new host.functionAlias(heapleaks, "heapLeaks"),
+    new host.functionAlias(heapsnap, "heapsnap"),
+    new host.functionAlias(heapdiff, "heapdiff"),
   ];
 }
 
 export function uninitializeScript(): void {
   ProcessHeaps.clear();
+  clearSnapshots();
 }

@@ -172,8 +172,8 @@ export function parseSnapshot(text: string): Snapshot {
   if (root.format !== SNAPSHOT_FORMAT) throw new Error(`not a dxheap snapshot: its format is ${shown(root.format)}, not "${SNAPSHOT_FORMAT}"`);
   if (root.version !== SNAPSHOT_VERSION) throw new Error(`version ${shown(root.version)} is not supported (this dxheap reads version ${SNAPSHOT_VERSION})`);
   known(root, "", ["format", "version", "name", "takenAt", "process", "pointerSize", "stacks", "groups", "omitted"]);
-  const process = object(root.process, "process");
-  known(process, "process.", ["name", "id"]);
+  const owner = object(root.process, "process");
+  known(owner, "process.", ["name", "id"]);
   const pointerSize = root.pointerSize;
   if (pointerSize !== 4 && pointerSize !== 8) throw bad("pointerSize", "4 or 8", pointerSize);
   if (typeof root.stacks !== "boolean") throw bad("stacks", "true or false", root.stacks);
@@ -182,7 +182,7 @@ export function parseSnapshot(text: string): Snapshot {
   const snapshot: Snapshot = {
     name: text1(root.name, "name", MAX_NAME),
     takenAt,
-    process: { name: text1(process.name, "process.name", MAX_TEXT), id: count(process.id, "process.id", 0) },
+    process: { name: text1(owner.name, "process.name", MAX_TEXT), id: count(owner.id, "process.id", 0) },
     pointerSize,
     stacks: root.stacks,
     groups: [],

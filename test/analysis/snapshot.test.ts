@@ -119,6 +119,12 @@ describe("diffSnapshots", () => {
     expect(growthOf(diff, A, "Widget", 0x48)).toBeUndefined();
   });
 
+  it("blocks that change type but not stack or size change ByType only", () => {
+    const retyped = diffSnapshots(snapshot("a", [group(A, "Widget", 0x48, 2)]), snapshot("b", [group(A, "Gadget", 0x48, 2)]));
+    expect([retyped.byStack, retyped.bySize]).toEqual([[], []]);
+    expect(retyped.byType.map((c) => [c.type, ...delta(c)])).toEqual([["Gadget", 2, 0x90], ["Widget", -2, -0x90]]);
+  });
+
   it("a snapshot against itself changes nothing", () => {
     const same = diffSnapshots(after, after);
     expect([same.byStack, same.byType, same.bySize]).toEqual([[], [], []]);
