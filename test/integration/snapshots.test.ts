@@ -170,6 +170,23 @@ describe("x64 19041 triage pair: the same process later, with 600 more blocks fr
     expect(errorOf(reloaded, '!heapdiff "mid"')).toBe('Error: heapdiff: expected a file (a path ending in .json, or holding \\ or /) or "current", got "mid": no snapshot was taken yet');
   });
 
+  test("what it costs: no more than !heapstacks and !heaptypes together, whose caches it shares; each address named once", () => {
+    const s = session(before, { logAccesses: true });
+    s.execute("!heapsnap");
+    const busy = earlier.truth.heaps.flatMap((h) => h.blocks).filter((b) => b.state === "Busy");
+    const lookups = s.accessLog!.symbolLookups;
+    expect(new Set(lookups).size).toBe(lookups.length);
+    for (const frame of new Set(busy.filter((b) => b.stack).flatMap((b) => b.stack!.frames))) expect(lookups).toContain(frame);
+    const grouped = session(before);
+    grouped.execute("!heapstacks (0, 0x10000)");
+    grouped.execute("!heaptypes");
+    expect(s.counters.memoryReads).toBeLessThanOrEqual(grouped.counters.memoryReads);
+    grouped.resetCounters();
+    grouped.execute("!heapsnap");
+    grouped.execute('!heapdiff ("snap1", "current")');
+    expect([grouped.counters.memoryReads, grouped.counters.symbolLookups]).toEqual([0, 0]);
+  });
+
   test("a row limit, and the note that says where the rest is", () => {
     const s = session(after);
     s.execute("!heapsnap");
