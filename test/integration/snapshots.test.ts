@@ -104,7 +104,18 @@ describe("x64 19041 triage pair: the same process later, with 600 more blocks fr
 
   test("in memory, across time: !heapsnap, the target runs, !heapsnap, !heapdiff gives the truth's growth per stack", () => {
     const { s, run } = liveSession(before, after);
-    expect(s.execute('!heapsnap "before"').output).toMatch(/^Snapshot before of leaky\.exe, pid 0x[0-9a-f]+: 0x[0-9a-f]+ busy blocks, .*The process records allocation stacks\./);
+    const taken = s.execute('!heapsnap "before"');
+    expect(taken.output).toMatch(/^Snapshot before of leaky\.exe, pid 0x[0-9a-f]+: 0x[0-9a-f]+ busy blocks, .*The process records allocation stacks\./);
+    // The snapshot as dx shows it: its groups add up, the leak is one group.
+    const snapshot = taken.value as any;
+    const busy = earlier.truth.heaps.flatMap((h) => h.blocks).filter((b) => b.state === "Busy");
+    expect([Number(snapshot.Blocks), Number(snapshot.Bytes), snapshot.Stacks, Number(snapshot.PointerSize)]).toEqual([busy.length, busy.reduce((n, b) => n + b.userSize, 0), true, 8]);
+    const groups = [...snapshot.Groups];
+    expect(groups.reduce((n: number, g: any) => n + Number(g.Count), 0)).toBe(busy.length);
+    const leakGroup = groups.find((g: any) => g.Stack !== null && [...g.Stack].join("\n") === leak.stack!.symbols.join("\n"));
+    expect([leakGroup.TypeName, leakGroup.NoStackReason, Number(leakGroup.Size), Number(leakGroup.Count), Number(leakGroup.Bytes)]).toEqual([
+      null, null, leak.userSize, TRIAGE_PAIR.spec.smallBlocks.count, TRIAGE_PAIR.spec.smallBlocks.count * leak.userSize,
+    ]);
     run();
     s.execute("!heapsnap");
     const { value, output } = s.execute("!heapdiff");
