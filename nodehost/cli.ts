@@ -9,7 +9,7 @@ import { JSON_DEPTH, JSON_ITEMS } from "./dx-json";
 import { loadTarget, typesFilePath } from "./load";
 import { type CommandResult, ScriptSession } from "./session";
 
-export const USAGE = `Usage: dxheap [--types FILE] [--json] DUMP [COMMAND...]
+export const USAGE = `Usage: dxheap [--types FILE] [--files DIR] [--json] DUMP [COMMAND...]
 
 Runs dist/dxheap.js on a Windows minidump in the project's Node host, as WinDbg runs it after
 .scriptload. Each COMMAND is echoed as "0:000> COMMAND", then what WinDbg prints for it. With no
@@ -27,6 +27,9 @@ Options:
                  in place of its extension); other modules' types are read from
                  DUMP.<module>.isf.json beside the dump when present, <module> as WinDbg names
                  it (the 32-bit ntdll of a WOW64 process's 64-bit dump: ntdll_77a60000)
+  --files DIR    the directory the script's files live in (Debugger.Utility.FileSystem, which
+                 !heapsnap and !heapdiff use): C:\\a\\b.json is DIR/C/a/b.json, and a relative path
+                 is relative to C:\\; without it the script can read and write no file
   --json         print one JSON object per line for each command instead:
                  {"command", "output", "value"}, and "error" when it failed; Int64 values are
                  "0x…" strings; collections give at most ${JSON_ITEMS} items (then "[...]"), objects
@@ -40,6 +43,7 @@ const BUNDLE = path.join(__dirname, "..", "dist", "dxheap.js");
 interface Options {
   dump: string;
   types?: string;
+  files?: string;
   json: boolean;
   commands: string[];
 }
@@ -79,6 +83,7 @@ export function main(argv: string[]): void {
 function parseArguments(argv: string[]): Options | "help" {
   const positional: string[] = [];
   let types: string | undefined;
+  let files: string | undefined;
   let json = false;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
@@ -87,12 +92,15 @@ function parseArguments(argv: string[]): Options | "help" {
     else if (arg === "--types" || arg.startsWith("--types=")) {
       types = arg === "--types" ? argv[++i] : arg.slice("--types=".length);
       if (!types) throw new UsageError("--types needs a file (see dxheap --help)");
+    } else if (arg === "--files" || arg.startsWith("--files=")) {
+      files = arg === "--files" ? argv[++i] : arg.slice("--files=".length);
+      if (!files) throw new UsageError("--files needs a directory (see dxheap --help)");
     } else if (arg.startsWith("-")) throw new UsageError(`unknown option '${arg}' (see dxheap --help)`);
     else positional.push(arg);
   }
   const [dump, ...commands] = positional;
   if (dump === undefined) throw new UsageError("no dump given (see dxheap --help)");
-  return { dump, types, json, commands };
+  return { dump, types, files, json, commands };
 }
 
 function loadSession(options: Options): ScriptSession {
@@ -107,7 +115,7 @@ function loadSession(options: Options): ScriptSession {
     throw new UsageError(`cannot load ${options.dump}: ${(error as Error).message}`);
   }
   try {
-    return ScriptSession.load(BUNDLE, target);
+    return ScriptSession.load(BUNDLE, target, options.files === undefined ? {} : { fileSystemRoot: path.resolve(options.files) });
   } catch (error) {
     throw new UsageError(`cannot load ${BUNDLE}: ${(error as Error).message}`);
   }

@@ -17,6 +17,11 @@ export function optional(command: string, what: string, value: unknown, fallback
   }
 }
 
+export function text(command: string, what: string, value: unknown): string {
+  if (typeof value !== "string") throw new Error(`${command}: expected ${what}, got ${describe(value)}`);
+  return value;
+}
+
 export function flag(command: string, what: string, value: unknown): boolean {
   if (value === undefined || value === false || value === 0) return false;
   if (value === true || value === 1) return true;

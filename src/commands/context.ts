@@ -89,6 +89,11 @@ export class CommandContext {
   }
 }
 
+/** Prints the text of a command that used no heap (so has no finding to add). */
+export function printText(text: string): void {
+  host.diagnostics.debugLog(text);
+}
+
 /**
  * A function alias that never throws into the debugger: a mistake in the arguments or anything
  * else that stops the command prints one "Error: …" line (WinDbg would add the script's line and

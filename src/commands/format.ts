@@ -19,8 +19,9 @@ import {
   STATE_FREED,
   STATE_INTERNAL,
 } from "../heap/records";
-import { hex, hexAddress, padHex } from "../util/hex";
+import { hex, hex0x, hexAddress, padHex, signedHex } from "../util/hex";
 import { SymbolName } from "../stacks/symbolizer";
+import { Change, StackChange } from "../analysis/snapshot";
 import { FLAG_BUSY, FLAG_EXTRA_PRESENT, FLAG_FILL_PATTERN, FLAG_INTERNAL, FLAG_SETTABLE } from "../walkers/nt/entry";
 
 type PointerSize = 4 | 8;
@@ -452,4 +453,34 @@ export function formatTypeRows(rows: { count: number; bytes: number; key: string
     lines.push(padLeft("0x" + hex(rows[i].count), 10) + padLeft("0x" + hex(rows[i].bytes), 13) + "  " + rows[i].key);
   }
   return joinLines(lines);
+}
+
+// ---------------------------------------------------------------------------------------
+// Snapshot differences: !heapdiff. UMDH's diff shows each trace's growth as
+// "+ bytes (new - old) count allocs" over its frames; these rows say the same in dxheap's words.
+
+/** A changed allocation stack: the change of its blocks and bytes (before -> after), its sizes and types, then its frames. */
+export function formatStackChange(change: StackChange): string {
+  const sizes = change.sizes.slice(0, 8).map(hex0x).join(", ") + (change.sizes.length > 8 ? ", ..." : "");
+  const typed = change.types.filter((t) => t !== null) as string[];
+  const types = typed.length === 0 ? "" : `, types ${typed.slice(0, 4).join(", ")}${typed.length > 4 ? ", ..." : ""}`;
+  const head = `${changeText(change)}, sizes ${sizes}${types}`;
+  if (!change.stack) return `${head}: no stack (${change.noStackReasons.join(", ")})\n`;
+  return `${head}:\n` + joinLines(change.stack.map((frame) => "        " + frame));
+}
+
+/** Changed types or sizes, a line each: blocks and bytes gained, blocks before and after, the type or size. */
+export function formatChangeRows(rows: { change: Change; key: string }[], keyTitle: string): string {
+  const lines = ["    blocks        bytes    before     after  " + keyTitle];
+  for (let i = 0; i < rows.length; i++) {
+    const c = rows[i].change;
+    lines.push(padLeft(signedHex(c.countAfter - c.countBefore), 10) + padLeft(signedHex(c.bytesAfter - c.bytesBefore), 13) + padLeft(hex0x(c.countBefore), 10) + padLeft(hex0x(c.countAfter), 10) + "  " + rows[i].key);
+  }
+  return joinLines(lines);
+}
+
+/** "+0x258 blocks (0x960 -> 0xbb8), +0xa8c0 bytes (0x2a300 -> 0x34bc0)". */
+export function changeText(change: Change): string {
+  return `${signedHex(change.countAfter - change.countBefore)} blocks (${hex0x(change.countBefore)} -> ${hex0x(change.countAfter)}), ` +
+    `${signedHex(change.bytesAfter - change.bytesBefore)} bytes (${hex0x(change.bytesBefore)} -> ${hex0x(change.bytesAfter)})`;
 }

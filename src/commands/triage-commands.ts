@@ -4,6 +4,7 @@
 // after them what dominates the largest heaps and which heaps are fragmented.
 import { groupByStack, groupByType } from "../analysis/groups";
 import { sizeStatistics } from "../analysis/stat";
+import { lastDiff } from "../analysis/snapshot-store";
 import { TriageHeap } from "../analysis/triage";
 import { HeapWalk } from "../heap/records";
 import { callerFrame } from "../stacks/frames";
@@ -40,6 +41,8 @@ export const heaptriage = command("heaptriage", 1, (maxSuspects?: unknown): Tria
     ? `Allocation stacks: on (${hex0x(stacks.traced)} of ${hex0x(result.busyBlocks)} busy blocks have one).\n`
     : `Allocation stacks: OFF: ${stacks.advice}.\n`;
   text += `Leak scan: ${hex0x(result.unreachableCount)} busy blocks (${hex0x(result.unreachableBytes)} bytes) are unreachable: nothing in the process points to them.\n`;
+  const diff = lastDiff();
+  if (diff) text += `Growth: from the last !heapdiff, ${diff.before.name} (${diff.before.process.name}) -> ${diff.after.name} (${diff.after.process.name}).\n`;
 
   text += "\nHeaps by committed bytes:\n" + heapTable(result.heaps.slice(0, HEAP_ROWS), context);
   if (result.heaps.length > HEAP_ROWS) text += `  ... ${result.heaps.length - HEAP_ROWS} more; use dx @$heapTriage().Heaps\n`;
@@ -78,7 +81,11 @@ function suspectText(suspect: SuspectModel, context: CommandContext, symbols: Sy
   const blocks = s.group.count === 1 ? "1 block" : `${hex0x(s.group.count)} blocks`;
   let text = `#${suspect.Rank}  ${blocks} of ${hex0x(s.size)} bytes = ${hex0x(s.group.totalBytes)} bytes, ${s.heapShare.toFixed(2)}% of heap ${hexAddress(heapRef.address, heapRef.view.layout.pointerSize)}`;
   text += s.unreachableCount === 0 ? ", all reachable" : s.unreachableCount === s.group.count ? ", all unreachable" : `, ${hex0x(s.unreachableCount)} unreachable`;
-  if (s.growth) text += `, grew by ${s.growth.count >= 0 ? "+" : ""}${s.growth.count} blocks (${s.growth.bytes >= 0 ? "+" : "-"}${hex0x(Math.abs(s.growth.bytes))} bytes)`;
+  if (s.growth) {
+    const g = s.growth;
+    const signed = (n: number) => (n < 0 ? "-" : "+") + hex0x(Math.abs(n));
+    text += g.count === 0 && g.bytes === 0 ? ", unchanged in the last diff" : `, ${signed(g.count)} blocks (${signed(g.bytes)} bytes) in the last diff`;
+  }
   text += "\n";
   if (s.giant) text += "    a VirtualAlloc'd giant: Windows keeps no allocation stack for these\n";
   if (s.group.typeName !== undefined) text += `    type: ${s.group.typeName}\n`;

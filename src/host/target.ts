@@ -159,6 +159,20 @@ export class Target {
     return `${String(target.Id)}:${String(target.Name)}:${peb}`;
   }
 
+  /** The process's name and id as the debugger gives them ("?" and 0 where it gives none). */
+  identity(): { name: string; id: number } {
+    let name = "";
+    let id = 0;
+    try {
+      name = String(this.processObject.Name === undefined ? "" : this.processObject.Name);
+      const value = Number(this.processObject.Id);
+      if (Math.floor(value) === value && value >= 0) id = value;
+    } catch (e) {
+      // A process object without these properties: the snapshot still names its heaps' blocks.
+    }
+    return { name: name || "?", id };
+  }
+
   /** The view of an architecture, if the process has one. */
   viewOf(arch: "x86" | "x64"): NtdllView | undefined {
     for (let i = 0; i < this.views.length; i++) if (this.views[i].arch === arch) return this.views[i];

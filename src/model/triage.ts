@@ -1,7 +1,9 @@
 // The leak triage as dx shows it: dx @$heapTriage().Suspects[0].Referrers, .Heaps, .Stacks. The
 // ranking is src/analysis/triage.ts; this layer names stacks, types and referrers lazily, so
 // `dx @$heapTriage()` costs the walks, the leak scan and the grouping, and no more.
-import { GroupSource } from "../analysis/groups";
+import { BlockGroup, GroupSource } from "../analysis/groups";
+import { growthOf } from "../analysis/snapshot";
+import { lastDiff } from "../analysis/snapshot-store";
 import { Suspect, TriageHeap, TriageResult, triage, triageHeap } from "../analysis/triage";
 import { HeapRef, ProcessHeaps } from "../heap/process-heaps";
 import { hex0x } from "../util/hex";
@@ -46,7 +48,14 @@ export class TriageModel {
     const sources = groupSources(heaps, refs);
     const unreachable = (heap: number, row: number) => scan.unreachable[heap][row] === 1;
     const triageHeaps: TriageHeap[] = refs.map((ref) => triageHeap(ref.index, ref.walk(), (row) => unreachable(ref.index, row)));
-    const result = triage(triageHeaps, sources, unreachable, undefined, Math.max(maxSuspects, KEPT_SUSPECTS));
+    const diff = lastDiff();
+    const symbols = heaps.symbolizer();
+    // Growth from the last !heapdiff, matched by the group's frames as WinDbg names them, type and size.
+    const growth = diff && ((group: BlockGroup, size: number) => {
+      const frames = group.stack && "frames" in group.stack ? group.stack.frames.map((a) => symbols.name(a).text) : null;
+      return growthOf(diff, frames, group.typeName === undefined ? null : group.typeName, size);
+    });
+    const result = triage(triageHeaps, sources, unreachable, growth, Math.max(maxSuspects, KEPT_SUSPECTS));
     return new TriageModel(heaps, model, result, sources, stackStatus(heaps, result));
   }
 

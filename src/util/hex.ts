@@ -21,3 +21,8 @@ export function padHex(value: number, width: number): string {
 export function hex0x(value: number): string {
   return "0x" + value.toString(16);
 }
+
+/** A change, signed: +0x10, -0x10, 0x0. */
+export function signedHex(value: number): string {
+  return value > 0 ? "+" + hex0x(value) : value < 0 ? "-" + hex0x(-value) : "0x0";
+}

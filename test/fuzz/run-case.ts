@@ -173,6 +173,7 @@ function commandLines(image: FuzzImage, rng: Rng, session: ScriptSession): strin
     "dx walk",
   ];
   if (hasAlias(session, "heapcheck")) lines.push("!heapcheck");
+  if (hasAlias(session, "heapsnap")) lines.push("!heapsnap", '!heapdiff ("current", "current")');
   for (let i = lines.length - 1; i > 0; i--) {
     const j = rng.int(0, i);
     [lines[i], lines[j]] = [lines[j], lines[i]];

@@ -6,7 +6,10 @@
 import { IsfTypes } from "../../nodehost/formats/isf";
 import { targetFromDump } from "../../nodehost/load";
 import { ScriptSession } from "../../nodehost/session";
-import { buildTriageImage, TRIAGE_SHAPES, type TriageImage } from "../writers/images";
+import { mkdtempSync } from "fs";
+import { tmpdir } from "os";
+import { join } from "path";
+import { buildTriageImage, buildTriagePair, TRIAGE_PAIR, TRIAGE_SHAPES, type TriageImage } from "../writers/images";
 import type { SuspectName, SuspectTruth } from "../writers/types";
 import { BUNDLE, big } from "./harness";
 
@@ -80,5 +83,31 @@ describe.each(CASES)("triage image %s (%s), %s 19041", (shape, suspectName, arch
     expect(Number(triage.UnreachableBlocks)).toBe(busy.filter((b) => b.reachable === false).length);
     const scores = [...triage.Suspects].map((x: any) => Number(x.Score));
     expect(scores).toEqual([...scores].sort((a, b) => b - a));
+  });
+});
+
+describe("triage after a diff (images.ts buildTriagePair: the later dump has more leaked blocks from one stack)", () => {
+  const { earlier, later, growth } = buildTriagePair("x64", 19041, TRIAGE_PAIR.spec, TRIAGE_PAIR.later);
+  const root = mkdtempSync(join(tmpdir(), "dxheap-triage-"));
+  const open = (image: TriageImage) => {
+    const types: Record<string, IsfTypes> = { ntdll: IsfTypes.parse(image.ntdllIsf) };
+    for (const [name, isf] of Object.entries(image.moduleIsfs)) types[name] = IsfTypes.parse(isf);
+    return ScriptSession.load(BUNDLE, targetFromDump(image.dump, types), { fileSystemRoot: root });
+  };
+
+  test("the leak's growth in the last diff joins its score and its line; other groups say they did not change", () => {
+    expect(open(earlier).execute('!heapsnap ("before", "C:/before.json")').error).toBeUndefined();
+    const s = open(later);
+    const before = (s.alias("heaptriage").value as any).Suspects[0];
+    expect(before.Growth).toBeNull();
+    expect(s.execute('!heapdiff "C:/before.json"').error).toBeUndefined();
+    const { value, output } = s.alias("heaptriage");
+    const first = (value as any).Suspects[0];
+    const leak = growth[0];
+    expect([...first.Stack].map((f: any) => String(f.Symbol))).toEqual(leak.stack!.symbols);
+    expect([Number(first.Growth.Count), Number(first.Growth.Bytes)]).toEqual([leak.count, leak.bytes]);
+    expect(Number(first.Score)).toBe(Number(before.Score) + 2 * leak.bytes);
+    expect(output).toContain(`Growth: from the last !heapdiff, before (leaky.exe) -> current (leaky.exe).\n`);
+    expect(output).toContain(`, +0x${leak.count.toString(16)} blocks (+0x${leak.bytes.toString(16)} bytes) in the last diff\n`);
   });
 });

@@ -2,7 +2,7 @@
 // dump with the committed bundle. The heap numbers belong to the extension; these tests check the
 // command line's own behaviour: echo lines, JSON shape, prompt, errors and exit status.
 import { spawnSync } from "child_process";
-import { copyFileSync, mkdtempSync, writeFileSync } from "fs";
+import { copyFileSync, existsSync, mkdtempSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import { join } from "path";
 
@@ -66,6 +66,25 @@ describe("commands given on the command line", () => {
   });
 });
 
+describe("--files", () => {
+  it("gives the script a file system in DIR: a snapshot saved on one dump is compared on the other", () => {
+    const files = join(scratch, "files");
+    const saved = dxheap(["--files", files, DUMP, '!heapsnap "C:\\\\snaps\\\\before.json"']);
+    expect(saved.status).toBe(0);
+    expect(saved.stdout).toContain("Saved to C:\\snaps\\before.json.");
+    expect(existsSync(join(files, "C", "snaps", "before.json"))).toBe(true);
+    const compared = dxheap([`--files=${files}`, "samples/leaky-x64-later.dmp", '!heapdiff "C:\\\\snaps\\\\before.json"']);
+    expect(compared.status).toBe(0);
+    expect(compared.stdout).toMatch(/^0:000> !heapdiff "C:\\\\snaps\\\\before\.json"\nComparing snap1 \(C:\\snaps\\before\.json; leaky\.exe, pid 0x[0-9a-f]+\) with current/);
+  });
+
+  it("without it, the script has no file system", () => {
+    const { status, stdout } = dxheap([DUMP, '!heapsnap "C:\\\\x.json"']);
+    expect(stdout).toMatch(/\nError: heapsnap: cannot create C:\\x\.json: .*no file system/);
+    expect(status).toBe(0);
+  });
+});
+
 describe("the prompt", () => {
   it("runs commands read from the input until q, echoing them when the input is not a terminal", () => {
     const { status, stdout } = dxheap([DUMP], "dx 1 + 2\n\nq\ndx 3\n");
@@ -117,12 +136,14 @@ describe("mistakes in the invocation: one line on stderr, exit status 2", () => 
   it("an unknown option", () => fails([DUMP, "--bogus"], "dxheap: unknown option '--bogus' (see dxheap --help)"));
 
   it("--types without a file", () => fails([DUMP, "--types"], "dxheap: --types needs a file (see dxheap --help)"));
+
+  it("--files without a directory", () => fails([DUMP, "--files"], "dxheap: --files needs a directory (see dxheap --help)"));
 });
 
 describe("--help and npm run dxheap", () => {
   it("print the usage", () => {
     const { status, stdout } = dxheap(["--help"]);
-    expect(stdout.startsWith("Usage: dxheap [--types FILE] [--json] DUMP [COMMAND...]\n")).toBe(true);
+    expect(stdout.startsWith("Usage: dxheap [--types FILE] [--files DIR] [--json] DUMP [COMMAND...]\n")).toBe(true);
     expect(status).toBe(0);
     const npm = spawnSync("npm", ["run", "--silent", "dxheap", "--", "--help"], { cwd: ROOT, encoding: "utf8" });
     expect(npm.stdout).toBe(stdout);
