@@ -613,6 +613,10 @@ var __dxheap = (function (exports) {
     function hex0x(value) {
         return "0x" + value.toString(16);
     }
+    /** A change, signed: +0x10, -0x10, 0x0. */
+    function signedHex(value) {
+        return value > 0 ? "+" + hex0x(value) : value < 0 ? "-" + hex0x(-value) : "0x0";
+    }
 
     // A read-only list as dx wants one (docs/jsprovider.md §1.14): iterable, with each item labelled
     // by its index, and indexable (`Heaps[2]`, `Blocks[100]`) through the indexable concept. Items
@@ -2246,6 +2250,11 @@ var __dxheap = (function (exports) {
             throw new Error(`${command}: ${e.message}`);
         }
     }
+    function text(command, what, value) {
+        if (typeof value !== "string")
+            throw new Error(`${command}: expected ${what}, got ${describe$1(value)}`);
+        return value;
+    }
     function flag(command, what, value) {
         if (value === undefined || value === false || value === 0)
             return false;
@@ -2713,6 +2722,21 @@ var __dxheap = (function (exports) {
             }
             return `${String(target.Id)}:${String(target.Name)}:${peb}`;
         }
+        /** The process's name and id as the debugger gives them ("?" and 0 where it gives none). */
+        identity() {
+            let name = "";
+            let id = 0;
+            try {
+                name = String(this.processObject.Name === undefined ? "" : this.processObject.Name);
+                const value = Number(this.processObject.Id);
+                if (Math.floor(value) === value && value >= 0)
+                    id = value;
+            }
+            catch (e) {
+                // A process object without these properties: the snapshot still names its heaps' blocks.
+            }
+            return { name: name || "?", id };
+        }
         /** The view of an architecture, if the process has one. */
         viewOf(arch) {
             for (let i = 0; i < this.views.length; i++)
@@ -3082,7 +3106,7 @@ var __dxheap = (function (exports) {
         blocks.setTrace(row, value);
     }
     /** A decoded value for a message: hex, or what a pointer above 2^53 is. */
-    function shown(value) {
+    function shown$1(value) {
         return isFinite(value) ? hex0x(value) : "a value above 2^53";
     }
 
@@ -3181,7 +3205,7 @@ var __dxheap = (function (exports) {
             let walked = 0;
             while (node !== 0) {
                 if (!this.plausible(node)) {
-                    this.findings.add("Corruption", from, `${where}: ${hex0x(from)} links to ${shown(node)}, not a node: the rest of the list is not walked`);
+                    this.findings.add("Corruption", from, `${where}: ${hex0x(from)} links to ${shown$1(node)}, not a node: the rest of the list is not walked`);
                     return;
                 }
                 if (this.seen[node]) {
@@ -3212,7 +3236,7 @@ var __dxheap = (function (exports) {
             const node = link - l.node.tableLinks;
             if (!this.plausible(node)) {
                 state.problems++;
-                this.findings.add("Corruption", from, `${where}: ${hex0x(from)} links to ${shown(link)}, not a node: that subtree is not walked`, "avl-link");
+                this.findings.add("Corruption", from, `${where}: ${hex0x(from)} links to ${shown$1(link)}, not a node: that subtree is not walked`, "avl-link");
                 return undefined;
             }
             if (this.seen[node]) {
@@ -3242,7 +3266,7 @@ var __dxheap = (function (exports) {
             const key = pointer(bytes, l.node.userAllocation, l.pointerSize);
             // Keyed by pUserAllocation (§2.6): a key outside its subtree's range breaks the order, not the walk.
             if (!(key > low && key < high)) {
-                this.findings.add("Corruption", node, `${where}: node ${hex0x(node)} has key (pUserAllocation) ${shown(key)} out of its place in the tree's order`, "avl-order");
+                this.findings.add("Corruption", node, `${where}: node ${hex0x(node)} has key (pUserAllocation) ${shown$1(key)} out of its place in the tree's order`, "avl-order");
             }
             return { node, bytes, depth, key, low, high };
         }
@@ -3259,13 +3283,13 @@ var __dxheap = (function (exports) {
             const actual = pointer(bytes, n.userActualSize, p);
             const what = `${state === STATE_BUSY ? "busy" : "delayed-free"} full-page block of node ${hex0x(node)}`;
             if (!(virtualBlock > 0 && virtualSize > 0 && virtualSize <= MAX_VIRTUAL_BLOCK && virtualBlock + virtualSize <= this.limit)) {
-                this.findings.add("Corruption", node, `${what}: its virtual block (pVirtualBlock ${shown(virtualBlock)}, nVirtualBlockSize ${shown(virtualSize)}) is not in user memory: not listed`, "node-virtual");
+                this.findings.add("Corruption", node, `${what}: its virtual block (pVirtualBlock ${shown$1(virtualBlock)}, nVirtualBlockSize ${shown$1(virtualSize)}) is not in user memory: not listed`, "node-virtual");
                 return;
             }
             // The DPH_BLOCK_INFORMATION and the user data lie inside the block's own virtual block (§2.6).
             const info = l.info.size;
             if (!(user >= virtualBlock + info && requested <= virtualSize && user + requested <= virtualBlock + virtualSize)) {
-                this.findings.add("Corruption", node, `${what}: its user range (pUserAllocation ${shown(user)}, nUserRequestedSize ${shown(requested)}) with its DPH_BLOCK_INFORMATION is not inside its virtual block [${hex0x(virtualBlock)}, ${hex0x(virtualBlock + virtualSize)}): not listed`, "node-range");
+                this.findings.add("Corruption", node, `${what}: its user range (pUserAllocation ${shown$1(user)}, nUserRequestedSize ${shown$1(requested)}) with its DPH_BLOCK_INFORMATION is not inside its virtual block [${hex0x(virtualBlock)}, ${hex0x(virtualBlock + virtualSize)}): not listed`, "node-range");
                 return;
             }
             const row = this.blocks.push(virtualBlock, user, virtualSize, requested, state, KIND_PAGE_HEAP, NONE, NONE, 0, 0);
@@ -3276,7 +3300,7 @@ var __dxheap = (function (exports) {
             // whether the access size is the accessible part or the whole block, and asks only that the
             // request fit the actual size.
             if (!(requested <= actual && accessSize <= virtualSize && user + requested <= virtualBlock + accessSize)) {
-                this.findings.add("Corruption", node, `${what}: its sizes disagree (nUserRequestedSize ${shown(requested)}, nUserActualSize ${shown(actual)}, nVirtualAccessSize ${shown(accessSize)}, nVirtualBlockSize ${hex0x(virtualSize)})`, "node-sizes");
+                this.findings.add("Corruption", node, `${what}: its sizes disagree (nUserRequestedSize ${shown$1(requested)}, nUserActualSize ${shown$1(actual)}, nVirtualAccessSize ${shown$1(accessSize)}, nVirtualBlockSize ${hex0x(virtualSize)})`, "node-sizes");
             }
             this.checkInformation(user - info, requested, state, what);
         }
@@ -3305,7 +3329,7 @@ var __dxheap = (function (exports) {
             }
             const recorded = pointer(bytes, i.requestedSize, this.layout.pointerSize);
             if (recorded !== requested) {
-                this.findings.add("Corruption", at, `${what}: its DPH_BLOCK_INFORMATION at ${hex0x(at)} has RequestedSize ${shown(recorded)}, its node ${hex0x(requested)}`, "info-size");
+                this.findings.add("Corruption", at, `${what}: its DPH_BLOCK_INFORMATION at ${hex0x(at)} has RequestedSize ${shown$1(recorded)}, its node ${hex0x(requested)}`, "info-size");
             }
         }
         /** Nodes are pointer-aligned user-mode memory. */
@@ -3391,7 +3415,7 @@ var __dxheap = (function (exports) {
             const what = `light block ${hex0x(nt.address[row])} of ${where}`;
             const requested = pointer(bytes, at + i.requestedSize, p);
             if (!(requested <= nt.userSize[row] - i.size)) {
-                findings.add("Corruption", user, `${what}: its RequestedSize ${shown(requested)} does not fit in the 0x${(nt.userSize[row] - i.size).toString(16)} bytes after its DPH_BLOCK_INFORMATION: not listed`, "light-size");
+                findings.add("Corruption", user, `${what}: its RequestedSize ${shown$1(requested)} does not fit in the 0x${(nt.userSize[row] - i.size).toString(16)} bytes after its DPH_BLOCK_INFORMATION: not listed`, "light-size");
                 continue;
             }
             const end = u32(bytes, at + i.endStamp);
@@ -6033,6 +6057,10 @@ var __dxheap = (function (exports) {
             host.diagnostics.debugLog(lines.join(""));
         }
     }
+    /** Prints the text of a command that used no heap (so has no finding to add). */
+    function printText(text) {
+        host.diagnostics.debugLog(text);
+    }
     /**
      * A function alias that never throws into the debugger: a mistake in the arguments or anything
      * else that stops the command prints one "Error: …" line (WinDbg would add the script's line and
@@ -6421,12 +6449,39 @@ var __dxheap = (function (exports) {
         }
         return joinLines(lines);
     }
+    // ---------------------------------------------------------------------------------------
+    // Snapshot differences: !heapdiff. UMDH's diff shows each trace's growth as
+    // "+ bytes (new - old) count allocs" over its frames; these rows say the same in dxheap's words.
+    /** A changed allocation stack: the change of its blocks and bytes (before -> after), its sizes and types, then its frames. */
+    function formatStackChange(change) {
+        const sizes = change.sizes.slice(0, 8).map(hex0x).join(", ") + (change.sizes.length > 8 ? ", ..." : "");
+        const typed = change.types.filter((t) => t !== null);
+        const types = typed.length === 0 ? "" : `, types ${typed.slice(0, 4).join(", ")}${typed.length > 4 ? ", ..." : ""}`;
+        const head = `${changeText(change)}, sizes ${sizes}${types}`;
+        if (!change.stack)
+            return `${head}: no stack (${change.noStackReasons.join(", ")})\n`;
+        return `${head}:\n` + joinLines(change.stack.map((frame) => "        " + frame));
+    }
+    /** Changed types or sizes, a line each: blocks and bytes gained, blocks before and after, the type or size. */
+    function formatChangeRows(rows, keyTitle) {
+        const lines = ["    blocks        bytes    before     after  " + keyTitle];
+        for (let i = 0; i < rows.length; i++) {
+            const c = rows[i].change;
+            lines.push(padLeft(signedHex(c.countAfter - c.countBefore), 10) + padLeft(signedHex(c.bytesAfter - c.bytesBefore), 13) + padLeft(hex0x(c.countBefore), 10) + padLeft(hex0x(c.countAfter), 10) + "  " + rows[i].key);
+        }
+        return joinLines(lines);
+    }
+    /** "+0x258 blocks (0x960 -> 0xbb8), +0xa8c0 bytes (0x2a300 -> 0x34bc0)". */
+    function changeText(change) {
+        return `${signedHex(change.countAfter - change.countBefore)} blocks (${hex0x(change.countBefore)} -> ${hex0x(change.countAfter)}), ` +
+            `${signedHex(change.bytesAfter - change.bytesBefore)} bytes (${hex0x(change.bytesBefore)} -> ${hex0x(change.bytesAfter)})`;
+    }
 
     // The ! commands. Each prints what the matching !heap switch prints and returns the same
     // result as dx objects, so `!heapfilter 0x400000` reads like `!heap -flt s 400000` and
     // `dx @$heapfilter(0x400000).First().UserAddress` goes on from there.
     const GROUPS = ["A", "B", "S"];
-    const DEFAULT_MAX_ROWS = 20;
+    const DEFAULT_MAX_ROWS$1 = 20;
     /**
      * !heaps — !heap -s: one row per NT heap, with the fragmentation lines; a table of the segment
      * heaps, one of the page heaps; the heaps that could not be walked, and why.
@@ -6473,7 +6528,7 @@ var __dxheap = (function (exports) {
     const heapstat = command("heapstat", 3, (heap, groupBy, maxRows) => {
         const address = optional("heapstat", "a heap address (0 or nothing for all heaps)", heap, 0);
         const group = choice("heapstat", "a grouping", groupBy, GROUPS, "S");
-        const max = optional("heapstat", "a row count", maxRows, DEFAULT_MAX_ROWS);
+        const max = optional("heapstat", "a row count", maxRows, DEFAULT_MAX_ROWS$1);
         if (max < 1)
             throw new Error(`heapstat: expected a row count of at least 1, got ${max}`);
         const context = new CommandContext();
@@ -6646,7 +6701,7 @@ var __dxheap = (function (exports) {
     /** !heapstacks [heap] [, max] — busy blocks grouped by allocation stack, largest total first (UMDH's view). */
     const heapstacks = command("heapstacks", 2, (heap, maxGroups) => {
         const address = optional("heapstacks", "a heap address (0 or nothing for all heaps)", heap, 0);
-        const max = optional("heapstacks", "a group count", maxGroups, DEFAULT_MAX_ROWS);
+        const max = optional("heapstacks", "a group count", maxGroups, DEFAULT_MAX_ROWS$1);
         const context = new CommandContext();
         const chosen = address === 0 ? context.walkedHeaps() : [context.heapAt("heapstacks", address)];
         const groups = stackGroups(context.heaps, chosen.map((h) => h.ref), (ref) => context.model(ref));
@@ -6667,7 +6722,7 @@ var __dxheap = (function (exports) {
     /** !heaptypes [heap] [, max] — busy blocks grouped by C++ type (their vftable), else by size, largest total first. */
     const heaptypes = command("heaptypes", 2, (heap, maxGroups) => {
         const address = optional("heaptypes", "a heap address (0 or nothing for all heaps)", heap, 0);
-        const max = optional("heaptypes", "a group count", maxGroups, DEFAULT_MAX_ROWS);
+        const max = optional("heaptypes", "a group count", maxGroups, DEFAULT_MAX_ROWS$1);
         const context = new CommandContext();
         const chosen = address === 0 ? context.walkedHeaps() : [context.heapAt("heaptypes", address)];
         const groups = typeGroups(context.heaps, chosen.map((h) => h.ref), (ref) => context.model(ref));
@@ -6791,6 +6846,56 @@ var __dxheap = (function (exports) {
         return formatTypeRows(rows) + (groups.count() > SUMMARY_GROUPS ? `... ${groups.count() - SUMMARY_GROUPS} more; use dx @$heapleaks().ByType\n` : "");
     }
 
+    /** Snapshots kept; taking one more drops the oldest. */
+    const MAX_STORED_SNAPSHOTS = 32;
+    const stored = [];
+    let taken = 0;
+    let latestDiff;
+    /** The name a snapshot gets when none is given: snap1, snap2, … (one not in the store). */
+    function defaultSnapshotName() {
+        let n = taken + 1;
+        while (storedSnapshot(`snap${n}`))
+            n++;
+        return `snap${n}`;
+    }
+    /** Keeps a snapshot as the newest; what it replaced (same name) and what it pushed out (the oldest). */
+    function storeSnapshot(snapshot) {
+        const at = indexOf(snapshot.name);
+        if (at >= 0)
+            stored.splice(at, 1);
+        stored.push(snapshot);
+        taken++;
+        const dropped = stored.length > MAX_STORED_SNAPSHOTS ? stored.shift().name : undefined;
+        return { replaced: at >= 0, dropped };
+    }
+    function storedSnapshot(name) {
+        const at = indexOf(name);
+        return at >= 0 ? stored[at] : undefined;
+    }
+    /** Every stored snapshot, oldest first. */
+    function storedSnapshots() {
+        return stored.slice();
+    }
+    function recordDiff(diff) {
+        latestDiff = diff;
+    }
+    /** The most recent diff !heapdiff computed, or undefined. */
+    function lastDiff() {
+        return latestDiff;
+    }
+    /** Forgets every snapshot and the last diff (uninitializeScript). */
+    function clearSnapshots() {
+        stored.length = 0;
+        taken = 0;
+        latestDiff = undefined;
+    }
+    function indexOf(name) {
+        for (let i = 0; i < stored.length; i++)
+            if (stored[i].name === name)
+                return i;
+        return -1;
+    }
+
     const ALLOCATOR_MODULES = /^(ntdll(_[0-9a-f]{8})?|kernelbase|kernel32|ucrtbased?|msvcrt|msvcr\d+d?|vcruntime\d+d?)$/i;
     const ALLOCATOR_SYMBOLS = /^(operator new|operator new\[\]|malloc|calloc|realloc|_malloc_base|_calloc_base)$/;
     /** The first frame outside the allocators, else the last frame; undefined for no frames. */
@@ -6804,6 +6909,350 @@ var __dxheap = (function (exports) {
             return frames[i];
         }
         return frames.length > 0 ? frames[frames.length - 1] : undefined;
+    }
+
+    // Snapshots of a process's busy blocks and the difference of two: UMDH's job, inside the debugger.
+    // A snapshot counts busy blocks per (allocation stack, C++ type, requested size). Stacks are kept
+    // as WinDbg names their frames (module!symbol+0xoffset), never as addresses, so that snapshots of
+    // two dumps of one program compare whatever ASLR did to its modules. The file format (version 1)
+    // is docs/snapshot-format.md; reading one checks every field and every bound it states.
+    // Pure: the command layer gives the names, the clock and the file text.
+    const SNAPSHOT_FORMAT = "dxheap-snapshot";
+    const SNAPSHOT_VERSION = 1;
+    /** Groups a snapshot keeps (and a file may hold); the blocks of any further group are only counted. */
+    const MAX_SNAPSHOT_GROUPS = 1000000;
+    /** Characters a snapshot file may hold: the text is parsed whole, and engines cap a string near 2^29 characters. */
+    const MAX_SNAPSHOT_CHARS = 256 * 1024 * 1024;
+    const MAX_FRAMES = 1024;
+    const MAX_TEXT = 4096;
+    const MAX_NAME$1 = 256;
+    /** Stands for "no stack" and "no type" in keys: frame and type names hold no control character. */
+    const NO_STACK = "\u0001";
+    /** The snapshot of every busy block of `sources`; `frameName` names a return address as WinDbg does. */
+    function takeSnapshot(header, sources, frameName, maxGroups = MAX_SNAPSHOT_GROUPS) {
+        // The trace reader hands out one frames array per trace record: its names are made once.
+        const named = new Map();
+        const groups = new Map();
+        const list = [];
+        let omittedBlocks = 0;
+        let omittedBytes = 0;
+        for (let s = 0; s < sources.length; s++) {
+            const source = sources[s];
+            const blocks = source.walk.blocks;
+            for (let row = 0; row < blocks.count; row++) {
+                if (blocks.state[row] !== STATE_BUSY)
+                    continue;
+                const result = source.stack(row);
+                let stack = null;
+                let stackKey;
+                let reason;
+                if ("frames" in result) {
+                    let names = named.get(result.frames);
+                    if (!names) {
+                        const frames = result.frames.map(frameName);
+                        names = { key: frames.join("\n"), names: frames };
+                        named.set(result.frames, names);
+                    }
+                    stack = names.names;
+                    stackKey = names.key;
+                }
+                else {
+                    reason = result.reason;
+                    stackKey = NO_STACK;
+                }
+                const typeName = source.typeName(row);
+                const type = typeName === undefined ? null : typeName;
+                const size = blocks.userSize[row];
+                const key = keyOf(stackKey, type, size) + "\u0000" + (reason || "");
+                let group = groups.get(key);
+                if (!group) {
+                    if (list.length >= maxGroups) {
+                        omittedBlocks++;
+                        omittedBytes += size;
+                        continue;
+                    }
+                    group = stack ? { stack, type, size, count: 0, bytes: 0 } : { stack, noStackReason: reason, type, size, count: 0, bytes: 0 };
+                    groups.set(key, group);
+                    list.push(group);
+                }
+                group.count++;
+                group.bytes += size;
+            }
+        }
+        list.sort((a, b) => b.bytes - a.bytes || b.count - a.count);
+        const snapshot = { name: header.name, takenAt: header.takenAt, process: header.process, pointerSize: header.pointerSize, stacks: header.stacks, groups: list };
+        if (omittedBlocks > 0)
+            snapshot.omitted = { blocks: omittedBlocks, bytes: omittedBytes };
+        return snapshot;
+    }
+    /** Busy blocks and bytes a snapshot counts (its omitted blocks not included). */
+    function snapshotTotals(snapshot) {
+        let blocks = 0;
+        let bytes = 0;
+        for (let i = 0; i < snapshot.groups.length; i++) {
+            blocks += snapshot.groups[i].count;
+            bytes += snapshot.groups[i].bytes;
+        }
+        return { blocks, bytes };
+    }
+    // ---------------------------------------------------------------------------------------------
+    // The file: JSON, a group per line, ASCII only (the data model's text writer writes ASCII by default).
+    /** The snapshot as the lines of its file (docs/snapshot-format.md). */
+    function snapshotLines(snapshot) {
+        const header = {
+            format: SNAPSHOT_FORMAT,
+            version: SNAPSHOT_VERSION,
+            name: snapshot.name,
+            takenAt: snapshot.takenAt,
+            process: { name: snapshot.process.name, id: snapshot.process.id },
+            pointerSize: snapshot.pointerSize,
+            stacks: snapshot.stacks,
+        };
+        if (snapshot.omitted)
+            header.omitted = snapshot.omitted;
+        const head = asciiJson(header);
+        const lines = [head.slice(0, -1) + ',"groups":['];
+        const groups = snapshot.groups;
+        for (let i = 0; i < groups.length; i++) {
+            const g = groups[i];
+            const fields = { stack: g.stack };
+            if (g.stack === null && g.noStackReason !== undefined)
+                fields.noStackReason = g.noStackReason;
+            fields.type = g.type;
+            fields.size = g.size;
+            fields.count = g.count;
+            fields.bytes = g.bytes;
+            lines.push(asciiJson(fields) + (i + 1 < groups.length ? "," : ""));
+        }
+        lines.push("]}");
+        return lines;
+    }
+    /** JSON with every character outside printable ASCII escaped (\uXXXX), which every JSON reader reads back. */
+    function asciiJson(value) {
+        return JSON.stringify(value).replace(/[\u007f-\uffff]/g, (c) => "\\u" + ("000" + c.charCodeAt(0).toString(16)).slice(-4));
+    }
+    /**
+     * The snapshot a file's text holds; throws a one-line Error saying what is wrong: not JSON (a
+     * truncated file is that too), another format or version, a missing, unknown or bad field, a
+     * bound passed.
+     */
+    function parseSnapshot(text) {
+        if (text.length > MAX_SNAPSHOT_CHARS)
+            throw new Error(`it holds ${text.length} characters, more than the ${MAX_SNAPSHOT_CHARS} a snapshot file may`);
+        let data;
+        try {
+            data = JSON.parse(text);
+        }
+        catch (e) {
+            throw new Error(`not JSON (${oneLine(e.message)}); a file cut short reads so too`);
+        }
+        if (data === null || typeof data !== "object" || Array.isArray(data))
+            throw new Error(`not a dxheap snapshot: the JSON is ${shown(data)}, not an object`);
+        const root = data;
+        if (root.format !== SNAPSHOT_FORMAT)
+            throw new Error(`not a dxheap snapshot: its format is ${shown(root.format)}, not "${SNAPSHOT_FORMAT}"`);
+        if (root.version !== SNAPSHOT_VERSION)
+            throw new Error(`version ${shown(root.version)} is not supported (this dxheap reads version ${SNAPSHOT_VERSION})`);
+        known(root, "", ["format", "version", "name", "takenAt", "process", "pointerSize", "stacks", "groups", "omitted"]);
+        const owner = object(root.process, "process");
+        known(owner, "process.", ["name", "id"]);
+        const pointerSize = root.pointerSize;
+        if (pointerSize !== 4 && pointerSize !== 8)
+            throw bad("pointerSize", "4 or 8", pointerSize);
+        if (typeof root.stacks !== "boolean")
+            throw bad("stacks", "true or false", root.stacks);
+        const takenAt = text1(root.takenAt, "takenAt", MAX_NAME$1);
+        if (isNaN(Date.parse(takenAt)))
+            throw bad("takenAt", "an ISO 8601 time", takenAt);
+        const snapshot = {
+            name: text1(root.name, "name", MAX_NAME$1),
+            takenAt,
+            process: { name: text1(owner.name, "process.name", MAX_TEXT), id: count(owner.id, "process.id", 0) },
+            pointerSize,
+            stacks: root.stacks,
+            groups: [],
+        };
+        if (root.omitted !== undefined) {
+            const omitted = object(root.omitted, "omitted");
+            known(omitted, "omitted.", ["blocks", "bytes"]);
+            snapshot.omitted = { blocks: count(omitted.blocks, "omitted.blocks", 1), bytes: count(omitted.bytes, "omitted.bytes", 0) };
+        }
+        if (!Array.isArray(root.groups))
+            throw bad("groups", "an array", root.groups);
+        if (root.groups.length > MAX_SNAPSHOT_GROUPS)
+            throw new Error(`it holds ${root.groups.length} groups, more than the ${MAX_SNAPSHOT_GROUPS} a snapshot may`);
+        const seen = new Map();
+        for (let i = 0; i < root.groups.length; i++) {
+            const at = `groups[${i}]`;
+            const g = object(root.groups[i], at);
+            known(g, at + ".", ["stack", "noStackReason", "type", "size", "count", "bytes"]);
+            let stack = null;
+            if (g.stack !== null) {
+                if (!Array.isArray(g.stack) || g.stack.length === 0 || g.stack.length > MAX_FRAMES)
+                    throw bad(`${at}.stack`, `null or 1 to ${MAX_FRAMES} frames`, g.stack);
+                stack = g.stack.map((frame, f) => symbolText(frame, `${at}.stack[${f}]`));
+            }
+            const group = { stack, type: g.type === null ? null : symbolText(g.type, `${at}.type`), size: count(g.size, `${at}.size`, 0), count: count(g.count, `${at}.count`, 1), bytes: count(g.bytes, `${at}.bytes`, 0) };
+            if (g.noStackReason !== undefined) {
+                if (stack !== null)
+                    throw new Error(`bad field ${at}.noStackReason: a group with a stack has no reason to lack one`);
+                group.noStackReason = text1(g.noStackReason, `${at}.noStackReason`, MAX_NAME$1);
+            }
+            if (group.bytes !== group.count * group.size)
+                throw bad(`${at}.bytes`, `count * size = ${group.count * group.size}`, g.bytes);
+            const key = groupKey(stack, group.type, group.size) + "\u0000" + (group.noStackReason || "");
+            if (seen.has(key))
+                throw new Error(`bad field ${at}: the same stack, type and size as groups[${seen.get(key)}]`);
+            seen.set(key, i);
+            snapshot.groups.push(group);
+        }
+        return snapshot;
+    }
+    function object(value, what) {
+        if (value === null || typeof value !== "object" || Array.isArray(value))
+            throw bad(what, "an object", value);
+        return value;
+    }
+    function known(value, prefix, fields) {
+        for (const field of Object.keys(value))
+            if (fields.indexOf(field) < 0)
+                throw new Error(`unknown field ${prefix}${field}`);
+        for (let i = 0; i < fields.length; i++) {
+            const optional = fields[i] === "omitted" || fields[i] === "noStackReason";
+            if (!optional && !(fields[i] in value))
+                throw new Error(`missing field ${prefix}${fields[i]}`);
+        }
+    }
+    function text1(value, field, max) {
+        if (typeof value !== "string" || value.length === 0 || value.length > max)
+            throw bad(field, `a string of 1 to ${max} characters`, value);
+        return value;
+    }
+    /** A frame or type name: no control character (frames are joined by line ends in keys). */
+    function symbolText(value, field) {
+        const text = text1(value, field, MAX_TEXT);
+        if (/[\u0000-\u001f]/.test(text))
+            throw bad(field, "a name without control characters", value);
+        return text;
+    }
+    function count(value, field, min) {
+        if (typeof value !== "number" || Math.floor(value) !== value || value < min || value > 9007199254740991) {
+            throw bad(field, min === 0 ? "a non-negative integer" : `an integer of at least ${min}`, value);
+        }
+        return value;
+    }
+    function bad(field, expected, got) {
+        return new Error(`bad field ${field}: expected ${expected}, got ${shown(got)}`);
+    }
+    /** A JSON value as an error message shows it: short, on one line. */
+    function shown(value) {
+        const text = value === undefined ? "nothing" : JSON.stringify(value);
+        return text.length > 60 ? text.slice(0, 57) + "..." : text;
+    }
+    function oneLine(text) {
+        return text.replace(/\s+/g, " ").trim();
+    }
+    const MAX_LISTED = 64;
+    /** What changed from `before` to `after`. */
+    function diffSnapshots(before, after) {
+        const groups = new Map();
+        const add = (snapshot, isAfter) => {
+            for (let i = 0; i < snapshot.groups.length; i++) {
+                const g = snapshot.groups[i];
+                const key = groupKey(g.stack, g.type, g.size);
+                let change = groups.get(key);
+                if (!change) {
+                    change = { stack: g.stack, type: g.type, size: g.size, noStackReasons: [], countBefore: 0, countAfter: 0, bytesBefore: 0, bytesAfter: 0 };
+                    groups.set(key, change);
+                }
+                if (g.noStackReason !== undefined && change.noStackReasons.indexOf(g.noStackReason) < 0)
+                    change.noStackReasons.push(g.noStackReason);
+                if (isAfter) {
+                    change.countAfter += g.count;
+                    change.bytesAfter += g.bytes;
+                }
+                else {
+                    change.countBefore += g.count;
+                    change.bytesBefore += g.bytes;
+                }
+            }
+        };
+        add(before, false);
+        add(after, true);
+        const total = { countBefore: 0, countAfter: 0, bytesBefore: 0, bytesAfter: 0 };
+        const stacks = new Map();
+        const types = new Map();
+        const sizes = new Map();
+        groups.forEach((g) => {
+            accumulate(total, g);
+            const changed = g.countBefore !== g.countAfter || g.bytesBefore !== g.bytesAfter;
+            const stackKey = g.stack === null ? NO_STACK : g.stack.join("\n");
+            let stack = stacks.get(stackKey);
+            if (!stack)
+                stacks.set(stackKey, (stack = { stack: g.stack, noStackReasons: [], types: [], sizes: [], countBefore: 0, countAfter: 0, bytesBefore: 0, bytesAfter: 0 }));
+            accumulate(stack, g);
+            for (let i = 0; i < g.noStackReasons.length; i++)
+                listOnce(stack.noStackReasons, g.noStackReasons[i]);
+            if (changed) {
+                listOnce(stack.types, g.type);
+                listOnce(stack.sizes, g.size);
+            }
+            const typeKey = g.type === null ? "" : "=" + g.type;
+            let type = types.get(typeKey);
+            if (!type)
+                types.set(typeKey, (type = { type: g.type, sizes: [], countBefore: 0, countAfter: 0, bytesBefore: 0, bytesAfter: 0 }));
+            accumulate(type, g);
+            if (changed)
+                listOnce(type.sizes, g.size);
+            let size = sizes.get(g.size);
+            if (!size)
+                sizes.set(g.size, (size = { size: g.size, countBefore: 0, countAfter: 0, bytesBefore: 0, bytesAfter: 0 }));
+            accumulate(size, g);
+        });
+        const byStack = changedRows(stacks);
+        for (let i = 0; i < byStack.length; i++) {
+            byStack[i].types.sort(byTypeName);
+            byStack[i].sizes.sort((a, b) => a - b);
+            byStack[i].noStackReasons.sort();
+        }
+        const byType = changedRows(types);
+        for (let i = 0; i < byType.length; i++)
+            byType[i].sizes.sort((a, b) => a - b);
+        return { before, after, total, groups, byStack, byType, bySize: changedRows(sizes) };
+    }
+    /** The change of one exact group (stack, type, size) from diff.before to diff.after; undefined when neither snapshot has it. */
+    function growthOf(diff, stack, type, size) {
+        const change = diff.groups.get(groupKey(stack, type, size));
+        return change && { count: change.countAfter - change.countBefore, bytes: change.bytesAfter - change.bytesBefore };
+    }
+    /** A group's identity in a diff: frames joined by line ends (no frame holds one), or none; the type or none; the size. */
+    function groupKey(stack, type, size) {
+        return keyOf(stack === null ? NO_STACK : stack.join("\n"), type, size);
+    }
+    function keyOf(stackKey, type, size) {
+        return `${stackKey}\u0000${type === null ? NO_STACK : type}\u0000${size}`;
+    }
+    function accumulate(into, from) {
+        into.countBefore += from.countBefore;
+        into.countAfter += from.countAfter;
+        into.bytesBefore += from.bytesBefore;
+        into.bytesAfter += from.bytesAfter;
+    }
+    function listOnce(list, value) {
+        if (list.length < MAX_LISTED && list.indexOf(value) < 0)
+            list.push(value);
+    }
+    function byTypeName(a, b) {
+        return a === b ? 0 : a === null ? 1 : b === null ? -1 : a < b ? -1 : 1;
+    }
+    /** The rows that changed, the largest byte growth first, then the largest count growth; ties keep their order. */
+    function changedRows(rows) {
+        const out = [];
+        rows.forEach((row) => {
+            if (row.countBefore !== row.countAfter || row.bytesBefore !== row.bytesAfter)
+                out.push(row);
+        });
+        return out.sort((a, b) => b.bytesAfter - b.bytesBefore - (a.bytesAfter - a.bytesBefore) || b.countAfter - b.countBefore - (a.countAfter - a.countBefore));
     }
 
     // The leak triage: the manual hunt (!heap -s → -stat -h → -flt s → -p -a) as one ranking. Busy
@@ -6859,7 +7308,7 @@ var __dxheap = (function (exports) {
                 }
             }
             const size = g.sizes[0];
-            const grown = undefined;
+            const grown = growth ? growth(g, size) : undefined;
             const busy = byHeap[heap] ? byHeap[heap].busyBytes : 0;
             scored.push({
                 group: g,
@@ -6870,7 +7319,7 @@ var __dxheap = (function (exports) {
                 unreachableBytes,
                 growth: grown,
                 giant,
-                score: suspectScore(g.totalBytes, unreachableBytes, g.count, 0),
+                score: suspectScore(g.totalBytes, unreachableBytes, g.count, grown ? grown.bytes : 0),
             });
         }
         scored.sort((a, b) => b.score - a.score || b.group.count - a.group.count);
@@ -7097,7 +7546,14 @@ var __dxheap = (function (exports) {
             const sources = groupSources(heaps, refs);
             const unreachable = (heap, row) => scan.unreachable[heap][row] === 1;
             const triageHeaps = refs.map((ref) => triageHeap(ref.index, ref.walk(), (row) => unreachable(ref.index, row)));
-            const result = triage(triageHeaps, sources, unreachable, undefined, Math.max(maxSuspects, KEPT_SUSPECTS));
+            const diff = lastDiff();
+            const symbols = heaps.symbolizer();
+            // Growth from the last !heapdiff, matched by the group's frames as WinDbg names them, type and size.
+            const growth = diff && ((group, size) => {
+                const frames = group.stack && "frames" in group.stack ? group.stack.frames.map((a) => symbols.name(a).text) : null;
+                return growthOf(diff, frames, group.typeName === undefined ? null : group.typeName, size);
+            });
+            const result = triage(triageHeaps, sources, unreachable, growth, Math.max(maxSuspects, KEPT_SUSPECTS));
             return new TriageModel(heaps, model, result, sources, stackStatus(heaps, result));
         }
         get [Symbol.metadataDescriptor]() {
@@ -7359,6 +7815,9 @@ var __dxheap = (function (exports) {
             ? `Allocation stacks: on (${hex0x(stacks.traced)} of ${hex0x(result.busyBlocks)} busy blocks have one).\n`
             : `Allocation stacks: OFF: ${stacks.advice}.\n`;
         text += `Leak scan: ${hex0x(result.unreachableCount)} busy blocks (${hex0x(result.unreachableBytes)} bytes) are unreachable: nothing in the process points to them.\n`;
+        const diff = lastDiff();
+        if (diff)
+            text += `Growth: from the last !heapdiff, ${diff.before.name} (${diff.before.process.name}) -> ${diff.after.name} (${diff.after.process.name}).\n`;
         text += "\nHeaps by committed bytes:\n" + heapTable(result.heaps.slice(0, HEAP_ROWS), context);
         if (result.heaps.length > HEAP_ROWS)
             text += `  ... ${result.heaps.length - HEAP_ROWS} more; use dx @$heapTriage().Heaps\n`;
@@ -7396,8 +7855,11 @@ var __dxheap = (function (exports) {
         const blocks = s.group.count === 1 ? "1 block" : `${hex0x(s.group.count)} blocks`;
         let text = `#${suspect.Rank}  ${blocks} of ${hex0x(s.size)} bytes = ${hex0x(s.group.totalBytes)} bytes, ${s.heapShare.toFixed(2)}% of heap ${hexAddress(heapRef.address, heapRef.view.layout.pointerSize)}`;
         text += s.unreachableCount === 0 ? ", all reachable" : s.unreachableCount === s.group.count ? ", all unreachable" : `, ${hex0x(s.unreachableCount)} unreachable`;
-        if (s.growth)
-            text += `, grew by ${s.growth.count >= 0 ? "+" : ""}${s.growth.count} blocks (${s.growth.bytes >= 0 ? "+" : "-"}${hex0x(Math.abs(s.growth.bytes))} bytes)`;
+        if (s.growth) {
+            const g = s.growth;
+            const signed = (n) => (n < 0 ? "-" : "+") + hex0x(Math.abs(n));
+            text += g.count === 0 && g.bytes === 0 ? ", unchanged in the last diff" : `, ${signed(g.count)} blocks (${signed(g.bytes)} bytes) in the last diff`;
+        }
         text += "\n";
         if (s.giant)
             text += "    a VirtualAlloc'd giant: Windows keeps no allocation stack for these\n";
@@ -7447,6 +7909,516 @@ var __dxheap = (function (exports) {
         const types = groupByType(sources).slice(0, DOMINANT_ROWS).map((g) => `${g.key} (${share(g.totalBytes)})`);
         return `\nHeap ${hexAddress(ref.address, width)}: what holds its ${hex0x(heap.busyBytes)} busy bytes\n` +
             `    sizes:  ${sizes.join(", ")}\n    stacks: ${stacks.join(", ")}\n    types:  ${types.join(", ")}\n`;
+    }
+
+    // Text files, through the data model's file system: host.namespace.Debugger.Utility.FileSystem
+    // (docs/jsprovider.md §1.10; Microsoft Learn dbgmodel-namespace-file-system, dbgmodel-object-file,
+    // dbgmodel-object-text-reader, dbgmodel-object-text-writer). The text is ASCII, the encoding the
+    // pages give as the default, passed explicitly: callers escape anything else. Every failure is
+    // an Error of one line naming the file.
+    /** Characters handed to the text writer at once: each Write is a call into the provider. */
+    const WRITE_CHUNK = 1 << 20;
+    /** Writes `lines` (each ended by "\n") to `path`, replacing the file if it exists. */
+    function writeTextFile(path, lines) {
+        const fileSystem = host.namespace.Debugger.Utility.FileSystem;
+        let file;
+        try {
+            file = fileSystem.CreateFile(path, "CreateAlways");
+        }
+        catch (e) {
+            throw new Error(`cannot create ${path}: ${reason(e)}`);
+        }
+        try {
+            const writer = fileSystem.CreateTextWriter(file, "Ascii");
+            let chunk = "";
+            for (let i = 0; i < lines.length; i++) {
+                chunk += lines[i] + "\n";
+                if (chunk.length >= WRITE_CHUNK) {
+                    writer.Write(chunk);
+                    chunk = "";
+                }
+            }
+            if (chunk !== "")
+                writer.Write(chunk);
+        }
+        catch (e) {
+            throw new Error(`cannot write ${path}: ${reason(e)}`);
+        }
+        finally {
+            close(file);
+        }
+    }
+    /** The text of `path`, lines joined by "\n"; refuses a file of more than maxChars characters before reading it. */
+    function readTextFile(path, maxChars) {
+        const fileSystem = host.namespace.Debugger.Utility.FileSystem;
+        let file;
+        try {
+            if (!fileSystem.FileExists(path))
+                throw new Error("no such file");
+            file = fileSystem.OpenFile(path);
+        }
+        catch (e) {
+            throw new Error(`cannot open ${path}: ${reason(e)}`);
+        }
+        try {
+            const size = fileSize(file);
+            if (size > maxChars)
+                throw new Error(`it holds ${size} bytes, above the limit of ${maxChars}`);
+            const lines = [];
+            let total = 0;
+            for (const line of fileSystem.CreateTextReader(file, "Ascii").ReadLineContents()) {
+                total += line.length + 1;
+                if (total > maxChars + 1)
+                    throw new Error(`it holds more than ${maxChars} characters, the limit`);
+                lines.push(line);
+            }
+            return lines.join("\n");
+        }
+        catch (e) {
+            throw new Error(`cannot read ${path}: ${reason(e)}`);
+        }
+        finally {
+            close(file);
+        }
+    }
+    function fileSize(file) {
+        const size = file.Size;
+        return typeof size === "number" ? size : toNumber(size);
+    }
+    function close(file) {
+        try {
+            file.Close();
+        }
+        catch (e) {
+            // Closing after a failed read or write: the failure is what the caller reports.
+        }
+    }
+    /** An error's message on one line. */
+    function reason(e) {
+        return String(e && e.message !== undefined ? e.message : e).replace(/\s+/g, " ").trim();
+    }
+
+    // Snapshots and their differences as dx shows them: dx @$heapsnap().Groups, dx @$heapdiff().ByStack.First().Stack,
+    // dx @$heapdiff("snap1", "snap2").ByType.Where(t => t.CountDelta > 0).
+    class SnapshotModel {
+        /** file: where the snapshot was written or read, if anywhere. */
+        constructor(__snapshot, __file) {
+            this.__snapshot = __snapshot;
+            this.__file = __file;
+            this.__totals = snapshotTotals(__snapshot);
+        }
+        get [Symbol.metadataDescriptor]() {
+            return help({
+                Name: "The snapshot's name (snap1, snap2, … unless one was given)",
+                TakenAt: "When it was taken (ISO 8601, UTC)",
+                ProcessName: "The process it was taken of",
+                ProcessId: "Its id",
+                PointerSize: "The program's pointer size",
+                Stacks: "Whether the process recorded allocation stacks (+ust): without them every group's Stack is null",
+                Blocks: "Busy blocks counted",
+                Bytes: "Bytes they hold (requested sizes)",
+                Groups: "The busy blocks grouped by allocation stack, type and requested size, largest total first",
+                OmittedBlocks: "Busy blocks left out: the snapshot keeps at most 1,000,000 groups",
+                File: "The file it was saved to or loaded from, or null",
+            });
+        }
+        get Name() { return this.__snapshot.name; }
+        get TakenAt() { return this.__snapshot.takenAt; }
+        get ProcessName() { return this.__snapshot.process.name; }
+        get ProcessId() { return this.__snapshot.process.id; }
+        get PointerSize() { return this.__snapshot.pointerSize; }
+        get Stacks() { return this.__snapshot.stacks; }
+        get Blocks() { return this.__totals.blocks; }
+        get Bytes() { return this.__totals.bytes; }
+        get Groups() { return new SnapshotGroupList(this.__snapshot.groups); }
+        get OmittedBlocks() { return this.__snapshot.omitted ? this.__snapshot.omitted.blocks : 0; }
+        get File() { return this.__file === undefined ? null : this.__file; }
+        toString() {
+            return `${this.__snapshot.name}: ${hex0x(this.__totals.blocks)} busy blocks, ${hex0x(this.__totals.bytes)} bytes in ${hex0x(this.__snapshot.groups.length)} groups`;
+        }
+    }
+    class SnapshotGroupList extends IndexedList {
+        constructor(__groups) {
+            super();
+            this.__groups = __groups;
+        }
+        itemCount() {
+            return this.__groups.length;
+        }
+        itemAt(index) {
+            return new SnapshotGroupModel(this.__groups[index]);
+        }
+        toString() {
+            return `${this.__groups.length} groups`;
+        }
+    }
+    class SnapshotGroupModel {
+        constructor(__group) {
+            this.__group = __group;
+        }
+        get [Symbol.metadataDescriptor]() {
+            return help({
+                Stack: "The allocation stack, innermost frame first, as WinDbg names the frames; null when the blocks have none",
+                NoStackReason: "Why they have none (TraceDatabaseOff, BeforeTracing, VirtualAllocNoTrace, TraceUnreadable, NoTraceTypes), or null",
+                TypeName: "The C++ class their vftable pointer names, or null",
+                Size: "The requested size of each block",
+                Count: "Busy blocks",
+                Bytes: "Count * Size",
+            });
+        }
+        get Stack() { return this.__group.stack && this.__group.stack.slice(); }
+        get NoStackReason() { return this.__group.noStackReason === undefined ? null : this.__group.noStackReason; }
+        get TypeName() { return this.__group.type; }
+        get Size() { return this.__group.size; }
+        get Count() { return this.__group.count; }
+        get Bytes() { return this.__group.bytes; }
+        toString() {
+            const g = this.__group;
+            const where = g.stack ? g.stack[0] : `no stack (${g.noStackReason})`;
+            return `${hex0x(g.count)} x ${hex0x(g.size)} bytes${g.type === null ? "" : " " + g.type}: ${where}`;
+        }
+    }
+    class SnapshotDiffModel {
+        constructor(__diff, __before, __after) {
+            this.__diff = __diff;
+            this.__before = __before;
+            this.__after = __after;
+        }
+        get [Symbol.metadataDescriptor]() {
+            return help({
+                Before: "The earlier snapshot",
+                After: "The later snapshot",
+                CountDelta: "Busy blocks gained (negative: lost)",
+                BytesDelta: "Bytes gained (negative: lost)",
+                ByStack: "What changed per allocation stack (its blocks of every type and size), largest byte growth first",
+                ByType: "What changed per C++ type (TypeName null: blocks without one), largest byte growth first",
+                BySize: "What changed per requested size, largest byte growth first",
+            });
+        }
+        get Before() { return this.__before; }
+        get After() { return this.__after; }
+        get CountDelta() { return this.__diff.total.countAfter - this.__diff.total.countBefore; }
+        get BytesDelta() { return this.__diff.total.bytesAfter - this.__diff.total.bytesBefore; }
+        get ByStack() {
+            return new ChangeList(this.__diff.byStack, (c) => new StackChangeModel(c), "stacks");
+        }
+        get ByType() {
+            return new ChangeList(this.__diff.byType, (c) => new TypeChangeModel(c), "types");
+        }
+        get BySize() {
+            return new ChangeList(this.__diff.bySize, (c) => new SizeChangeModel(c), "sizes");
+        }
+        toString() {
+            return `${this.__diff.before.name} -> ${this.__diff.after.name}: ${signedHex(this.CountDelta)} blocks, ${signedHex(this.BytesDelta)} bytes`;
+        }
+    }
+    class ChangeList extends IndexedList {
+        constructor(__changes, __model, __what) {
+            super();
+            this.__changes = __changes;
+            this.__model = __model;
+            this.__what = __what;
+        }
+        itemCount() {
+            return this.__changes.length;
+        }
+        itemAt(index) {
+            return this.__model(this.__changes[index]);
+        }
+        toString() {
+            return `${this.__changes.length} ${this.__what} changed`;
+        }
+    }
+    const CHANGE_HELP = {
+        CountBefore: "Busy blocks before",
+        CountAfter: "Busy blocks after",
+        CountDelta: "CountAfter - CountBefore",
+        BytesBefore: "Bytes before (requested sizes)",
+        BytesAfter: "Bytes after",
+        BytesDelta: "BytesAfter - BytesBefore",
+    };
+    /** Before, after and their difference: what every row of a diff shows. */
+    class ChangeModel {
+        constructor(__change) {
+            this.__change = __change;
+        }
+        get CountBefore() { return this.__change.countBefore; }
+        get CountAfter() { return this.__change.countAfter; }
+        get CountDelta() { return this.__change.countAfter - this.__change.countBefore; }
+        get BytesBefore() { return this.__change.bytesBefore; }
+        get BytesAfter() { return this.__change.bytesAfter; }
+        get BytesDelta() { return this.__change.bytesAfter - this.__change.bytesBefore; }
+        changeText() {
+            return `${signedHex(this.CountDelta)} blocks, ${signedHex(this.BytesDelta)} bytes`;
+        }
+    }
+    class StackChangeModel extends ChangeModel {
+        constructor(__stack) {
+            super(__stack);
+            this.__stack = __stack;
+        }
+        get [Symbol.metadataDescriptor]() {
+            return help(Object.assign({ Stack: "The allocation stack, innermost frame first, as WinDbg names the frames; null for the blocks without one", NoStackReasons: "Why those blocks have none (empty for a stack)", TypeNames: "The C++ types whose blocks changed (null: blocks without one)", Sizes: "The requested sizes whose blocks changed" }, CHANGE_HELP));
+        }
+        get Stack() { return this.__stack.stack && this.__stack.stack.slice(); }
+        get NoStackReasons() { return this.__stack.noStackReasons.slice(); }
+        get TypeNames() { return this.__stack.types.slice(); }
+        get Sizes() { return this.__stack.sizes.slice(); }
+        toString() {
+            const s = this.__stack;
+            return `${this.changeText()}: ${s.stack ? s.stack[0] : `no stack (${s.noStackReasons.join(", ")})`}`;
+        }
+    }
+    class TypeChangeModel extends ChangeModel {
+        constructor(__type) {
+            super(__type);
+            this.__type = __type;
+        }
+        get [Symbol.metadataDescriptor]() {
+            return help(Object.assign({ TypeName: "The C++ class, or null for the blocks without one", Sizes: "The requested sizes whose blocks changed" }, CHANGE_HELP));
+        }
+        get TypeName() { return this.__type.type; }
+        get Sizes() { return this.__type.sizes.slice(); }
+        toString() {
+            return `${this.changeText()}: ${this.__type.type === null ? "(no type)" : this.__type.type}`;
+        }
+    }
+    class SizeChangeModel extends ChangeModel {
+        constructor(__size) {
+            super(__size);
+            this.__size = __size;
+        }
+        get [Symbol.metadataDescriptor]() {
+            return help(Object.assign({ Size: "The requested size" }, CHANGE_HELP));
+        }
+        get Size() { return this.__size.size; }
+        toString() {
+            return `${this.changeText()}: size ${hex0x(this.__size.size)}`;
+        }
+    }
+
+    // !heapsnap and !heapdiff: UMDH's job inside the debugger. A snapshot counts the busy blocks per
+    // allocation stack, type and requested size (src/analysis/snapshot.ts); it is kept script-wide
+    // (src/analysis/snapshot-store.ts) and may be saved as a file (docs/snapshot-format.md), which
+    // another session, on another dump of the program, compares with its own process.
+    //
+    // Arguments are dx values (docs/jsprovider.md §1.16), so names and paths are quoted strings, and
+    // several go in parentheses: !heapsnap ("before", "C:\\snaps\\before.json"). One rule tells a
+    // file from a snapshot name: a string ending in .json or holding \ or / is a file.
+    /** The process as it is now, as a snapshot argument of !heapdiff. */
+    const CURRENT = "current";
+    const MAX_NAME = 256;
+    const DEFAULT_MAX_ROWS = 20;
+    const NONE_CHANGED = "    none changed\n";
+    /** A snapshot argument names a file when it ends in .json or holds a path separator; otherwise a stored snapshot (or "current"). */
+    function isSnapshotFile(argument) {
+        return /\.json$/i.test(argument) || /[\\/]/.test(argument);
+    }
+    /**
+     * !heapsnap [name] [, file] — a snapshot of the current process's busy blocks, kept in the store
+     * as `name` (snap1, snap2, … by default); with a file (given alone, or after the name), also
+     * written there as JSON, replacing the file.
+     */
+    const heapsnap = command("heapsnap", 2, (first, second) => {
+        const what = "a snapshot name or a file (a path ending in .json)";
+        let name;
+        let file;
+        if (first !== undefined) {
+            const argument = text("heapsnap", what, first);
+            if (isSnapshotFile(argument) && second === undefined)
+                file = argument;
+            else
+                name = snapshotName(argument);
+        }
+        if (second !== undefined) {
+            file = text("heapsnap", "a file (a path ending in .json)", second);
+            if (!isSnapshotFile(file))
+                throw new Error(`heapsnap: expected a file (a path ending in .json, or holding \\ or /), got "${file}"`);
+        }
+        const context = new CommandContext();
+        const snapshot = snapshotOf(context, name !== undefined ? name : defaultSnapshotName());
+        if (file !== undefined)
+            saveSnapshot(file, snapshot);
+        const kept = storeSnapshot(snapshot);
+        const totals = snapshotTotals(snapshot);
+        let summary = `Snapshot ${snapshot.name} of ${processText(snapshot)}: ${hex0x(totals.blocks)} busy blocks, ${hex0x(totals.bytes)} bytes, `;
+        summary += `in ${hex0x(snapshot.groups.length)} groups by allocation stack, type and size. `;
+        summary += snapshot.stacks
+            ? "The process records allocation stacks."
+            : "The process records no allocation stacks (turn them on with gflags /i <program>.exe +ust and run it again): its blocks compare by type and size only.";
+        if (snapshot.omitted)
+            summary += ` ${hex0x(snapshot.omitted.blocks)} busy blocks in further groups were only counted: a snapshot keeps ${MAX_SNAPSHOT_GROUPS} groups at most.`;
+        if (file !== undefined)
+            summary += ` Saved to ${file}.`;
+        if (kept.replaced)
+            summary += ` It replaces the earlier snapshot ${snapshot.name}.`;
+        if (kept.dropped !== undefined)
+            summary += ` The store keeps ${MAX_STORED_SNAPSHOTS} snapshots: ${kept.dropped}, the oldest, was dropped.`;
+        summary += ` Compare two with !heapdiff.\n`;
+        context.print(summary);
+        return new SnapshotModel(snapshot, file);
+    });
+    /**
+     * !heapdiff [a [, b [, max]]] — what changed from snapshot a to snapshot b, UMDH's diff: per
+     * allocation stack, then per type and per size, largest byte growth first, at most max rows each
+     * (20). a and b are stored snapshots, files, or "current" (the process now). With no argument:
+     * the last two snapshots taken (or the only one and the current process); with a alone, b is the
+     * current process.
+     */
+    const heapdiff = command("heapdiff", 3, (first, second, maxRows) => {
+        const max = optional("heapdiff", "a row count", maxRows, DEFAULT_MAX_ROWS);
+        if (max < 1)
+            throw new Error(`heapdiff: expected a row count of at least 1, got ${max}`);
+        const what = 'a snapshot name, a file (a path ending in .json) or "current"';
+        let names;
+        if (first === undefined) {
+            const all = storedSnapshots();
+            if (all.length === 0)
+                throw new Error("heapdiff: expected two snapshots to compare: none was taken yet (take one with !heapsnap, or name files)");
+            names = all.length === 1 ? [all[0].name, CURRENT] : [all[all.length - 2].name, all[all.length - 1].name];
+        }
+        else {
+            names = [text("heapdiff", what, first), second === undefined ? CURRENT : text("heapdiff", what, second)];
+        }
+        let context;
+        let current;
+        const resolve = (argument) => {
+            if (argument === CURRENT) {
+                if (!context)
+                    context = new CommandContext();
+                if (!current)
+                    current = snapshotOf(context, CURRENT);
+                return { snapshot: current, file: undefined };
+            }
+            if (isSnapshotFile(argument))
+                return { snapshot: loadSnapshot(argument), file: argument };
+            const stored = storedSnapshot(argument);
+            if (!stored) {
+                const taken = storedSnapshots().map((s) => s.name);
+                const file = "a file (a path ending in .json, or holding \\ or /)";
+                if (taken.length === 0)
+                    throw new Error(`heapdiff: expected ${file} or "${CURRENT}", got "${argument}": no snapshot was taken yet`);
+                throw new Error(`heapdiff: expected a snapshot taken (${taken.join(", ")}), ${file} or "${CURRENT}", got "${argument}"`);
+            }
+            return { snapshot: stored, file: undefined };
+        };
+        const before = resolve(names[0]);
+        const after = resolve(names[1]);
+        const diff = diffSnapshots(before.snapshot, after.snapshot);
+        recordDiff(diff);
+        const query = `dx @$heapdiff(${names.map((n) => JSON.stringify(n)).join(", ")})`;
+        let out = `Comparing ${snapshotText(before.snapshot, before.file)} with ${snapshotText(after.snapshot, after.file)}:\n`;
+        out += changeText(diff.total) + "\n";
+        out += notes(before.snapshot, after.snapshot);
+        if (diff.byStack.length === 0 && diff.byType.length === 0 && diff.bySize.length === 0) {
+            out += "No busy block changed.\n";
+        }
+        else {
+            // Blocks may change type but not stack (or size): a section may be empty when another is not.
+            out += "\nBy allocation stack, largest growth first:\n" + (diff.byStack.length === 0 ? NONE_CHANGED : "");
+            const stacks = new RowLimit(max);
+            for (let i = 0; i < diff.byStack.length; i++)
+                if (stacks.take())
+                    out += formatStackChange(diff.byStack[i]);
+            out += stacks.note("stacks", `${query}.ByStack`);
+            const types = diff.byType.map((c) => ({ change: c, key: c.type === null ? "(no type)" : c.type }));
+            out += "\nBy type, largest growth first:\n" + changeTable(types, "type", max, `${query}.ByType`);
+            const sizes = diff.bySize.map((c) => ({ change: c, key: hex0x(c.size) }));
+            out += "\nBy size, largest growth first:\n" + changeTable(sizes, "size", max, `${query}.BySize`);
+        }
+        if (context)
+            context.print(out);
+        else
+            printText(out);
+        return new SnapshotDiffModel(diff, new SnapshotModel(before.snapshot, before.file), new SnapshotModel(after.snapshot, after.file));
+    });
+    /** The first `max` rows as a table, then what was left out. */
+    function changeTable(rows, keyTitle, max, query) {
+        if (rows.length === 0)
+            return NONE_CHANGED;
+        const limit = new RowLimit(max);
+        const shown = [];
+        for (let i = 0; i < rows.length; i++)
+            if (limit.take())
+                shown.push(rows[i]);
+        return formatChangeRows(shown, keyTitle) + limit.note(keyTitle === "type" ? "types" : "sizes", query);
+    }
+    /** The busy blocks of the command's process now, named `name`; reuses the process's walks, traces and names. */
+    function snapshotOf(context, name) {
+        const heaps = context.heaps;
+        const symbols = heaps.symbolizer();
+        const views = heaps.target.views;
+        let stacks = false;
+        for (let i = 0; i < views.length; i++)
+            if (heaps.traces(views[i]).tracing)
+                stacks = true;
+        const header = { name, takenAt: new Date().toISOString(), process: heaps.target.identity(), pointerSize: context.pointerSize, stacks };
+        const sources = groupSources(heaps, context.walkedHeaps().map((h) => h.ref));
+        return takeSnapshot(header, sources, (address) => symbols.name(address).text);
+    }
+    function snapshotName(argument) {
+        if (argument === CURRENT)
+            throw new Error(`heapsnap: expected a snapshot name other than "${CURRENT}", which names the process as it is now`);
+        if (argument.length === 0 || argument.length > MAX_NAME || /[\u0000-\u001f]/.test(argument) || isSnapshotFile(argument)) {
+            throw new Error(`heapsnap: expected a snapshot name (1 to ${MAX_NAME} printable characters, not ending in .json, without \\ or /), got ${JSON.stringify(argument.slice(0, 60))}`);
+        }
+        return argument;
+    }
+    function saveSnapshot(file, snapshot) {
+        const lines = snapshotLines(snapshot);
+        let chars = 0;
+        for (let i = 0; i < lines.length; i++)
+            chars += lines[i].length + 1;
+        if (chars > MAX_SNAPSHOT_CHARS) {
+            throw new Error(`heapsnap: the snapshot takes ${chars} characters as JSON, more than the ${MAX_SNAPSHOT_CHARS} a snapshot file may hold: not saved, not kept`);
+        }
+        try {
+            writeTextFile(file, lines);
+        }
+        catch (e) {
+            throw new Error(`heapsnap: ${e.message}; the snapshot was not kept`);
+        }
+    }
+    function loadSnapshot(file) {
+        const content = (() => {
+            try {
+                return readTextFile(file, MAX_SNAPSHOT_CHARS);
+            }
+            catch (e) {
+                throw new Error(`heapdiff: ${e.message}`);
+            }
+        })();
+        try {
+            return parseSnapshot(content);
+        }
+        catch (e) {
+            throw new Error(`heapdiff: ${file} is not a snapshot dxheap reads: ${e.message}`);
+        }
+    }
+    function processText(snapshot) {
+        return `${snapshot.process.name}, pid ${hex0x(snapshot.process.id)}`;
+    }
+    function snapshotText(snapshot, file) {
+        return `${snapshot.name} (${file !== undefined ? file + "; " : ""}${processText(snapshot)})`;
+    }
+    /** What limits the comparison: stacks missing on either side, another program or pointer size, blocks left out. */
+    function notes(before, after) {
+        let out = "";
+        if (!before.stacks && !after.stacks)
+            out += "Note: neither records allocation stacks: compare the types and sizes.\n";
+        else if (!before.stacks || !after.stacks)
+            out += `Note: only ${before.stacks ? before.name : after.name} records allocation stacks: its stacks all seem new (or gone); compare the types and sizes.\n`;
+        if (before.process.name !== after.process.name)
+            out += `Note: the snapshots are of different programs (${before.process.name}, ${after.process.name}).\n`;
+        if (before.pointerSize !== after.pointerSize)
+            out += `Note: the pointer sizes differ (${before.pointerSize}, ${after.pointerSize}): sizes of the same objects differ too.\n`;
+        const sides = [before, after];
+        for (let i = 0; i < 2; i++) {
+            const omitted = sides[i].omitted;
+            if (omitted)
+                out += `Note: ${sides[i].name} left out ${hex0x(omitted.blocks)} busy blocks (${hex0x(omitted.bytes)} bytes) past its group limit: they are not compared.\n`;
+        }
+        return out;
     }
 
     /**
@@ -7532,7 +8504,7 @@ var __dxheap = (function (exports) {
 
     // dxheap's entry points, as WinDbg's JavaScript provider calls them (docs/jsprovider.md §1.1):
     // initializeScript returns one flat list of registrations; nothing is registered imperatively.
-    // uninitializeScript drops the per-process heap caches.
+    // uninitializeScript drops the per-process heap caches and the snapshots.
     function initializeScript() {
         return [
             new host.apiVersionSupport(1, 3),
@@ -7550,10 +8522,13 @@ var __dxheap = (function (exports) {
             new host.functionAlias(heapleaks, "heapLeaks"),
             new host.functionAlias(heaptriage, "heaptriage"),
             new host.functionAlias(heaptriage, "heapTriage"),
+            new host.functionAlias(heapsnap, "heapsnap"),
+            new host.functionAlias(heapdiff, "heapdiff"),
         ];
     }
     function uninitializeScript() {
         ProcessHeaps.clear();
+        clearSnapshots();
     }
 
     exports.initializeScript = initializeScript;
