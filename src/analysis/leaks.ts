@@ -18,6 +18,7 @@ import { readableRuns } from "../host/memory-scan";
 import { writableSections } from "../host/pe";
 import { Target, mergeRegions } from "../host/target";
 import { busyDataWindows } from "./user-data";
+import { pointerIn } from "../stacks/types";
 
 /** Pointers kept in the graph at most (4 bytes each): beyond, marking stops at what the roots reach. */
 const MAX_EDGES = 1 << 26;
@@ -41,6 +42,8 @@ export interface LeakScan {
   edges: Int32Array;
   /** Global row of each walk's first row. */
   firstRow: number[];
+  /** Per walk scanned, each busy block's first pointer (read with its data; NaN where none), for type names. */
+  firstPointers: (Float64Array | undefined)[];
 }
 
 /**
@@ -179,6 +182,7 @@ export function scanLeaks(target: Target, memory: Memory, walks: HeapWalk[], wid
   // Every busy block's user data once: the pointers it holds into other busy blocks.
   /** Per walk, (first edge, edge count) of each row. */
   const offsets: Int32Array[] = [];
+  const firstPointers: (Float64Array | undefined)[] = [];
   let edges = new Int32Array(1 << 16);
   let edgeCount = 0;
   let heapBytes = 0;
@@ -191,12 +195,16 @@ export function scanLeaks(target: Target, memory: Memory, walks: HeapWalk[], wid
     const p = widths[w];
     if (!counted[w]) {
       offsets.push(packOffsets(start, counts));
+      firstPointers.push(undefined);
       continue;
     }
+    const first = new Float64Array(blocks.count).fill(NaN);
+    firstPointers.push(first);
     for (const window of busyDataWindows(memory, walks[w], p, (row) => blocks.userSize[row])) {
       let r = 0;
       for (let k = 0; k < window.rows.length; k++) {
         const row = window.rows[k];
+        first[row] = pointerIn(window.runs, blocks.userAddress[row], p);
         start[row] = edgeCount;
         const from = blocks.userAddress[row];
         const to = from + blocks.userSize[row];
@@ -255,7 +263,7 @@ export function scanLeaks(target: Target, memory: Memory, walks: HeapWalk[], wid
     }
     unreachable.push(out);
   }
-  return { unreachable, unreachableCount, unreachableBytes, busyCount, rootBytes, heapBytes, problem, roots: hits, offsets, edges: edges.subarray(0, edgeCount), firstRow };
+  return { unreachable, unreachableCount, unreachableBytes, busyCount, rootBytes, heapBytes, problem, roots: hits, offsets, edges: edges.subarray(0, edgeCount), firstRow, firstPointers };
 }
 
 /** (first edge, edge count) per row, interleaved; rows never scanned have none. */

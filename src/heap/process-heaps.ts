@@ -72,6 +72,11 @@ export class HeapRef {
     return this.pointers;
   }
 
+  /** First pointers the leak scan read with the blocks' data: kept, so type names read nothing more. */
+  keepFirstPointers(pointers: Float64Array): void {
+    if (!this.pointers) this.pointers = pointers;
+  }
+
   private pointers: Float64Array | undefined;
 
   /** The walk if it has been done; nothing is read. */
@@ -207,6 +212,10 @@ export class ProcessHeaps {
       const widths = heaps.map((heap) => heap.view.layout.pointerSize);
       const counted = heaps.map((heap) => heap.counted);
       this.leakScan = scanLeaks(this.target, this.target.views[0].memory, this.walks(), widths, counted, this.index());
+      for (let i = 0; i < heaps.length; i++) {
+        const pointers = this.leakScan.firstPointers[i];
+        if (pointers) heaps[i].keepFirstPointers(pointers);
+      }
     }
     return this.leakScan;
   }

@@ -7,11 +7,14 @@ import { GroupList, stackGroups, typeGroups } from "./groups";
 import { HeapModel } from "./heap";
 
 export class LeakReportModel {
+  private __byStack: GroupList | undefined;
+  private __byType: GroupList | undefined;
+
   constructor(
     private readonly __scan: LeakScan,
     private readonly __blocks: BlockSelection,
-    private readonly __byStack: GroupList,
-    private readonly __byType: GroupList,
+    /** Groups the unreachable blocks (by stack or type) when first asked: stacks cost reads of their records. */
+    private readonly __group: (by: "stack" | "type") => GroupList,
   ) {}
 
   /** The leak scan of a process (made once by its cache), its unreachable blocks grouped and listed. */
@@ -25,7 +28,7 @@ export class LeakReportModel {
       for (let row = 0; row < flags.length; row++) if (flags[row]) rows.push(row);
       return { heap: model(ref), walk: ref.walk(), rows };
     });
-    return new LeakReportModel(scan, new BlockSelection(parts), stackGroups(heaps, refs, model, member), typeGroups(heaps, refs, model, member));
+    return new LeakReportModel(scan, new BlockSelection(parts), (by) => (by === "stack" ? stackGroups : typeGroups)(heaps, refs, model, member));
   }
 
   get [Symbol.metadataDescriptor]() {
@@ -48,8 +51,14 @@ export class LeakReportModel {
   get RootBytes(): number { return this.__scan.rootBytes; }
   get HeapBytes(): number { return this.__scan.heapBytes; }
   get Problem(): string | null { return this.__scan.problem === undefined ? null : this.__scan.problem; }
-  get ByStack(): GroupList { return this.__byStack; }
-  get ByType(): GroupList { return this.__byType; }
+  get ByStack(): GroupList {
+    if (!this.__byStack) this.__byStack = this.__group("stack");
+    return this.__byStack;
+  }
+  get ByType(): GroupList {
+    if (!this.__byType) this.__byType = this.__group("type");
+    return this.__byType;
+  }
   get Blocks(): BlockSelection { return this.__blocks; }
 
   /** For the command's text. */

@@ -3,7 +3,7 @@
 // pointer). The first pointers of a heap's blocks are read window by window, never one read per
 // block; each distinct candidate is named once (src/stacks/symbolizer.ts).
 import { HeapWalk } from "../heap/records";
-import { Memory } from "../host/memory-types";
+import { Memory, MemoryRun } from "../host/memory-types";
 import { pointer } from "../util/bytes";
 import { busyDataWindows } from "../analysis/user-data";
 
@@ -14,15 +14,21 @@ export function firstPointers(memory: Memory, walk: HeapWalk): Float64Array {
   const out = new Float64Array(blocks.count);
   out.fill(NaN);
   for (const window of busyDataWindows(memory, walk, p, () => p)) {
-    let r = 0;
-    for (let k = 0; k < window.rows.length; k++) {
-      const row = window.rows[k];
-      const at = blocks.userAddress[row];
-      while (r < window.runs.length && window.runs[r].address + window.runs[r].bytes.length < at + p) r++;
-      if (r === window.runs.length) break;
-      const run = window.runs[r];
-      if (run.address <= at) out[row] = pointer(run.bytes, at - run.address, p);
-    }
+    for (let k = 0; k < window.rows.length; k++) out[window.rows[k]] = pointerIn(window.runs, blocks.userAddress[window.rows[k]], p);
   }
   return out;
+}
+
+/** The pointer at `address` if one of `runs` (sorted, as a window's) holds all its bytes, else NaN. */
+export function pointerIn(runs: MemoryRun[], address: number, p: 4 | 8): number {
+  let low = 0;
+  let high = runs.length - 1;
+  while (low <= high) {
+    const middle = (low + high) >> 1;
+    const run = runs[middle];
+    if (address < run.address) high = middle - 1;
+    else if (address >= run.address + run.bytes.length) low = middle + 1;
+    else return address + p <= run.address + run.bytes.length ? pointer(run.bytes, address - run.address, p) : NaN;
+  }
+  return NaN;
 }
