@@ -4727,20 +4727,26 @@ var __dxheap = (function (exports) {
         const out = new Float64Array(blocks.count);
         out.fill(NaN);
         for (const window of busyDataWindows(memory, walk, p, () => p)) {
-            let r = 0;
-            for (let k = 0; k < window.rows.length; k++) {
-                const row = window.rows[k];
-                const at = blocks.userAddress[row];
-                while (r < window.runs.length && window.runs[r].address + window.runs[r].bytes.length < at + p)
-                    r++;
-                if (r === window.runs.length)
-                    break;
-                const run = window.runs[r];
-                if (run.address <= at)
-                    out[row] = pointer(run.bytes, at - run.address, p);
-            }
+            for (let k = 0; k < window.rows.length; k++)
+                out[window.rows[k]] = pointerIn(window.runs, blocks.userAddress[window.rows[k]], p);
         }
         return out;
+    }
+    /** The pointer at `address` if one of `runs` (sorted, as a window's) holds all its bytes, else NaN. */
+    function pointerIn(runs, address, p) {
+        let low = 0;
+        let high = runs.length - 1;
+        while (low <= high) {
+            const middle = (low + high) >> 1;
+            const run = runs[middle];
+            if (address < run.address)
+                high = middle - 1;
+            else if (address >= run.address + run.bytes.length)
+                low = middle + 1;
+            else
+                return address + p <= run.address + run.bytes.length ? pointer(run.bytes, address - run.address, p) : NaN;
+        }
+        return NaN;
     }
 
     const PE_SIGNATURE = 0x00004550;
@@ -4933,6 +4939,7 @@ var __dxheap = (function (exports) {
         // Every busy block's user data once: the pointers it holds into other busy blocks.
         /** Per walk, (first edge, edge count) of each row. */
         const offsets = [];
+        const firstPointers = [];
         let edges = new Int32Array(1 << 16);
         let edgeCount = 0;
         let heapBytes = 0;
@@ -4945,12 +4952,16 @@ var __dxheap = (function (exports) {
             const p = widths[w];
             if (!counted[w]) {
                 offsets.push(packOffsets(start, counts));
+                firstPointers.push(undefined);
                 continue;
             }
+            const first = new Float64Array(blocks.count).fill(NaN);
+            firstPointers.push(first);
             for (const window of busyDataWindows(memory, walks[w], p, (row) => blocks.userSize[row])) {
                 let r = 0;
                 for (let k = 0; k < window.rows.length; k++) {
                     const row = window.rows[k];
+                    first[row] = pointerIn(window.runs, blocks.userAddress[row], p);
                     start[row] = edgeCount;
                     const from = blocks.userAddress[row];
                     const to = from + blocks.userSize[row];
@@ -5012,7 +5023,7 @@ var __dxheap = (function (exports) {
             }
             unreachable.push(out);
         }
-        return { unreachable, unreachableCount, unreachableBytes, busyCount, rootBytes, heapBytes, problem, roots: hits, offsets, edges: edges.subarray(0, edgeCount), firstRow };
+        return { unreachable, unreachableCount, unreachableBytes, busyCount, rootBytes, heapBytes, problem, roots: hits, offsets, edges: edges.subarray(0, edgeCount), firstRow, firstPointers };
     }
     /** (first edge, edge count) per row, interleaved; rows never scanned have none. */
     function packOffsets(start, counts) {
@@ -5429,6 +5440,11 @@ var __dxheap = (function (exports) {
                 this.pointers = firstPointers(this.view.memory, this.walk());
             return this.pointers;
         }
+        /** First pointers the leak scan read with the blocks' data: kept, so type names read nothing more. */
+        keepFirstPointers(pointers) {
+            if (!this.pointers)
+                this.pointers = pointers;
+        }
         /** The walk if it has been done; nothing is read. */
         walkIfDone() {
             return this.walkResult;
@@ -5554,6 +5570,11 @@ var __dxheap = (function (exports) {
                 const widths = heaps.map((heap) => heap.view.layout.pointerSize);
                 const counted = heaps.map((heap) => heap.counted);
                 this.leakScan = scanLeaks(this.target, this.target.views[0].memory, this.walks(), widths, counted, this.index());
+                for (let i = 0; i < heaps.length; i++) {
+                    const pointers = this.leakScan.firstPointers[i];
+                    if (pointers)
+                        heaps[i].keepFirstPointers(pointers);
+                }
             }
             return this.leakScan;
         }
@@ -6737,11 +6758,12 @@ var __dxheap = (function (exports) {
     });
 
     class LeakReportModel {
-        constructor(__scan, __blocks, __byStack, __byType) {
+        constructor(__scan, __blocks, 
+        /** Groups the unreachable blocks (by stack or type) when first asked: stacks cost reads of their records. */
+        __group) {
             this.__scan = __scan;
             this.__blocks = __blocks;
-            this.__byStack = __byStack;
-            this.__byType = __byType;
+            this.__group = __group;
         }
         /** The leak scan of a process (made once by its cache), its unreachable blocks grouped and listed. */
         static of(heaps, model) {
@@ -6756,7 +6778,7 @@ var __dxheap = (function (exports) {
                         rows.push(row);
                 return { heap: model(ref), walk: ref.walk(), rows };
             });
-            return new LeakReportModel(scan, new BlockSelection(parts), stackGroups(heaps, refs, model, member), typeGroups(heaps, refs, model, member));
+            return new LeakReportModel(scan, new BlockSelection(parts), (by) => (by === "stack" ? stackGroups : typeGroups)(heaps, refs, model, member));
         }
         get [Symbol.metadataDescriptor]() {
             return help({
@@ -6777,8 +6799,16 @@ var __dxheap = (function (exports) {
         get RootBytes() { return this.__scan.rootBytes; }
         get HeapBytes() { return this.__scan.heapBytes; }
         get Problem() { return this.__scan.problem === undefined ? null : this.__scan.problem; }
-        get ByStack() { return this.__byStack; }
-        get ByType() { return this.__byType; }
+        get ByStack() {
+            if (!this.__byStack)
+                this.__byStack = this.__group("stack");
+            return this.__byStack;
+        }
+        get ByType() {
+            if (!this.__byType)
+                this.__byType = this.__group("type");
+            return this.__byType;
+        }
         get Blocks() { return this.__blocks; }
         /** For the command's text. */
         scan() { return this.__scan; }
