@@ -45,6 +45,20 @@ describe.each([
     }
   });
 
+  test("!heapstack in a busy and in a freed full-page block, and in a light block: the page heap's block, its state and its stack", () => {
+    for (const heap of pageHeaps) {
+      for (const block of heap.blocks.filter((b) => b.stack)) {
+        const { value, output } = s.alias("heapstack", s.int64(block.userAddress + 1n));
+        const found = value as any;
+        expect([String(found.Block.Kind), big(found.Block.UserAddress), String(found.State)]).toEqual(["PageHeap", block.userAddress, block.state]);
+        expect([...found.AllocationStack].map((f: any) => String(f.Symbol))).toEqual(block.stack!.symbols);
+        expect(output).toContain(`in the block, ${block.state.toLowerCase()}\n`);
+      }
+    }
+    expect(pageHeaps.flatMap((h) => h.blocks).some((b) => b.stack && b.state === "Freed")).toBe(true);
+    expect(pageHeaps.flatMap((h) => h.blocks).some((b) => b.stack && b.state === "Busy" && b.dphHeapBlock !== undefined)).toBe(true);
+  });
+
   test("process-wide counts take each block once: !heapstat and the leak scan leave the NormalHeaps out", () => {
     const stats = s.alias("heapstat").value as any[];
     expect(stats.map((h) => big(h.Heap)).sort()).toEqual(counted.map((h) => h.address).sort());
