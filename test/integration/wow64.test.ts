@@ -26,6 +26,8 @@ describe.each([7601, 19041] as Wow64Build[])("WOW64 build %i", (build) => {
   x86.ptr(thread.registers32.esp - 0x100n, deadStack32.userAddress); // below esp: a dead frame
   x64.u64(thread.registers64.rsp + 0x20n, heldBy64BitStack.userAddress + 8n);
   x64.u64(thread.registers64.rsp + 0x28n, held64.userAddress);
+  const in32BitStack = thread.registers32.esp + 0x24n; // 4 mod 8: a 32-bit slot
+  x86.ptr(in32BitStack, held64.userAddress + 0x10n);
   thread.registers32.eax = heldByRegister.userAddress + 4n;
   x64.write(thread.context32, contextBytes("x86", thread.registers32));
   const views: Record<Wow64View, { dump: Uint8Array; isfs: Record<string, object> }> = { x64: process.dump("x64"), x86: process.dump("x86") };
@@ -90,6 +92,14 @@ describe.each([7601, 19041] as Wow64Build[])("WOW64 build %i", (build) => {
         expect(unreachable.has(held64.userAddress)).toBe(false);
       }
     });
+  });
+
+  test("!heapfind with references reads 4-byte values in either world: a 32-bit slot pointing into a 64-bit heap's block is found", () => {
+    const session = load("x64");
+    const found = session.alias("heapfind", session.int64(held64.userAddress), true).value as any;
+    const references = [...found.References].map((r: any) => [big(r.Location), big(r.Value)]);
+    expect(references).toContainEqual([in32BitStack, held64.userAddress + 0x10n]);
+    expect(references).toContainEqual([thread.registers64.rsp + 0x28n, held64.userAddress]);
   });
 
   test("without the 32-bit ntdll's types only the 64-bit heaps are listed, and nothing claims otherwise", () => {
