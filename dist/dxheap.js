@@ -6624,10 +6624,13 @@ var __dxheap = (function (exports) {
             if (regions.problem)
                 note += `The region list was unavailable (${regions.problem}): scanning heap segments, thread stacks and module images only.\n`;
             const memory = found.heap.view.memory;
-            references = () => findReferences(memory, regions.regions, start, end, heap.width);
+            // A WOW64 process's memory holds 32-bit pointers and 64-bit ones: every aligned 4-byte value
+            // finds both (a 64-bit heap there lies below 4 GiB too, so a 64-bit pointer's low half is it).
+            const width = context.heaps.target.isWow64 ? 4 : heap.width;
+            references = () => findReferences(memory, regions.regions, start, end, width);
             const limit = new RowLimit();
             printed = [];
-            for (const reference of findReferences(memory, regions.regions, start, end, heap.width))
+            for (const reference of findReferences(memory, regions.regions, start, end, width))
                 if (limit.take())
                     printed.push(reference);
             note = limit.note("references", `dx @$heapfind(0x${hex(target)}, true).References`) + note;
