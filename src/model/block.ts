@@ -8,6 +8,7 @@ import { IndexedList } from "./collection";
 import type { HeapModel } from "./heap";
 import type { SegmentModel } from "./segment";
 import { help } from "./help";
+import { ReferrerModel } from "./referrers";
 
 export class BlockModel {
   constructor(private readonly __heap: HeapModel, private readonly __walk: HeapWalk, private readonly __row: number) {}
@@ -25,7 +26,13 @@ export class BlockModel {
       Segment: "The segment holding the block; null outside segments (VirtualAlloc'd, Large, page-heap blocks)",
       AllocationStack: "Who allocated the block (for a page heap's Freed block: who freed it): its frames (+ust or page heap), or why there are none and what to turn on",
       TypeName: "The C++ class of the object in the block, when its first pointer is that class's vftable; null otherwise",
+      Referrers: "Referrers(): where the pointers to this block live (module!global, a thread's stack or register, another block, other memory), from the process's leak scan (made on first use)",
     });
+  }
+
+  /** Where the pointers to the block live; a method, so showing a block never starts the leak scan. */
+  Referrers(): ReferrerModel[] {
+    return this.__walk.blocks.state[this.__row] === STATE_BUSY ? this.__heap.referrersOf(this.__row) : [];
   }
 
   get AllocationStack(): StackModel | NoStackModel | null {

@@ -15,6 +15,10 @@ import { FindingModel } from "./finding";
 import { GroupList, stackGroups, typeGroups } from "./groups";
 import { NoStackModel, StackModel, stackModel } from "./stack";
 import { pointer } from "../util/bytes";
+import { ReferrerModel, referrerModels } from "./referrers";
+
+/** Referrers listed per block. */
+const MAX_REFERRERS = 64;
 
 export class HeapModel {
   private __segments: SegmentCollection | undefined;
@@ -106,6 +110,12 @@ export class HeapModel {
     if (!isFinite(first)) return null;
     const name = this.__heaps.symbolizer().vftableClass(first);
     return name === undefined ? null : name;
+  }
+
+  /** Where the pointers to a block live, as the process's leak scan saw them (for Block.Referrers()). */
+  referrersOf(row: number): ReferrerModel[] {
+    const heaps = this.__heaps;
+    return referrerModels(heaps, (ref) => (ref === this.__ref ? this : new HeapModel(heaps, ref)), this.ref().index, row, MAX_REFERRERS);
   }
 
   /** The segment model of a walk's segment (for Block.Segment). */

@@ -17,6 +17,7 @@ function session(image: LeakImage, options: { logAccesses?: boolean } = {}): Scr
 
 const sorted = (values: Iterable<bigint>) => [...values].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 const hex = (values: bigint[]) => values.map((v) => "0x" + v.toString(16));
+const hexOf = (value: bigint) => "0x" + value.toString(16);
 
 describe.each([
   ["x64", 19041],
@@ -38,6 +39,30 @@ describe.each([
     const busy = new Map(image.truth.heaps.flatMap((h) => h.blocks).filter((b) => b.state === "Busy").map((b) => [b.userAddress, b]));
     for (const [name, blocks] of Object.entries(image.truth.leaks.cases)) {
       expect([name, blocks.map((b) => unreachable.has(b))]).toEqual([name, blocks.map((b) => busy.get(b)!.reachable === false)]);
+    }
+  });
+
+  test("Block.Referrers() names each planted root and holding block where the truth puts it", () => {
+    const blocks = new Map<bigint, any>();
+    for (const heap of s.process.Heaps) for (const block of heap.Blocks) if (block.State === "Busy") blocks.set(big(block.UserAddress), block);
+    const busy = new Map(image.truth.heaps.flatMap((h) => h.blocks).filter((b) => b.state === "Busy").map((b) => [b.userAddress, b]));
+    const inBusyData = (address: bigint) => [...busy.values()].some((b) => address >= b.userAddress && address < b.userAddress + BigInt(b.userSize));
+    const reachedFrom = ["liveStack", "stackWithoutContext", "register", "moduleData", "global", "tls", "private", "chain"];
+    for (const name of reachedFrom) {
+      for (const target of image.truth.leaks.cases[name]) {
+        const referrers = [...blocks.get(target)!.Referrers()].map((r: any) => ({ kind: String(r.Kind), location: r.Location === null ? null : big(r.Location), description: String(r.Description) }));
+        for (const ref of image.truth.leaks.references.filter((r) => r.target === target)) {
+          const h = ref.holder;
+          const kind = h.kind === "stack" ? "Stack" : h.kind === "register" ? "Register" : h.kind === "module" ? "Global" : h.kind === "block" ? "Block"
+            : inBusyData(ref.location!) ? "Block" : "Memory";
+          const location = h.kind === "register" ? null : kind === "Block" && h.kind !== "block" ? undefined : h.kind === "block" ? h.block : ref.location!;
+          const found = referrers.find((r) => r.kind === kind && (location === undefined || r.location === location));
+          expect([name, hexOf(target), found && found.kind]).toEqual([name, hexOf(target), kind]);
+          if (h.kind === "register") expect(found!.description).toBe(`thread ${h.thread}'s register ${h.register}`);
+          if (h.kind === "stack") expect(found!.description).toMatch(new RegExp(`^thread ${h.thread}'s stack at 0x${ref.location!.toString(16)}`));
+          if (h.kind === "module" && h.symbol) expect(found!.description).toBe(`${h.symbol} (0x${ref.location!.toString(16)})`);
+        }
+      }
     }
   });
 
