@@ -674,7 +674,12 @@ var __dxheap = (function (exports) {
                 Segment: "The segment holding the block; null outside segments (VirtualAlloc'd, Large, page-heap blocks)",
                 AllocationStack: "Who allocated the block (for a page heap's Freed block: who freed it): its frames (+ust or page heap), or why there are none and what to turn on",
                 TypeName: "The C++ class of the object in the block, when its first pointer is that class's vftable; null otherwise",
+                Referrers: "Referrers(): where the pointers to this block live (module!global, a thread's stack or register, another block, other memory), from the process's leak scan (made on first use)",
             });
+        }
+        /** Where the pointers to the block live; a method, so showing a block never starts the leak scan. */
+        Referrers() {
+            return this.__walk.blocks.state[this.__row] === STATE_BUSY ? this.__heap.referrersOf(this.__row) : [];
         }
         get AllocationStack() {
             if (this.__walk.blocks.state[this.__row] === STATE_FREE)
@@ -5886,6 +5891,162 @@ var __dxheap = (function (exports) {
         }
     }
 
+    /** At most `max` referrers of a heap's row (heap: its position in the scan's walks), roots first. */
+    function referrersOf(scan, heap, row, max) {
+        const target = scan.firstRow[heap] + row;
+        const out = [];
+        const roots = scan.roots;
+        for (let i = 0; i < roots.registers.length && out.length < max; i++) {
+            if (roots.registers[i].row === target)
+                out.push({ kind: "register", thread: roots.registers[i].thread, register: roots.registers[i].register });
+        }
+        for (let i = 0; i < roots.count && out.length < max; i++) {
+            if (roots.rows[i] === target)
+                out.push({ kind: "memory", location: roots.locations[i] });
+        }
+        for (let w = 0; w < scan.offsets.length && out.length < max; w++) {
+            const offsets = scan.offsets[w];
+            for (let r = 0; r < offsets.length / 2 && out.length < max; r++) {
+                const first = offsets[2 * r];
+                const end = first + offsets[2 * r + 1];
+                for (let e = first; e < end; e++) {
+                    if (scan.edges[e] === target && !(w === heap && r === row)) {
+                        out.push({ kind: "block", heap: w, row: r });
+                        break;
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    const ALLOCATOR_MODULES = /^(ntdll(_[0-9a-f]{8})?|kernelbase|kernel32|ucrtbased?|msvcrt|msvcr\d+d?|vcruntime\d+d?)$/i;
+    const ALLOCATOR_SYMBOLS = /^(operator new|operator new\[\]|malloc|calloc|realloc|_malloc_base|_calloc_base)$/;
+    /** The first frame outside the allocators, else the last frame; undefined for no frames. */
+    function callerFrame(frames, symbols) {
+        for (let i = 0; i < frames.length; i++) {
+            const name = symbols.name(frames[i]);
+            if (name.module && ALLOCATOR_MODULES.test(name.module.name))
+                continue;
+            if (name.symbol && ALLOCATOR_SYMBOLS.test(name.symbol))
+                continue;
+            return frames[i];
+        }
+        return frames.length > 0 ? frames[frames.length - 1] : undefined;
+    }
+
+    // Where the pointers to a block live, named as a user reads them: module!global, thread N's stack
+    // (in the frame of the function the nearest return address below the slot names), a thread's
+    // register, inside another block (its type, or who allocated it), or other committed memory.
+    /** How far below a stack slot the frame's function is looked for. */
+    const FRAME_SEARCH_BYTES = 0x2000;
+    class ReferrerModel {
+        constructor(__kind, __location, __description, __block) {
+            this.__kind = __kind;
+            this.__location = __location;
+            this.__description = __description;
+            this.__block = __block;
+        }
+        get [Symbol.metadataDescriptor]() {
+            return help({
+                Kind: "Global (a module's data), Stack (a thread's live stack), Register, Block (another busy block's user data) or Memory (other committed memory)",
+                Location: "Where the pointer is (null for a register)",
+                Description: "The place, named",
+                Block: "The block holding the pointer (Kind Block), else null",
+            });
+        }
+        get Kind() {
+            return this.__kind;
+        }
+        get Location() {
+            return this.__location === undefined ? null : toInt64(this.__location);
+        }
+        get Description() {
+            return this.__description;
+        }
+        get Block() {
+            return this.__block === undefined ? null : this.__block;
+        }
+        toString() {
+            return this.__description;
+        }
+    }
+    /** The referrers of a heap's row the leak scan saw (at most `max`), named. */
+    function referrerModels(heaps, model, heap, row, max) {
+        const found = referrersOf(heaps.leaks(), heap, row, max);
+        return found.map((r) => describe(heaps, model, r));
+    }
+    function describe(heaps, model, referrer) {
+        if (referrer.kind === "register")
+            return new ReferrerModel("Register", undefined, `thread ${referrer.thread}'s register ${referrer.register}`, undefined);
+        if (referrer.kind === "block") {
+            const ref = heaps.heaps()[referrer.heap];
+            const walk = ref.walk();
+            const block = new BlockModel(model(ref), walk, referrer.row);
+            return new ReferrerModel("Block", walk.blocks.userAddress[referrer.row], `inside block ${hex0x(walk.blocks.userAddress[referrer.row])} ${whatBlock(heaps, ref, referrer.row)}`, block);
+        }
+        const location = referrer.location;
+        const target = heaps.target;
+        if (target.moduleAt(location)) {
+            return new ReferrerModel("Global", location, `${heaps.symbolizer().name(location).text} (${hex0x(location)})`, undefined);
+        }
+        const threads = target.threads();
+        for (let t = 0; t < threads.length; t++) {
+            for (const stack of threads[t].stacks) {
+                if (location < stack.limit || location >= stack.base)
+                    continue;
+                const side = target.isWow64 ? (stack.arch === "x86" ? "32-bit " : "64-bit ") : "";
+                const ip = threads[t].registers[stack.arch === "x64" ? "rip" : "eip"];
+                const frame = frameFunction(heaps, stack, location, ip);
+                return new ReferrerModel("Stack", location, `thread ${t}'s ${side}stack at ${hex0x(location)}${frame ? `, in ${frame}'s frame` : ""}`, undefined);
+            }
+        }
+        return new ReferrerModel("Memory", location, `committed memory at ${hex0x(location)} (no heap, module or stack)`, undefined);
+    }
+    /** "(type Widget)", "(allocated at leaky!Document::Load+0x3c)", or its size and why it has no stack. */
+    function whatBlock(heaps, ref, row) {
+        const walk = ref.walk();
+        const first = ref.firstPointers()[row];
+        const symbols = heaps.symbolizer();
+        const type = walk.blocks.state[row] === STATE_BUSY && isFinite(first) ? symbols.vftableClass(first) : undefined;
+        if (type !== undefined)
+            return `of type ${type}`;
+        const stack = heaps.traces(ref.view).stack(walk, row);
+        const caller = "frames" in stack ? callerFrame(stack.frames, symbols) : undefined;
+        return caller !== undefined ? `of ${hex0x(walk.blocks.userSize[row])} bytes allocated at ${symbols.name(caller).text}` : `of ${hex0x(walk.blocks.userSize[row])} bytes (no stack: ${"reason" in stack ? stack.reason : ""})`;
+    }
+    /**
+     * The function whose frame holds a stack slot, where symbols allow: the nearest return address
+     * below the slot points into that function (it was calling out when the dump was taken); with
+     * none between the slot and the stack pointer, the slot is in the innermost frame, whose function
+     * the instruction pointer names. A heuristic: a code pointer stored in a local looks the same.
+     */
+    function frameFunction(heaps, stack, location, ip) {
+        const view = heaps.target.viewOf(stack.arch);
+        if (!view)
+            return undefined;
+        const p = view.layout.pointerSize;
+        const symbols = heaps.symbolizer();
+        const named = (address) => {
+            if (!heaps.target.moduleAt(address))
+                return undefined;
+            const name = symbols.name(address);
+            return name.symbol && name.module ? `${name.module.name}!${name.symbol}` : undefined;
+        };
+        const bottom = stack.pointer !== undefined && stack.pointer <= location ? stack.pointer : Math.max(stack.limit, location - FRAME_SEARCH_BYTES);
+        const low = Math.max(bottom, location - FRAME_SEARCH_BYTES);
+        const start = low - (low % p);
+        const bytes = view.memory.readPrefix(start, location - start);
+        for (let at = Math.floor(bytes.length / p) * p - p; at >= 0; at -= p) {
+            const found = named(pointer(bytes, at, p));
+            if (found)
+                return found;
+        }
+        return low === stack.pointer && ip !== undefined ? named(ip) : undefined;
+    }
+
+    /** Referrers listed per block. */
+    const MAX_REFERRERS = 64;
     class HeapModel {
         constructor(__heaps, __ref) {
             this.__heaps = __heaps;
@@ -5974,6 +6135,11 @@ var __dxheap = (function (exports) {
                 return null;
             const name = this.__heaps.symbolizer().vftableClass(first);
             return name === undefined ? null : name;
+        }
+        /** Where the pointers to a block live, as the process's leak scan saw them (for Block.Referrers()). */
+        referrersOf(row) {
+            const heaps = this.__heaps;
+            return referrerModels(heaps, (ref) => (ref === this.__ref ? this : new HeapModel(heaps, ref)), this.ref().index, row, MAX_REFERRERS);
         }
         /** The segment model of a walk's segment (for Block.Segment). */
         segmentAt(walk, index) {
@@ -6929,21 +7095,6 @@ var __dxheap = (function (exports) {
         return -1;
     }
 
-    const ALLOCATOR_MODULES = /^(ntdll(_[0-9a-f]{8})?|kernelbase|kernel32|ucrtbased?|msvcrt|msvcr\d+d?|vcruntime\d+d?)$/i;
-    const ALLOCATOR_SYMBOLS = /^(operator new|operator new\[\]|malloc|calloc|realloc|_malloc_base|_calloc_base)$/;
-    /** The first frame outside the allocators, else the last frame; undefined for no frames. */
-    function callerFrame(frames, symbols) {
-        for (let i = 0; i < frames.length; i++) {
-            const name = symbols.name(frames[i]);
-            if (name.module && ALLOCATOR_MODULES.test(name.module.name))
-                continue;
-            if (name.symbol && ALLOCATOR_SYMBOLS.test(name.symbol))
-                continue;
-            return frames[i];
-        }
-        return frames.length > 0 ? frames[frames.length - 1] : undefined;
-    }
-
     // Snapshots of a process's busy blocks and the difference of two: UMDH's job, inside the debugger.
     // A snapshot counts busy blocks per (allocation stack, C++ type, requested size). Stacks are kept
     // as WinDbg names their frames (module!symbol+0xoffset), never as addresses, so that snapshots of
@@ -7418,145 +7569,6 @@ var __dxheap = (function (exports) {
             return { heap, walk, committedBytes: s.committedBytes + outside, freeBytes: s.freeBytes, busyBlocks, busyBytes, unreachableBytes };
         }
         return { heap, walk, committedBytes: outside, freeBytes: freeBlocks, busyBlocks, busyBytes, unreachableBytes };
-    }
-
-    /** At most `max` referrers of a heap's row (heap: its position in the scan's walks), roots first. */
-    function referrersOf(scan, heap, row, max) {
-        const target = scan.firstRow[heap] + row;
-        const out = [];
-        const roots = scan.roots;
-        for (let i = 0; i < roots.registers.length && out.length < max; i++) {
-            if (roots.registers[i].row === target)
-                out.push({ kind: "register", thread: roots.registers[i].thread, register: roots.registers[i].register });
-        }
-        for (let i = 0; i < roots.count && out.length < max; i++) {
-            if (roots.rows[i] === target)
-                out.push({ kind: "memory", location: roots.locations[i] });
-        }
-        for (let w = 0; w < scan.offsets.length && out.length < max; w++) {
-            const offsets = scan.offsets[w];
-            for (let r = 0; r < offsets.length / 2 && out.length < max; r++) {
-                const first = offsets[2 * r];
-                const end = first + offsets[2 * r + 1];
-                for (let e = first; e < end; e++) {
-                    if (scan.edges[e] === target && !(w === heap && r === row)) {
-                        out.push({ kind: "block", heap: w, row: r });
-                        break;
-                    }
-                }
-            }
-        }
-        return out;
-    }
-
-    // Where the pointers to a block live, named as a user reads them: module!global, thread N's stack
-    // (in the frame of the function the nearest return address below the slot names), a thread's
-    // register, inside another block (its type, or who allocated it), or other committed memory.
-    /** How far below a stack slot the frame's function is looked for. */
-    const FRAME_SEARCH_BYTES = 0x2000;
-    class ReferrerModel {
-        constructor(__kind, __location, __description, __block) {
-            this.__kind = __kind;
-            this.__location = __location;
-            this.__description = __description;
-            this.__block = __block;
-        }
-        get [Symbol.metadataDescriptor]() {
-            return help({
-                Kind: "Global (a module's data), Stack (a thread's live stack), Register, Block (another busy block's user data) or Memory (other committed memory)",
-                Location: "Where the pointer is (null for a register)",
-                Description: "The place, named",
-                Block: "The block holding the pointer (Kind Block), else null",
-            });
-        }
-        get Kind() {
-            return this.__kind;
-        }
-        get Location() {
-            return this.__location === undefined ? null : toInt64(this.__location);
-        }
-        get Description() {
-            return this.__description;
-        }
-        get Block() {
-            return this.__block === undefined ? null : this.__block;
-        }
-        toString() {
-            return this.__description;
-        }
-    }
-    /** The referrers of a heap's row the leak scan saw (at most `max`), named. */
-    function referrerModels(heaps, model, heap, row, max) {
-        const found = referrersOf(heaps.leaks(), heap, row, max);
-        return found.map((r) => describe(heaps, model, r));
-    }
-    function describe(heaps, model, referrer) {
-        if (referrer.kind === "register")
-            return new ReferrerModel("Register", undefined, `thread ${referrer.thread}'s register ${referrer.register}`, undefined);
-        if (referrer.kind === "block") {
-            const ref = heaps.heaps()[referrer.heap];
-            const walk = ref.walk();
-            const block = new BlockModel(model(ref), walk, referrer.row);
-            return new ReferrerModel("Block", walk.blocks.userAddress[referrer.row], `inside block ${hex0x(walk.blocks.userAddress[referrer.row])} ${whatBlock(heaps, ref, referrer.row)}`, block);
-        }
-        const location = referrer.location;
-        const target = heaps.target;
-        if (target.moduleAt(location)) {
-            return new ReferrerModel("Global", location, `${heaps.symbolizer().name(location).text} (${hex0x(location)})`, undefined);
-        }
-        const threads = target.threads();
-        for (let t = 0; t < threads.length; t++) {
-            for (const stack of threads[t].stacks) {
-                if (location < stack.limit || location >= stack.base)
-                    continue;
-                const side = target.isWow64 ? (stack.arch === "x86" ? "32-bit " : "64-bit ") : "";
-                const ip = threads[t].registers[stack.arch === "x64" ? "rip" : "eip"];
-                const frame = frameFunction(heaps, stack, location, ip);
-                return new ReferrerModel("Stack", location, `thread ${t}'s ${side}stack at ${hex0x(location)}${frame ? `, in ${frame}'s frame` : ""}`, undefined);
-            }
-        }
-        return new ReferrerModel("Memory", location, `committed memory at ${hex0x(location)} (no heap, module or stack)`, undefined);
-    }
-    /** "(type Widget)", "(allocated at leaky!Document::Load+0x3c)", or its size and why it has no stack. */
-    function whatBlock(heaps, ref, row) {
-        const walk = ref.walk();
-        const first = ref.firstPointers()[row];
-        const symbols = heaps.symbolizer();
-        const type = walk.blocks.state[row] === STATE_BUSY && isFinite(first) ? symbols.vftableClass(first) : undefined;
-        if (type !== undefined)
-            return `of type ${type}`;
-        const stack = heaps.traces(ref.view).stack(walk, row);
-        const caller = "frames" in stack ? callerFrame(stack.frames, symbols) : undefined;
-        return caller !== undefined ? `of ${hex0x(walk.blocks.userSize[row])} bytes allocated at ${symbols.name(caller).text}` : `of ${hex0x(walk.blocks.userSize[row])} bytes (no stack: ${"reason" in stack ? stack.reason : ""})`;
-    }
-    /**
-     * The function whose frame holds a stack slot, where symbols allow: the nearest return address
-     * below the slot points into that function (it was calling out when the dump was taken); with
-     * none between the slot and the stack pointer, the slot is in the innermost frame, whose function
-     * the instruction pointer names. A heuristic: a code pointer stored in a local looks the same.
-     */
-    function frameFunction(heaps, stack, location, ip) {
-        const view = heaps.target.viewOf(stack.arch);
-        if (!view)
-            return undefined;
-        const p = view.layout.pointerSize;
-        const symbols = heaps.symbolizer();
-        const named = (address) => {
-            if (!heaps.target.moduleAt(address))
-                return undefined;
-            const name = symbols.name(address);
-            return name.symbol && name.module ? `${name.module.name}!${name.symbol}` : undefined;
-        };
-        const bottom = stack.pointer !== undefined && stack.pointer <= location ? stack.pointer : Math.max(stack.limit, location - FRAME_SEARCH_BYTES);
-        const low = Math.max(bottom, location - FRAME_SEARCH_BYTES);
-        const start = low - (low % p);
-        const bytes = view.memory.readPrefix(start, location - start);
-        for (let at = Math.floor(bytes.length / p) * p - p; at >= 0; at -= p) {
-            const found = named(pointer(bytes, at, p));
-            if (found)
-                return found;
-        }
-        return low === stack.pointer && ip !== undefined ? named(ip) : undefined;
     }
 
     /** Suspects kept in the dx result (the command prints fewer). */
