@@ -119,3 +119,18 @@ describe("what the leak scan reads (x64 19041 triage image smallBlocks, heaps al
     expect(s.accessLog!.reads.filter(inUserData)).toEqual([]);
   });
 });
+
+describe("a stack referrer names the function whose frame holds it", () => {
+  test.each(["x64", "x86"] as const)("%s: the nearest return address below the slot is Gadget::Clone's", (arch) => {
+    const image = buildTriageImage(arch, 19041, TRIAGE_SHAPES.smallBlocks);
+    const target = image.truth.triage.suspects.smallBlocks!.blocks[0];
+    // A return address into widgets!Gadget::Clone, then (above it, in the same live stack) the only pointer to the block.
+    const returnAddress = image.process.symbolAddress("widgets", "Gadget::Clone") + 0x44n;
+    image.process.plantInStack(0, returnAddress, true);
+    const slot = image.process.plantInStack(0, target, true);
+    const built = image.process.build();
+    const s = session({ ...image, dump: built.dump });
+    const block = [...s.process.Heaps].flatMap((h: any) => [...h.Blocks]).find((b: any) => big(b.UserAddress) === target);
+    expect([...block.Referrers()].map((r: any) => String(r.Description))).toEqual([`thread 0's stack at 0x${slot.toString(16)}, in widgets!Gadget::Clone's frame`]);
+  });
+});
