@@ -17,6 +17,8 @@ import { CommandContext, command } from "./context";
 import { formatStackLines } from "./format";
 
 const DEFAULT_SUSPECTS = 5;
+/** Suspects printed at most, whatever max asks (each takes up to a dozen lines); dx holds them all. */
+const MAX_PRINTED_SUSPECTS = 200;
 /** Heaps shown in the table, and heaps whose dominant sizes, stacks and types are shown. */
 const HEAP_ROWS = 8;
 const DOMINANT_HEAPS = 3;
@@ -49,7 +51,7 @@ export const heaptriage = command("heaptriage", 1, (maxSuspects?: unknown): Tria
 
   text += "\nSuspects, by score (bytes, doubled where unreachable, weighted by count and growth; README explains):\n";
   const suspects = model.Suspects;
-  const shown = Math.min(max, suspects.count());
+  const shown = Math.min(max, suspects.count(), MAX_PRINTED_SUSPECTS);
   for (let i = 0; i < shown; i++) text += suspectText(suspects.getValueAt(i), context, symbols, widthOf);
   if (result.groupCount > shown) text += `... ${result.groupCount - shown} more groups; use dx @$heapTriage().Suspects (the first ${suspects.count()})\n`;
 
