@@ -7837,6 +7837,8 @@ var __dxheap = (function (exports) {
     // the suspects by score, each with its stack (or its referrers), sample blocks and the next command;
     // after them what dominates the largest heaps and which heaps are fragmented.
     const DEFAULT_SUSPECTS = 5;
+    /** Suspects printed at most, whatever max asks (each takes up to a dozen lines); dx holds them all. */
+    const MAX_PRINTED_SUSPECTS = 200;
     /** Heaps shown in the table, and heaps whose dominant sizes, stacks and types are shown. */
     const HEAP_ROWS = 8;
     const DOMINANT_HEAPS = 3;
@@ -7868,7 +7870,7 @@ var __dxheap = (function (exports) {
             text += `  ... ${result.heaps.length - HEAP_ROWS} more; use dx @$heapTriage().Heaps\n`;
         text += "\nSuspects, by score (bytes, doubled where unreachable, weighted by count and growth; README explains):\n";
         const suspects = model.Suspects;
-        const shown = Math.min(max, suspects.count());
+        const shown = Math.min(max, suspects.count(), MAX_PRINTED_SUSPECTS);
         for (let i = 0; i < shown; i++)
             text += suspectText(suspects.getValueAt(i), context, symbols, widthOf);
         if (result.groupCount > shown)
