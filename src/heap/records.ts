@@ -29,25 +29,30 @@ export const KIND_PAGE_HEAP = 6;
 /** No container / no segment. */
 export const NONE = -1;
 
+/** A column of addresses or sizes: 32-bit while every value fits, else doubles (exact below 2^53). */
+export type WideColumn = Uint32Array | Float64Array;
+
 /**
  * The blocks of one walk, one row each. The common core — address, userAddress, size,
  * userSize, state, kind, segment — means the same for every heap kind; the detail columns
- * (previousSize, flags, container) are filled by the kinds that have them.
+ * (previousSize, flags, container) are filled by the kinds that have them. Each column is as
+ * narrow as its values allow (an x86 heap's addresses, every size below 4 GiB: 32 bits), so a
+ * row costs 29 bytes on x86 and 37 on x64.
  */
 export interface BlockTable {
   readonly count: number;
   /** Where the block starts, header included (NT: the HEAP_ENTRY as !heap prints it). */
-  readonly address: Float64Array;
+  readonly address: WideColumn;
   /** The UserPtr: where the program's data starts. */
-  readonly userAddress: Float64Array;
+  readonly userAddress: WideColumn;
   /** Bytes, header included. */
-  readonly size: Float64Array;
+  readonly size: WideColumn;
   /** Bytes the program asked for; 0 for free blocks. */
-  readonly userSize: Float64Array;
+  readonly userSize: WideColumn;
   readonly state: Uint8Array;
   readonly kind: Uint8Array;
   /** Index into the walk's segments; NONE for blocks outside any segment (VirtualAlloc'd). */
-  readonly segment: Int32Array;
+  readonly segment: Int16Array | Int32Array;
   /** Row of the block holding this one (an LFH block's UserBlocks); NONE otherwise. */
   readonly container: Int32Array;
   /** Detail: bytes of the previous block (NT back end), 0 when not known. */
@@ -63,16 +68,29 @@ export interface BlockTable {
   readonly trace: Float64Array | undefined;
 }
 
-const CHUNK_ROWS = 1 << 16;
+/** Rows per chunk: a chunk never moves once made, so growing the table never copies it. */
+export const CHUNK_ROWS = 1 << 16;
+const U32_MAX = 0xffffffff;
+const I16_MAX = 0x7fff;
 
 /**
  * Collects rows while a walk runs, in fixed-size chunks (growing never copies), and seals them
- * into one exact-size BlockTable at the end: one copy in all, and no slack kept.
+ * into one exact-size BlockTable at the end: one copy in all, and no slack kept. A column starts
+ * 32 bits (16 for segment) wide and is widened, once, by the first value that needs it.
  */
 export class BlockTableBuilder {
   private chunks: Chunk[] = [];
-  private current = new Chunk();
+  private current: Chunk;
   private sealedRows = 0;
+  /** The largest value each narrow column holds; Infinity once widened. */
+  private addressLimit = U32_MAX;
+  private sizeLimit = U32_MAX;
+  private segmentLimit = I16_MAX;
+  private traced = false;
+
+  constructor() {
+    this.current = this.newChunk();
+  }
 
   get count(): number {
     return this.sealedRows + this.current.count;
@@ -81,12 +99,12 @@ export class BlockTableBuilder {
   /** Appends a row; returns its index. */
   push(address: number, userAddress: number, size: number, userSize: number, state: number, kind: number,
     segment: number, container: number, previousSize: number, flags: number): number {
+    // NaN and negative values fail these too, and so widen the column that then holds them as given.
+    if (!(address >= 0 && address <= this.addressLimit && userAddress >= 0 && userAddress <= this.addressLimit)) this.widen("address");
+    if (!(size >= 0 && size <= this.sizeLimit && userSize >= 0 && userSize <= this.sizeLimit)) this.widen("size");
+    if (segment > this.segmentLimit) this.widen("segment");
     let c = this.current;
-    if (c.count === CHUNK_ROWS) {
-      this.chunks.push(c);
-      this.sealedRows += CHUNK_ROWS;
-      c = this.current = new Chunk();
-    }
+    if (c.count === CHUNK_ROWS) c = this.nextChunk();
     const i = c.count++;
     c.address[i] = address;
     c.userAddress[i] = userAddress;
@@ -117,31 +135,78 @@ export class BlockTableBuilder {
     this.traced = true;
   }
 
-  private traced = false;
-
   seal(): BlockTable {
     const all = this.chunks.concat([this.current]);
     const n = this.count;
-    const f64 = (pick: (c: Chunk) => Float64Array) => concat(new Float64Array(n), all, pick);
+    const wide = (limit: number, pick: (c: Chunk) => WideColumn): WideColumn =>
+      concat(limit === U32_MAX ? new Uint32Array(n) : new Float64Array(n), all, pick);
     const table: BlockTable = {
       count: n,
-      address: f64((c) => c.address),
-      userAddress: f64((c) => c.userAddress),
-      size: f64((c) => c.size),
-      userSize: f64((c) => c.userSize),
+      address: wide(this.addressLimit, (c) => c.address),
+      userAddress: wide(this.addressLimit, (c) => c.userAddress),
+      size: wide(this.sizeLimit, (c) => c.size),
+      userSize: wide(this.sizeLimit, (c) => c.userSize),
       state: concat(new Uint8Array(n), all, (c) => c.state),
       kind: concat(new Uint8Array(n), all, (c) => c.kind),
-      segment: concat(new Int32Array(n), all, (c) => c.segment),
+      segment: concat(this.segmentLimit === I16_MAX ? new Int16Array(n) : new Int32Array(n), all, (c) => c.segment),
       container: concat(new Int32Array(n), all, (c) => c.container),
       previousSize: concat(new Uint32Array(n), all, (c) => c.previousSize),
       flags: concat(new Uint8Array(n), all, (c) => c.flags),
       trace: this.traced ? concatOptional(new Float64Array(n), all) : undefined,
     };
     this.chunks = [];
-    this.current = new Chunk();
     this.sealedRows = 0;
     this.traced = false;
+    this.current = this.newChunk();
     return table;
+  }
+
+  private nextChunk(): Chunk {
+    this.chunks.push(this.current);
+    this.sealedRows += CHUNK_ROWS;
+    this.current = this.newChunk();
+    return this.current;
+  }
+
+  private newChunk(): Chunk {
+    const n = CHUNK_ROWS;
+    const addresses = () => (this.addressLimit === U32_MAX ? new Uint32Array(n) : new Float64Array(n));
+    const sizes = () => (this.sizeLimit === U32_MAX ? new Uint32Array(n) : new Float64Array(n));
+    return {
+      count: 0,
+      address: addresses(),
+      userAddress: addresses(),
+      size: sizes(),
+      userSize: sizes(),
+      state: new Uint8Array(n),
+      kind: new Uint8Array(n),
+      segment: this.segmentLimit === I16_MAX ? new Int16Array(n) : new Int32Array(n),
+      container: new Int32Array(n),
+      previousSize: new Uint32Array(n),
+      flags: new Uint8Array(n),
+      trace: undefined,
+    };
+  }
+
+  /** Makes a column pair (or the segment column) wide in every chunk so far and in the chunks to come. */
+  private widen(which: "address" | "size" | "segment"): void {
+    const chunks = this.chunks.concat([this.current]);
+    const toDoubles = (column: WideColumn) => (column instanceof Float64Array ? column : Float64Array.from(column));
+    for (let i = 0; i < chunks.length; i++) {
+      const c = chunks[i];
+      if (which === "address") {
+        c.address = toDoubles(c.address);
+        c.userAddress = toDoubles(c.userAddress);
+      } else if (which === "size") {
+        c.size = toDoubles(c.size);
+        c.userSize = toDoubles(c.userSize);
+      } else if (c.segment instanceof Int16Array) {
+        c.segment = Int32Array.from(c.segment);
+      }
+    }
+    if (which === "address") this.addressLimit = Infinity;
+    else if (which === "size") this.sizeLimit = Infinity;
+    else this.segmentLimit = Infinity;
   }
 
   private chunkOf(row: number): Chunk {
@@ -149,30 +214,31 @@ export class BlockTableBuilder {
   }
 }
 
-class Chunk {
-  count = 0;
-  readonly address = new Float64Array(CHUNK_ROWS);
-  readonly userAddress = new Float64Array(CHUNK_ROWS);
-  readonly size = new Float64Array(CHUNK_ROWS);
-  readonly userSize = new Float64Array(CHUNK_ROWS);
-  readonly state = new Uint8Array(CHUNK_ROWS);
-  readonly kind = new Uint8Array(CHUNK_ROWS);
-  readonly segment = new Int32Array(CHUNK_ROWS);
-  readonly container = new Int32Array(CHUNK_ROWS);
-  readonly previousSize = new Uint32Array(CHUNK_ROWS);
-  readonly flags = new Uint8Array(CHUNK_ROWS);
+interface Chunk {
+  count: number;
+  address: WideColumn;
+  userAddress: WideColumn;
+  size: WideColumn;
+  userSize: WideColumn;
+  state: Uint8Array;
+  kind: Uint8Array;
+  segment: Int16Array | Int32Array;
+  container: Int32Array;
+  previousSize: Uint32Array;
+  flags: Uint8Array;
   /** Made on the first setTrace of a row of this chunk. */
-  trace: Float64Array | undefined = undefined;
+  trace: Float64Array | undefined;
 }
 
-type Column = Float64Array | Uint8Array | Int32Array | Uint32Array;
+type Column = Float64Array | Uint32Array | Uint8Array | Int16Array | Int32Array;
 
-function concat<T extends Column>(out: T, chunks: Chunk[], pick: (c: Chunk) => T): T {
+/** The chunks' columns one after the other. */
+function concat<T extends Column>(out: T, chunks: Chunk[], pick: (c: Chunk) => Column): T {
   let offset = 0;
   for (let i = 0; i < chunks.length; i++) {
     const column = pick(chunks[i]);
     const n = chunks[i].count;
-    out.set(n === column.length ? column : column.subarray(0, n) as T, offset);
+    out.set(n === column.length ? column : column.subarray(0, n), offset);
     offset += n;
   }
   return out;
