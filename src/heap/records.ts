@@ -73,15 +73,33 @@ export const CHUNK_ROWS = 1 << 16;
 const U32_MAX = 0xffffffff;
 const I16_MAX = 0x7fff;
 
+/** Rows being collected: the BlockTable's columns for rows firstRow to firstRow + count. */
+export interface BlockChunk {
+  readonly firstRow: number;
+  count: number;
+  address: WideColumn;
+  userAddress: WideColumn;
+  size: WideColumn;
+  userSize: WideColumn;
+  readonly state: Uint8Array;
+  readonly kind: Uint8Array;
+  segment: Int16Array | Int32Array;
+  readonly container: Int32Array;
+  readonly previousSize: Uint32Array;
+  readonly flags: Uint8Array;
+  /** Made on the first setTrace of a row of this chunk. */
+  trace: Float64Array | undefined;
+}
+
 /**
  * Collects rows while a walk runs, in fixed-size chunks (growing never copies), and seals them
  * into one exact-size BlockTable at the end: one copy in all, and no slack kept. A column starts
  * 32 bits (16 for segment) wide and is widened, once, by the first value that needs it.
  */
 export class BlockTableBuilder {
-  private chunks: Chunk[] = [];
-  private current: Chunk;
-  private sealedRows = 0;
+  /** Every chunk, the one being filled last. */
+  private chunks: BlockChunk[] = [];
+  private current: BlockChunk;
   /** The largest value each narrow column holds; Infinity once widened. */
   private addressLimit = U32_MAX;
   private sizeLimit = U32_MAX;
@@ -89,11 +107,11 @@ export class BlockTableBuilder {
   private traced = false;
 
   constructor() {
-    this.current = this.newChunk();
+    this.current = this.newChunk(0);
   }
 
   get count(): number {
-    return this.sealedRows + this.current.count;
+    return this.current.firstRow + this.current.count;
   }
 
   /** Appends a row; returns its index. */
@@ -104,7 +122,7 @@ export class BlockTableBuilder {
     if (!(size >= 0 && size <= this.sizeLimit && userSize >= 0 && userSize <= this.sizeLimit)) this.widen("size");
     if (segment > this.segmentLimit) this.widen("segment");
     let c = this.current;
-    if (c.count === CHUNK_ROWS) c = this.nextChunk();
+    if (c.count === CHUNK_ROWS) c = this.newChunk(c.firstRow + c.count);
     const i = c.count++;
     c.address[i] = address;
     c.userAddress[i] = userAddress;
@@ -116,29 +134,44 @@ export class BlockTableBuilder {
     c.container[i] = container;
     c.previousSize[i] = previousSize;
     c.flags[i] = flags;
-    return this.sealedRows + i;
+    return c.firstRow + i;
+  }
+
+  /**
+   * The chunk to write `rows` more rows into (rows ≤ CHUNK_ROWS), for a walker that appends many
+   * at once (an LFH UserBlocks' blocks): it writes them from index chunk.count on, straight into
+   * the columns, and adds how many it wrote to chunk.count. No address may exceed `addresses`, no
+   * size `sizes`, no segment index be one no row pushed before had; previousSize and trace stay 0.
+   */
+  reserve(rows: number, addresses: number, sizes: number): BlockChunk {
+    if (!(addresses <= this.addressLimit)) this.widen("address");
+    if (!(sizes <= this.sizeLimit)) this.widen("size");
+    const c = this.current;
+    return c.count + rows <= CHUNK_ROWS ? c : this.newChunk(c.firstRow + c.count);
   }
 
   userAddressOf(row: number): number {
-    return this.chunkOf(row).userAddress[row % CHUNK_ROWS];
+    const c = this.chunkOf(row);
+    return c.userAddress[row - c.firstRow];
   }
 
   segmentOf(row: number): number {
-    return this.chunkOf(row).segment[row % CHUNK_ROWS];
+    const c = this.chunkOf(row);
+    return c.segment[row - c.firstRow];
   }
 
   /** Records where the trace of a pushed row is (see BlockTable.trace); the column exists only once used. */
   setTrace(row: number, value: number): void {
-    const chunk = this.chunkOf(row);
-    if (!chunk.trace) chunk.trace = new Float64Array(CHUNK_ROWS);
-    chunk.trace[row % CHUNK_ROWS] = value;
+    const c = this.chunkOf(row);
+    if (!c.trace) c.trace = new Float64Array(CHUNK_ROWS);
+    c.trace[row - c.firstRow] = value;
     this.traced = true;
   }
 
   seal(): BlockTable {
-    const all = this.chunks.concat([this.current]);
+    const all = this.chunks;
     const n = this.count;
-    const wide = (limit: number, pick: (c: Chunk) => WideColumn): WideColumn =>
+    const wide = (limit: number, pick: (c: BlockChunk) => WideColumn): WideColumn =>
       concat(limit === U32_MAX ? new Uint32Array(n) : new Float64Array(n), all, pick);
     const table: BlockTable = {
       count: n,
@@ -155,24 +188,18 @@ export class BlockTableBuilder {
       trace: this.traced ? concatOptional(new Float64Array(n), all) : undefined,
     };
     this.chunks = [];
-    this.sealedRows = 0;
     this.traced = false;
-    this.current = this.newChunk();
+    this.current = this.newChunk(0);
     return table;
   }
 
-  private nextChunk(): Chunk {
-    this.chunks.push(this.current);
-    this.sealedRows += CHUNK_ROWS;
-    this.current = this.newChunk();
-    return this.current;
-  }
-
-  private newChunk(): Chunk {
+  /** A fresh chunk, the one now filled, its first row `firstRow`. */
+  private newChunk(firstRow: number): BlockChunk {
     const n = CHUNK_ROWS;
     const addresses = () => (this.addressLimit === U32_MAX ? new Uint32Array(n) : new Float64Array(n));
     const sizes = () => (this.sizeLimit === U32_MAX ? new Uint32Array(n) : new Float64Array(n));
-    return {
+    const c: BlockChunk = {
+      firstRow,
       count: 0,
       address: addresses(),
       userAddress: addresses(),
@@ -186,14 +213,16 @@ export class BlockTableBuilder {
       flags: new Uint8Array(n),
       trace: undefined,
     };
+    this.chunks.push(c);
+    this.current = c;
+    return c;
   }
 
   /** Makes a column pair (or the segment column) wide in every chunk so far and in the chunks to come. */
   private widen(which: "address" | "size" | "segment"): void {
-    const chunks = this.chunks.concat([this.current]);
     const toDoubles = (column: WideColumn) => (column instanceof Float64Array ? column : Float64Array.from(column));
-    for (let i = 0; i < chunks.length; i++) {
-      const c = chunks[i];
+    for (let i = 0; i < this.chunks.length; i++) {
+      const c = this.chunks[i];
       if (which === "address") {
         c.address = toDoubles(c.address);
         c.userAddress = toDoubles(c.userAddress);
@@ -209,31 +238,24 @@ export class BlockTableBuilder {
     else this.segmentLimit = Infinity;
   }
 
-  private chunkOf(row: number): Chunk {
-    return row >= this.sealedRows ? this.current : this.chunks[Math.floor(row / CHUNK_ROWS)];
+  /** The chunk holding a row: the current one, else found by binary search (chunks may end short of CHUNK_ROWS). */
+  private chunkOf(row: number): BlockChunk {
+    if (row >= this.current.firstRow) return this.current;
+    let low = 0;
+    let high = this.chunks.length - 1;
+    while (low < high) {
+      const middle = (low + high + 1) >> 1;
+      if (this.chunks[middle].firstRow <= row) low = middle;
+      else high = middle - 1;
+    }
+    return this.chunks[low];
   }
-}
-
-interface Chunk {
-  count: number;
-  address: WideColumn;
-  userAddress: WideColumn;
-  size: WideColumn;
-  userSize: WideColumn;
-  state: Uint8Array;
-  kind: Uint8Array;
-  segment: Int16Array | Int32Array;
-  container: Int32Array;
-  previousSize: Uint32Array;
-  flags: Uint8Array;
-  /** Made on the first setTrace of a row of this chunk. */
-  trace: Float64Array | undefined;
 }
 
 type Column = Float64Array | Uint32Array | Uint8Array | Int16Array | Int32Array;
 
 /** The chunks' columns one after the other. */
-function concat<T extends Column>(out: T, chunks: Chunk[], pick: (c: Chunk) => Column): T {
+function concat<T extends Column>(out: T, chunks: BlockChunk[], pick: (c: BlockChunk) => Column): T {
   let offset = 0;
   for (let i = 0; i < chunks.length; i++) {
     const column = pick(chunks[i]);
@@ -245,7 +267,7 @@ function concat<T extends Column>(out: T, chunks: Chunk[], pick: (c: Chunk) => C
 }
 
 /** The trace columns of all chunks, 0 where a chunk has none. */
-function concatOptional(out: Float64Array, chunks: Chunk[]): Float64Array {
+function concatOptional(out: Float64Array, chunks: BlockChunk[]): Float64Array {
   let offset = 0;
   for (let i = 0; i < chunks.length; i++) {
     const column = chunks[i].trace;

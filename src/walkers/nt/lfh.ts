@@ -151,7 +151,11 @@ export class LfhDecoder {
     let bytes = window.bytes;
     let origin = userBlocks - window.base;
     let badMarker = 0, badCode = 0, badBitmap = 0, badExtent = 0, firstBad = -1;
-    for (let i = 0, offset = g.first; i < g.count; i++, offset += stride) {
+    // The rows go straight into the table's columns: no row is passed around block by block.
+    const rows = this.blocks.reserve(g.count, userBlocks + length, stride);
+    const { address: addressColumn, userAddress: userColumn, size: sizeColumn, userSize: userSizeColumn, state: stateColumn, kind: kindColumn, segment: segmentColumn, container: containerColumn, flags: flagsColumn } = rows;
+    let k = rows.count;
+    for (let i = 0, offset = g.first; i < g.count; i++, offset += stride, k++) {
       const at = origin + offset;
       const block = userBlocks + offset;
       const unused = bytes[at + unusedAt];
@@ -199,11 +203,20 @@ export class LfhDecoder {
         }
       }
       if (bad && firstBad < 0) firstBad = block;
-      const row = this.blocks.push(block, userAddress, stride, userSize, busy ? STATE_BUSY : STATE_FREE, KIND_LFH, segment, containerRow, 0, busy ? 1 : 0);
+      addressColumn[k] = block;
+      userColumn[k] = userAddress;
+      sizeColumn[k] = stride;
+      userSizeColumn[k] = userSize;
+      stateColumn[k] = busy ? STATE_BUSY : STATE_FREE;
+      kindColumn[k] = KIND_LFH;
+      segmentColumn[k] = segment;
+      containerColumn[k] = containerRow;
+      flagsColumn[k] = busy ? 1 : 0;
+      rows.count = k + 1;
       // Only an extended header (0x40) names a trace on an LFH block (§2.7); it lies inside the block.
       if (busy && (unused & 0x40) !== 0) {
         const trace = traceLocation(window, this.layout, block, stride, unused & 0x7f, 0);
-        if (trace !== 0) this.blocks.setTrace(row, trace);
+        if (trace !== 0) this.blocks.setTrace(rows.firstRow + k, trace);
       }
     }
     if (badMarker + badCode + badBitmap + badExtent > 0) {
