@@ -12,12 +12,13 @@
 // then walks that graph without reading again. Candidate values are checked against the heaps'
 // extents first, then the address index, in O(log n).
 import { AddressIndex } from "../heap/address-index";
-import { HeapWalk, KIND_LARGE, KIND_VIRTUAL_ALLOC, NONE, STATE_BUSY } from "../heap/records";
+import { BlockTable, HeapWalk, KIND_LARGE, KIND_VIRTUAL_ALLOC, NONE, STATE_BUSY } from "../heap/records";
 import { Memory, MemoryRegion, MemoryRun } from "../host/memory-types";
 import { readableRuns } from "../host/memory-scan";
 import { writableSections } from "../host/pe";
 import { Target, mergeRegions } from "../host/target";
-import { busyDataWindows } from "./user-data";
+import { DataWindow, busyDataWindows } from "./user-data";
+import { pointer } from "../util/bytes";
 
 /** Pointers kept in the graph at most (4 bytes each): beyond, marking stops at what the roots reach. */
 const MAX_EDGES = 1 << 26;
@@ -34,6 +35,8 @@ export interface LeakScan {
   heapBytes: number;
   /** What limited the scan (no region list, graph too large), or undefined. */
   problem: string | undefined;
+  /** Per walk, the first pointer of each busy block's user data, read on the way (src/stacks/types.ts firstPointers). */
+  firstPointers: Float64Array[];
 }
 
 /** The top-level extents of the heaps (segments, VirtualAlloc'd and Large blocks), merged, for exclusion and a quick reject. */
@@ -129,50 +132,35 @@ export function scanLeaks(target: Target, memory: Memory, walks: HeapWalk[], wid
   const rest = subtract(regions.regions, excluded);
   const roots = mergeRegions(live.concat(sections, rest));
   let rootBytes = 0;
+  const low = extents.length > 0 ? extents[0].base : 0;
+  const high = extents.length > 0 ? extents[extents.length - 1].base + extents[extents.length - 1].size : 0;
   for (let r = 0; r < roots.length; r++) {
     rootBytes += roots[r].size;
-    for (const run of readableRuns(memory, roots[r].base, roots[r].base + roots[r].size)) forEachPointer(run, rootWidth, mark);
+    for (const run of readableRuns(memory, roots[r].base, roots[r].base + roots[r].size)) forEachPointer(run, rootWidth, low, high, mark);
   }
 
   // Every busy block's user data once: the pointers it holds into other busy blocks.
   /** Per walk, (first edge, edge count) of each row. */
   const offsets: Int32Array[] = [];
-  let edges = new Int32Array(1 << 16);
-  let edgeCount = 0;
+  const graph = new Edges(holder);
   let heapBytes = 0;
   let problem = regions.problem ? `${regions.problem}: only thread stacks, registers, module sections and heap memory were scanned, so blocks held only from other memory show as unreachable` : undefined;
+  const firstPointers: Float64Array[] = [];
   for (let w = 0; w < walks.length; w++) {
     const blocks = walks[w].blocks;
     // The first edge of each scanned row, and how many it has.
     const start = new Int32Array(blocks.count).fill(-1);
     const counts = new Int32Array(blocks.count);
+    const firsts = new Float64Array(blocks.count).fill(NaN);
     const p = widths[w];
-    for (const window of busyDataWindows(memory, walks[w], p, (row) => blocks.userSize[row])) {
-      let r = 0;
-      for (let k = 0; k < window.rows.length; k++) {
-        const row = window.rows[k];
-        start[row] = edgeCount;
-        const from = blocks.userAddress[row];
-        const to = from + blocks.userSize[row];
-        heapBytes += blocks.userSize[row];
-        while (r < window.runs.length && window.runs[r].address + window.runs[r].bytes.length <= from) r++;
-        for (let q = r; q < window.runs.length && window.runs[q].address < to; q++) {
-          forEachPointer(window.runs[q], p, (value) => {
-            const g = holder(value);
-            if (g < 0 || edgeCount >= MAX_EDGES) return;
-            if (edgeCount === edges.length) {
-              const grown = new Int32Array(Math.min(MAX_EDGES, edges.length * 2));
-              grown.set(edges);
-              edges = grown;
-            }
-            edges[edgeCount++] = g;
-            counts[row]++;
-          }, from, to);
-        }
-      }
+    for (const window of busyDataWindows(memory, walks[w], p, (r) => blocks.userSize[r])) {
+      heapBytes += scanWindow(window, blocks, p, low, high, graph, start, counts, firsts);
     }
     offsets.push(packOffsets(start, counts));
+    firstPointers.push(firsts);
   }
+  const edges = graph.edges;
+  const edgeCount = graph.count;
   if (edgeCount >= MAX_EDGES) problem = `more than ${MAX_EDGES} pointers between blocks: marking stopped there, so some reachable blocks may show as unreachable`;
 
   // Marking follows the graph, nothing more is read.
@@ -209,7 +197,85 @@ export function scanLeaks(target: Target, memory: Memory, walks: HeapWalk[], wid
     }
     unreachable.push(out);
   }
-  return { unreachable, unreachableCount, unreachableBytes, busyCount, rootBytes, heapBytes, problem };
+  return { unreachable, unreachableCount, unreachableBytes, busyCount, rootBytes, heapBytes, problem, firstPointers };
+}
+
+/** The graph's edges: the global row of the block each pointer found points into. */
+class Edges {
+  edges = new Int32Array(1 << 16);
+  count = 0;
+
+  constructor(private readonly holder: (value: number) => number) {}
+
+  /** Adds the block holding `value`, if any, while the graph has room. */
+  add(value: number): void {
+    const g = this.holder(value);
+    if (g < 0 || this.count >= MAX_EDGES) return;
+    if (this.count === this.edges.length) {
+      const grown = new Int32Array(Math.min(MAX_EDGES, this.edges.length * 2));
+      grown.set(this.edges);
+      this.edges = grown;
+    }
+    this.edges[this.count++] = g;
+  }
+}
+
+/**
+ * The user data of a window's rows: each pointer into a busy block becomes an edge of the row,
+ * each row's first pointer is kept. One loop for all the rows of a window (blocks are many and
+ * small), over 32-bit words in place; returns the bytes scanned.
+ */
+function scanWindow(window: DataWindow, blocks: BlockTable, p: 4 | 8, low: number, high: number, graph: Edges,
+  start: Int32Array, counts: Int32Array, firsts: Float64Array): number {
+  const runs = window.runs;
+  const rows = window.rows;
+  const topLow = Math.floor(low / TWO_32);
+  const topHigh = Math.floor((high - 1) / TWO_32);
+  const add = (value: number) => graph.add(value);
+  let bytes = 0;
+  let r = 0;
+  let words = runs.length > 0 ? wordsOf(runs[0]) : undefined;
+  for (let k = 0; k < rows.length; k++) {
+    const row = rows[k];
+    start[row] = graph.count;
+    const before = graph.count;
+    const from = blocks.userAddress[row];
+    const to = from + blocks.userSize[row];
+    bytes += blocks.userSize[row];
+    while (r < runs.length && runs[r].address + runs[r].bytes.length <= from) words = ++r < runs.length ? wordsOf(runs[r]) : undefined;
+    if (r === runs.length) continue;
+    const run = runs[r];
+    const base = run.address;
+    if (words === undefined || from < base || to > base + 4 * words.length || from % p !== 0) {
+      // Rare: a row across runs, an unaligned buffer or block (the general path).
+      if (base <= from && from + p <= base + run.bytes.length) firsts[row] = pointer(run.bytes, from - base, p);
+      for (let q = r; q < runs.length && runs[q].address < to; q++) forEachPointer(runs[q], p, low, high, add, from, to);
+      counts[row] = graph.count - before;
+      continue;
+    }
+    // No global (Math, Infinity) is looked up per row: where the script's global is a host
+    // object (the Node host's vm context is one) each lookup costs more than the row's words.
+    let i = (from - base) >> 2;
+    const stop = i + ((to - from - ((to - from) % p)) / p) * (p >> 2);
+    if (p === 4) {
+      if (i < stop) firsts[row] = words[i];
+      for (; i < stop; i++) {
+        const value = words[i];
+        if (value >= low && value < high) graph.add(value);
+      }
+    } else {
+      if (i < stop) firsts[row] = words[i + 1] > 0x1fffff ? INFINITE : words[i + 1] * TWO_32 + words[i];
+      // Most words are no heap address: the high half turns them away before a double is made.
+      for (; i < stop; i += 2) {
+        const top = words[i + 1];
+        if (top < topLow || top > topHigh) continue;
+        const value = top * TWO_32 + words[i];
+        if (value >= low && value < high) graph.add(value);
+      }
+    }
+    counts[row] = graph.count - before;
+  }
+  return bytes;
 }
 
 /** (first edge, edge count) per row, interleaved; rows never scanned have none. */
@@ -236,6 +302,7 @@ function inExtents(extents: MemoryRegion[], value: number): boolean {
 }
 
 const TWO_32 = 4294967296;
+const INFINITE = 1 / 0;
 
 /**
  * How values are read as pointers: 4 or 8-byte aligned words, or, in a WOW64 process's memory
@@ -244,25 +311,38 @@ const TWO_32 = 4294967296;
  */
 export type PointerWidth = 4 | 8 | "both";
 
-/** Every pointer-aligned, pointer-sized value of the run (within [from, to) when given). */
-function forEachPointer(run: MemoryRun, width: PointerWidth, visit: (value: number) => void, from = run.address, to = run.address + run.bytes.length): void {
+/** The run's bytes as 32-bit words in place, when its address and buffer allow it (a read's own buffer always does). */
+function wordsOf(run: MemoryRun): Uint32Array | undefined {
+  const bytes = run.bytes;
+  if (run.address % 4 !== 0 || bytes.byteOffset % 4 !== 0) return undefined;
+  return new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.length >> 2);
+}
+
+/**
+ * Every pointer-aligned, pointer-sized value of the run (within [from, to) when given) that lies
+ * in [low, high), the heaps' span: a scan looks at every word of gigabytes, and most words are no
+ * heap address, so they are turned away with two comparisons (x64: on the high half first).
+ */
+function forEachPointer(run: MemoryRun, width: PointerWidth, low: number, high: number, visit: (value: number) => void, from = run.address, to = run.address + run.bytes.length): void {
   const bytes = run.bytes;
   const step = width === 8 ? 8 : 4;
   let at = Math.max(from, run.address);
   at += (step - (at % step)) % step;
   const end = Math.min(to, run.address + bytes.length);
+  if (at + step > end) return;
   for (; at + step <= end; at += step) {
     const o = at - run.address;
-    const low = (bytes[o] | (bytes[o + 1] << 8) | (bytes[o + 2] << 16)) + bytes[o + 3] * 0x1000000;
+    const word = (bytes[o] | (bytes[o + 1] << 8) | (bytes[o + 2] << 16)) + bytes[o + 3] * 0x1000000;
     if (width === 4) {
-      visit(low);
+      if (word >= low && word < high) visit(word);
       continue;
     }
     if (width === "both") {
-      visit(low);
+      if (word >= low && word < high) visit(word);
       if (at % 8 !== 0 || at + 8 > end) continue;
     }
-    const high = (bytes[o + 4] | (bytes[o + 5] << 8) | (bytes[o + 6] << 16)) + bytes[o + 7] * 0x1000000;
-    if (width === 8 ? high <= 0x1fffff : high > 0 && high <= 0x1fffff) visit(high * TWO_32 + low);
+    const top = (bytes[o + 4] | (bytes[o + 5] << 8) | (bytes[o + 6] << 16)) + bytes[o + 7] * 0x1000000;
+    const value = top * TWO_32 + word;
+    if ((width === 8 || top > 0) && top <= 0x1fffff && value >= low && value < high) visit(value);
   }
 }

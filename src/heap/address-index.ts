@@ -27,34 +27,42 @@ export class AddressIndex {
       const b = walks[w].blocks;
       for (let i = 0; i < b.count; i++) if (b.container[i] === NONE) total++;
     }
-    const starts = new Float64Array(total);
-    const walkOf = new Int32Array(total);
-    const rowOf = new Int32Array(total);
+    let starts = new Float64Array(total);
+    let walkOf = new Int32Array(total);
+    let rowOf = new Int32Array(total);
+    let sorted = true;
     let n = 0;
     for (let w = 0; w < walks.length; w++) {
       const b = walks[w].blocks;
       for (let i = 0; i < b.count; i++) {
         if (b.container[i] !== NONE) continue;
+        if (n > 0 && b.address[i] < starts[n - 1]) sorted = false;
         starts[n] = b.address[i];
         walkOf[n] = w;
         rowOf[n] = i;
         n++;
       }
     }
-    const order = new Int32Array(total);
-    for (let i = 0; i < total; i++) order[i] = i;
-    order.sort((a, b) => starts[a] - starts[b]);
-    this.starts = new Float64Array(total);
-    this.walkOf = new Int32Array(total);
-    this.rowOf = new Int32Array(total);
+    // Walks list blocks mostly in address order: the sort is paid only when they do not.
+    if (!sorted) {
+      const order = new Int32Array(total);
+      for (let i = 0; i < total; i++) order[i] = i;
+      order.sort((a, b) => starts[a] - starts[b]);
+      const [s, w, r] = [new Float64Array(total), new Int32Array(total), new Int32Array(total)];
+      for (let i = 0; i < total; i++) {
+        s[i] = starts[order[i]];
+        w[i] = walkOf[order[i]];
+        r[i] = rowOf[order[i]];
+      }
+      [starts, walkOf, rowOf] = [s, w, r];
+    }
+    this.starts = starts;
+    this.walkOf = walkOf;
+    this.rowOf = rowOf;
     this.reach = new Float64Array(total);
     let reach = 0;
     for (let i = 0; i < total; i++) {
-      const k = order[i];
-      this.starts[i] = starts[k];
-      this.walkOf[i] = walkOf[k];
-      this.rowOf[i] = rowOf[k];
-      const end = starts[k] + walks[walkOf[k]].blocks.size[rowOf[k]];
+      const end = starts[i] + walks[walkOf[i]].blocks.size[rowOf[i]];
       if (end > reach) reach = end;
       this.reach[i] = reach;
     }

@@ -63,6 +63,11 @@ export class HeapRef {
     return this.pointers;
   }
 
+  /** First pointers another pass read already (the leak scan's), unless read before. */
+  adoptFirstPointers(values: Float64Array): void {
+    if (!this.pointers) this.pointers = values;
+  }
+
   private pointers: Float64Array | undefined;
 
   /** The walk if it has been done; nothing is read. */
@@ -196,6 +201,9 @@ export class ProcessHeaps {
     if (!this.leakScan) {
       const widths = this.heaps().map((heap) => heap.view.layout.pointerSize);
       this.leakScan = scanLeaks(this.target, this.target.views[0].memory, this.walks(), widths, this.index());
+      // The scan read every busy block's first pointer on its way: type names need no second pass.
+      const heaps = this.heaps();
+      for (let i = 0; i < heaps.length; i++) heaps[i].adoptFirstPointers(this.leakScan.firstPointers[i]);
     }
     return this.leakScan;
   }
