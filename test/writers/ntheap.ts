@@ -100,6 +100,9 @@ const at = (base: bigint, offset: number) => base + BigInt(offset);
 const alignUp = (value: number, unit: number) => Math.ceil(value / unit) * unit;
 const low32 = (value: bigint) => Number(value & 0xffffffffn);
 
+/** Math.imul once: the tests run the writers in a vm context, whose global lookups are slow, millions of times. */
+const imul = Math.imul;
+
 /** mulberry32: small, fast and deterministic. */
 class Random {
   private state: number;
@@ -108,8 +111,8 @@ class Random {
   }
   u32(): number {
     let t = (this.state = (this.state + 0x6d2b79f5) >>> 0);
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    t = imul(t ^ (t >>> 15), t | 1);
+    t ^= t + imul(t ^ (t >>> 7), t | 61);
     return (t ^ (t >>> 14)) >>> 0;
   }
   /** Uniform in [min, max]. */
