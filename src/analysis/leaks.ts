@@ -15,6 +15,7 @@ import { AddressIndex } from "../heap/address-index";
 import { BlockTable, HeapWalk, KIND_LARGE, KIND_VIRTUAL_ALLOC, NONE, STATE_BUSY } from "../heap/records";
 import { Memory, MemoryRegion, MemoryRun } from "../host/memory-types";
 import { readableRuns } from "../host/memory-scan";
+import { Progress } from "../host/progress";
 import { writableSections } from "../host/pe";
 import { Target, mergeRegions } from "../host/target";
 import { DataWindow, busyDataWindows } from "./user-data";
@@ -131,34 +132,40 @@ export function scanLeaks(target: Target, memory: Memory, walks: HeapWalk[], wid
   const excluded = mergeRegions(extents.concat(stacks, images.map((m) => ({ base: m.base, size: m.size }))));
   const rest = subtract(regions.regions, excluded);
   const roots = mergeRegions(live.concat(sections, rest));
-  let rootBytes = 0;
   const low = extents.length > 0 ? extents[0].base : 0;
   const high = extents.length > 0 ? extents[extents.length - 1].base + extents[extents.length - 1].size : 0;
-  for (let r = 0; r < roots.length; r++) {
-    rootBytes += roots[r].size;
-    for (const run of readableRuns(memory, roots[r].base, roots[r].base + roots[r].size)) forEachPointer(run, rootWidth, low, high, mark);
+  let rootBytes = 0;
+  let busyBytes = 0;
+  for (let r = 0; r < roots.length; r++) rootBytes += roots[r].size;
+  for (let w = 0; w < walks.length; w++) {
+    const b = walks[w].blocks;
+    for (let i = 0; i < b.count; i++) if (b.state[i] === STATE_BUSY && b.userSize[i] >= widths[w]) busyBytes += b.userSize[i];
   }
-
-  // Every busy block's user data once: the pointers it holds into other busy blocks.
   /** Per walk, (first edge, edge count) of each row. */
   const offsets: Int32Array[] = [];
   const graph = new Edges(holder);
   let heapBytes = 0;
   let problem = regions.problem ? `${regions.problem}: only thread stacks, registers, module sections and heap memory were scanned, so blocks held only from other memory show as unreachable` : undefined;
   const firstPointers: Float64Array[] = [];
-  for (let w = 0; w < walks.length; w++) {
-    const blocks = walks[w].blocks;
-    // The first edge of each scanned row, and how many it has.
-    const start = new Int32Array(blocks.count).fill(-1);
-    const counts = new Int32Array(blocks.count);
-    const firsts = new Float64Array(blocks.count).fill(NaN);
-    const p = widths[w];
-    for (const window of busyDataWindows(memory, walks[w], p, (r) => blocks.userSize[r])) {
-      heapBytes += scanWindow(window, blocks, p, low, high, graph, start, counts, firsts);
+  Progress.around(memory, "leak scan", rootBytes + busyBytes, () => {
+    for (let r = 0; r < roots.length; r++) {
+      for (const run of readableRuns(memory, roots[r].base, roots[r].base + roots[r].size)) forEachPointer(run, rootWidth, low, high, mark);
     }
-    offsets.push(packOffsets(start, counts));
-    firstPointers.push(firsts);
-  }
+    // Every busy block's user data once: the pointers it holds into other busy blocks.
+    for (let w = 0; w < walks.length; w++) {
+      const blocks = walks[w].blocks;
+      // The first edge of each scanned row, and how many it has.
+      const start = new Int32Array(blocks.count).fill(-1);
+      const counts = new Int32Array(blocks.count);
+      const firsts = new Float64Array(blocks.count).fill(NaN);
+      const p = widths[w];
+      for (const window of busyDataWindows(memory, walks[w], p, (r) => blocks.userSize[r])) {
+        heapBytes += scanWindow(window, blocks, p, low, high, graph, start, counts, firsts);
+      }
+      offsets.push(packOffsets(start, counts));
+      firstPointers.push(firsts);
+    }
+  });
   const edges = graph.edges;
   const edgeCount = graph.count;
   if (edgeCount >= MAX_EDGES) problem = `more than ${MAX_EDGES} pointers between blocks: marking stopped there, so some reachable blocks may show as unreachable`;

@@ -21,6 +21,8 @@ export class HostMemory implements Memory {
    */
   private readonly pages = new Map<number, Uint8Array | null>();
 
+  onRead: ((bytes: number) => void) | undefined = undefined;
+
   constructor(readonly pointerSize: 4 | 8, private readonly context?: object) {}
 
   read(address: number, length: number): Uint8Array {
@@ -141,6 +143,7 @@ export class HostMemory implements Memory {
       throw new UnreadableMemoryError(address, length);
     }
     if (bytes.length !== length) throw new UnreadableMemoryError(address + bytes.length, length - bytes.length);
+    if (this.onRead) this.onRead(length);
     return bytes;
   }
 }
