@@ -89,16 +89,15 @@ export function scanLeaks(target: Target, memory: Memory, walks: HeapWalk[], wid
   /** The busy block whose user data holds `value`, as a global row, or -1. */
   const holder = (value: number): number => {
     if (!inExtents(extents, value)) return -1;
-    let found = index.find(value);
-    if (!found) return -1;
+    let row = index.findRow(value);
+    if (row < 0) return -1;
     // On x64 a busy block's last 8 bytes of user data may lie in the next block's header
     // (PreviousBlockPrivateData, docs/heap-structures.md §2.2): a value there is the block's before.
-    if (value < walks[found.walk].blocks.userAddress[found.row]) found = index.find(walks[found.walk].blocks.address[found.row] - 1);
-    if (!found) return -1;
-    const b = walks[found.walk].blocks;
-    const row = found.row;
+    if (value < walks[index.foundWalk].blocks.userAddress[row]) row = index.findRow(walks[index.foundWalk].blocks.address[row] - 1);
+    if (row < 0) return -1;
+    const b = walks[index.foundWalk].blocks;
     if (b.state[row] !== STATE_BUSY || value < b.userAddress[row] || value >= b.userAddress[row] + b.userSize[row]) return -1;
-    return firstRow[found.walk] + row;
+    return firstRow[index.foundWalk] + row;
   };
   const mark = (value: number) => {
     const g = holder(value);

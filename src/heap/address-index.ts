@@ -74,30 +74,53 @@ export class AddressIndex {
 
   /** The innermost block whose [address, address + size) holds `address`. */
   find(address: number): BlockLocation | undefined {
+    const row = this.findRow(address);
+    return row < 0 ? undefined : { walk: this.foundWalk, row };
+  }
+
+  /** The walk of the row findRow found last. */
+  foundWalk = -1;
+
+  /** find() without an object (the leak scan asks once per pointer): the row, its walk in foundWalk; -1 when none. */
+  findRow(address: number): number {
     let i = lastAtOrBelow(this.starts, address);
     for (let steps = 0; i >= 0 && steps < MAX_OVERLAP_STEPS && this.reach[i] > address; i--, steps++) {
       const w = this.walkOf[i];
       const row = this.rowOf[i];
       const blocks = this.walks[w].blocks;
-      if (address < blocks.address[row] + blocks.size[row]) return { walk: w, row: this.innermost(w, row, address) };
+      if (address < blocks.address[row] + blocks.size[row]) {
+        this.foundWalk = w;
+        return this.innermost(w, row, address);
+      }
     }
-    return undefined;
+    return -1;
   }
 
   /** A container's own blocks follow it in its table (in address order): the one holding address, else the container. */
   private innermost(w: number, container: number, address: number): number {
     const b = this.walks[w].blocks;
+    // Where its blocks end, by doubling steps then bisection: a UserBlocks may hold thousands.
     let low = container + 1;
     let high = low;
-    while (high < b.count && b.container[high] === container) high++;
-    // Binary search in rows [low, high) for the last block starting at or below address.
+    for (let step = 1; high < b.count && b.container[high] === container; step *= 2) {
+      low = high + 1;
+      high = low + step;
+    }
+    if (high > b.count) high = b.count;
+    while (low < high) {
+      const mid = (low + high) >> 1;
+      if (b.container[mid] === container) low = mid + 1;
+      else high = mid;
+    }
+    // Binary search in rows [container + 1, low) for the last block starting at or below address.
     let found = -1;
-    let hi = high - 1;
-    while (low <= hi) {
-      const mid = (low + hi) >> 1;
+    let lo = container + 1;
+    let hi = low - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
       if (b.address[mid] <= address) {
         found = mid;
-        low = mid + 1;
+        lo = mid + 1;
       } else {
         hi = mid - 1;
       }
