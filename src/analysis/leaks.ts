@@ -140,8 +140,9 @@ export function scanLeaks(target: Target, memory: Memory, walks: HeapWalk[], wid
     const b = walks[w].blocks;
     for (let i = 0; i < b.count; i++) if (b.state[i] === STATE_BUSY && b.userSize[i] >= widths[w]) busyBytes += b.userSize[i];
   }
-  /** Per walk, (first edge, edge count) of each row. */
-  const offsets: Int32Array[] = [];
+  /** Per walk, the first edge of each row (-1 for rows not scanned) and how many it has. */
+  const starts: Int32Array[] = [];
+  const edgeCounts: Int32Array[] = [];
   const graph = new Edges(holder);
   let heapBytes = 0;
   let problem = regions.problem ? `${regions.problem}: only thread stacks, registers, module sections and heap memory were scanned, so blocks held only from other memory show as unreachable` : undefined;
@@ -161,7 +162,8 @@ export function scanLeaks(target: Target, memory: Memory, walks: HeapWalk[], wid
       for (const window of busyDataWindows(memory, walks[w], p, (r) => blocks.userSize[r])) {
         heapBytes += scanWindow(window, blocks, p, low, high, graph, start, counts, firsts);
       }
-      offsets.push(packOffsets(start, counts));
+      starts.push(start);
+      edgeCounts.push(counts);
       firstPointers.push(firsts);
     }
   });
@@ -175,8 +177,8 @@ export function scanLeaks(target: Target, memory: Memory, walks: HeapWalk[], wid
     let w = 0;
     while (w + 1 < firstRow.length && firstRow[w + 1] <= g) w++;
     const row = g - firstRow[w];
-    const range = offsets[w];
-    for (let e = range[2 * row]; e < range[2 * row] + range[2 * row + 1]; e++) {
+    const first = starts[w][row];
+    for (let e = first, end = first + edgeCounts[w][row]; e < end; e++) {
       const to = edges[e];
       if (!marked[to]) {
         marked[to] = 1;
@@ -282,16 +284,6 @@ function scanWindow(window: DataWindow, blocks: BlockTable, p: 4 | 8, low: numbe
     counts[row] = graph.count - before;
   }
   return bytes;
-}
-
-/** (first edge, edge count) per row, interleaved; rows never scanned have none. */
-function packOffsets(start: Int32Array, counts: Int32Array): Int32Array {
-  const out = new Int32Array(2 * counts.length);
-  for (let row = 0; row < counts.length; row++) {
-    out[2 * row] = start[row] < 0 ? 0 : start[row];
-    out[2 * row + 1] = counts[row];
-  }
-  return out;
 }
 
 function inExtents(extents: MemoryRegion[], value: number): boolean {
