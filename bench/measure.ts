@@ -7,15 +7,13 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as v8 from "v8";
-import { HostRuntime, NODE_REALM } from "../nodehost/host";
 import { loadTarget } from "../nodehost/load";
 import { ScriptSession } from "../nodehost/session";
 import type { TargetData } from "../nodehost/target";
 import { floorDecode } from "./floor";
 
 const BUNDLE = path.join(__dirname, "..", "dist", "dxheap.js");
-/** The size of the walk's own reads (src/host/memory.ts MAX_READ): the limit reads as the walk does. */
-const READ_PIECE = 4 * 1024 * 1024;
+const LIMIT_SCRIPT = path.join(__dirname, "limit.js");
 
 export interface MeasureRequest {
   dumpPath: string;
@@ -85,23 +83,24 @@ function main(): void {
   if (floor.blocks !== request.blocks) throw new Error(`the floor decoder found ${floor.blocks} blocks; the writer placed ${request.blocks}`);
   let floorMs = Infinity;
   let limitMs = Infinity;
-  for (let i = 0; i < request.repeat; i++) {
-    limitMs = Math.min(limitMs, timed(() => readOnce(target)));
-    floorMs = Math.min(floorMs, timed(() => floorDecode(target, types)));
-  }
+  const reader = ScriptSession.load(LIMIT_SCRIPT, target);
 
-  // The walk again, and each command on a walked heap, each run in a fresh session.
+  // The walk again, and each command on a walked heap, each round in a fresh session.
   const address = probeAddress(first, heaps);
   let heapstatMs = Infinity, heapfindMs = Infinity, referencesMs = Infinity, triageMs: number | undefined;
   let leaks = { ms: Infinity, rawReadMs: Infinity, scannedBytes: 0, reads: 0, bytes: 0 };
   let iterate = { ms: Infinity, blocks: 0, hostCalls: 0, typedObjects: 0 };
+  // Each round measures the limit and the floor next to the walk: a busy machine slows all alike.
   for (let i = 0; i < request.repeat; i++) {
+    gc();
+    limitMs = Math.min(limitMs, timed(() => readOnce(reader, target)));
+    floorMs = Math.min(floorMs, timed(() => floorDecode(target, types)));
     gc();
     const session = ScriptSession.load(BUNDLE, target, { logAccesses: true });
     const list: any[] = [...session.process.Heaps];
     start = performance.now();
     for (const heap of list) void heap.Segments;
-    if (i > 0) walkMs = Math.min(walkMs, performance.now() - start);
+    walkMs = Math.min(walkMs, performance.now() - start);
     heapstatMs = Math.min(heapstatMs, timed(() => session.alias("heapstat")));
     heapfindMs = Math.min(heapfindMs, timed(() => session.alias("heapfind", address)));
     referencesMs = Math.min(referencesMs, timed(() => session.alias("heapfind", address, true)));
@@ -112,7 +111,7 @@ function main(): void {
       const ranges = merged(log.reads.map((r) => ({ base: Number(r.address), size: r.length })));
       const scannedBytes = ranges.reduce((sum, r) => sum + r.size, 0);
       leaks = { ms: leakMs, rawReadMs: Infinity, scannedBytes, reads: session.counters.memoryReads, bytes: session.counters.bytesRead };
-      for (let k = 0; k < request.repeat; k++) leaks.rawReadMs = Math.min(leaks.rawReadMs, timed(() => readRanges(target, ranges)));
+      for (let k = 0; k < request.repeat; k++) leaks.rawReadMs = Math.min(leaks.rawReadMs, timed(() => readRanges(reader, ranges)));
     }
     if (session.aliasNames.includes("heaptriage")) triageMs = Math.min(triageMs ?? Infinity, timed(() => session.alias("heaptriage")));
     session.resetCounters();
@@ -132,21 +131,13 @@ function timed(action: () => unknown): number {
   return performance.now() - start;
 }
 
-/** Every committed byte of the dump, read once through the host in the walk's piece size: the limit. */
-function readOnce(target: TargetData): void {
-  readRanges(target, target.regions.map((r) => ({ base: Number(r.base), size: r.bytes.length })));
+/** Every committed byte of the dump, read once through the host (bench/limit.js): the limit. */
+function readOnce(reader: ScriptSession, target: TargetData): void {
+  readRanges(reader, target.regions.map((r) => ({ base: Number(r.base), size: r.bytes.length })));
 }
 
-function readRanges(target: TargetData, ranges: { base: number; size: number }[]): void {
-  const runtime = new HostRuntime(target, NODE_REALM);
-  runtime.phase = 2;
-  const host = runtime.host as { Int64(low: number, high: number): unknown; memory: { readMemoryValues(a: unknown, n: number, size: number, signed: boolean): Uint8Array } };
-  for (const range of ranges) {
-    for (let offset = 0; offset < range.size; offset += READ_PIECE) {
-      const at = range.base + offset;
-      host.memory.readMemoryValues(host.Int64(at % 4294967296, Math.floor(at / 4294967296)), Math.min(READ_PIECE, range.size - offset), 1, false);
-    }
-  }
+function readRanges(reader: ScriptSession, ranges: { base: number; size: number }[]): void {
+  reader.alias("readall", ranges.flatMap((r) => [r.base, r.size]));
 }
 
 function merged(ranges: { base: number; size: number }[]): { base: number; size: number }[] {
