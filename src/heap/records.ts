@@ -144,6 +144,7 @@ export class BlockTableBuilder {
    * size `sizes`, no segment index be one no row pushed before had; previousSize and trace stay 0.
    */
   reserve(rows: number, addresses: number, sizes: number): BlockChunk {
+    if (!(rows <= CHUNK_ROWS)) throw new RangeError(`${rows} rows do not fit one chunk of ${CHUNK_ROWS}`);
     if (!(addresses <= this.addressLimit)) this.widen("address");
     if (!(sizes <= this.sizeLimit)) this.widen("size");
     const c = this.current;
