@@ -90,6 +90,19 @@ export class ScriptSession {
     return { value: this.boundary.outward(result), output: this.runtime.log.slice(start) };
   }
 
+  /** The names of the function aliases initializeScript registered (`!name`), in registration order. */
+  get aliasNames(): string[] {
+    return [...this.aliases.keys()];
+  }
+
+  /**
+   * The script's own object behind a value dx shows (the value itself when it is not one): for
+   * measuring the script's side alone, without the projection dx puts around every object.
+   */
+  scriptObject(value: unknown): unknown {
+    return this.boundary.inward(value);
+  }
+
   /** A 64-bit value as dx passes one to a script (registers, pointers, 64-bit fields). */
   int64(value: bigint | number): unknown {
     return typeof value === "bigint" ? Int64.of(value, value < 0n) : Int64.construct(value);

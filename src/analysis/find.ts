@@ -3,6 +3,7 @@
 
 import { Memory, MemoryRegion, MemoryRun } from "../host/memory-types";
 import { readableRuns } from "../host/memory-scan";
+import { Progress } from "../host/progress";
 
 export interface Reference {
   /** Where the pointer is stored. */
@@ -25,9 +26,13 @@ export function* findReferences(
   pointerSize: 4 | 8,
 ): Generator<Reference> {
   const found: Reference[] = [];
+  let total = 0;
+  for (let r = 0; r < regions.length; r++) total += regions[r].size;
+  const progress = Progress.start(`searching for pointers into 0x${start.toString(16)}`, total);
   for (let r = 0; r < regions.length; r++) {
     const region = regions[r];
     for (const run of readableRuns(memory, region.base, region.base + region.size)) {
+      if (progress) progress.advance(run.bytes.length);
       collectPointersInRange(run, pointerSize, start, endExclusive, found);
       for (let i = 0; i < found.length; i++) yield found[i];
       found.length = 0;

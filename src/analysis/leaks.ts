@@ -12,13 +12,14 @@
 // then walks that graph without reading again. Candidate values are checked against the heaps'
 // extents first, then the address index, in O(log n).
 import { AddressIndex } from "../heap/address-index";
-import { HeapWalk, KIND_LARGE, KIND_VIRTUAL_ALLOC, NONE, STATE_BUSY } from "../heap/records";
+import { BlockTable, HeapWalk, KIND_LARGE, KIND_VIRTUAL_ALLOC, NONE, STATE_BUSY } from "../heap/records";
 import { Memory, MemoryRegion, MemoryRun } from "../host/memory-types";
 import { readableRuns } from "../host/memory-scan";
+import { Progress } from "../host/progress";
 import { writableSections } from "../host/pe";
 import { Target, mergeRegions } from "../host/target";
-import { busyDataWindows } from "./user-data";
-import { pointerIn } from "../stacks/types";
+import { DataWindow, busyDataWindows } from "./user-data";
+import { pointer } from "../util/bytes";
 
 /** Pointers kept in the graph at most (4 bytes each): beyond, marking stops at what the roots reach. */
 const MAX_EDGES = 1 << 26;
@@ -35,15 +36,16 @@ export interface LeakScan {
   heapBytes: number;
   /** What limited the scan (no region list, graph too large), or undefined. */
   problem: string | undefined;
+  /** Per walk, the first pointer of each busy block's user data, read on the way (src/stacks/types.ts firstPointers); undefined for walks not scanned. */
+  firstPointers: (Float64Array | undefined)[];
   /** Where the scan first found each root-marked block held (src/analysis/referrers.ts reads these). */
   roots: RootHits;
-  /** The block graph: per walk, (first edge, edge count) of each row; edges hold global rows. */
-  offsets: Int32Array[];
+  /** The block graph: per walk, each row's first edge (-1: not scanned) and edge count; edges hold global rows. */
+  edgeStarts: Int32Array[];
+  edgeCounts: Int32Array[];
   edges: Int32Array;
   /** Global row of each walk's first row. */
   firstRow: number[];
-  /** Per walk scanned, each busy block's first pointer (read with its data; NaN where none), for type names. */
-  firstPointers: (Float64Array | undefined)[];
 }
 
 /**
@@ -121,17 +123,15 @@ export function scanLeaks(target: Target, memory: Memory, walks: HeapWalk[], wid
   /** The busy block whose user data holds `value`, as a global row, or -1. */
   const holder = (value: number): number => {
     if (!inExtents(extents, value)) return -1;
-    let found = index.find(value);
-    if (!found) return -1;
+    let row = index.findRow(value);
+    if (row < 0) return -1;
     // On x64 a busy block's last 8 bytes of user data may lie in the next block's header
     // (PreviousBlockPrivateData, docs/heap-structures.md §2.2): a value there is the block's before.
-    if (value < walks[found.walk].blocks.userAddress[found.row]) found = index.find(walks[found.walk].blocks.address[found.row] - 1);
-    if (!found) return -1;
-    if (!counted[found.walk]) return -1;
-    const b = walks[found.walk].blocks;
-    const row = found.row;
+    if (value < walks[index.foundWalk].blocks.userAddress[row]) row = index.findRow(walks[index.foundWalk].blocks.address[row] - 1);
+    if (row < 0 || !counted[index.foundWalk]) return -1;
+    const b = walks[index.foundWalk].blocks;
     if (b.state[row] !== STATE_BUSY || value < b.userAddress[row] || value >= b.userAddress[row] + b.userSize[row]) return -1;
-    return firstRow[found.walk] + row;
+    return firstRow[index.foundWalk] + row;
   };
   const hits = new RootHits();
   /** Marks the block `value` points into, from a root at `location` (NaN: a register, recorded by the caller). */
@@ -173,60 +173,48 @@ export function scanLeaks(target: Target, memory: Memory, walks: HeapWalk[], wid
   const excluded = mergeRegions(extents.concat(stacks, images.map((m) => ({ base: m.base, size: m.size }))));
   const rest = subtract(regions.regions, excluded);
   const roots = mergeRegions(live.concat(sections, rest));
+  const low = extents.length > 0 ? extents[0].base : 0;
+  const high = extents.length > 0 ? extents[extents.length - 1].base + extents[extents.length - 1].size : 0;
   let rootBytes = 0;
-  for (let r = 0; r < roots.length; r++) {
-    rootBytes += roots[r].size;
-    for (const run of readableRuns(memory, roots[r].base, roots[r].base + roots[r].size)) forEachPointer(run, rootWidth, mark);
+  let busyBytes = 0;
+  for (let r = 0; r < roots.length; r++) rootBytes += roots[r].size;
+  for (let w = 0; w < walks.length; w++) {
+    const b = walks[w].blocks;
+    for (let i = 0; i < b.count && counted[w]; i++) if (b.state[i] === STATE_BUSY && b.userSize[i] >= widths[w]) busyBytes += b.userSize[i];
   }
-
-  // Every busy block's user data once: the pointers it holds into other busy blocks.
-  /** Per walk, (first edge, edge count) of each row. */
-  const offsets: Int32Array[] = [];
-  const firstPointers: (Float64Array | undefined)[] = [];
-  let edges = new Int32Array(1 << 16);
-  let edgeCount = 0;
+  /** Per walk, the first edge of each row (-1 for rows not scanned) and how many it has. */
+  const starts: Int32Array[] = [];
+  const edgeCounts: Int32Array[] = [];
+  const graph = new Edges(holder);
   let heapBytes = 0;
   let problem = regions.problem ? `${regions.problem}: only thread stacks, registers, module sections and heap memory were scanned, so blocks held only from other memory show as unreachable` : undefined;
-  for (let w = 0; w < walks.length; w++) {
-    const blocks = walks[w].blocks;
-    // The first edge of each scanned row, and how many it has.
-    const start = new Int32Array(blocks.count).fill(-1);
-    const counts = new Int32Array(blocks.count);
-    const p = widths[w];
-    if (!counted[w]) {
-      offsets.push(packOffsets(start, counts));
-      firstPointers.push(undefined);
-      continue;
+  const firstPointers: (Float64Array | undefined)[] = [];
+  Progress.around(memory, "leak scan", rootBytes + busyBytes, () => {
+    for (let r = 0; r < roots.length; r++) {
+      for (const run of readableRuns(memory, roots[r].base, roots[r].base + roots[r].size)) forEachPointer(run, rootWidth, low, high, mark);
     }
-    const first = new Float64Array(blocks.count).fill(NaN);
-    firstPointers.push(first);
-    for (const window of busyDataWindows(memory, walks[w], p, (row) => blocks.userSize[row])) {
-      let r = 0;
-      for (let k = 0; k < window.rows.length; k++) {
-        const row = window.rows[k];
-        first[row] = pointerIn(window.runs, blocks.userAddress[row], p);
-        start[row] = edgeCount;
-        const from = blocks.userAddress[row];
-        const to = from + blocks.userSize[row];
-        heapBytes += blocks.userSize[row];
-        while (r < window.runs.length && window.runs[r].address + window.runs[r].bytes.length <= from) r++;
-        for (let q = r; q < window.runs.length && window.runs[q].address < to; q++) {
-          forEachPointer(window.runs[q], p, (value) => {
-            const g = holder(value);
-            if (g < 0 || edgeCount >= MAX_EDGES) return;
-            if (edgeCount === edges.length) {
-              const grown = new Int32Array(Math.min(MAX_EDGES, edges.length * 2));
-              grown.set(edges);
-              edges = grown;
-            }
-            edges[edgeCount++] = g;
-            counts[row]++;
-          }, from, to);
-        }
+    // Every busy block's user data once: the pointers it holds into other busy blocks.
+    for (let w = 0; w < walks.length; w++) {
+      const blocks = walks[w].blocks;
+      // The first edge of each scanned row, and how many it has.
+      const start = new Int32Array(blocks.count).fill(-1);
+      const counts = new Int32Array(blocks.count);
+      starts.push(start);
+      edgeCounts.push(counts);
+      if (!counted[w]) {
+        firstPointers.push(undefined);
+        continue;
+      }
+      const firsts = new Float64Array(blocks.count).fill(NaN);
+      firstPointers.push(firsts);
+      const p = widths[w];
+      for (const window of busyDataWindows(memory, walks[w], p, (r) => blocks.userSize[r])) {
+        heapBytes += scanWindow(window, blocks, p, low, high, graph, start, counts, firsts);
       }
     }
-    offsets.push(packOffsets(start, counts));
-  }
+  });
+  const edges = graph.edges;
+  const edgeCount = graph.count;
   if (edgeCount >= MAX_EDGES) problem = `more than ${MAX_EDGES} pointers between blocks: marking stopped there, so some reachable blocks may show as unreachable`;
 
   // Marking follows the graph, nothing more is read.
@@ -235,8 +223,8 @@ export function scanLeaks(target: Target, memory: Memory, walks: HeapWalk[], wid
     let w = 0;
     while (w + 1 < firstRow.length && firstRow[w + 1] <= g) w++;
     const row = g - firstRow[w];
-    const range = offsets[w];
-    for (let e = range[2 * row]; e < range[2 * row] + range[2 * row + 1]; e++) {
+    const first = starts[w][row];
+    for (let e = first, end = first + edgeCounts[w][row]; e < end; e++) {
       const to = edges[e];
       if (!marked[to]) {
         marked[to] = 1;
@@ -263,17 +251,88 @@ export function scanLeaks(target: Target, memory: Memory, walks: HeapWalk[], wid
     }
     unreachable.push(out);
   }
-  return { unreachable, unreachableCount, unreachableBytes, busyCount, rootBytes, heapBytes, problem, roots: hits, offsets, edges: edges.subarray(0, edgeCount), firstRow, firstPointers };
+  return {
+    unreachable, unreachableCount, unreachableBytes, busyCount, rootBytes, heapBytes, problem, firstPointers,
+    roots: hits, edgeStarts: starts, edgeCounts, edges: edges.subarray(0, edgeCount), firstRow,
+  };
 }
 
-/** (first edge, edge count) per row, interleaved; rows never scanned have none. */
-function packOffsets(start: Int32Array, counts: Int32Array): Int32Array {
-  const out = new Int32Array(2 * counts.length);
-  for (let row = 0; row < counts.length; row++) {
-    out[2 * row] = start[row] < 0 ? 0 : start[row];
-    out[2 * row + 1] = counts[row];
+/** The graph's edges: the global row of the block each pointer found points into. */
+class Edges {
+  edges = new Int32Array(1 << 16);
+  count = 0;
+
+  constructor(private readonly holder: (value: number) => number) {}
+
+  /** Adds the block holding `value`, if any, while the graph has room. */
+  add(value: number): void {
+    const g = this.holder(value);
+    if (g < 0 || this.count >= MAX_EDGES) return;
+    if (this.count === this.edges.length) {
+      const grown = new Int32Array(Math.min(MAX_EDGES, this.edges.length * 2));
+      grown.set(this.edges);
+      this.edges = grown;
+    }
+    this.edges[this.count++] = g;
   }
-  return out;
+}
+
+/**
+ * The user data of a window's rows: each pointer into a busy block becomes an edge of the row,
+ * each row's first pointer is kept. One loop for all the rows of a window (blocks are many and
+ * small), over 32-bit words in place; returns the bytes scanned.
+ */
+function scanWindow(window: DataWindow, blocks: BlockTable, p: 4 | 8, low: number, high: number, graph: Edges,
+  start: Int32Array, counts: Int32Array, firsts: Float64Array): number {
+  const runs = window.runs;
+  const rows = window.rows;
+  const topLow = Math.floor(low / TWO_32);
+  const topHigh = Math.floor((high - 1) / TWO_32);
+  const add = (value: number) => graph.add(value);
+  let bytes = 0;
+  let r = 0;
+  let words = runs.length > 0 ? wordsOf(runs[0]) : undefined;
+  for (let k = 0; k < rows.length; k++) {
+    const row = rows[k];
+    start[row] = graph.count;
+    const before = graph.count;
+    const from = blocks.userAddress[row];
+    const to = from + blocks.userSize[row];
+    bytes += blocks.userSize[row];
+    while (r < runs.length && runs[r].address + runs[r].bytes.length <= from) words = ++r < runs.length ? wordsOf(runs[r]) : undefined;
+    if (r === runs.length) continue;
+    const run = runs[r];
+    const base = run.address;
+    if (words === undefined || from < base || to > base + 4 * words.length || from % p !== 0) {
+      // Rare: a row across runs, an unaligned buffer or block (the general path).
+      if (base <= from && from + p <= base + run.bytes.length) firsts[row] = pointer(run.bytes, from - base, p);
+      for (let q = r; q < runs.length && runs[q].address < to; q++) forEachPointer(runs[q], p, low, high, add, from, to);
+      counts[row] = graph.count - before;
+      continue;
+    }
+    // No global (Math, Infinity) is looked up per row: where the script's global is a host
+    // object (the Node host's vm context is one) each lookup costs more than the row's words.
+    let i = (from - base) >> 2;
+    const stop = i + ((to - from - ((to - from) % p)) / p) * (p >> 2);
+    if (p === 4) {
+      if (i < stop) firsts[row] = words[i];
+      for (; i < stop; i++) {
+        const value = words[i];
+        if (value >= low && value < high) graph.add(value);
+      }
+    } else {
+      if (i < stop) firsts[row] = words[i + 1] > 0x1fffff ? INFINITE : words[i + 1] * TWO_32 + words[i];
+      // Most words are no heap address: the high half turns them away before a double is made.
+      for (; i < stop; i += 2) {
+        const top = words[i + 1];
+        if (top < topLow || top > topHigh) continue;
+        const value = top * TWO_32 + words[i];
+        if (value >= low && value < high) graph.add(value);
+      }
+    }
+    counts[row] = graph.count - before;
+  }
+  return bytes;
 }
 
 function inExtents(extents: MemoryRegion[], value: number): boolean {
@@ -290,6 +349,7 @@ function inExtents(extents: MemoryRegion[], value: number): boolean {
 }
 
 const TWO_32 = 4294967296;
+const INFINITE = 1 / 0;
 
 /**
  * How values are read as pointers: 4 or 8-byte aligned words, or, in a WOW64 process's memory
@@ -298,25 +358,38 @@ const TWO_32 = 4294967296;
  */
 export type PointerWidth = 4 | 8 | "both";
 
-/** Every pointer-aligned, pointer-sized value of the run (within [from, to) when given). */
-function forEachPointer(run: MemoryRun, width: PointerWidth, visit: (value: number, location: number) => void, from = run.address, to = run.address + run.bytes.length): void {
+/** The run's bytes as 32-bit words in place, when its address and buffer allow it (a read's own buffer always does). */
+function wordsOf(run: MemoryRun): Uint32Array | undefined {
+  const bytes = run.bytes;
+  if (run.address % 4 !== 0 || bytes.byteOffset % 4 !== 0) return undefined;
+  return new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.length >> 2);
+}
+
+/**
+ * Every pointer-aligned, pointer-sized value of the run (within [from, to) when given) that lies
+ * in [low, high), the heaps' span: a scan looks at every word of gigabytes, and most words are no
+ * heap address, so they are turned away with two comparisons (x64: on the high half first).
+ */
+function forEachPointer(run: MemoryRun, width: PointerWidth, low: number, high: number, visit: (value: number, location: number) => void, from = run.address, to = run.address + run.bytes.length): void {
   const bytes = run.bytes;
   const step = width === 8 ? 8 : 4;
   let at = Math.max(from, run.address);
   at += (step - (at % step)) % step;
   const end = Math.min(to, run.address + bytes.length);
+  if (at + step > end) return;
   for (; at + step <= end; at += step) {
     const o = at - run.address;
-    const low = (bytes[o] | (bytes[o + 1] << 8) | (bytes[o + 2] << 16)) + bytes[o + 3] * 0x1000000;
+    const word = (bytes[o] | (bytes[o + 1] << 8) | (bytes[o + 2] << 16)) + bytes[o + 3] * 0x1000000;
     if (width === 4) {
-      visit(low, at);
+      if (word >= low && word < high) visit(word, at);
       continue;
     }
     if (width === "both") {
-      visit(low, at);
+      if (word >= low && word < high) visit(word, at);
       if (at % 8 !== 0 || at + 8 > end) continue;
     }
-    const high = (bytes[o + 4] | (bytes[o + 5] << 8) | (bytes[o + 6] << 16)) + bytes[o + 7] * 0x1000000;
-    if (width === 8 ? high <= 0x1fffff : high > 0 && high <= 0x1fffff) visit(high * TWO_32 + low, at);
+    const top = (bytes[o + 4] | (bytes[o + 5] << 8) | (bytes[o + 6] << 16)) + bytes[o + 7] * 0x1000000;
+    const value = top * TWO_32 + word;
+    if ((width === 8 || top > 0) && top <= 0x1fffff && value >= low && value < high) visit(value, at);
   }
 }

@@ -19,13 +19,13 @@ export function referrersOf(scan: LeakScan, heap: number, row: number, max: numb
   for (let i = 0; i < roots.count && out.length < max; i++) {
     if (roots.rows[i] === target) out.push({ kind: "memory", location: roots.locations[i] });
   }
-  for (let w = 0; w < scan.offsets.length && out.length < max; w++) {
-    const offsets = scan.offsets[w];
-    for (let r = 0; r < offsets.length / 2 && out.length < max; r++) {
-      const first = offsets[2 * r];
-      const end = first + offsets[2 * r + 1];
-      for (let e = first; e < end; e++) {
-        if (scan.edges[e] === target && !(w === heap && r === row)) {
+  for (let w = 0; w < scan.edgeStarts.length && out.length < max; w++) {
+    const starts = scan.edgeStarts[w];
+    const counts = scan.edgeCounts[w];
+    for (let r = 0; r < starts.length && out.length < max; r++) {
+      if (starts[r] < 0 || (w === heap && r === row)) continue;
+      for (let e = starts[r], end = starts[r] + counts[r]; e < end; e++) {
+        if (scan.edges[e] === target) {
           out.push({ kind: "block", heap: w, row: r });
           break;
         }

@@ -2,8 +2,9 @@
 // 8-byte value occurs in the heap's busy user data. INFERRED there: only busy user ranges
 // [UserPtr, UserPtr + UserSize) are scanned, at offsets aligned to the pattern width.
 
-import { BlockTable, HeapWalk } from "../heap/records";
+import { BlockTable, HeapWalk, STATE_BUSY } from "../heap/records";
 import { Memory, MemoryRun } from "../host/memory-types";
+import { Progress } from "../host/progress";
 import { alignUpOffset } from "./find";
 import { busyDataWindows } from "./user-data";
 
@@ -26,7 +27,11 @@ export function* searchPattern(memory: Memory, walk: HeapWalk, pattern: Uint8Arr
     throw new RangeError(`A !heap -srch pattern is 1, 2, 4 or 8 bytes wide, not ${width}`);
   }
   const blocks = walk.blocks;
+  let total = 0;
+  for (let i = 0; i < blocks.count; i++) if (blocks.state[i] === STATE_BUSY && blocks.userSize[i] >= width) total += blocks.userSize[i];
+  const progress = Progress.start(`!heapsearch in heap 0x${walk.address.toString(16)}`, total);
   for (const window of busyDataWindows(memory, walk, width, (row) => blocks.userSize[row])) {
+    if (progress) for (let r = 0; r < window.runs.length; r++) progress.advance(window.runs[r].bytes.length);
     for (let r = 0; r < window.runs.length; r++) {
       for (let k = 0; k < window.rows.length; k++) yield* scanUserDataInRun(blocks, window.rows[k], window.runs[r], pattern);
     }

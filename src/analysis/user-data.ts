@@ -11,7 +11,7 @@ const MAX_GAP_IN_WINDOW = 64 * 1024;
 
 export interface DataWindow {
   /** Rows (sorted by UserPtr) whose wanted bytes the runs cover, as far as readable. */
-  rows: number[];
+  rows: Int32Array;
   runs: MemoryRun[];
 }
 
@@ -21,10 +21,20 @@ export interface DataWindow {
  */
 export function* busyDataWindows(memory: Memory, walk: HeapWalk, minimum: number, wanted: (row: number) => number): Generator<DataWindow> {
   const blocks = walk.blocks;
-  const order: number[] = [];
-  for (let i = 0; i < blocks.count; i++) if (blocks.state[i] === STATE_BUSY && blocks.userSize[i] >= minimum) order.push(i);
   const user = blocks.userAddress;
-  order.sort((a, b) => user[a] - user[b]);
+  let n = 0;
+  for (let i = 0; i < blocks.count; i++) if (blocks.state[i] === STATE_BUSY && blocks.userSize[i] >= minimum) n++;
+  let order = new Int32Array(n);
+  let sorted = true;
+  n = 0;
+  for (let i = 0; i < blocks.count; i++) {
+    if (blocks.state[i] !== STATE_BUSY || blocks.userSize[i] < minimum) continue;
+    if (n > 0 && user[i] < user[order[n - 1]]) sorted = false;
+    order[n++] = i;
+  }
+  // A walk lists most blocks in address order already (VirtualAlloc'd blocks and segments out of
+  // order aside): sorting is paid only when needed.
+  if (!sorted) order = order.sort((a, b) => user[a] - user[b]);
   // A window never spans memory the heap says is uncommitted: reading into it only fails.
   const holes: number[] = [];
   for (let s = 0; s < walk.segments.length; s++) {
@@ -49,7 +59,7 @@ export function* busyDataWindows(memory: Memory, walk: HeapWalk, minimum: number
     }
     const runs: MemoryRun[] = [];
     for (const run of readableRuns(memory, start, end)) runs.push(run);
-    yield { rows: order.slice(first, last + 1), runs };
+    yield { rows: order.subarray(first, last + 1), runs };
     first = last + 1;
   }
 }

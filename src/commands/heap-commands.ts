@@ -149,7 +149,7 @@ export const heapfind = command("heapfind", 2, (address?: unknown, searchReferen
     note = limit.note("references", `dx @$heapfind(0x${hex(target)}, true).References`) + note;
   }
   context.print(formatFoundBlock(heap.walk, found.row, heap.width, printed) + note);
-  return new FoundBlockModel(new BlockModel(heap.model, heap.walk, found.row), target - start, references);
+  return new FoundBlockModel(BlockModel.of(heap.model, heap.walk, found.row), target - start, references);
 });
 
 /** !heapsearch pattern [, width] — !heap -srch: where a 1, 2, 4 or 8-byte value occurs in busy user data. */
@@ -178,7 +178,7 @@ export const heapsearch = command("heapsearch", 2, (pattern?: unknown, width?: u
 function* allHits(walked: WalkedHeap[], needle: Uint8Array): Generator<PatternHitModel> {
   for (let i = 0; i < walked.length; i++) {
     for (const hit of searchPattern(walked[i].ref.view.memory, walked[i].walk, needle)) {
-      yield new PatternHitModel(new BlockModel(walked[i].model, walked[i].walk, hit.row), hit.location);
+      yield new PatternHitModel(BlockModel.of(walked[i].model, walked[i].walk, hit.row), hit.location);
     }
   }
 }
@@ -232,7 +232,7 @@ export const heapstack = command("heapstack", 1, (address?: unknown): HeapStackM
   text += `    offset 0x${hex(target - blocks.address[found.row])} in the block, ${BLOCK_STATES[blocks.state[found.row]].toLowerCase()}\n`;
   text += "frames" in stack ? formatStackLines(stack.frames, (a) => symbols.name(a), heap.width) : `    no allocation stack (${stack.reason}): ${stack.message}\n`;
   context.print(text);
-  return new HeapStackModel(new BlockModel(heap.model, heap.walk, found.row), target - blocks.address[found.row], stackModel(stack, symbols));
+  return new HeapStackModel(BlockModel.of(heap.model, heap.walk, found.row), target - blocks.address[found.row], stackModel(stack, symbols));
 });
 
 /** !heapstacks [heap] [, max] — busy blocks grouped by allocation stack, largest total first (UMDH's view). */

@@ -27,37 +27,46 @@ export class AddressIndex {
       const b = walks[w].blocks;
       for (let i = 0; i < b.count; i++) if (b.container[i] === NONE) total++;
     }
-    const starts = new Float64Array(total);
-    const walkOf = new Int32Array(total);
-    const rowOf = new Int32Array(total);
+    let starts = new Float64Array(total);
+    let walkOf = new Int32Array(total);
+    let rowOf = new Int32Array(total);
+    let sorted = true;
     let n = 0;
     for (let w = 0; w < walks.length; w++) {
       const b = walks[w].blocks;
       for (let i = 0; i < b.count; i++) {
         if (b.container[i] !== NONE) continue;
+        if (n > 0 && b.address[i] < starts[n - 1]) sorted = false;
         starts[n] = b.address[i];
         walkOf[n] = w;
         rowOf[n] = i;
         n++;
       }
     }
-    const order = new Int32Array(total);
-    for (let i = 0; i < total; i++) order[i] = i;
-    // At one start, a page heap's light block (a row of the page heap's walk) sorts after the
-    // NormalHeap block holding it, so the lookup, which scans back from the last start, finds it first.
-    const late = (i: number) => (walks[walkOf[i]].type === "PageHeap" ? 1 : 0);
-    order.sort((a, b) => starts[a] - starts[b] || late(a) - late(b) || a - b);
-    this.starts = new Float64Array(total);
-    this.walkOf = new Int32Array(total);
-    this.rowOf = new Int32Array(total);
+    // Walks list blocks mostly in address order: the sort is paid only when they do not, or when a
+    // page heap's light blocks share their starts with the NormalHeap blocks holding them.
+    if (!sorted || walks.some((walk) => walk.type === "PageHeap")) {
+      const order = new Int32Array(total);
+      for (let i = 0; i < total; i++) order[i] = i;
+      // At one start, a page heap's light block (a row of the page heap's walk) sorts after the
+      // NormalHeap block holding it, so the lookup, which scans back from the last start, finds it first.
+      const late = (i: number) => (walks[walkOf[i]].type === "PageHeap" ? 1 : 0);
+      order.sort((a, b) => starts[a] - starts[b] || late(a) - late(b) || a - b);
+      const [s, w, r] = [new Float64Array(total), new Int32Array(total), new Int32Array(total)];
+      for (let i = 0; i < total; i++) {
+        s[i] = starts[order[i]];
+        w[i] = walkOf[order[i]];
+        r[i] = rowOf[order[i]];
+      }
+      [starts, walkOf, rowOf] = [s, w, r];
+    }
+    this.starts = starts;
+    this.walkOf = walkOf;
+    this.rowOf = rowOf;
     this.reach = new Float64Array(total);
     let reach = 0;
     for (let i = 0; i < total; i++) {
-      const k = order[i];
-      this.starts[i] = starts[k];
-      this.walkOf[i] = walkOf[k];
-      this.rowOf[i] = rowOf[k];
-      const end = starts[k] + walks[walkOf[k]].blocks.size[rowOf[k]];
+      const end = starts[i] + walks[walkOf[i]].blocks.size[rowOf[i]];
       if (end > reach) reach = end;
       this.reach[i] = reach;
     }
@@ -69,30 +78,53 @@ export class AddressIndex {
 
   /** The innermost block whose [address, address + size) holds `address`. */
   find(address: number): BlockLocation | undefined {
+    const row = this.findRow(address);
+    return row < 0 ? undefined : { walk: this.foundWalk, row };
+  }
+
+  /** The walk of the row findRow found last. */
+  foundWalk = -1;
+
+  /** find() without an object (the leak scan asks once per pointer): the row, its walk in foundWalk; -1 when none. */
+  findRow(address: number): number {
     let i = lastAtOrBelow(this.starts, address);
     for (let steps = 0; i >= 0 && steps < MAX_OVERLAP_STEPS && this.reach[i] > address; i--, steps++) {
       const w = this.walkOf[i];
       const row = this.rowOf[i];
       const blocks = this.walks[w].blocks;
-      if (address < blocks.address[row] + blocks.size[row]) return { walk: w, row: this.innermost(w, row, address) };
+      if (address < blocks.address[row] + blocks.size[row]) {
+        this.foundWalk = w;
+        return this.innermost(w, row, address);
+      }
     }
-    return undefined;
+    return -1;
   }
 
   /** A container's own blocks follow it in its table (in address order): the one holding address, else the container. */
   private innermost(w: number, container: number, address: number): number {
     const b = this.walks[w].blocks;
+    // Where its blocks end, by doubling steps then bisection: a UserBlocks may hold thousands.
     let low = container + 1;
     let high = low;
-    while (high < b.count && b.container[high] === container) high++;
-    // Binary search in rows [low, high) for the last block starting at or below address.
+    for (let step = 1; high < b.count && b.container[high] === container; step *= 2) {
+      low = high + 1;
+      high = low + step;
+    }
+    if (high > b.count) high = b.count;
+    while (low < high) {
+      const mid = (low + high) >> 1;
+      if (b.container[mid] === container) low = mid + 1;
+      else high = mid;
+    }
+    // Binary search in rows [container + 1, low) for the last block starting at or below address.
     let found = -1;
-    let hi = high - 1;
-    while (low <= hi) {
-      const mid = (low + hi) >> 1;
+    let lo = container + 1;
+    let hi = low - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
       if (b.address[mid] <= address) {
         found = mid;
-        low = mid + 1;
+        lo = mid + 1;
       } else {
         hi = mid - 1;
       }

@@ -29,25 +29,30 @@ export const KIND_PAGE_HEAP = 6;
 /** No container / no segment. */
 export const NONE = -1;
 
+/** A column of addresses or sizes: 32-bit while every value fits, else doubles (exact below 2^53). */
+export type WideColumn = Uint32Array | Float64Array;
+
 /**
  * The blocks of one walk, one row each. The common core — address, userAddress, size,
  * userSize, state, kind, segment — means the same for every heap kind; the detail columns
- * (previousSize, flags, container) are filled by the kinds that have them.
+ * (previousSize, flags, container) are filled by the kinds that have them. Each column is as
+ * narrow as its values allow (an x86 heap's addresses, every size below 4 GiB: 32 bits), so a
+ * row costs 29 bytes on x86 and 37 on x64.
  */
 export interface BlockTable {
   readonly count: number;
   /** Where the block starts, header included (NT: the HEAP_ENTRY as !heap prints it). */
-  readonly address: Float64Array;
+  readonly address: WideColumn;
   /** The UserPtr: where the program's data starts. */
-  readonly userAddress: Float64Array;
+  readonly userAddress: WideColumn;
   /** Bytes, header included. */
-  readonly size: Float64Array;
+  readonly size: WideColumn;
   /** Bytes the program asked for; 0 for free blocks. */
-  readonly userSize: Float64Array;
+  readonly userSize: WideColumn;
   readonly state: Uint8Array;
   readonly kind: Uint8Array;
   /** Index into the walk's segments; NONE for blocks outside any segment (VirtualAlloc'd). */
-  readonly segment: Int32Array;
+  readonly segment: Int16Array | Int32Array;
   /** Row of the block holding this one (an LFH block's UserBlocks); NONE otherwise. */
   readonly container: Int32Array;
   /** Detail: bytes of the previous block (NT back end), 0 when not known. */
@@ -63,30 +68,61 @@ export interface BlockTable {
   readonly trace: Float64Array | undefined;
 }
 
-const CHUNK_ROWS = 1 << 16;
+/** Rows per chunk: a chunk never moves once made, so growing the table never copies it. */
+export const CHUNK_ROWS = 1 << 16;
+const U32_MAX = 0xffffffff;
+const I16_MAX = 0x7fff;
+
+/** Rows being collected: the BlockTable's columns for rows firstRow to firstRow + count. */
+export interface BlockChunk {
+  readonly firstRow: number;
+  count: number;
+  address: WideColumn;
+  userAddress: WideColumn;
+  size: WideColumn;
+  userSize: WideColumn;
+  readonly state: Uint8Array;
+  readonly kind: Uint8Array;
+  segment: Int16Array | Int32Array;
+  readonly container: Int32Array;
+  readonly previousSize: Uint32Array;
+  readonly flags: Uint8Array;
+  /** Made on the first setTrace of a row of this chunk. */
+  trace: Float64Array | undefined;
+}
 
 /**
  * Collects rows while a walk runs, in fixed-size chunks (growing never copies), and seals them
- * into one exact-size BlockTable at the end: one copy in all, and no slack kept.
+ * into one exact-size BlockTable at the end: one copy in all, and no slack kept. A column starts
+ * 32 bits (16 for segment) wide and is widened, once, by the first value that needs it.
  */
 export class BlockTableBuilder {
-  private chunks: Chunk[] = [];
-  private current = new Chunk();
-  private sealedRows = 0;
+  /** Every chunk, the one being filled last. */
+  private chunks: BlockChunk[] = [];
+  private current: BlockChunk;
+  /** The largest value each narrow column holds; Infinity once widened. */
+  private addressLimit = U32_MAX;
+  private sizeLimit = U32_MAX;
+  private segmentLimit = I16_MAX;
+  private traced = false;
+
+  constructor() {
+    this.current = this.newChunk(0);
+  }
 
   get count(): number {
-    return this.sealedRows + this.current.count;
+    return this.current.firstRow + this.current.count;
   }
 
   /** Appends a row; returns its index. */
   push(address: number, userAddress: number, size: number, userSize: number, state: number, kind: number,
     segment: number, container: number, previousSize: number, flags: number): number {
+    // NaN and negative values fail these too, and so widen the column that then holds them as given.
+    if (!(address >= 0 && address <= this.addressLimit && userAddress >= 0 && userAddress <= this.addressLimit)) this.widen("address");
+    if (!(size >= 0 && size <= this.sizeLimit && userSize >= 0 && userSize <= this.sizeLimit)) this.widen("size");
+    if (segment > this.segmentLimit) this.widen("segment");
     let c = this.current;
-    if (c.count === CHUNK_ROWS) {
-      this.chunks.push(c);
-      this.sealedRows += CHUNK_ROWS;
-      c = this.current = new Chunk();
-    }
+    if (c.count === CHUNK_ROWS) c = this.newChunk(c.firstRow + c.count);
     const i = c.count++;
     c.address[i] = address;
     c.userAddress[i] = userAddress;
@@ -98,88 +134,141 @@ export class BlockTableBuilder {
     c.container[i] = container;
     c.previousSize[i] = previousSize;
     c.flags[i] = flags;
-    return this.sealedRows + i;
+    return c.firstRow + i;
+  }
+
+  /**
+   * The chunk to write `rows` more rows into (rows ≤ CHUNK_ROWS), for a walker that appends many
+   * at once (an LFH UserBlocks' blocks): it writes them from index chunk.count on, straight into
+   * the columns, and adds how many it wrote to chunk.count. No address may exceed `addresses`, no
+   * size `sizes`, no segment index be one no row pushed before had; previousSize and trace stay 0.
+   */
+  reserve(rows: number, addresses: number, sizes: number): BlockChunk {
+    if (!(rows <= CHUNK_ROWS)) throw new RangeError(`${rows} rows do not fit one chunk of ${CHUNK_ROWS}`);
+    if (!(addresses <= this.addressLimit)) this.widen("address");
+    if (!(sizes <= this.sizeLimit)) this.widen("size");
+    const c = this.current;
+    return c.count + rows <= CHUNK_ROWS ? c : this.newChunk(c.firstRow + c.count);
   }
 
   userAddressOf(row: number): number {
-    return this.chunkOf(row).userAddress[row % CHUNK_ROWS];
+    const c = this.chunkOf(row);
+    return c.userAddress[row - c.firstRow];
   }
 
   segmentOf(row: number): number {
-    return this.chunkOf(row).segment[row % CHUNK_ROWS];
+    const c = this.chunkOf(row);
+    return c.segment[row - c.firstRow];
   }
 
   /** Records where the trace of a pushed row is (see BlockTable.trace); the column exists only once used. */
   setTrace(row: number, value: number): void {
-    const chunk = this.chunkOf(row);
-    if (!chunk.trace) chunk.trace = new Float64Array(CHUNK_ROWS);
-    chunk.trace[row % CHUNK_ROWS] = value;
+    const c = this.chunkOf(row);
+    if (!c.trace) c.trace = new Float64Array(CHUNK_ROWS);
+    c.trace[row - c.firstRow] = value;
     this.traced = true;
   }
 
-  private traced = false;
-
   seal(): BlockTable {
-    const all = this.chunks.concat([this.current]);
+    const all = this.chunks;
     const n = this.count;
-    const f64 = (pick: (c: Chunk) => Float64Array) => concat(new Float64Array(n), all, pick);
+    const wide = (limit: number, pick: (c: BlockChunk) => WideColumn): WideColumn =>
+      concat(limit === U32_MAX ? new Uint32Array(n) : new Float64Array(n), all, pick);
     const table: BlockTable = {
       count: n,
-      address: f64((c) => c.address),
-      userAddress: f64((c) => c.userAddress),
-      size: f64((c) => c.size),
-      userSize: f64((c) => c.userSize),
+      address: wide(this.addressLimit, (c) => c.address),
+      userAddress: wide(this.addressLimit, (c) => c.userAddress),
+      size: wide(this.sizeLimit, (c) => c.size),
+      userSize: wide(this.sizeLimit, (c) => c.userSize),
       state: concat(new Uint8Array(n), all, (c) => c.state),
       kind: concat(new Uint8Array(n), all, (c) => c.kind),
-      segment: concat(new Int32Array(n), all, (c) => c.segment),
+      segment: concat(this.segmentLimit === I16_MAX ? new Int16Array(n) : new Int32Array(n), all, (c) => c.segment),
       container: concat(new Int32Array(n), all, (c) => c.container),
       previousSize: concat(new Uint32Array(n), all, (c) => c.previousSize),
       flags: concat(new Uint8Array(n), all, (c) => c.flags),
       trace: this.traced ? concatOptional(new Float64Array(n), all) : undefined,
     };
     this.chunks = [];
-    this.current = new Chunk();
-    this.sealedRows = 0;
     this.traced = false;
+    this.current = this.newChunk(0);
     return table;
   }
 
-  private chunkOf(row: number): Chunk {
-    return row >= this.sealedRows ? this.current : this.chunks[Math.floor(row / CHUNK_ROWS)];
+  /** A fresh chunk, the one now filled, its first row `firstRow`. */
+  private newChunk(firstRow: number): BlockChunk {
+    const n = CHUNK_ROWS;
+    const addresses = () => (this.addressLimit === U32_MAX ? new Uint32Array(n) : new Float64Array(n));
+    const sizes = () => (this.sizeLimit === U32_MAX ? new Uint32Array(n) : new Float64Array(n));
+    const c: BlockChunk = {
+      firstRow,
+      count: 0,
+      address: addresses(),
+      userAddress: addresses(),
+      size: sizes(),
+      userSize: sizes(),
+      state: new Uint8Array(n),
+      kind: new Uint8Array(n),
+      segment: this.segmentLimit === I16_MAX ? new Int16Array(n) : new Int32Array(n),
+      container: new Int32Array(n),
+      previousSize: new Uint32Array(n),
+      flags: new Uint8Array(n),
+      trace: undefined,
+    };
+    this.chunks.push(c);
+    this.current = c;
+    return c;
+  }
+
+  /** Makes a column pair (or the segment column) wide in every chunk so far and in the chunks to come. */
+  private widen(which: "address" | "size" | "segment"): void {
+    const toDoubles = (column: WideColumn) => (column instanceof Float64Array ? column : Float64Array.from(column));
+    for (let i = 0; i < this.chunks.length; i++) {
+      const c = this.chunks[i];
+      if (which === "address") {
+        c.address = toDoubles(c.address);
+        c.userAddress = toDoubles(c.userAddress);
+      } else if (which === "size") {
+        c.size = toDoubles(c.size);
+        c.userSize = toDoubles(c.userSize);
+      } else if (c.segment instanceof Int16Array) {
+        c.segment = Int32Array.from(c.segment);
+      }
+    }
+    if (which === "address") this.addressLimit = Infinity;
+    else if (which === "size") this.sizeLimit = Infinity;
+    else this.segmentLimit = Infinity;
+  }
+
+  /** The chunk holding a row: the current one, else found by binary search (chunks may end short of CHUNK_ROWS). */
+  private chunkOf(row: number): BlockChunk {
+    if (row >= this.current.firstRow) return this.current;
+    let low = 0;
+    let high = this.chunks.length - 1;
+    while (low < high) {
+      const middle = (low + high + 1) >> 1;
+      if (this.chunks[middle].firstRow <= row) low = middle;
+      else high = middle - 1;
+    }
+    return this.chunks[low];
   }
 }
 
-class Chunk {
-  count = 0;
-  readonly address = new Float64Array(CHUNK_ROWS);
-  readonly userAddress = new Float64Array(CHUNK_ROWS);
-  readonly size = new Float64Array(CHUNK_ROWS);
-  readonly userSize = new Float64Array(CHUNK_ROWS);
-  readonly state = new Uint8Array(CHUNK_ROWS);
-  readonly kind = new Uint8Array(CHUNK_ROWS);
-  readonly segment = new Int32Array(CHUNK_ROWS);
-  readonly container = new Int32Array(CHUNK_ROWS);
-  readonly previousSize = new Uint32Array(CHUNK_ROWS);
-  readonly flags = new Uint8Array(CHUNK_ROWS);
-  /** Made on the first setTrace of a row of this chunk. */
-  trace: Float64Array | undefined = undefined;
-}
+type Column = Float64Array | Uint32Array | Uint8Array | Int16Array | Int32Array;
 
-type Column = Float64Array | Uint8Array | Int32Array | Uint32Array;
-
-function concat<T extends Column>(out: T, chunks: Chunk[], pick: (c: Chunk) => T): T {
+/** The chunks' columns one after the other. */
+function concat<T extends Column>(out: T, chunks: BlockChunk[], pick: (c: BlockChunk) => Column): T {
   let offset = 0;
   for (let i = 0; i < chunks.length; i++) {
     const column = pick(chunks[i]);
     const n = chunks[i].count;
-    out.set(n === column.length ? column : column.subarray(0, n) as T, offset);
+    out.set(n === column.length ? column : column.subarray(0, n), offset);
     offset += n;
   }
   return out;
 }
 
 /** The trace columns of all chunks, 0 where a chunk has none. */
-function concatOptional(out: Float64Array, chunks: Chunk[]): Float64Array {
+function concatOptional(out: Float64Array, chunks: BlockChunk[]): Float64Array {
   let offset = 0;
   for (let i = 0; i < chunks.length; i++) {
     const column = chunks[i].trace;

@@ -15,6 +15,8 @@ export interface Memory {
   readRuns(address: number, length: number): MemoryRun[];
   /** The longest readable start of [address, address + length): walkers stop where memory does. */
   readPrefix(address: number, length: number): Uint8Array;
+  /** Told the bytes of each read that returned some, when set (src/host/progress.ts sets it). */
+  onRead?: (bytes: number) => void;
 }
 
 /** A committed region of the process (from !address in WinDbg; from the dump in nodehost). */

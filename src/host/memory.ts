@@ -11,10 +11,26 @@ const PROBE_THRESHOLD_PAGES = 16;
 /** Largest single read: big enough to make host calls rare, small enough to keep memory flat. */
 export const MAX_READ = 4 * 1024 * 1024;
 
+/** Pages kept for small reads: a heap's structures (header, segments, UCR descriptors, list links) share few pages. */
+const CACHED_PAGES = 64;
+
 export class HostMemory implements Memory {
+  /**
+   * Whole pages read for small reads, oldest first. One HostMemory serves one stop of the target
+   * (src/heap/process-heaps.ts makes a new Target after a live target ran), so a page never goes stale.
+   */
+  private readonly pages = new Map<number, Uint8Array | null>();
+
+  onRead: ((bytes: number) => void) | undefined = undefined;
+
   constructor(readonly pointerSize: 4 | 8, private readonly context?: object) {}
 
   read(address: number, length: number): Uint8Array {
+    const page = Math.floor(address / PAGE) * PAGE;
+    if (length > 0 && address + length <= page + PAGE) {
+      const bytes = this.page(page);
+      if (bytes) return bytes.slice(address - page, address - page + length);
+    }
     if (length <= MAX_READ) return this.readOnce(address, length);
     const out = new Uint8Array(length);
     for (let offset = 0; offset < length; offset += MAX_READ) {
@@ -37,6 +53,8 @@ export class HostMemory implements Memory {
     // Binary search on the number of whole readable pages: "[address, page k) is readable"
     // only turns false once, so log2(pages) reads find the longest readable start.
     const firstPageEnd = Math.min(address + length, Math.floor(address / PAGE) * PAGE + PAGE);
+    // Within one page the read that failed was the first page's.
+    if (firstPageEnd === address + length) return new Uint8Array(0);
     let low = firstPageEnd;
     let high = address + length;
     const first = this.tryRead(address, firstPageEnd - address);
@@ -91,6 +109,16 @@ export class HostMemory implements Memory {
     return !this.tryRead(address, 1) && !this.tryRead(middlePage, 1) && !this.tryRead(lastPage, 1);
   }
 
+  /** The page at `page`, read whole once; null when it is not readable as a whole (a dump may hold part of a page). */
+  private page(page: number): Uint8Array | null {
+    const cached = this.pages.get(page);
+    if (cached !== undefined) return cached;
+    const bytes = this.tryRead(page, PAGE) || null;
+    if (this.pages.size === CACHED_PAGES) this.pages.delete(this.pages.keys().next().value as number);
+    this.pages.set(page, bytes);
+    return bytes;
+  }
+
   private tryRead(address: number, length: number): Uint8Array | undefined {
     try {
       return this.readOnce(address, length);
@@ -115,6 +143,7 @@ export class HostMemory implements Memory {
       throw new UnreadableMemoryError(address, length);
     }
     if (bytes.length !== length) throw new UnreadableMemoryError(address + bytes.length, length - bytes.length);
+    if (this.onRead) this.onRead(length);
     return bytes;
   }
 }

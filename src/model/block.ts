@@ -2,7 +2,6 @@
 // when dx asks for it (dx @$curprocess.Heaps[0].Blocks.Where(b => b.UserSize == 0x400000)).
 import { BLOCK_KINDS, BLOCK_STATES, BlockKind, BlockState, HeapWalk, STATE_BUSY, STATE_FREE } from "../heap/records";
 import type { NoStackModel, StackModel } from "./stack";
-import { toInt64 } from "../host/convert";
 import { hex0x } from "../util/hex";
 import { IndexedList } from "./collection";
 import type { HeapModel } from "./heap";
@@ -10,8 +9,24 @@ import type { SegmentModel } from "./segment";
 import { help } from "./help";
 import { ReferrerModel } from "./referrers";
 
+/** What every block of one walk shares: one object per walk, not per block. */
+export class BlockSource {
+  constructor(readonly heap: HeapModel, readonly walk: HeapWalk) {}
+}
+
+/**
+ * Address and UserAddress are plain numbers: a user-mode address is below 2^47, exact in a
+ * double, and dx shows an integer from a script as an ordinal in hex like any address
+ * (docs/jsprovider.md §1.14), takes it in comparisons and arithmetic (§1.4: numbers have the
+ * Int64 math methods). A host.Int64 would cost a host call per block and property.
+ */
 export class BlockModel {
-  constructor(private readonly __heap: HeapModel, private readonly __walk: HeapWalk, private readonly __row: number) {}
+  constructor(private readonly __source: BlockSource, private readonly __row: number) {}
+
+  /** A block of a walk that no collection holds (a command's single result). */
+  static of(heap: HeapModel, walk: HeapWalk, row: number): BlockModel {
+    return new BlockModel(new BlockSource(heap, walk), row);
+  }
 
   get [Symbol.metadataDescriptor]() {
     return help({
@@ -32,49 +47,53 @@ export class BlockModel {
 
   /** Where the pointers to the block live; a method, so showing a block never starts the leak scan. */
   Referrers(): ReferrerModel[] {
-    return this.__walk.blocks.state[this.__row] === STATE_BUSY ? this.__heap.referrersOf(this.__row) : [];
+    const { heap, walk } = this.__source;
+    return walk.blocks.state[this.__row] === STATE_BUSY ? heap.referrersOf(this.__row) : [];
   }
 
   get AllocationStack(): StackModel | NoStackModel | null {
-    if (this.__walk.blocks.state[this.__row] === STATE_FREE) return null;
-    return this.__heap.stackOf(this.__walk, this.__row);
+    const { heap, walk } = this.__source;
+    if (walk.blocks.state[this.__row] === STATE_FREE) return null;
+    return heap.stackOf(walk, this.__row);
   }
   get TypeName(): string | null {
-    if (this.__walk.blocks.state[this.__row] !== STATE_BUSY) return null;
-    return this.__heap.typeOf(this.__walk, this.__row);
+    const { heap, walk } = this.__source;
+    if (walk.blocks.state[this.__row] !== STATE_BUSY) return null;
+    return heap.typeOf(walk, this.__row);
   }
 
-  get Address(): host.Int64 {
-    return toInt64(this.__walk.blocks.address[this.__row]);
+  get Address(): number {
+    return this.__source.walk.blocks.address[this.__row];
   }
-  get UserAddress(): host.Int64 {
-    return toInt64(this.__walk.blocks.userAddress[this.__row]);
+  get UserAddress(): number {
+    return this.__source.walk.blocks.userAddress[this.__row];
   }
   get Size(): number {
-    return this.__walk.blocks.size[this.__row];
+    return this.__source.walk.blocks.size[this.__row];
   }
   get UserSize(): number {
-    return this.__walk.blocks.userSize[this.__row];
+    return this.__source.walk.blocks.userSize[this.__row];
   }
   get State(): BlockState {
-    return BLOCK_STATES[this.__walk.blocks.state[this.__row]];
+    return BLOCK_STATES[this.__source.walk.blocks.state[this.__row]];
   }
   get Kind(): BlockKind {
-    return BLOCK_KINDS[this.__walk.blocks.kind[this.__row]];
+    return BLOCK_KINDS[this.__source.walk.blocks.kind[this.__row]];
   }
   get Flags(): number {
-    return this.__walk.blocks.flags[this.__row];
+    return this.__source.walk.blocks.flags[this.__row];
   }
   get Heap(): HeapModel {
-    return this.__heap;
+    return this.__source.heap;
   }
   get Segment(): SegmentModel | null {
-    const index = this.__walk.blocks.segment[this.__row];
-    return index < 0 ? null : this.__heap.segmentAt(this.__walk, index);
+    const { heap, walk } = this.__source;
+    const index = walk.blocks.segment[this.__row];
+    return index < 0 ? null : heap.segmentAt(walk, index);
   }
 
   toString(): string {
-    const b = this.__walk.blocks;
+    const b = this.__source.walk.blocks;
     const i = this.__row;
     const user = b.state[i] === STATE_FREE ? "" : ` UserSize ${hex0x(b.userSize[i])}`;
     return `${hex0x(b.address[i])} ${BLOCK_STATES[b.state[i]]} ${BLOCK_KINDS[b.kind[i]]} Size ${hex0x(b.size[i])}${user}`;
@@ -83,20 +102,23 @@ export class BlockModel {
 
 /** Heap.Blocks: the rows of one walk, made into BlockModels one at a time. */
 export class BlockCollection extends IndexedList<BlockModel> {
-  constructor(private readonly __heap: HeapModel, private readonly __walk: HeapWalk) {
+  private readonly __source: BlockSource;
+
+  constructor(heap: HeapModel, walk: HeapWalk) {
     super();
+    this.__source = new BlockSource(heap, walk);
   }
 
   protected itemCount(): number {
-    return this.__walk.blocks.count;
+    return this.__source.walk.blocks.count;
   }
 
   protected itemAt(index: number): BlockModel {
-    return new BlockModel(this.__heap, this.__walk, index);
+    return new BlockModel(this.__source, index);
   }
 
   toString(): string {
-    return `${this.__walk.blocks.count} blocks`;
+    return `${this.__source.walk.blocks.count} blocks`;
   }
 }
 
@@ -106,11 +128,14 @@ export class BlockSelection extends IndexedList<BlockModel> {
   private readonly __starts: number[] = [];
   private readonly __count: number;
 
+  private readonly __sources: BlockSource[] = [];
+
   constructor(private readonly __parts: { heap: HeapModel; walk: HeapWalk; rows: number[] }[]) {
     super();
     let n = 0;
     for (let i = 0; i < __parts.length; i++) {
       this.__starts.push(n);
+      this.__sources.push(new BlockSource(__parts[i].heap, __parts[i].walk));
       n += __parts[i].rows.length;
     }
     this.__count = n;
@@ -123,8 +148,7 @@ export class BlockSelection extends IndexedList<BlockModel> {
   protected itemAt(index: number): BlockModel {
     let part = this.__parts.length - 1;
     while (this.__starts[part] > index) part--;
-    const p = this.__parts[part];
-    return new BlockModel(p.heap, p.walk, p.rows[index - this.__starts[part]]);
+    return new BlockModel(this.__sources[part], this.__parts[part].rows[index - this.__starts[part]]);
   }
 
   toString(): string {

@@ -10,7 +10,9 @@ export abstract class IndexedList<T> {
 
   *[Symbol.iterator](): Iterator<host.indexedValue> {
     const n = this.itemCount();
-    for (let i = 0; i < n; i++) yield new host.indexedValue(this.itemAt(i), [i]);
+    // Looked up once, not per item: the global `host` may be a slow lookup (a vm context's is).
+    const IndexedValue = host.indexedValue;
+    for (let i = 0; i < n; i++) yield new IndexedValue(this.itemAt(i), [i]);
   }
 
   /** How many items (for dxheap's own code; dx counts with .Count()). */

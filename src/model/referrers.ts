@@ -64,7 +64,7 @@ function describe(heaps: ProcessHeaps, model: (ref: HeapRef) => HeapModel, refer
   if (referrer.kind === "block") {
     const ref = heaps.heaps()[referrer.heap];
     const walk = ref.walk();
-    const block = new BlockModel(model(ref), walk, referrer.row);
+    const block = BlockModel.of(model(ref), walk, referrer.row);
     return new ReferrerModel("Block", walk.blocks.userAddress[referrer.row], `inside block ${hex0x(walk.blocks.userAddress[referrer.row])} ${whatBlock(heaps, ref, referrer.row)}`, block);
   }
   const location = referrer.location;

@@ -248,7 +248,7 @@ export class SuspectModel {
     return g ? { Count: g.count, Bytes: g.bytes } : null;
   }
   get Samples(): BlockModel[] {
-    return this.samples().map((s) => new BlockModel(this.__model(s.ref), s.ref.walk(), s.row));
+    return this.samples().map((s) => BlockModel.of(this.__model(s.ref), s.ref.walk(), s.row));
   }
   get Blocks(): BlockSelection {
     const refs = this.__heaps.heaps();

@@ -13,6 +13,12 @@ export class MemoryWindow {
   /** end: reads stop here unless a request itself reaches further. */
   constructor(private readonly memory: Memory, private readonly end: number) {}
 
+  /** Takes bytes already read at `base` as the window's. */
+  hold(base: number, bytes: Uint8Array): void {
+    this.base = base;
+    this.bytes = bytes;
+  }
+
   /** Makes [address, address + length) available in bytes; false when part of it is unreadable. */
   ensure(address: number, length: number): boolean {
     if (address >= this.base && address + length <= this.base + this.bytes.length) return true;

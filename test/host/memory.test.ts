@@ -47,6 +47,32 @@ describe("HostMemory", () => {
     }
   });
 
+  it("serves small reads from whole pages read once, and says how much each read returned", () => {
+    const calls: [number, number][] = [];
+    withHost((address, length) => {
+      calls.push([address, length]);
+      return mapped(address, length);
+    }, () => {
+      const memory = new HostMemory(8);
+      const told: number[] = [];
+      memory.onRead = (bytes) => told.push(bytes);
+      expect(memory.read(0x10010, 8)).toEqual(new Uint8Array(8).fill(0xab));
+      memory.read(0x10ff8, 8);
+      memory.read(0x10100, 0x200);
+      expect(calls).toEqual([[0x10000, 0x1000]]);
+      expect(told).toEqual([0x1000]);
+      // A read across two pages is read as asked; a page not readable whole is remembered as such.
+      memory.read(0x10ffc, 8);
+      expect(() => memory.read(0xfff8, 4)).toThrow(UnreadableMemoryError);
+      expect(() => memory.read(0xfff8, 4)).toThrow(UnreadableMemoryError);
+      expect(calls.slice(1)).toEqual([[0x10ffc, 8], [0xf000, 0x1000], [0xfff8, 4], [0xfff8, 4]]);
+      // A probe of one unreadable byte costs one read.
+      calls.length = 0;
+      expect(memory.readPrefix(0x20000, 1).length).toBe(0);
+      expect(calls).toEqual([[0x20000, 1]]);
+    });
+  });
+
   it("treats an answer shorter than asked as unreadable past its end", () => {
     withHost((_, length) => new Uint8Array(Math.min(length, 0x10)), () => {
       const memory = new HostMemory(8);

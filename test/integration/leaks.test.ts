@@ -97,7 +97,10 @@ describe("what the leak scan reads (x64 19041 triage image smallBlocks, heaps al
   // The scan alone: the report's groups (which read stack records) are not asked for.
   const report = s.process.Heaps.Leaks();
   expect(Number(report.UnreachableBlocks)).toBe(image.truth.leaks.unreachable.length);
-  const reads = [...s.accessLog!.reads].filter((r) => r.length > 0xff).sort((a, b) => (a.address < b.address ? -1 : 1));
+  // The scan's own reads: small structure reads (TEBs, PE headers) come as whole pages through the
+  // memory reader's page cache, and are left out.
+  const pageFill = (r: { address: bigint; length: number }) => r.length === 0x1000 && r.address % 0x1000n === 0n;
+  const reads = [...s.accessLog!.reads].filter((r) => r.length > 0xff && !pageFill(r)).sort((a, b) => (a.address < b.address ? -1 : 1));
 
   test("each byte it scans at most once: no two large reads overlap, and all reads add up to the roots and heap data scanned", () => {
     for (let i = 1; i < reads.length; i++) expect(reads[i].address >= reads[i - 1].address + BigInt(reads[i - 1].length)).toBe(true);

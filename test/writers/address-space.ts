@@ -3,6 +3,7 @@
 import type { AddressSpace, Arch } from "./types";
 
 const PAGE = 0x1000n;
+const PAGE_BYTES = 0x1000;
 const ALLOCATION_GRANULARITY = 0x10000n;
 
 /** Where fresh reservations start and where the user range ends. */
@@ -24,9 +25,9 @@ export interface MemoryRange {
 export class SparseAddressSpace implements AddressSpace {
   readonly pointerSize: 4 | 8;
   private readonly reservations: { base: bigint; end: bigint }[] = [];
-  /** Committed pages by page number. */
-  private readonly pages = new Map<bigint, Uint8Array>();
-  private readonly dropped = new Set<bigint>();
+  /** Committed pages by page number (a number: pages of a 2^47-byte range are exact in a double, and number keys hash fast). */
+  private readonly pages = new Map<number, Uint8Array>();
+  private readonly dropped = new Set<number>();
   private nextReservation: bigint;
 
   constructor(readonly arch: Arch) {
@@ -60,8 +61,8 @@ export class SparseAddressSpace implements AddressSpace {
     if (!this.reservations.some((r) => r.base <= first && end <= r.end)) {
       throw new Error(`commit ${hex(addr)}+${size.toString(16)} is outside every reservation`);
     }
-    for (let page = first; page < end; page += PAGE) {
-      if (!this.pages.has(page / PAGE)) this.pages.set(page / PAGE, new Uint8Array(Number(PAGE)));
+    for (let page = Number(first / PAGE); page < Number(end / PAGE); page++) {
+      if (!this.pages.has(page)) this.pages.set(page, new Uint8Array(PAGE_BYTES));
     }
   }
 
@@ -74,42 +75,47 @@ export class SparseAddressSpace implements AddressSpace {
   drop(addr: bigint, size: number): void {
     for (let page = roundDown(addr, PAGE); page < addr + BigInt(size); page += PAGE) {
       this.page(page); // must be committed
-      this.dropped.add(page / PAGE);
+      this.dropped.add(Number(page / PAGE));
     }
   }
 
   write(addr: bigint, bytes: Uint8Array): void {
+    // Addresses are below 2^47: exact as numbers, which large images write millions of times.
+    const start = Number(addr);
     let done = 0;
     while (done < bytes.length) {
-      const at = addr + BigInt(done);
-      const inPage = Number(at % PAGE);
-      const chunk = Math.min(bytes.length - done, Number(PAGE) - inPage);
-      this.page(at).set(bytes.subarray(done, done + chunk), inPage);
+      const at = start + done;
+      const inPage = at % PAGE_BYTES;
+      const chunk = Math.min(bytes.length - done, PAGE_BYTES - inPage);
+      const page = this.pageAt(at);
+      if (chunk === 1) page[inPage] = bytes[done];
+      else page.set(bytes.subarray(done, done + chunk), inPage);
       done += chunk;
     }
   }
 
   read(addr: bigint, length: number): Uint8Array {
+    const start = Number(addr);
     const out = new Uint8Array(length);
     let done = 0;
     while (done < length) {
-      const at = addr + BigInt(done);
-      const inPage = Number(at % PAGE);
-      const chunk = Math.min(length - done, Number(PAGE) - inPage);
-      out.set(this.page(at).subarray(inPage, inPage + chunk), done);
+      const at = start + done;
+      const inPage = at % PAGE_BYTES;
+      const chunk = Math.min(length - done, PAGE_BYTES - inPage);
+      out.set(this.pageAt(at).subarray(inPage, inPage + chunk), done);
       done += chunk;
     }
     return out;
   }
 
   u8(addr: bigint, v: number): void {
-    this.writeInteger(addr, BigInt(v), 1);
+    this.writeSmall(addr, v, 1);
   }
   u16(addr: bigint, v: number): void {
-    this.writeInteger(addr, BigInt(v), 2);
+    this.writeSmall(addr, v, 2);
   }
   u32(addr: bigint, v: number): void {
-    this.writeInteger(addr, BigInt(v), 4);
+    this.writeSmall(addr, v, 4);
   }
   u64(addr: bigint, v: bigint): void {
     this.writeInteger(addr, v, 8);
@@ -127,24 +133,46 @@ export class SparseAddressSpace implements AddressSpace {
 
   /** Committed, non-dropped pages as sorted runs of adjacent pages: the dump's memory. */
   toMemoryRanges(): MemoryRange[] {
-    const kept = [...this.pages.keys()].filter((page) => !this.dropped.has(page)).sort((a, b) => (a < b ? -1 : 1));
+    const kept = [...this.pages.keys()].filter((page) => !this.dropped.has(page)).sort((a, b) => a - b);
     const ranges: MemoryRange[] = [];
     let runStart = 0;
     for (let i = 1; i <= kept.length; i++) {
-      if (i < kept.length && kept[i] === kept[i - 1] + 1n) continue;
-      const run = kept.slice(runStart, i);
-      const data = new Uint8Array(run.length * Number(PAGE));
-      run.forEach((page, j) => data.set(this.pages.get(page)!, j * Number(PAGE)));
-      ranges.push({ start: run[0] * PAGE, data });
+      if (i < kept.length && kept[i] === kept[i - 1] + 1) continue;
+      const data = new Uint8Array((i - runStart) * PAGE_BYTES);
+      for (let j = runStart; j < i; j++) data.set(this.pages.get(kept[j])!, (j - runStart) * PAGE_BYTES);
+      ranges.push({ start: BigInt(kept[runStart]) * PAGE, data });
       runStart = i;
     }
     return ranges;
   }
 
   private page(addr: bigint): Uint8Array {
-    const page = this.pages.get(addr / PAGE);
-    if (!page) throw new Error(`${hex(addr)} is not committed`);
+    return this.pageAt(Number(addr));
+  }
+
+  private pageAt(address: number): Uint8Array {
+    const page = this.pages.get(Math.floor(address / PAGE_BYTES));
+    if (!page) throw new Error(`${hex(BigInt(address))} is not committed`);
     return page;
+  }
+
+  /** u8/u16/u32 without BigInt: the same checks as writeInteger, in numbers. */
+  private writeSmall(addr: bigint, v: number, size: 1 | 2 | 4): void {
+    const limit = size === 4 ? 0x1_0000_0000 : 1 << (8 * size);
+    let value = v;
+    if (!Number.isInteger(value)) throw new RangeError(`The number ${v} cannot be converted to a BigInt because it is not an integer`);
+    if (value < 0 && value >= -limit / 2) value += limit;
+    if (value < 0 || value >= limit) throw new Error(`${value.toString(16)} does not fit in ${size} bytes (at ${hex(addr)})`);
+    const start = Number(addr);
+    const inPage = start % PAGE_BYTES;
+    if (inPage + size > PAGE_BYTES) {
+      const bytes = new Uint8Array(size);
+      for (let i = 0; i < size; i++) bytes[i] = Math.floor(value / 2 ** (8 * i)) & 0xff;
+      this.write(addr, bytes);
+      return;
+    }
+    const page = this.pageAt(start);
+    for (let i = 0; i < size; i++) page[inPage + i] = Math.floor(value / 2 ** (8 * i)) & 0xff;
   }
 
   private writeInteger(addr: bigint, value: bigint, size: number): void {
@@ -155,8 +183,11 @@ export class SparseAddressSpace implements AddressSpace {
     if (value < 0n || value >= limit) {
       throw new Error(`${value.toString(16)} does not fit in ${size} bytes (at ${hex(addr)})`);
     }
+    // Two 32-bit halves: BigInt shifts per byte cost more than the rest of a large image's writing.
+    const low = Number(value & 0xffff_ffffn);
+    const high = Number(value >> 32n);
     const bytes = new Uint8Array(size);
-    for (let i = 0; i < size; i++) bytes[i] = Number((value >> BigInt(8 * i)) & 0xffn);
+    for (let i = 0; i < size; i++) bytes[i] = (i < 4 ? low >>> (8 * i) : high >>> (8 * (i - 4))) & 0xff;
     this.write(addr, bytes);
   }
 

@@ -15,6 +15,9 @@ import type { BlockTrace } from "./ntheap";
 import type { GrowthTruth, LeakTruth, SuspectName, SuspectTruth, TriageTruth } from "./types";
 // --- end
 
+/** Math.imul once: the tests run the writers in a vm context, whose global lookups are slow, millions of times. */
+const imul = Math.imul;
+
 export interface ImageTruth {
   arch: Arch;
   build: number;
@@ -131,8 +134,8 @@ function mulberry32(seed: number): Random {
     u32() {
       state = (state + 0x6d2b79f5) >>> 0;
       let t = state;
-      t = Math.imul(t ^ (t >>> 15), t | 1);
-      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+      t = imul(t ^ (t >>> 15), t | 1);
+      t ^= t + imul(t ^ (t >>> 7), t | 61);
       return (t ^ (t >>> 14)) >>> 0;
     },
   };

@@ -100,6 +100,9 @@ const at = (base: bigint, offset: number) => base + BigInt(offset);
 const alignUp = (value: number, unit: number) => Math.ceil(value / unit) * unit;
 const low32 = (value: bigint) => Number(value & 0xffffffffn);
 
+/** Math.imul once: the tests run the writers in a vm context, whose global lookups are slow, millions of times. */
+const imul = Math.imul;
+
 /** mulberry32: small, fast and deterministic. */
 class Random {
   private state: number;
@@ -108,8 +111,8 @@ class Random {
   }
   u32(): number {
     let t = (this.state = (this.state + 0x6d2b79f5) >>> 0);
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    t = imul(t ^ (t >>> 15), t | 1);
+    t ^= t + imul(t ^ (t >>> 7), t | 61);
     return (t ^ (t >>> 14)) >>> 0;
   }
   /** Uniform in [min, max]. */
@@ -302,7 +305,8 @@ class NtHeapWriter {
       // it holds the _HEAP): heap bookkeeping, with UnusedBytes 1 (§2.2 pseudo-entry values).
       blocks.push(backendTruth(bases[i], at(bases[i], this.gran), plan.firstEntry, plan.firstEntry - UNUSED_SEGMENT_HEADER, "Internal"));
       for (const run of plan.runs) {
-        blocks.push(...this.writeRun(bases[i], run, run === plan.runs[0] ? plan.firstEntry / this.gran : 0, subsegments, subsegmentAddresses));
+        // A loop, not push(...): a large image's run has more blocks than a call takes arguments.
+        for (const truth of this.writeRun(bases[i], run, run === plan.runs[0] ? plan.firstEntry / this.gran : 0, subsegments, subsegmentAddresses)) blocks.push(truth);
       }
     });
     const virtualAllocs = this.writeVirtualAllocs();
@@ -836,11 +840,10 @@ class NtHeapWriter {
    */
   private fillUserData(user: bigint, length: number): void {
     const { random } = this;
-    const bytes = new Uint8Array(length);
-    for (let i = 0; i < length; i += 4) {
-      const word = random.u32() | 0x80808080;
-      for (let j = 0; j < 4 && i + j < length; j++) bytes[i + j] = (word >>> (8 * j)) & 0xff;
-    }
+    // Whole little-endian words (every host the writers run on is little-endian), cut to length.
+    const words = new Uint32Array(Math.ceil(length / 4));
+    for (let i = 0; i < words.length; i++) words[i] = random.u32() | 0x80808080;
+    const bytes = new Uint8Array(words.buffer, 0, length);
     const ordinal = this.busyFilled++;
     if (ordinal % 4 === 1 && length >= 4) {
       new DataView(bytes.buffer).setUint32(4 * random.int(0, (length - 4) >> 2), SEARCH_PATTERN_U32, true);

@@ -6,6 +6,9 @@
 import { SEARCH_PATTERN_U32, SEARCH_PATTERN_U64 } from "./ntheap";
 import type { AddressSpace, BlockTruth, HeapTruth, Layout, SegmentHeapSummaryTruth, SegmentTruth } from "./types";
 
+/** Math.imul once: the tests run the writers in a vm context, whose global lookups are slow, millions of times. */
+const imul = Math.imul;
+
 export interface SegmentHeapSpec {
   seed: number;
   /**
@@ -77,8 +80,8 @@ class Random {
   }
   u32(): number {
     let t = (this.state = (this.state + 0x6d2b79f5) >>> 0);
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    t = imul(t ^ (t >>> 15), t | 1);
+    t ^= t + imul(t ^ (t >>> 7), t | 61);
     return (t ^ (t >>> 14)) >>> 0;
   }
   /** Uniform in [min, max]. */

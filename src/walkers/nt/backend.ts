@@ -11,7 +11,7 @@ import { hex0x } from "../../util/hex";
 import { MemoryWindow } from "../window";
 import { nextReadablePage } from "../../host/memory-scan";
 import { committedRuns } from "./segments";
-import { DecodedEntry, EntryDecoder, FLAG_BUSY, FLAG_INTERNAL, newDecodedEntry } from "./entry";
+import { DecodedEntry, EntryDecoder, FLAG_BUSY, FLAG_EXTRA_PRESENT, FLAG_INTERNAL, newDecodedEntry } from "./entry";
 import { UserExtent, decodeUserExtent } from "./user-extent";
 import { traceLocation } from "./trace-location";
 
@@ -20,6 +20,9 @@ const SMALLEST_UNUSED_COUNT = 8;
 const PAGE = 0x1000;
 /** UnusedBytes with this bit belong to LFH blocks, never to a back-end entry (§2.2). */
 const LFH_MARKER = 0x80;
+/** UnusedBytes escapes (§2.2): the count is stored after the block; an extended header precedes the user data. */
+const UNUSED_STORED_AFTER = 0x3f;
+const UNUSED_EXTENDED = 0x40;
 
 /** A busy internal block with the 0x08 flag: a possible LFH UserBlocks container (§2.4). */
 export interface InternalBlock {
@@ -54,13 +57,20 @@ export class BackendWalker {
    */
   walkHeader(segment: SegmentRecord, segmentIndex: number): number | string {
     const granularity = this.layout.entry.granularity;
+    // The header's page was read for the segment's fields already (HostMemory keeps it).
     const window = new MemoryWindow(this.memory, segment.firstEntry);
-    if (!window.ensure(segment.address, granularity)) return "is not readable";
-    const e = this.decoder.decode(window.bytes, segment.address - window.base, this.entry);
+    let header: Uint8Array;
+    try {
+      header = this.memory.read(segment.address, granularity);
+    } catch (e) {
+      return "is not readable";
+    }
+    const e = this.decoder.decode(header, 0, this.entry);
     if (!e.checksumOk) return "fails its checksum";
     if (segment.address + e.size * granularity !== segment.firstEntry) {
       return `is 0x${(e.size * granularity).toString(16)} bytes, not the 0x${(segment.firstEntry - segment.address).toString(16)} up to FirstEntry`;
     }
+    window.hold(segment.address, header);
     this.pushEntry(window, segment.address, e.size * granularity, segmentIndex);
     return e.size;
   }
@@ -136,29 +146,33 @@ export class BackendWalker {
     const e = this.entry;
     const granularity = this.layout.entry.granularity;
     const unused = e.unusedBytes;
+    const flags = e.flags;
     let userAddress = entry + granularity;
     let userSize = 0;
     let state: number;
-    if ((e.flags & FLAG_BUSY) === 0) {
+    if ((flags & FLAG_BUSY) === 0) {
       state = STATE_FREE;
     } else if (unused < SMALLEST_UNUSED_COUNT) {
       userSize = size - unused;
       state = STATE_INTERNAL;
     } else {
-      const extent = this.extent;
-      if (unused >= LFH_MARKER || !decodeUserExtent(window, this.layout, entry, size, unused, extent)) {
+      // The plain count (decodeUserExtent's last case) inline: most blocks have it.
+      if (unused < UNUSED_STORED_AFTER && unused <= size) {
+        userSize = size - unused;
+      } else if (unused < LFH_MARKER && decodeUserExtent(window, this.layout, entry, size, unused, this.extent)) {
+        userAddress = this.extent.userAddress;
+        userSize = this.extent.userSize;
+      } else {
         this.findings.add("Corruption", entry, `heap entry at ${hex0x(entry)}: UnusedBytes 0x${unused.toString(16)} gives no user size that fits the block`,
           `unused-bytes@${segmentIndex}`, `UnusedBytes gives no user size that fits the block, in segment ${segmentIndex}`);
-      } else {
-        userAddress = extent.userAddress;
-        userSize = extent.userSize;
       }
-      state = (e.flags & FLAG_INTERNAL) !== 0 ? STATE_INTERNAL : STATE_BUSY;
+      state = (flags & FLAG_INTERNAL) !== 0 ? STATE_INTERNAL : STATE_BUSY;
     }
     this.pushedState = state;
-    const row = this.blocks.push(entry, userAddress, size, userSize, state, KIND_BACKEND, segmentIndex, NONE, e.previousSize * granularity, e.flags);
-    if (state === STATE_BUSY) {
-      const trace = traceLocation(window, this.layout, entry, size, unused, e.flags);
+    const row = this.blocks.push(entry, userAddress, size, userSize, state, KIND_BACKEND, segmentIndex, NONE, e.previousSize * granularity, flags);
+    // Only an extended header (0x40) or HEAP_ENTRY_EXTRA_PRESENT names a trace (§2.7).
+    if (state === STATE_BUSY && ((unused & UNUSED_EXTENDED) !== 0 || (flags & FLAG_EXTRA_PRESENT) !== 0)) {
+      const trace = traceLocation(window, this.layout, entry, size, unused, flags);
       if (trace !== 0) this.blocks.setTrace(row, trace);
     }
     return row;

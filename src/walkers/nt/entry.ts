@@ -23,33 +23,47 @@ export const FLAG_INTERNAL = 0x08;
 export const FLAG_SETTABLE = 0xe0;
 
 export class EntryDecoder {
-  private readonly size: number;
-  private readonly flags: number;
-  private readonly tag: number;
-  private readonly previous: number;
-  private readonly unused: number;
+  // Each field's offset in the entry and its key byte(s), resolved once: decode runs per block.
+  private readonly sizeAt: number;
+  private readonly flagsAt: number;
+  private readonly tagAt: number;
+  private readonly previousAt: number;
+  private readonly unusedAt: number;
+  private readonly kSize0: number;
+  private readonly kSize1: number;
+  private readonly kFlags: number;
+  private readonly kTag: number;
+  private readonly kPrevious0: number;
+  private readonly kPrevious1: number;
+  private readonly kUnused: number;
 
   /** key: the 8 core bytes of _HEAP.Encoding, or zeros when the heap does not encode. */
-  constructor(readonly layout: EntryLayout, private readonly key: Uint8Array) {
-    this.size = layout.size - layout.core;
-    this.flags = layout.flags - layout.core;
-    this.tag = layout.smallTagIndex - layout.core;
-    this.previous = layout.previousSize - layout.core;
-    this.unused = layout.unusedBytes - layout.core;
+  constructor(readonly layout: EntryLayout, key: Uint8Array) {
+    this.sizeAt = layout.size;
+    this.flagsAt = layout.flags;
+    this.tagAt = layout.smallTagIndex;
+    this.previousAt = layout.previousSize;
+    this.unusedAt = layout.unusedBytes;
+    const k = (offset: number) => key[offset - layout.core];
+    this.kSize0 = k(layout.size);
+    this.kSize1 = k(layout.size + 1);
+    this.kFlags = k(layout.flags);
+    this.kTag = k(layout.smallTagIndex);
+    this.kPrevious0 = k(layout.previousSize);
+    this.kPrevious1 = k(layout.previousSize + 1);
+    this.kUnused = k(layout.unusedBytes);
   }
 
   /** Decodes the entry whose header starts at bytes[at]. */
   decode(bytes: Uint8Array, at: number, out: DecodedEntry): DecodedEntry {
-    const core = at + this.layout.core;
-    const k = this.key;
-    const s0 = bytes[core + this.size] ^ k[this.size];
-    const s1 = bytes[core + this.size + 1] ^ k[this.size + 1];
-    const flags = bytes[core + this.flags] ^ k[this.flags];
+    const s0 = bytes[at + this.sizeAt] ^ this.kSize0;
+    const s1 = bytes[at + this.sizeAt + 1] ^ this.kSize1;
+    const flags = bytes[at + this.flagsAt] ^ this.kFlags;
     out.size = s0 | (s1 << 8);
     out.flags = flags;
-    out.previousSize = (bytes[core + this.previous] ^ k[this.previous]) | ((bytes[core + this.previous + 1] ^ k[this.previous + 1]) << 8);
-    out.unusedBytes = bytes[core + this.unused] ^ k[this.unused];
-    out.checksumOk = (bytes[core + this.tag] ^ k[this.tag]) === (s0 ^ s1 ^ flags);
+    out.previousSize = (bytes[at + this.previousAt] ^ this.kPrevious0) | ((bytes[at + this.previousAt + 1] ^ this.kPrevious1) << 8);
+    out.unusedBytes = bytes[at + this.unusedAt] ^ this.kUnused;
+    out.checksumOk = (bytes[at + this.tagAt] ^ this.kTag) === (s0 ^ s1 ^ flags);
     return out;
   }
 }

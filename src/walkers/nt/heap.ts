@@ -4,6 +4,7 @@
 import { BlockTableBuilder, HeapWalk } from "../../heap/records";
 import { FindingLog } from "../../heap/findings";
 import { NtdllView } from "../../host/target";
+import { Progress } from "../../host/progress";
 import { NtHeapLayout } from "../../layouts/ntheap";
 import { pointer, u32 } from "../../util/bytes";
 import { hex0x } from "../../util/hex";
@@ -69,12 +70,16 @@ export function walkNtHeap(view: NtdllView, address: number, flags: number): Hea
     walk.findings = findings.list();
     return walk;
   }
-  for (let i = 0; i < walk.segments.length; i++) {
-    const result = headers[i];
-    const segment = walk.segments[i];
-    if (typeof result === "string") findings.add(result === "is not readable" ? "Unreadable" : "Corruption", segment.address, `the header entry of segment ${hex0x(segment.address)} ${result}`);
-    backend.walkRuns(segment, i, typeof result === "number" ? result : -1);
-  }
+  let committed = 0;
+  for (let i = 0; i < walk.segments.length; i++) committed += walk.segments[i].committedBytes;
+  Progress.around(memory, `walking NT heap ${hex0x(address)}`, committed, () => {
+    for (let i = 0; i < walk.segments.length; i++) {
+      const result = headers[i];
+      const segment = walk.segments[i];
+      if (typeof result === "string") findings.add(result === "is not readable" ? "Unreadable" : "Corruption", segment.address, `the header entry of segment ${hex0x(segment.address)} ${result}`);
+      backend.walkRuns(segment, i, typeof result === "number" ? result : -1);
+    }
+  });
   const virtualTotal = h.totalSizeInVirtualBlocks !== undefined ? pointer(header, h.totalSizeInVirtualBlocks, p) : undefined;
   walk.virtualBlockCount = walkVirtualAllocs(memory, layout, decoder, address, virtualTotal, walk.segments, blocks, findings);
   walk.blocks = blocks.seal();

@@ -122,52 +122,101 @@ export class LfhDecoder {
     }
   }
 
+  /**
+   * The blocks of a UserBlocks whose bytes decode() put in the window. 32-bit integer math only:
+   * a block's offset in its UserBlocks is small, so the low 32 bits of block >> 4 (x64) or >> 3
+   * (x86) are those of UserBlocks' plus the offset's share, with no division of a 47-bit double.
+   */
   private listBlocks(window: MemoryWindow, userBlocks: number, g: Geometry, containerRow: number): void {
     const entry = this.layout.entry;
     const granularity = entry.granularity;
-    const blockDivisor = this.layout.pointerSize === 8 ? 16 : 8; // block >> 4 (x64) or >> 3 (x86)
-    const codeShift = this.layout.pointerSize === 8 ? 12 : 13;
+    const pointerSize = this.layout.pointerSize;
+    const blockShift = pointerSize === 8 ? 4 : 3; // block >> 4 (x64) or >> 3 (x86), §2.4 step 6
+    const codeShift = pointerSize === 8 ? 12 : 13;
+    const codeAt = entry.subSegmentCode === undefined ? 0 : entry.subSegmentCode;
+    const unusedAt = entry.unusedBytes;
     const checkCodes = this.lfh.scheme === "win8" && entry.subSegmentCode !== undefined && this.lfhKey !== undefined;
     const heapKey = checkCodes ? (this.lfhKey! ^ low32(this.heap)) >>> 0 : 0;
-    let badMarker = 0, badCode = 0, badBitmap = 0, badExtent = 0, firstBad = 0;
+    const unit = 1 << blockShift;
+    const userBlocksUnits = Math.floor(userBlocks / unit);
+    const unitsLow = low32(userBlocksUnits);
+    const unitsRest = userBlocks - userBlocksUnits * unit;
+    // A busy block's user data may reach this far into the next header (§2.2, decodeUserExtent).
+    const spill = pointerSize === 8 ? granularity / 2 : 0;
+    const stride = g.stride;
+    const bitmap = g.bitmap;
     const segment = this.blocks.segmentOf(containerRow);
     const extent = this.extent;
-    for (let i = 0; i < g.count; i++) {
-      const block = userBlocks + g.first + i * g.stride;
-      if (!window.ensure(block, granularity)) break; // the container was readable as a whole: only after a window move
-      const at = block - window.base;
-      const unused = window.bytes[at + entry.unusedBytes];
+    const length = g.first + g.count * stride;
+    let bytes = window.bytes;
+    let origin = userBlocks - window.base;
+    let badMarker = 0, badCode = 0, badBitmap = 0, badExtent = 0, firstBad = -1;
+    // The rows go straight into the table's columns: no row is passed around block by block.
+    const rows = this.blocks.reserve(g.count, userBlocks + length, stride);
+    const { address: addressColumn, userAddress: userColumn, size: sizeColumn, userSize: userSizeColumn, state: stateColumn, kind: kindColumn, segment: segmentColumn, container: containerColumn, flags: flagsColumn } = rows;
+    let k = rows.count;
+    for (let i = 0, offset = g.first; i < g.count; i++, offset += stride, k++) {
+      const at = origin + offset;
+      const block = userBlocks + offset;
+      const unused = bytes[at + unusedAt];
       const busy = (unused & 0x3f) !== 0;
+      let bad = false;
       if ((unused & LFH_MARKER) === 0) {
-        if (badMarker + badCode + badBitmap + badExtent === 0) firstBad = block;
         badMarker++;
+        bad = true;
       }
       if (checkCodes) {
-        const code = u32(window.bytes, at + entry.subSegmentCode!);
-        const x = (code ^ heapKey ^ low32(Math.floor(block / blockDivisor))) >>> 0;
-        if ((x & 0xffff) !== 0 || x >>> codeShift !== block - userBlocks) {
-          if (badMarker + badCode + badBitmap + badExtent === 0) firstBad = block;
+        const code = (bytes[at + codeAt] | (bytes[at + codeAt + 1] << 8) | (bytes[at + codeAt + 2] << 16) | (bytes[at + codeAt + 3] << 24)) >>> 0;
+        const x = (code ^ heapKey ^ ((unitsLow + ((unitsRest + offset) >>> blockShift)) >>> 0)) >>> 0;
+        if ((x & 0xffff) !== 0 || x >>> codeShift !== offset) {
           badCode++;
+          bad = true;
         }
       }
-      if (g.bitmap && ((g.bitmap[i >> 3] >> (i & 7)) & 1) !== (busy ? 1 : 0)) {
-        if (badMarker + badCode + badBitmap + badExtent === 0) firstBad = block;
+      if (bitmap !== undefined && ((bitmap[i >> 3] >> (i & 7)) & 1) !== (busy ? 1 : 0)) {
         badBitmap++;
+        bad = true;
       }
+      let userAddress = block + granularity;
+      let userSize = 0;
       if (busy) {
-        // A count that does not fit the block leaves the block listed with no user size (counted below).
-        if (!decodeUserExtent(window, this.layout, block, g.stride, unused & 0x7f, extent)) {
-          if (badMarker + badCode + badBitmap + badExtent === 0) firstBad = block;
-          badExtent++;
+        const count = unused & 0x7f;
+        if ((count & 0x40) === 0 && count !== 0x3f) {
+          // The plain count (decodeUserExtent's last case, inline): the user data starts after the header.
+          if (count <= stride && count >= granularity - spill) userSize = stride - count;
+          else {
+            badExtent++;
+            bad = true;
+          }
+        } else {
+          // A count may lie after the block, past the window's bytes: the window can move.
+          if (decodeUserExtent(window, this.layout, block, stride, count, extent)) {
+            userAddress = extent.userAddress;
+            userSize = extent.userSize;
+          } else {
+            badExtent++;
+            bad = true;
+          }
+          if (window.bytes !== bytes && !window.ensure(userBlocks, length)) break;
+          bytes = window.bytes;
+          origin = userBlocks - window.base;
         }
-      } else {
-        extent.userAddress = block + granularity;
-        extent.userSize = 0;
       }
-      const row = this.blocks.push(block, extent.userAddress, g.stride, extent.userSize, busy ? STATE_BUSY : STATE_FREE, KIND_LFH, segment, containerRow, 0, busy ? 1 : 0);
-      if (busy) {
-        const trace = traceLocation(window, this.layout, block, g.stride, unused & 0x7f, 0);
-        if (trace !== 0) this.blocks.setTrace(row, trace);
+      if (bad && firstBad < 0) firstBad = block;
+      addressColumn[k] = block;
+      userColumn[k] = userAddress;
+      sizeColumn[k] = stride;
+      userSizeColumn[k] = userSize;
+      stateColumn[k] = busy ? STATE_BUSY : STATE_FREE;
+      kindColumn[k] = KIND_LFH;
+      segmentColumn[k] = segment;
+      containerColumn[k] = containerRow;
+      flagsColumn[k] = busy ? 1 : 0;
+      rows.count = k + 1;
+      // Only an extended header (0x40) names a trace on an LFH block (§2.7); it lies inside the block.
+      if (busy && (unused & 0x40) !== 0) {
+        const trace = traceLocation(window, this.layout, block, stride, unused & 0x7f, 0);
+        if (trace !== 0) this.blocks.setTrace(rows.firstRow + k, trace);
       }
     }
     if (badMarker + badCode + badBitmap + badExtent > 0) {

@@ -12,6 +12,7 @@ import { MemoryWindow } from "../window";
 import { FLAG_EXTRA_PRESENT } from "./entry";
 
 const UNUSED_EXTENDED = 0x40;
+const INFINITE = 1 / 0;
 /** The +ust header's extended entry sits this many granules after the _HEAP_ENTRY (§2.7 [DLGHELP]). */
 const UST_EXTENDED_GRANULES = 2;
 
@@ -21,7 +22,8 @@ export function traceLocation(window: MemoryWindow, layout: NtHeapLayout, entry:
   if ((unused & UNUSED_EXTENDED) !== 0 && (unused & 0x3f) === UST_EXTENDED_GRANULES) {
     if (!window.ensure(entry + granularity, layout.pointerSize)) return 0;
     const record = pointer(window.bytes, entry + granularity - window.base, layout.pointerSize);
-    return isFinite(record) ? record : 0;
+    // pointer() gives Infinity for values no address can have; compared, not isFinite(): no global lookup per block.
+    return record < INFINITE ? record : 0;
   }
   if ((flags & FLAG_EXTRA_PRESENT) !== 0 && layout.extraBackTraceIndex !== undefined && size >= 2 * granularity) {
     const extra = entry + size - granularity;

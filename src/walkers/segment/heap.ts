@@ -5,6 +5,7 @@
 import { BlockTableBuilder, HeapWalk, SegmentHeapCounters } from "../../heap/records";
 import { FindingLog } from "../../heap/findings";
 import { NtdllView } from "../../host/target";
+import { Progress } from "../../host/progress";
 import { SegmentHeapLayout } from "../../layouts/segment-heap";
 import { pointer } from "../../util/bytes";
 import { hex0x } from "../../util/hex";
@@ -58,7 +59,10 @@ export function walkSegmentHeap(view: NtdllView, address: number, flags: number)
     ? new LfhSubsegmentWalker(view.memory, layout.lfh, layout.pointerSize, keys, context.newerEncoding, blocks, findings) : undefined;
   const pages = new PageSegmentWalker(view.memory, context, blocks, findings, vs, lfh);
   // Context 0's segments, then context 1's (§2.5 step 1).
-  for (let i = 0; i < 2; i++) walk.segmentHeap.segmentsPerContext.push(pages.walkContext(address, header, i, walk.segments));
+  const counters = walk.segmentHeap;
+  Progress.around(view.memory, `walking segment heap ${hex0x(address)}`, counters.committedBytes || 0, () => {
+    for (let i = 0; i < 2; i++) counters.segmentsPerContext.push(pages.walkContext(address, header, i, walk.segments));
+  });
   if (layout.large && layout.heap.largeAllocMetadata !== undefined) {
     const large = new LargeBlockWalker(view.memory, layout.large, layout.pointerSize, blocks, findings);
     walk.metadata = [];

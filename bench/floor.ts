@@ -1,0 +1,171 @@
+// The floor: a minimal decode of an NT heap dump's headers straight from the dump's buffers, with
+// no host in between, written from docs/heap-structures.md (§1.1 PEB, §1.2-§1.5 _HEAP and its
+// segments, §2.2 entry headers and uncommitted ranges, §2.3 VirtualAlloc'd blocks, §2.4 the LFH,
+// Windows 8+). Independent of src/ on purpose: it is what the walk is measured against. It counts
+// blocks and busy blocks, which the benchmark checks against the walk's own counts; it does not
+// check what a walk must (previous sizes, user extents, bitmaps, corruption).
+import type { IsfTypes } from "../nodehost/formats/isf";
+import type { TargetData, TargetRegion } from "../nodehost/target";
+
+export interface FloorResult {
+  heaps: number;
+  blocks: number;
+  /** Busy back-end entries (internal ones included) and busy LFH blocks. */
+  busy: number;
+  /** Bytes of the committed runs decoded. */
+  bytes: number;
+}
+
+const TWO_32 = 4294967296;
+const USERDATA_SIGNATURE = 0xf0e0d0c0; // §1.6
+const FRONT_END_LFH = 2; // §1.2
+
+/** The dump's memory by address: a view of the region holding [address, address + length), no copy. */
+class Buffers {
+  constructor(private readonly regions: TargetRegion[]) {}
+
+  view(address: number, length: number): Uint8Array {
+    let low = 0;
+    let high = this.regions.length - 1;
+    while (low <= high) {
+      const middle = (low + high) >> 1;
+      const region = this.regions[middle];
+      const base = Number(region.base);
+      if (address < base) high = middle - 1;
+      else if (address >= base + region.bytes.length) low = middle + 1;
+      else {
+        const at = address - base;
+        if (at + length > region.bytes.length) throw new Error(`0x${address.toString(16)}+0x${length.toString(16)} crosses the end of a dumped region`);
+        return region.bytes.subarray(at, at + length);
+      }
+    }
+    throw new Error(`0x${address.toString(16)} is not in the dump`);
+  }
+
+  u32(address: number): number {
+    const b = this.view(address, 4);
+    return (b[0] | (b[1] << 8) | (b[2] << 16) | (b[3] << 24)) >>> 0;
+  }
+
+  pointer(address: number, size: 4 | 8): number {
+    return size === 4 ? this.u32(address) : this.u32(address + 4) * TWO_32 + this.u32(address);
+  }
+}
+
+/** Offsets of a dotted field path, from the ISF (the same facts the docs' tables give). */
+function offsetOf(types: IsfTypes, type: string, path: string): number {
+  let offset = 0;
+  let current = type;
+  for (const name of path.split(".")) {
+    const field = types.userType(current)?.field(name);
+    if (!field) throw new Error(`${current} has no field ${name}`);
+    offset += field.offset;
+    if ("name" in field.type) current = field.type.name;
+  }
+  return offset;
+}
+
+export function floorDecode(target: TargetData, types: IsfTypes): FloorResult {
+  const p = target.pointerSize;
+  const gran = 2 * p; // sizeof(_HEAP_ENTRY), §2.2
+  const core = p === 8 ? 8 : 0; // the 8 encoded bytes start at +8 on x64 (§2.2)
+  const memory = new Buffers(target.regions);
+  const o = (type: string, path: string) => offsetOf(types, type, path);
+  const ntdll = target.modules.find((m) => m.name.toLowerCase() === "ntdll.dll")!;
+  const lfhKey = memory.u32(Number(ntdll.base) + types.symbolRva("RtlpLFHKey")!);
+  const peb = Number(target.peb);
+  const heapCount = memory.u32(peb + o("_PEB", "NumberOfHeaps"));
+  const heapArray = memory.pointer(peb + o("_PEB", "ProcessHeaps"), p);
+  const listNext = (entry: number) => memory.pointer(entry, p); // LIST_ENTRY.Flink
+  const result: FloorResult = { heaps: heapCount, blocks: 0, busy: 0, bytes: 0 };
+  const offsets = {
+    encodeFlagMask: o("_HEAP", "EncodeFlagMask"),
+    encoding: o("_HEAP", "Encoding"),
+    segmentList: o("_HEAP", "SegmentList"),
+    virtualAllocdBlocks: o("_HEAP", "VirtualAllocdBlocks"),
+    frontEndHeap: o("_HEAP", "FrontEndHeap"),
+    frontEndHeapType: o("_HEAP", "FrontEndHeapType"),
+    segmentListEntry: o("_HEAP_SEGMENT", "SegmentListEntry"),
+    firstEntry: o("_HEAP_SEGMENT", "FirstEntry"),
+    lastValidEntry: o("_HEAP_SEGMENT", "LastValidEntry"),
+    ucrSegmentList: o("_HEAP_SEGMENT", "UCRSegmentList"),
+    ucrSegmentEntry: o("_HEAP_UCR_DESCRIPTOR", "SegmentEntry"),
+    ucrAddress: o("_HEAP_UCR_DESCRIPTOR", "Address"),
+    ucrSize: o("_HEAP_UCR_DESCRIPTOR", "Size"),
+    vaEntry: o("_HEAP_VIRTUAL_ALLOC_ENTRY", "Entry"),
+    encodedOffsets: o("_HEAP_USERDATA_HEADER", "EncodedOffsets"),
+    signature: o("_HEAP_USERDATA_HEADER", "Signature"),
+    bitmapSize: o("_HEAP_USERDATA_HEADER", "BusyBitmap.SizeOfBitMap"),
+  };
+  for (let h = 0; h < heapCount; h++) {
+    const heap = memory.pointer(heapArray + h * p, p);
+    const key = memory.u32(heap + offsets.encodeFlagMask) !== 0 ? memory.view(heap + offsets.encoding + core, 8) : new Uint8Array(8);
+    const lfhHeap = memory.view(heap + offsets.frontEndHeapType, 1)[0] === FRONT_END_LFH ? memory.pointer(heap + offsets.frontEndHeap, p) : 0;
+    const offsetsKey = (lfhKey ^ (lfhHeap % TWO_32)) >>> 0;
+    // Segments (§2.2 "Walking a segment"), each from its first entry, skipping its uncommitted ranges.
+    const segmentHead = heap + offsets.segmentList;
+    for (let link = listNext(segmentHead); link !== segmentHead; link = listNext(link)) {
+      const segment = link - offsets.segmentListEntry;
+      const end = memory.pointer(segment + offsets.lastValidEntry, p);
+      const ucrs: { address: number; size: number }[] = [];
+      const ucrHead = segment + offsets.ucrSegmentList;
+      for (let u = listNext(ucrHead); u !== ucrHead; u = listNext(u)) {
+        const descriptor = u - offsets.ucrSegmentEntry;
+        ucrs.push({ address: memory.pointer(descriptor + offsets.ucrAddress, p), size: memory.pointer(descriptor + offsets.ucrSize, p) });
+      }
+      ucrs.sort((a, b) => a.address - b.address);
+      // The segment's own header entry, then each committed run.
+      decodeRun(segment, memory.pointer(segment + offsets.firstEntry, p));
+      let start = memory.pointer(segment + offsets.firstEntry, p);
+      for (const ucr of ucrs) {
+        decodeRun(start, ucr.address);
+        start = ucr.address + ucr.size;
+      }
+      if (start < end) decodeRun(start, end);
+    }
+    // VirtualAlloc'd blocks (§2.3): one each.
+    const vaHead = heap + offsets.virtualAllocdBlocks;
+    for (let link = listNext(vaHead); link !== vaHead; link = listNext(link)) {
+      result.blocks++;
+      result.busy++;
+    }
+
+    function decodeRun(from: number, to: number): void {
+      const bytes = memory.view(from, to - from);
+      result.bytes += bytes.length;
+      const k0 = key[0], k1 = key[1], k2 = key[2], k3 = key[3], k7 = key[7];
+      for (let at = 0; at < bytes.length; ) {
+        // §2.2: XOR with the key, SmallTagIndex == Size.lo ^ Size.hi ^ Flags.
+        const s0 = bytes[at + core] ^ k0;
+        const s1 = bytes[at + core + 1] ^ k1;
+        const flags = bytes[at + core + 2] ^ k2;
+        if ((bytes[at + core + 3] ^ k3) !== (s0 ^ s1 ^ flags)) throw new Error(`floor: bad header at 0x${(from + at).toString(16)}`);
+        const size = (s0 | (s1 << 8)) * gran;
+        result.blocks++;
+        if ((flags & 1) !== 0) {
+          result.busy++;
+          const unused = bytes[at + core + 7] ^ k7;
+          // §2.4 (b): an internal busy block starting with a UserBlocks header holds LFH blocks.
+          if ((flags & 8) !== 0 && unused >= 8 && lfhHeap !== 0) decodeUserBlocks(bytes, at + gran, from + at + gran);
+        }
+        at += size;
+      }
+    }
+
+    function decodeUserBlocks(bytes: Uint8Array, at: number, userBlocks: number): void {
+      const word = (i: number) => (bytes[i] | (bytes[i + 1] << 8) | (bytes[i + 2] << 16) | (bytes[i + 3] << 24)) >>> 0;
+      if (word(at + offsets.signature) !== USERDATA_SIGNATURE) return;
+      // §2.4 step 3: EncodedOffsets ^ UserBlocks ^ LfhHeap ^ RtlpLFHKey.
+      const decoded = (word(at + offsets.encodedOffsets) ^ (userBlocks % TWO_32) ^ offsetsKey) >>> 0;
+      const first = decoded & 0xffff;
+      const stride = decoded >>> 16;
+      const count = word(at + offsets.bitmapSize);
+      // §2.4 step 6: UnusedBytes & 0x3F is 0 exactly when the block is free.
+      for (let i = 0, block = at + first + core + 7; i < count; i++, block += stride) {
+        result.blocks++;
+        if ((bytes[block] & 0x3f) !== 0) result.busy++;
+      }
+    }
+  }
+  return result;
+}
