@@ -17,29 +17,41 @@ var __dxheap = (function (exports) {
     const KIND_PAGE_HEAP = 6;
     /** No container / no segment. */
     const NONE = -1;
+    /** Rows per chunk: a chunk never moves once made, so growing the table never copies it. */
     const CHUNK_ROWS = 1 << 16;
+    const U32_MAX = 0xffffffff;
+    const I16_MAX = 0x7fff;
     /**
      * Collects rows while a walk runs, in fixed-size chunks (growing never copies), and seals them
-     * into one exact-size BlockTable at the end: one copy in all, and no slack kept.
+     * into one exact-size BlockTable at the end: one copy in all, and no slack kept. A column starts
+     * 32 bits (16 for segment) wide and is widened, once, by the first value that needs it.
      */
     class BlockTableBuilder {
         constructor() {
+            /** Every chunk, the one being filled last. */
             this.chunks = [];
-            this.current = new Chunk();
-            this.sealedRows = 0;
+            /** The largest value each narrow column holds; Infinity once widened. */
+            this.addressLimit = U32_MAX;
+            this.sizeLimit = U32_MAX;
+            this.segmentLimit = I16_MAX;
             this.traced = false;
+            this.current = this.newChunk(0);
         }
         get count() {
-            return this.sealedRows + this.current.count;
+            return this.current.firstRow + this.current.count;
         }
         /** Appends a row; returns its index. */
         push(address, userAddress, size, userSize, state, kind, segment, container, previousSize, flags) {
+            // NaN and negative values fail these too, and so widen the column that then holds them as given.
+            if (!(address >= 0 && address <= this.addressLimit && userAddress >= 0 && userAddress <= this.addressLimit))
+                this.widen("address");
+            if (!(size >= 0 && size <= this.sizeLimit && userSize >= 0 && userSize <= this.sizeLimit))
+                this.widen("size");
+            if (segment > this.segmentLimit)
+                this.widen("segment");
             let c = this.current;
-            if (c.count === CHUNK_ROWS) {
-                this.chunks.push(c);
-                this.sealedRows += CHUNK_ROWS;
-                c = this.current = new Chunk();
-            }
+            if (c.count === CHUNK_ROWS)
+                c = this.newChunk(c.firstRow + c.count);
             const i = c.count++;
             c.address[i] = address;
             c.userAddress[i] = userAddress;
@@ -51,67 +63,128 @@ var __dxheap = (function (exports) {
             c.container[i] = container;
             c.previousSize[i] = previousSize;
             c.flags[i] = flags;
-            return this.sealedRows + i;
+            return c.firstRow + i;
+        }
+        /**
+         * The chunk to write `rows` more rows into (rows ≤ CHUNK_ROWS), for a walker that appends many
+         * at once (an LFH UserBlocks' blocks): it writes them from index chunk.count on, straight into
+         * the columns, and adds how many it wrote to chunk.count. No address may exceed `addresses`, no
+         * size `sizes`, no segment index be one no row pushed before had; previousSize and trace stay 0.
+         */
+        reserve(rows, addresses, sizes) {
+            if (!(rows <= CHUNK_ROWS))
+                throw new RangeError(`${rows} rows do not fit one chunk of ${CHUNK_ROWS}`);
+            if (!(addresses <= this.addressLimit))
+                this.widen("address");
+            if (!(sizes <= this.sizeLimit))
+                this.widen("size");
+            const c = this.current;
+            return c.count + rows <= CHUNK_ROWS ? c : this.newChunk(c.firstRow + c.count);
         }
         userAddressOf(row) {
-            return this.chunkOf(row).userAddress[row % CHUNK_ROWS];
+            const c = this.chunkOf(row);
+            return c.userAddress[row - c.firstRow];
         }
         segmentOf(row) {
-            return this.chunkOf(row).segment[row % CHUNK_ROWS];
+            const c = this.chunkOf(row);
+            return c.segment[row - c.firstRow];
         }
         /** Records where the trace of a pushed row is (see BlockTable.trace); the column exists only once used. */
         setTrace(row, value) {
-            const chunk = this.chunkOf(row);
-            if (!chunk.trace)
-                chunk.trace = new Float64Array(CHUNK_ROWS);
-            chunk.trace[row % CHUNK_ROWS] = value;
+            const c = this.chunkOf(row);
+            if (!c.trace)
+                c.trace = new Float64Array(CHUNK_ROWS);
+            c.trace[row - c.firstRow] = value;
             this.traced = true;
         }
         seal() {
-            const all = this.chunks.concat([this.current]);
+            const all = this.chunks;
             const n = this.count;
-            const f64 = (pick) => concat(new Float64Array(n), all, pick);
+            const wide = (limit, pick) => concat(limit === U32_MAX ? new Uint32Array(n) : new Float64Array(n), all, pick);
             const table = {
                 count: n,
-                address: f64((c) => c.address),
-                userAddress: f64((c) => c.userAddress),
-                size: f64((c) => c.size),
-                userSize: f64((c) => c.userSize),
+                address: wide(this.addressLimit, (c) => c.address),
+                userAddress: wide(this.addressLimit, (c) => c.userAddress),
+                size: wide(this.sizeLimit, (c) => c.size),
+                userSize: wide(this.sizeLimit, (c) => c.userSize),
                 state: concat(new Uint8Array(n), all, (c) => c.state),
                 kind: concat(new Uint8Array(n), all, (c) => c.kind),
-                segment: concat(new Int32Array(n), all, (c) => c.segment),
+                segment: concat(this.segmentLimit === I16_MAX ? new Int16Array(n) : new Int32Array(n), all, (c) => c.segment),
                 container: concat(new Int32Array(n), all, (c) => c.container),
                 previousSize: concat(new Uint32Array(n), all, (c) => c.previousSize),
                 flags: concat(new Uint8Array(n), all, (c) => c.flags),
                 trace: this.traced ? concatOptional(new Float64Array(n), all) : undefined,
             };
             this.chunks = [];
-            this.current = new Chunk();
-            this.sealedRows = 0;
             this.traced = false;
+            this.current = this.newChunk(0);
             return table;
         }
+        /** A fresh chunk, the one now filled, its first row `firstRow`. */
+        newChunk(firstRow) {
+            const n = CHUNK_ROWS;
+            const addresses = () => (this.addressLimit === U32_MAX ? new Uint32Array(n) : new Float64Array(n));
+            const sizes = () => (this.sizeLimit === U32_MAX ? new Uint32Array(n) : new Float64Array(n));
+            const c = {
+                firstRow,
+                count: 0,
+                address: addresses(),
+                userAddress: addresses(),
+                size: sizes(),
+                userSize: sizes(),
+                state: new Uint8Array(n),
+                kind: new Uint8Array(n),
+                segment: this.segmentLimit === I16_MAX ? new Int16Array(n) : new Int32Array(n),
+                container: new Int32Array(n),
+                previousSize: new Uint32Array(n),
+                flags: new Uint8Array(n),
+                trace: undefined,
+            };
+            this.chunks.push(c);
+            this.current = c;
+            return c;
+        }
+        /** Makes a column pair (or the segment column) wide in every chunk so far and in the chunks to come. */
+        widen(which) {
+            const toDoubles = (column) => (column instanceof Float64Array ? column : Float64Array.from(column));
+            for (let i = 0; i < this.chunks.length; i++) {
+                const c = this.chunks[i];
+                if (which === "address") {
+                    c.address = toDoubles(c.address);
+                    c.userAddress = toDoubles(c.userAddress);
+                }
+                else if (which === "size") {
+                    c.size = toDoubles(c.size);
+                    c.userSize = toDoubles(c.userSize);
+                }
+                else if (c.segment instanceof Int16Array) {
+                    c.segment = Int32Array.from(c.segment);
+                }
+            }
+            if (which === "address")
+                this.addressLimit = Infinity;
+            else if (which === "size")
+                this.sizeLimit = Infinity;
+            else
+                this.segmentLimit = Infinity;
+        }
+        /** The chunk holding a row: the current one, else found by binary search (chunks may end short of CHUNK_ROWS). */
         chunkOf(row) {
-            return row >= this.sealedRows ? this.current : this.chunks[Math.floor(row / CHUNK_ROWS)];
+            if (row >= this.current.firstRow)
+                return this.current;
+            let low = 0;
+            let high = this.chunks.length - 1;
+            while (low < high) {
+                const middle = (low + high + 1) >> 1;
+                if (this.chunks[middle].firstRow <= row)
+                    low = middle;
+                else
+                    high = middle - 1;
+            }
+            return this.chunks[low];
         }
     }
-    class Chunk {
-        constructor() {
-            this.count = 0;
-            this.address = new Float64Array(CHUNK_ROWS);
-            this.userAddress = new Float64Array(CHUNK_ROWS);
-            this.size = new Float64Array(CHUNK_ROWS);
-            this.userSize = new Float64Array(CHUNK_ROWS);
-            this.state = new Uint8Array(CHUNK_ROWS);
-            this.kind = new Uint8Array(CHUNK_ROWS);
-            this.segment = new Int32Array(CHUNK_ROWS);
-            this.container = new Int32Array(CHUNK_ROWS);
-            this.previousSize = new Uint32Array(CHUNK_ROWS);
-            this.flags = new Uint8Array(CHUNK_ROWS);
-            /** Made on the first setTrace of a row of this chunk. */
-            this.trace = undefined;
-        }
-    }
+    /** The chunks' columns one after the other. */
     function concat(out, chunks, pick) {
         let offset = 0;
         for (let i = 0; i < chunks.length; i++) {
@@ -197,6 +270,61 @@ var __dxheap = (function (exports) {
         return memory.readPrefix(address, 1).length === 1;
     }
 
+    /** Work reading more than this prints its progress. */
+    const PROGRESS_BYTES = 256 * 1024 * 1024;
+    /** Lines at most this often. */
+    const PROGRESS_PERIOD_MS = 3000;
+    class Progress {
+        constructor(what, total, clock, print) {
+            this.what = what;
+            this.total = total;
+            this.clock = clock;
+            this.print = print;
+            this.done = 0;
+            this.next = clock() + PROGRESS_PERIOD_MS;
+            print(`dxheap: ${what}: ${amount(total)} to read\n`);
+        }
+        /**
+         * Progress of `what` over about `total` bytes, told by advance(); undefined for work below
+         * PROGRESS_BYTES. For lazy work (generators), which may stop anywhere.
+         */
+        static start(what, total, clock = () => Date.now(), print = (line) => host.diagnostics.debugLog(line)) {
+            return total > PROGRESS_BYTES ? new Progress(what, total, clock, print) : undefined;
+        }
+        /** Runs work, the progress of `what` over about `total` bytes being what `memory` reads meanwhile. */
+        static around(memory, what, total, work) {
+            const progress = Progress.start(what, total);
+            if (!progress)
+                return work();
+            const previous = memory.onRead;
+            // Work started inside other work counts for both (a walk a leak scan needs, say).
+            memory.onRead = (bytes) => {
+                progress.advance(bytes);
+                if (previous)
+                    previous(bytes);
+            };
+            try {
+                return work();
+            }
+            finally {
+                memory.onRead = previous;
+            }
+        }
+        advance(bytes) {
+            this.done += bytes;
+            const now = this.clock();
+            if (now < this.next)
+                return;
+            this.next = now + PROGRESS_PERIOD_MS;
+            // Reads may cross a little more than the estimate (gaps between blocks): never past 100 %.
+            const done = Math.min(this.done, this.total);
+            this.print(`dxheap: ${this.what}: ${amount(done)} of ${amount(this.total)} (${Math.floor((done * 100) / this.total)}%)\n`);
+        }
+    }
+    function amount(bytes) {
+        return bytes >= 1 << 30 ? `${(bytes / (1 << 30)).toFixed(1)} GiB` : `${Math.round(bytes / (1 << 20))} MiB`;
+    }
+
     // `!heap -x -v ADDR` (docs/heap-structures.md §3.4): every pointer-sized, pointer-aligned value
     // in the process that points into a block (the block itself is found by src/heap/address-index.ts).
     const TWO_POW_32 = 4294967296;
@@ -206,9 +334,15 @@ var __dxheap = (function (exports) {
      */
     function* findReferences(memory, regions, start, endExclusive, pointerSize) {
         const found = [];
+        let total = 0;
+        for (let r = 0; r < regions.length; r++)
+            total += regions[r].size;
+        const progress = Progress.start(`searching for pointers into 0x${start.toString(16)}`, total);
         for (let r = 0; r < regions.length; r++) {
             const region = regions[r];
             for (const run of readableRuns(memory, region.base, region.base + region.size)) {
+                if (progress)
+                    progress.advance(run.bytes.length);
                 collectPointersInRange(run, pointerSize, start, endExclusive, found);
                 for (let i = 0; i < found.length; i++)
                     yield found[i];
@@ -269,12 +403,25 @@ var __dxheap = (function (exports) {
      */
     function* busyDataWindows(memory, walk, minimum, wanted) {
         const blocks = walk.blocks;
-        const order = [];
+        const user = blocks.userAddress;
+        let n = 0;
         for (let i = 0; i < blocks.count; i++)
             if (blocks.state[i] === STATE_BUSY && blocks.userSize[i] >= minimum)
-                order.push(i);
-        const user = blocks.userAddress;
-        order.sort((a, b) => user[a] - user[b]);
+                n++;
+        let order = new Int32Array(n);
+        let sorted = true;
+        n = 0;
+        for (let i = 0; i < blocks.count; i++) {
+            if (blocks.state[i] !== STATE_BUSY || blocks.userSize[i] < minimum)
+                continue;
+            if (n > 0 && user[i] < user[order[n - 1]])
+                sorted = false;
+            order[n++] = i;
+        }
+        // A walk lists most blocks in address order already (VirtualAlloc'd blocks and segments out of
+        // order aside): sorting is paid only when needed.
+        if (!sorted)
+            order = order.sort((a, b) => user[a] - user[b]);
         // A window never spans memory the heap says is uncommitted: reading into it only fails.
         const holes = [];
         for (let s = 0; s < walk.segments.length; s++) {
@@ -305,7 +452,7 @@ var __dxheap = (function (exports) {
             const runs = [];
             for (const run of readableRuns(memory, start, end))
                 runs.push(run);
-            yield { rows: order.slice(first, last + 1), runs };
+            yield { rows: order.subarray(first, last + 1), runs };
             first = last + 1;
         }
     }
@@ -325,7 +472,15 @@ var __dxheap = (function (exports) {
             throw new RangeError(`A !heap -srch pattern is 1, 2, 4 or 8 bytes wide, not ${width}`);
         }
         const blocks = walk.blocks;
+        let total = 0;
+        for (let i = 0; i < blocks.count; i++)
+            if (blocks.state[i] === STATE_BUSY && blocks.userSize[i] >= width)
+                total += blocks.userSize[i];
+        const progress = Progress.start(`!heapsearch in heap 0x${walk.address.toString(16)}`, total);
         for (const window of busyDataWindows(memory, walk, width, (row) => blocks.userSize[row])) {
+            if (progress)
+                for (let r = 0; r < window.runs.length; r++)
+                    progress.advance(window.runs[r].bytes.length);
             for (let r = 0; r < window.runs.length; r++) {
                 for (let k = 0; k < window.rows.length; k++)
                     yield* scanUserDataInRun(blocks, window.rows[k], window.runs[r], pattern);
@@ -354,15 +509,13 @@ var __dxheap = (function (exports) {
     // blocks are included (§3.2: the 4 MiB row of docs/seeds.md seed 000 is a VirtualAlloc block); Internal
     // blocks (LFH UserBlocks containers) are left out so LFH bytes are not counted twice.
     function sizeStatistics(walk, groupBy, maxRows) {
-        const countsBySize = countBusyBySize(walk);
+        const rows = countBusyBySize(walk);
         let totalBusyBlocks = 0;
         let totalBusyBytes = 0;
-        const rows = [];
-        countsBySize.forEach((count, size) => {
-            totalBusyBlocks += count;
-            totalBusyBytes += size * count;
-            rows.push({ size, count, total: size * count, percent: 0 });
-        });
+        for (let i = 0; i < rows.length; i++) {
+            totalBusyBlocks += rows[i].count;
+            totalBusyBytes += rows[i].total;
+        }
         for (let i = 0; i < rows.length; i++) {
             rows[i].percent = totalBusyBytes > 0 ? (rows[i].total * 100) / totalBusyBytes : 0;
         }
@@ -374,16 +527,33 @@ var __dxheap = (function (exports) {
             totalBusyBytes,
         };
     }
+    /** Sizes below this are counted in an array indexed by size; the few larger ones in a map. */
+    const DIRECT_SIZES = 1 << 16;
+    /** One row per distinct requested size of the busy blocks, unordered, percent not yet set. */
     function countBusyBySize(walk) {
         const blocks = walk.blocks;
-        const counts = new Map();
+        const state = blocks.state;
+        const userSize = blocks.userSize;
+        // Counting is the whole work of !heapstat on a walked heap: an array slot per size costs a
+        // few instructions a block, a Map entry several times more.
+        const small = new Uint32Array(DIRECT_SIZES);
+        const large = new Map();
         for (let i = 0; i < blocks.count; i++) {
-            if (blocks.state[i] !== STATE_BUSY)
+            if (state[i] !== STATE_BUSY)
                 continue;
-            const size = blocks.userSize[i];
-            counts.set(size, (counts.get(size) || 0) + 1);
+            const size = userSize[i];
+            if (size < DIRECT_SIZES)
+                small[size]++;
+            else
+                large.set(size, (large.get(size) || 0) + 1);
         }
-        return counts;
+        const rows = [];
+        for (let size = 0; size < DIRECT_SIZES; size++) {
+            if (small[size] !== 0)
+                rows.push({ size, count: small[size], total: size * small[size], percent: 0 });
+        }
+        large.forEach((count, size) => rows.push({ size, count, total: size * count, percent: 0 }));
+        return rows;
     }
     // Ties fall back to the larger size first so the order is total (deterministic).
     const ORDERINGS = {
@@ -547,6 +717,222 @@ var __dxheap = (function (exports) {
         return out;
     }
 
+    // Hex formatting the way WinDbg prints it: bare lower-case digits, addresses padded to the
+    // target's pointer width (8 digits on x86, 16 on x64), no 0x and no backtick in !heap tables.
+    /** Digits of a non-negative integer below 2^53, no prefix. */
+    function hex(value) {
+        return value.toString(16);
+    }
+    /** An address padded to the pointer width, as !heap prints it: 0123abcd / 000001d5a3c40000. */
+    function hexAddress(value, pointerSize) {
+        return padHex(value, pointerSize * 2);
+    }
+    /** Digits padded with zeros to `width`. */
+    function padHex(value, width) {
+        const digits = value.toString(16);
+        return digits.length >= width ? digits : "0".repeat(width - digits.length) + digits;
+    }
+    /** 0x-prefixed, as dx shows ordinals: 0x1d5a3c40000. */
+    function hex0x(value) {
+        return "0x" + value.toString(16);
+    }
+    /** A change, signed: +0x10, -0x10, 0x0. */
+    function signedHex(value) {
+        return value > 0 ? "+" + hex0x(value) : value < 0 ? "-" + hex0x(-value) : "0x0";
+    }
+
+    // A read-only list as dx wants one (docs/jsprovider.md §1.14): iterable, with each item labelled
+    // by its index, and indexable (`Heaps[2]`, `Blocks[100]`) through the indexable concept. Items
+    // are made only when asked for, so a million-block heap costs nothing until it is read.
+    class IndexedList {
+        *[Symbol.iterator]() {
+            const n = this.itemCount();
+            // Looked up once, not per item: the global `host` may be a slow lookup (a vm context's is).
+            const IndexedValue = host.indexedValue;
+            for (let i = 0; i < n; i++)
+                yield new IndexedValue(this.itemAt(i), [i]);
+        }
+        /** How many items (for dxheap's own code; dx counts with .Count()). */
+        count() {
+            return this.itemCount();
+        }
+        getDimensionality() {
+            return 1;
+        }
+        getValueAt(index) {
+            const i = Number(index);
+            const n = this.itemCount();
+            if (!(Math.floor(i) === i && i >= 0 && i < n))
+                throw new RangeError(`index ${String(index)} is outside [0, ${n})`);
+            return this.itemAt(i);
+        }
+    }
+
+    // Help text for dx (shown by `dx -v` and in WinDbg's data model views), attached through
+    // Symbol.metadataDescriptor (docs/jsprovider.md §1.12).
+    /** Help text per property; the properties named in `decimal` display in decimal (percentages, counts of a kind users read in decimal). */
+    function help(texts, decimal = []) {
+        const descriptor = {};
+        for (const name in texts)
+            descriptor[name] = decimal.indexOf(name) >= 0 ? { Help: texts[name], PreferredRadix: 10 } : { Help: texts[name] };
+        return descriptor;
+    }
+
+    // A heap block as dx shows it: a light view over one row of the walk's BlockTable, made only
+    // when dx asks for it (dx @$curprocess.Heaps[0].Blocks.Where(b => b.UserSize == 0x400000)).
+    /** What every block of one walk shares: one object per walk, not per block. */
+    class BlockSource {
+        constructor(heap, walk) {
+            this.heap = heap;
+            this.walk = walk;
+        }
+    }
+    /**
+     * Address and UserAddress are plain numbers: a user-mode address is below 2^47, exact in a
+     * double, and dx shows an integer from a script as an ordinal in hex like any address
+     * (docs/jsprovider.md §1.14), takes it in comparisons and arithmetic (§1.4: numbers have the
+     * Int64 math methods). A host.Int64 would cost a host call per block and property.
+     */
+    class BlockModel {
+        constructor(__source, __row) {
+            this.__source = __source;
+            this.__row = __row;
+        }
+        /** A block of a walk that no collection holds (a command's single result). */
+        static of(heap, walk, row) {
+            return new BlockModel(new BlockSource(heap, walk), row);
+        }
+        get [Symbol.metadataDescriptor]() {
+            return help({
+                Address: "The HEAP_ENTRY, as !heap prints it (VirtualAlloc'd blocks: the BusyBlock header)",
+                UserAddress: "The UserPtr: where the program's data starts",
+                Size: "Bytes, header included (LFH: the block stride; VirtualAlloc'd: the committed size)",
+                UserSize: "Bytes the program asked for; 0 for free blocks",
+                State: "Busy, Free, Freed (a page heap's delayed-free block) or Internal (heap bookkeeping: segment headers, LFH UserBlocks, uncommitted-range sentinels)",
+                Kind: "Backend, LFH or VirtualAlloc (NT heaps); VS, LFH, Large or PageRange (segment heaps); PageHeap",
+                Flags: "The decoded _HEAP_ENTRY.Flags",
+                Heap: "The heap holding the block",
+                Segment: "The segment holding the block; null outside segments (VirtualAlloc'd, Large, page-heap blocks)",
+                AllocationStack: "Who allocated the block (for a page heap's Freed block: who freed it): its frames (+ust or page heap), or why there are none and what to turn on",
+                TypeName: "The C++ class of the object in the block, when its first pointer is that class's vftable; null otherwise",
+                Referrers: "Referrers(): where the pointers to this block live (module!global, a thread's stack or register, another block, other memory), from the process's leak scan (made on first use)",
+            });
+        }
+        /** Where the pointers to the block live; a method, so showing a block never starts the leak scan. */
+        Referrers() {
+            const { heap, walk } = this.__source;
+            return walk.blocks.state[this.__row] === STATE_BUSY ? heap.referrersOf(this.__row) : [];
+        }
+        get AllocationStack() {
+            const { heap, walk } = this.__source;
+            if (walk.blocks.state[this.__row] === STATE_FREE)
+                return null;
+            return heap.stackOf(walk, this.__row);
+        }
+        get TypeName() {
+            const { heap, walk } = this.__source;
+            if (walk.blocks.state[this.__row] !== STATE_BUSY)
+                return null;
+            return heap.typeOf(walk, this.__row);
+        }
+        get Address() {
+            return this.__source.walk.blocks.address[this.__row];
+        }
+        get UserAddress() {
+            return this.__source.walk.blocks.userAddress[this.__row];
+        }
+        get Size() {
+            return this.__source.walk.blocks.size[this.__row];
+        }
+        get UserSize() {
+            return this.__source.walk.blocks.userSize[this.__row];
+        }
+        get State() {
+            return BLOCK_STATES[this.__source.walk.blocks.state[this.__row]];
+        }
+        get Kind() {
+            return BLOCK_KINDS[this.__source.walk.blocks.kind[this.__row]];
+        }
+        get Flags() {
+            return this.__source.walk.blocks.flags[this.__row];
+        }
+        get Heap() {
+            return this.__source.heap;
+        }
+        get Segment() {
+            const { heap, walk } = this.__source;
+            const index = walk.blocks.segment[this.__row];
+            return index < 0 ? null : heap.segmentAt(walk, index);
+        }
+        toString() {
+            const b = this.__source.walk.blocks;
+            const i = this.__row;
+            const user = b.state[i] === STATE_FREE ? "" : ` UserSize ${hex0x(b.userSize[i])}`;
+            return `${hex0x(b.address[i])} ${BLOCK_STATES[b.state[i]]} ${BLOCK_KINDS[b.kind[i]]} Size ${hex0x(b.size[i])}${user}`;
+        }
+    }
+    /** Heap.Blocks: the rows of one walk, made into BlockModels one at a time. */
+    class BlockCollection extends IndexedList {
+        constructor(heap, walk) {
+            super();
+            this.__source = new BlockSource(heap, walk);
+        }
+        itemCount() {
+            return this.__source.walk.blocks.count;
+        }
+        itemAt(index) {
+            return new BlockModel(this.__source, index);
+        }
+        toString() {
+            return `${this.__source.walk.blocks.count} blocks`;
+        }
+    }
+    /** Some blocks of some heaps (a command's result): indexable, one BlockModel made per item asked for. */
+    class BlockSelection extends IndexedList {
+        constructor(__parts) {
+            super();
+            this.__parts = __parts;
+            /** Items before each part. */
+            this.__starts = [];
+            this.__sources = [];
+            let n = 0;
+            for (let i = 0; i < __parts.length; i++) {
+                this.__starts.push(n);
+                this.__sources.push(new BlockSource(__parts[i].heap, __parts[i].walk));
+                n += __parts[i].rows.length;
+            }
+            this.__count = n;
+        }
+        itemCount() {
+            return this.__count;
+        }
+        itemAt(index) {
+            let part = this.__parts.length - 1;
+            while (this.__starts[part] > index)
+                part--;
+            return new BlockModel(this.__sources[part], this.__parts[part].rows[index - this.__starts[part]]);
+        }
+        toString() {
+            return `${this.__count} blocks`;
+        }
+    }
+
+    // A result computed again each time it is iterated, holding nothing: dx @$heapsearch(0, 1).Take(10)
+    // reads only what ten hits need, and .Count() keeps no hit (docs/jsprovider.md §1.14: any
+    // iterable is a collection to dx and LINQ).
+    class LazyCollection {
+        constructor(__items, __display) {
+            this.__items = __items;
+            this.__display = __display;
+        }
+        [Symbol.iterator]() {
+            return this.__items();
+        }
+        toString() {
+            return this.__display;
+        }
+    }
+
     // Values crossing the host boundary. Inside dxheap addresses are JS numbers (user-mode
     // addresses are below 2^47, exact in a double); the host hands out and takes host.Int64.
     // Conversions split into 32-bit halves so no step ever rounds (docs/jsprovider.md §1.4).
@@ -592,200 +978,6 @@ var __dxheap = (function (exports) {
             return "0x" + value.toString(16);
         }
         return String(value);
-    }
-
-    // Hex formatting the way WinDbg prints it: bare lower-case digits, addresses padded to the
-    // target's pointer width (8 digits on x86, 16 on x64), no 0x and no backtick in !heap tables.
-    /** Digits of a non-negative integer below 2^53, no prefix. */
-    function hex(value) {
-        return value.toString(16);
-    }
-    /** An address padded to the pointer width, as !heap prints it: 0123abcd / 000001d5a3c40000. */
-    function hexAddress(value, pointerSize) {
-        return padHex(value, pointerSize * 2);
-    }
-    /** Digits padded with zeros to `width`. */
-    function padHex(value, width) {
-        const digits = value.toString(16);
-        return digits.length >= width ? digits : "0".repeat(width - digits.length) + digits;
-    }
-    /** 0x-prefixed, as dx shows ordinals: 0x1d5a3c40000. */
-    function hex0x(value) {
-        return "0x" + value.toString(16);
-    }
-    /** A change, signed: +0x10, -0x10, 0x0. */
-    function signedHex(value) {
-        return value > 0 ? "+" + hex0x(value) : value < 0 ? "-" + hex0x(-value) : "0x0";
-    }
-
-    // A read-only list as dx wants one (docs/jsprovider.md §1.14): iterable, with each item labelled
-    // by its index, and indexable (`Heaps[2]`, `Blocks[100]`) through the indexable concept. Items
-    // are made only when asked for, so a million-block heap costs nothing until it is read.
-    class IndexedList {
-        *[Symbol.iterator]() {
-            const n = this.itemCount();
-            for (let i = 0; i < n; i++)
-                yield new host.indexedValue(this.itemAt(i), [i]);
-        }
-        /** How many items (for dxheap's own code; dx counts with .Count()). */
-        count() {
-            return this.itemCount();
-        }
-        getDimensionality() {
-            return 1;
-        }
-        getValueAt(index) {
-            const i = Number(index);
-            const n = this.itemCount();
-            if (!(Math.floor(i) === i && i >= 0 && i < n))
-                throw new RangeError(`index ${String(index)} is outside [0, ${n})`);
-            return this.itemAt(i);
-        }
-    }
-
-    // Help text for dx (shown by `dx -v` and in WinDbg's data model views), attached through
-    // Symbol.metadataDescriptor (docs/jsprovider.md §1.12).
-    /** Help text per property; the properties named in `decimal` display in decimal (percentages, counts of a kind users read in decimal). */
-    function help(texts, decimal = []) {
-        const descriptor = {};
-        for (const name in texts)
-            descriptor[name] = decimal.indexOf(name) >= 0 ? { Help: texts[name], PreferredRadix: 10 } : { Help: texts[name] };
-        return descriptor;
-    }
-
-    // A heap block as dx shows it: a light view over one row of the walk's BlockTable, made only
-    // when dx asks for it (dx @$curprocess.Heaps[0].Blocks.Where(b => b.UserSize == 0x400000)).
-    class BlockModel {
-        constructor(__heap, __walk, __row) {
-            this.__heap = __heap;
-            this.__walk = __walk;
-            this.__row = __row;
-        }
-        get [Symbol.metadataDescriptor]() {
-            return help({
-                Address: "The HEAP_ENTRY, as !heap prints it (VirtualAlloc'd blocks: the BusyBlock header)",
-                UserAddress: "The UserPtr: where the program's data starts",
-                Size: "Bytes, header included (LFH: the block stride; VirtualAlloc'd: the committed size)",
-                UserSize: "Bytes the program asked for; 0 for free blocks",
-                State: "Busy, Free, Freed (a page heap's delayed-free block) or Internal (heap bookkeeping: segment headers, LFH UserBlocks, uncommitted-range sentinels)",
-                Kind: "Backend, LFH or VirtualAlloc (NT heaps); VS, LFH, Large or PageRange (segment heaps); PageHeap",
-                Flags: "The decoded _HEAP_ENTRY.Flags",
-                Heap: "The heap holding the block",
-                Segment: "The segment holding the block; null outside segments (VirtualAlloc'd, Large, page-heap blocks)",
-                AllocationStack: "Who allocated the block (for a page heap's Freed block: who freed it): its frames (+ust or page heap), or why there are none and what to turn on",
-                TypeName: "The C++ class of the object in the block, when its first pointer is that class's vftable; null otherwise",
-                Referrers: "Referrers(): where the pointers to this block live (module!global, a thread's stack or register, another block, other memory), from the process's leak scan (made on first use)",
-            });
-        }
-        /** Where the pointers to the block live; a method, so showing a block never starts the leak scan. */
-        Referrers() {
-            return this.__walk.blocks.state[this.__row] === STATE_BUSY ? this.__heap.referrersOf(this.__row) : [];
-        }
-        get AllocationStack() {
-            if (this.__walk.blocks.state[this.__row] === STATE_FREE)
-                return null;
-            return this.__heap.stackOf(this.__walk, this.__row);
-        }
-        get TypeName() {
-            if (this.__walk.blocks.state[this.__row] !== STATE_BUSY)
-                return null;
-            return this.__heap.typeOf(this.__walk, this.__row);
-        }
-        get Address() {
-            return toInt64(this.__walk.blocks.address[this.__row]);
-        }
-        get UserAddress() {
-            return toInt64(this.__walk.blocks.userAddress[this.__row]);
-        }
-        get Size() {
-            return this.__walk.blocks.size[this.__row];
-        }
-        get UserSize() {
-            return this.__walk.blocks.userSize[this.__row];
-        }
-        get State() {
-            return BLOCK_STATES[this.__walk.blocks.state[this.__row]];
-        }
-        get Kind() {
-            return BLOCK_KINDS[this.__walk.blocks.kind[this.__row]];
-        }
-        get Flags() {
-            return this.__walk.blocks.flags[this.__row];
-        }
-        get Heap() {
-            return this.__heap;
-        }
-        get Segment() {
-            const index = this.__walk.blocks.segment[this.__row];
-            return index < 0 ? null : this.__heap.segmentAt(this.__walk, index);
-        }
-        toString() {
-            const b = this.__walk.blocks;
-            const i = this.__row;
-            const user = b.state[i] === STATE_FREE ? "" : ` UserSize ${hex0x(b.userSize[i])}`;
-            return `${hex0x(b.address[i])} ${BLOCK_STATES[b.state[i]]} ${BLOCK_KINDS[b.kind[i]]} Size ${hex0x(b.size[i])}${user}`;
-        }
-    }
-    /** Heap.Blocks: the rows of one walk, made into BlockModels one at a time. */
-    class BlockCollection extends IndexedList {
-        constructor(__heap, __walk) {
-            super();
-            this.__heap = __heap;
-            this.__walk = __walk;
-        }
-        itemCount() {
-            return this.__walk.blocks.count;
-        }
-        itemAt(index) {
-            return new BlockModel(this.__heap, this.__walk, index);
-        }
-        toString() {
-            return `${this.__walk.blocks.count} blocks`;
-        }
-    }
-    /** Some blocks of some heaps (a command's result): indexable, one BlockModel made per item asked for. */
-    class BlockSelection extends IndexedList {
-        constructor(__parts) {
-            super();
-            this.__parts = __parts;
-            /** Items before each part. */
-            this.__starts = [];
-            let n = 0;
-            for (let i = 0; i < __parts.length; i++) {
-                this.__starts.push(n);
-                n += __parts[i].rows.length;
-            }
-            this.__count = n;
-        }
-        itemCount() {
-            return this.__count;
-        }
-        itemAt(index) {
-            let part = this.__parts.length - 1;
-            while (this.__starts[part] > index)
-                part--;
-            const p = this.__parts[part];
-            return new BlockModel(p.heap, p.walk, p.rows[index - this.__starts[part]]);
-        }
-        toString() {
-            return `${this.__count} blocks`;
-        }
-    }
-
-    // A result computed again each time it is iterated, holding nothing: dx @$heapsearch(0, 1).Take(10)
-    // reads only what ten hits need, and .Count() keeps no hit (docs/jsprovider.md §1.14: any
-    // iterable is a collection to dx and LINQ).
-    class LazyCollection {
-        constructor(__items, __display) {
-            this.__items = __items;
-            this.__display = __display;
-        }
-        [Symbol.iterator]() {
-            return this.__items();
-        }
-        toString() {
-            return this.__display;
-        }
     }
 
     class FindingModel {
@@ -1218,25 +1410,30 @@ var __dxheap = (function (exports) {
         /** key: the 8 core bytes of _HEAP.Encoding, or zeros when the heap does not encode. */
         constructor(layout, key) {
             this.layout = layout;
-            this.key = key;
-            this.size = layout.size - layout.core;
-            this.flags = layout.flags - layout.core;
-            this.tag = layout.smallTagIndex - layout.core;
-            this.previous = layout.previousSize - layout.core;
-            this.unused = layout.unusedBytes - layout.core;
+            this.sizeAt = layout.size;
+            this.flagsAt = layout.flags;
+            this.tagAt = layout.smallTagIndex;
+            this.previousAt = layout.previousSize;
+            this.unusedAt = layout.unusedBytes;
+            const k = (offset) => key[offset - layout.core];
+            this.kSize0 = k(layout.size);
+            this.kSize1 = k(layout.size + 1);
+            this.kFlags = k(layout.flags);
+            this.kTag = k(layout.smallTagIndex);
+            this.kPrevious0 = k(layout.previousSize);
+            this.kPrevious1 = k(layout.previousSize + 1);
+            this.kUnused = k(layout.unusedBytes);
         }
         /** Decodes the entry whose header starts at bytes[at]. */
         decode(bytes, at, out) {
-            const core = at + this.layout.core;
-            const k = this.key;
-            const s0 = bytes[core + this.size] ^ k[this.size];
-            const s1 = bytes[core + this.size + 1] ^ k[this.size + 1];
-            const flags = bytes[core + this.flags] ^ k[this.flags];
+            const s0 = bytes[at + this.sizeAt] ^ this.kSize0;
+            const s1 = bytes[at + this.sizeAt + 1] ^ this.kSize1;
+            const flags = bytes[at + this.flagsAt] ^ this.kFlags;
             out.size = s0 | (s1 << 8);
             out.flags = flags;
-            out.previousSize = (bytes[core + this.previous] ^ k[this.previous]) | ((bytes[core + this.previous + 1] ^ k[this.previous + 1]) << 8);
-            out.unusedBytes = bytes[core + this.unused] ^ k[this.unused];
-            out.checksumOk = (bytes[core + this.tag] ^ k[this.tag]) === (s0 ^ s1 ^ flags);
+            out.previousSize = (bytes[at + this.previousAt] ^ this.kPrevious0) | ((bytes[at + this.previousAt + 1] ^ this.kPrevious1) << 8);
+            out.unusedBytes = bytes[at + this.unusedAt] ^ this.kUnused;
+            out.checksumOk = (bytes[at + this.tagAt] ^ this.kTag) === (s0 ^ s1 ^ flags);
             return out;
         }
     }
@@ -1263,12 +1460,26 @@ var __dxheap = (function (exports) {
     const PROBE_THRESHOLD_PAGES = 16;
     /** Largest single read: big enough to make host calls rare, small enough to keep memory flat. */
     const MAX_READ = 4 * 1024 * 1024;
+    /** Pages kept for small reads: a heap's structures (header, segments, UCR descriptors, list links) share few pages. */
+    const CACHED_PAGES = 64;
     class HostMemory {
         constructor(pointerSize, context) {
             this.pointerSize = pointerSize;
             this.context = context;
+            /**
+             * Whole pages read for small reads, oldest first. One HostMemory serves one stop of the target
+             * (src/heap/process-heaps.ts makes a new Target after a live target ran), so a page never goes stale.
+             */
+            this.pages = new Map();
+            this.onRead = undefined;
         }
         read(address, length) {
+            const page = Math.floor(address / PAGE$5) * PAGE$5;
+            if (length > 0 && address + length <= page + PAGE$5) {
+                const bytes = this.page(page);
+                if (bytes)
+                    return bytes.slice(address - page, address - page + length);
+            }
             if (length <= MAX_READ)
                 return this.readOnce(address, length);
             const out = new Uint8Array(length);
@@ -1291,6 +1502,9 @@ var __dxheap = (function (exports) {
             // Binary search on the number of whole readable pages: "[address, page k) is readable"
             // only turns false once, so log2(pages) reads find the longest readable start.
             const firstPageEnd = Math.min(address + length, Math.floor(address / PAGE$5) * PAGE$5 + PAGE$5);
+            // Within one page the read that failed was the first page's.
+            if (firstPageEnd === address + length)
+                return new Uint8Array(0);
             let low = firstPageEnd;
             let high = address + length;
             const first = this.tryRead(address, firstPageEnd - address);
@@ -1347,6 +1561,17 @@ var __dxheap = (function (exports) {
             const middlePage = Math.floor((address + length / 2) / PAGE$5) * PAGE$5;
             return !this.tryRead(address, 1) && !this.tryRead(middlePage, 1) && !this.tryRead(lastPage, 1);
         }
+        /** The page at `page`, read whole once; null when it is not readable as a whole (a dump may hold part of a page). */
+        page(page) {
+            const cached = this.pages.get(page);
+            if (cached !== undefined)
+                return cached;
+            const bytes = this.tryRead(page, PAGE$5) || null;
+            if (this.pages.size === CACHED_PAGES)
+                this.pages.delete(this.pages.keys().next().value);
+            this.pages.set(page, bytes);
+            return bytes;
+        }
         tryRead(address, length) {
             try {
                 return this.readOnce(address, length);
@@ -1376,6 +1601,8 @@ var __dxheap = (function (exports) {
             }
             if (bytes.length !== length)
                 throw new UnreadableMemoryError(address + bytes.length, length - bytes.length);
+            if (this.onRead)
+                this.onRead(length);
             return bytes;
         }
     }
@@ -1390,6 +1617,11 @@ var __dxheap = (function (exports) {
             this.bytes = new Uint8Array(0);
             /** After ensure() returned false: the first address that could not be read. */
             this.unreadableAt = 0;
+        }
+        /** Takes bytes already read at `base` as the window's. */
+        hold(base, bytes) {
+            this.base = base;
+            this.bytes = bytes;
         }
         /** Makes [address, address + length) available in bytes; false when part of it is unreadable. */
         ensure(address, length) {
@@ -1522,8 +1754,8 @@ var __dxheap = (function (exports) {
         return runs;
     }
 
-    const UNUSED_EXTENDED$1 = 0x40;
-    const UNUSED_STORED_AFTER = 0x3f;
+    const UNUSED_EXTENDED$2 = 0x40;
+    const UNUSED_STORED_AFTER$1 = 0x3f;
     /**
      * Sets out.userAddress and out.userSize of the block at `entry` of `size` bytes. `unused` is
      * UnusedBytes without the LFH marker (0x80). False, with userSize 0, when the count cannot be
@@ -1535,14 +1767,14 @@ var __dxheap = (function (exports) {
         out.userSize = 0;
         let count;
         let userAddress = entry + granularity;
-        if ((unused & UNUSED_EXTENDED$1) !== 0) {
+        if ((unused & UNUSED_EXTENDED$2) !== 0) {
             const extended = entry + (unused & 0x3f) * granularity;
             if (!(extended > entry && extended + granularity <= entry + size && window.ensure(extended, granularity)))
                 return false;
             count = u16(window.bytes, extended - window.base + layout.entry.unusedBytesLength);
             userAddress = extended + granularity;
         }
-        else if (unused === UNUSED_STORED_AFTER) {
+        else if (unused === UNUSED_STORED_AFTER$1) {
             if (!window.ensure(entry + size, layout.pointerSize))
                 return false;
             count = pointer(window.bytes, entry + size - window.base, layout.pointerSize);
@@ -1560,17 +1792,19 @@ var __dxheap = (function (exports) {
         return true;
     }
 
-    const UNUSED_EXTENDED = 0x40;
+    const UNUSED_EXTENDED$1 = 0x40;
+    const INFINITE$1 = 1 / 0;
     /** The +ust header's extended entry sits this many granules after the _HEAP_ENTRY (§2.7 [DLGHELP]). */
     const UST_EXTENDED_GRANULES = 2;
     /** unused: UnusedBytes without the LFH marker. */
     function traceLocation(window, layout, entry, size, unused, flags) {
         const granularity = layout.entry.granularity;
-        if ((unused & UNUSED_EXTENDED) !== 0 && (unused & 0x3f) === UST_EXTENDED_GRANULES) {
+        if ((unused & UNUSED_EXTENDED$1) !== 0 && (unused & 0x3f) === UST_EXTENDED_GRANULES) {
             if (!window.ensure(entry + granularity, layout.pointerSize))
                 return 0;
             const record = pointer(window.bytes, entry + granularity - window.base, layout.pointerSize);
-            return isFinite(record) ? record : 0;
+            // pointer() gives Infinity for values no address can have; compared, not isFinite(): no global lookup per block.
+            return record < INFINITE$1 ? record : 0;
         }
         if ((flags & FLAG_EXTRA_PRESENT) !== 0 && layout.extraBackTraceIndex !== undefined && size >= 2 * granularity) {
             const extra = entry + size - granularity;
@@ -1591,6 +1825,9 @@ var __dxheap = (function (exports) {
     const PAGE$4 = 0x1000;
     /** UnusedBytes with this bit belong to LFH blocks, never to a back-end entry (§2.2). */
     const LFH_MARKER$1 = 0x80;
+    /** UnusedBytes escapes (§2.2): the count is stored after the block; an extended header precedes the user data. */
+    const UNUSED_STORED_AFTER = 0x3f;
+    const UNUSED_EXTENDED = 0x40;
     class BackendWalker {
         constructor(memory, layout, decoder, blocks, findings, 
         /** _HEAP.VirtualMemoryThreshold in bytes: no busy back-end block is larger; 0 when unknown. */
@@ -1617,15 +1854,22 @@ var __dxheap = (function (exports) {
          */
         walkHeader(segment, segmentIndex) {
             const granularity = this.layout.entry.granularity;
+            // The header's page was read for the segment's fields already (HostMemory keeps it).
             const window = new MemoryWindow(this.memory, segment.firstEntry);
-            if (!window.ensure(segment.address, granularity))
+            let header;
+            try {
+                header = this.memory.read(segment.address, granularity);
+            }
+            catch (e) {
                 return "is not readable";
-            const e = this.decoder.decode(window.bytes, segment.address - window.base, this.entry);
+            }
+            const e = this.decoder.decode(header, 0, this.entry);
             if (!e.checksumOk)
                 return "fails its checksum";
             if (segment.address + e.size * granularity !== segment.firstEntry) {
                 return `is 0x${(e.size * granularity).toString(16)} bytes, not the 0x${(segment.firstEntry - segment.address).toString(16)} up to FirstEntry`;
             }
+            window.hold(segment.address, header);
             this.pushEntry(window, segment.address, e.size * granularity, segmentIndex);
             return e.size;
         }
@@ -1700,10 +1944,11 @@ var __dxheap = (function (exports) {
             const e = this.entry;
             const granularity = this.layout.entry.granularity;
             const unused = e.unusedBytes;
+            const flags = e.flags;
             let userAddress = entry + granularity;
             let userSize = 0;
             let state;
-            if ((e.flags & FLAG_BUSY) === 0) {
+            if ((flags & FLAG_BUSY) === 0) {
                 state = STATE_FREE;
             }
             else if (unused < SMALLEST_UNUSED_COUNT) {
@@ -1711,20 +1956,24 @@ var __dxheap = (function (exports) {
                 state = STATE_INTERNAL;
             }
             else {
-                const extent = this.extent;
-                if (unused >= LFH_MARKER$1 || !decodeUserExtent(window, this.layout, entry, size, unused, extent)) {
-                    this.findings.add("Corruption", entry, `heap entry at ${hex0x(entry)}: UnusedBytes 0x${unused.toString(16)} gives no user size that fits the block`, `unused-bytes@${segmentIndex}`, `UnusedBytes gives no user size that fits the block, in segment ${segmentIndex}`);
+                // The plain count (decodeUserExtent's last case) inline: most blocks have it.
+                if (unused < UNUSED_STORED_AFTER && unused <= size) {
+                    userSize = size - unused;
+                }
+                else if (unused < LFH_MARKER$1 && decodeUserExtent(window, this.layout, entry, size, unused, this.extent)) {
+                    userAddress = this.extent.userAddress;
+                    userSize = this.extent.userSize;
                 }
                 else {
-                    userAddress = extent.userAddress;
-                    userSize = extent.userSize;
+                    this.findings.add("Corruption", entry, `heap entry at ${hex0x(entry)}: UnusedBytes 0x${unused.toString(16)} gives no user size that fits the block`, `unused-bytes@${segmentIndex}`, `UnusedBytes gives no user size that fits the block, in segment ${segmentIndex}`);
                 }
-                state = (e.flags & FLAG_INTERNAL) !== 0 ? STATE_INTERNAL : STATE_BUSY;
+                state = (flags & FLAG_INTERNAL) !== 0 ? STATE_INTERNAL : STATE_BUSY;
             }
             this.pushedState = state;
-            const row = this.blocks.push(entry, userAddress, size, userSize, state, KIND_BACKEND, segmentIndex, NONE, e.previousSize * granularity, e.flags);
-            if (state === STATE_BUSY) {
-                const trace = traceLocation(window, this.layout, entry, size, unused, e.flags);
+            const row = this.blocks.push(entry, userAddress, size, userSize, state, KIND_BACKEND, segmentIndex, NONE, e.previousSize * granularity, flags);
+            // Only an extended header (0x40) or HEAP_ENTRY_EXTRA_PRESENT names a trace (§2.7).
+            if (state === STATE_BUSY && ((unused & UNUSED_EXTENDED) !== 0 || (flags & FLAG_EXTRA_PRESENT) !== 0)) {
+                const trace = traceLocation(window, this.layout, entry, size, unused, flags);
                 if (trace !== 0)
                     this.blocks.setTrace(row, trace);
             }
@@ -1834,59 +2083,107 @@ var __dxheap = (function (exports) {
                 return undefined;
             }
         }
+        /**
+         * The blocks of a UserBlocks whose bytes decode() put in the window. 32-bit integer math only:
+         * a block's offset in its UserBlocks is small, so the low 32 bits of block >> 4 (x64) or >> 3
+         * (x86) are those of UserBlocks' plus the offset's share, with no division of a 47-bit double.
+         */
         listBlocks(window, userBlocks, g, containerRow) {
             const entry = this.layout.entry;
             const granularity = entry.granularity;
-            const blockDivisor = this.layout.pointerSize === 8 ? 16 : 8; // block >> 4 (x64) or >> 3 (x86)
-            const codeShift = this.layout.pointerSize === 8 ? 12 : 13;
+            const pointerSize = this.layout.pointerSize;
+            const blockShift = pointerSize === 8 ? 4 : 3; // block >> 4 (x64) or >> 3 (x86), §2.4 step 6
+            const codeShift = pointerSize === 8 ? 12 : 13;
+            const codeAt = entry.subSegmentCode === undefined ? 0 : entry.subSegmentCode;
+            const unusedAt = entry.unusedBytes;
             const checkCodes = this.lfh.scheme === "win8" && entry.subSegmentCode !== undefined && this.lfhKey !== undefined;
             const heapKey = checkCodes ? (this.lfhKey ^ low32(this.heap)) >>> 0 : 0;
-            let badMarker = 0, badCode = 0, badBitmap = 0, badExtent = 0, firstBad = 0;
+            const unit = 1 << blockShift;
+            const userBlocksUnits = Math.floor(userBlocks / unit);
+            const unitsLow = low32(userBlocksUnits);
+            const unitsRest = userBlocks - userBlocksUnits * unit;
+            // A busy block's user data may reach this far into the next header (§2.2, decodeUserExtent).
+            const spill = pointerSize === 8 ? granularity / 2 : 0;
+            const stride = g.stride;
+            const bitmap = g.bitmap;
             const segment = this.blocks.segmentOf(containerRow);
             const extent = this.extent;
-            for (let i = 0; i < g.count; i++) {
-                const block = userBlocks + g.first + i * g.stride;
-                if (!window.ensure(block, granularity))
-                    break; // the container was readable as a whole: only after a window move
-                const at = block - window.base;
-                const unused = window.bytes[at + entry.unusedBytes];
+            const length = g.first + g.count * stride;
+            let bytes = window.bytes;
+            let origin = userBlocks - window.base;
+            let badMarker = 0, badCode = 0, badBitmap = 0, badExtent = 0, firstBad = -1;
+            // The rows go straight into the table's columns: no row is passed around block by block.
+            const rows = this.blocks.reserve(g.count, userBlocks + length, stride);
+            const { address: addressColumn, userAddress: userColumn, size: sizeColumn, userSize: userSizeColumn, state: stateColumn, kind: kindColumn, segment: segmentColumn, container: containerColumn, flags: flagsColumn } = rows;
+            let k = rows.count;
+            for (let i = 0, offset = g.first; i < g.count; i++, offset += stride, k++) {
+                const at = origin + offset;
+                const block = userBlocks + offset;
+                const unused = bytes[at + unusedAt];
                 const busy = (unused & 0x3f) !== 0;
+                let bad = false;
                 if ((unused & LFH_MARKER) === 0) {
-                    if (badMarker + badCode + badBitmap + badExtent === 0)
-                        firstBad = block;
                     badMarker++;
+                    bad = true;
                 }
                 if (checkCodes) {
-                    const code = u32(window.bytes, at + entry.subSegmentCode);
-                    const x = (code ^ heapKey ^ low32(Math.floor(block / blockDivisor))) >>> 0;
-                    if ((x & 0xffff) !== 0 || x >>> codeShift !== block - userBlocks) {
-                        if (badMarker + badCode + badBitmap + badExtent === 0)
-                            firstBad = block;
+                    const code = (bytes[at + codeAt] | (bytes[at + codeAt + 1] << 8) | (bytes[at + codeAt + 2] << 16) | (bytes[at + codeAt + 3] << 24)) >>> 0;
+                    const x = (code ^ heapKey ^ ((unitsLow + ((unitsRest + offset) >>> blockShift)) >>> 0)) >>> 0;
+                    if ((x & 0xffff) !== 0 || x >>> codeShift !== offset) {
                         badCode++;
+                        bad = true;
                     }
                 }
-                if (g.bitmap && ((g.bitmap[i >> 3] >> (i & 7)) & 1) !== (busy ? 1 : 0)) {
-                    if (badMarker + badCode + badBitmap + badExtent === 0)
-                        firstBad = block;
+                if (bitmap !== undefined && ((bitmap[i >> 3] >> (i & 7)) & 1) !== (busy ? 1 : 0)) {
                     badBitmap++;
+                    bad = true;
                 }
+                let userAddress = block + granularity;
+                let userSize = 0;
                 if (busy) {
-                    // A count that does not fit the block leaves the block listed with no user size (counted below).
-                    if (!decodeUserExtent(window, this.layout, block, g.stride, unused & 0x7f, extent)) {
-                        if (badMarker + badCode + badBitmap + badExtent === 0)
-                            firstBad = block;
-                        badExtent++;
+                    const count = unused & 0x7f;
+                    if ((count & 0x40) === 0 && count !== 0x3f) {
+                        // The plain count (decodeUserExtent's last case, inline): the user data starts after the header.
+                        if (count <= stride && count >= granularity - spill)
+                            userSize = stride - count;
+                        else {
+                            badExtent++;
+                            bad = true;
+                        }
+                    }
+                    else {
+                        // A count may lie after the block, past the window's bytes: the window can move.
+                        if (decodeUserExtent(window, this.layout, block, stride, count, extent)) {
+                            userAddress = extent.userAddress;
+                            userSize = extent.userSize;
+                        }
+                        else {
+                            badExtent++;
+                            bad = true;
+                        }
+                        if (window.bytes !== bytes && !window.ensure(userBlocks, length))
+                            break;
+                        bytes = window.bytes;
+                        origin = userBlocks - window.base;
                     }
                 }
-                else {
-                    extent.userAddress = block + granularity;
-                    extent.userSize = 0;
-                }
-                const row = this.blocks.push(block, extent.userAddress, g.stride, extent.userSize, busy ? STATE_BUSY : STATE_FREE, KIND_LFH, segment, containerRow, 0, busy ? 1 : 0);
-                if (busy) {
-                    const trace = traceLocation(window, this.layout, block, g.stride, unused & 0x7f, 0);
+                if (bad && firstBad < 0)
+                    firstBad = block;
+                addressColumn[k] = block;
+                userColumn[k] = userAddress;
+                sizeColumn[k] = stride;
+                userSizeColumn[k] = userSize;
+                stateColumn[k] = busy ? STATE_BUSY : STATE_FREE;
+                kindColumn[k] = KIND_LFH;
+                segmentColumn[k] = segment;
+                containerColumn[k] = containerRow;
+                flagsColumn[k] = busy ? 1 : 0;
+                rows.count = k + 1;
+                // Only an extended header (0x40) names a trace on an LFH block (§2.7); it lies inside the block.
+                if (busy && (unused & 0x40) !== 0) {
+                    const trace = traceLocation(window, this.layout, block, stride, unused & 0x7f, 0);
                     if (trace !== 0)
-                        this.blocks.setTrace(row, trace);
+                        this.blocks.setTrace(rows.firstRow + k, trace);
                 }
             }
             if (badMarker + badCode + badBitmap + badExtent > 0) {
@@ -2061,13 +2358,18 @@ var __dxheap = (function (exports) {
             walk.findings = findings.list();
             return walk;
         }
-        for (let i = 0; i < walk.segments.length; i++) {
-            const result = headers[i];
-            const segment = walk.segments[i];
-            if (typeof result === "string")
-                findings.add(result === "is not readable" ? "Unreadable" : "Corruption", segment.address, `the header entry of segment ${hex0x(segment.address)} ${result}`);
-            backend.walkRuns(segment, i, typeof result === "number" ? result : -1);
-        }
+        let committed = 0;
+        for (let i = 0; i < walk.segments.length; i++)
+            committed += walk.segments[i].committedBytes;
+        Progress.around(memory, `walking NT heap ${hex0x(address)}`, committed, () => {
+            for (let i = 0; i < walk.segments.length; i++) {
+                const result = headers[i];
+                const segment = walk.segments[i];
+                if (typeof result === "string")
+                    findings.add(result === "is not readable" ? "Unreadable" : "Corruption", segment.address, `the header entry of segment ${hex0x(segment.address)} ${result}`);
+                backend.walkRuns(segment, i, typeof result === "number" ? result : -1);
+            }
+        });
         const virtualTotal = h.totalSizeInVirtualBlocks !== undefined ? pointer(header, h.totalSizeInVirtualBlocks, p) : undefined;
         walk.virtualBlockCount = walkVirtualAllocs(memory, layout, decoder, address, virtualTotal, walk.segments, blocks, findings);
         walk.blocks = blocks.seal();
@@ -4611,8 +4913,11 @@ var __dxheap = (function (exports) {
             ? new LfhSubsegmentWalker(view.memory, layout.lfh, layout.pointerSize, keys, context.newerEncoding, blocks, findings) : undefined;
         const pages = new PageSegmentWalker(view.memory, context, blocks, findings, vs, lfh);
         // Context 0's segments, then context 1's (§2.5 step 1).
-        for (let i = 0; i < 2; i++)
-            walk.segmentHeap.segmentsPerContext.push(pages.walkContext(address, header, i, walk.segments));
+        const counters = walk.segmentHeap;
+        Progress.around(view.memory, `walking segment heap ${hex0x(address)}`, counters.committedBytes || 0, () => {
+            for (let i = 0; i < 2; i++)
+                counters.segmentsPerContext.push(pages.walkContext(address, header, i, walk.segments));
+        });
         if (layout.large && layout.heap.largeAllocMetadata !== undefined) {
             const large = new LargeBlockWalker(view.memory, layout.large, layout.pointerSize, blocks, findings);
             walk.metadata = [];
@@ -4875,22 +5180,19 @@ var __dxheap = (function (exports) {
         const holder = (value) => {
             if (!inExtents(extents, value))
                 return -1;
-            let found = index.find(value);
-            if (!found)
+            let row = index.findRow(value);
+            if (row < 0)
                 return -1;
             // On x64 a busy block's last 8 bytes of user data may lie in the next block's header
             // (PreviousBlockPrivateData, docs/heap-structures.md §2.2): a value there is the block's before.
-            if (value < walks[found.walk].blocks.userAddress[found.row])
-                found = index.find(walks[found.walk].blocks.address[found.row] - 1);
-            if (!found)
+            if (value < walks[index.foundWalk].blocks.userAddress[row])
+                row = index.findRow(walks[index.foundWalk].blocks.address[row] - 1);
+            if (row < 0 || !counted[index.foundWalk])
                 return -1;
-            if (!counted[found.walk])
-                return -1;
-            const b = walks[found.walk].blocks;
-            const row = found.row;
+            const b = walks[index.foundWalk].blocks;
             if (b.state[row] !== STATE_BUSY || value < b.userAddress[row] || value >= b.userAddress[row] + b.userSize[row])
                 return -1;
-            return firstRow[found.walk] + row;
+            return firstRow[index.foundWalk] + row;
         };
         const hits = new RootHits();
         /** Marks the block `value` points into, from a root at `location` (NaN: a register, recorded by the caller). */
@@ -4935,62 +5237,52 @@ var __dxheap = (function (exports) {
         const excluded = mergeRegions(extents.concat(stacks, images.map((m) => ({ base: m.base, size: m.size }))));
         const rest = subtract(regions.regions, excluded);
         const roots = mergeRegions(live.concat(sections, rest));
+        const low = extents.length > 0 ? extents[0].base : 0;
+        const high = extents.length > 0 ? extents[extents.length - 1].base + extents[extents.length - 1].size : 0;
         let rootBytes = 0;
-        for (let r = 0; r < roots.length; r++) {
+        let busyBytes = 0;
+        for (let r = 0; r < roots.length; r++)
             rootBytes += roots[r].size;
-            for (const run of readableRuns(memory, roots[r].base, roots[r].base + roots[r].size))
-                forEachPointer(run, rootWidth, mark);
+        for (let w = 0; w < walks.length; w++) {
+            const b = walks[w].blocks;
+            for (let i = 0; i < b.count && counted[w]; i++)
+                if (b.state[i] === STATE_BUSY && b.userSize[i] >= widths[w])
+                    busyBytes += b.userSize[i];
         }
-        // Every busy block's user data once: the pointers it holds into other busy blocks.
-        /** Per walk, (first edge, edge count) of each row. */
-        const offsets = [];
-        const firstPointers = [];
-        let edges = new Int32Array(1 << 16);
-        let edgeCount = 0;
+        /** Per walk, the first edge of each row (-1 for rows not scanned) and how many it has. */
+        const starts = [];
+        const edgeCounts = [];
+        const graph = new Edges(holder);
         let heapBytes = 0;
         let problem = regions.problem ? `${regions.problem}: only thread stacks, registers, module sections and heap memory were scanned, so blocks held only from other memory show as unreachable` : undefined;
-        for (let w = 0; w < walks.length; w++) {
-            const blocks = walks[w].blocks;
-            // The first edge of each scanned row, and how many it has.
-            const start = new Int32Array(blocks.count).fill(-1);
-            const counts = new Int32Array(blocks.count);
-            const p = widths[w];
-            if (!counted[w]) {
-                offsets.push(packOffsets(start, counts));
-                firstPointers.push(undefined);
-                continue;
+        const firstPointers = [];
+        Progress.around(memory, "leak scan", rootBytes + busyBytes, () => {
+            for (let r = 0; r < roots.length; r++) {
+                for (const run of readableRuns(memory, roots[r].base, roots[r].base + roots[r].size))
+                    forEachPointer(run, rootWidth, low, high, mark);
             }
-            const first = new Float64Array(blocks.count).fill(NaN);
-            firstPointers.push(first);
-            for (const window of busyDataWindows(memory, walks[w], p, (row) => blocks.userSize[row])) {
-                let r = 0;
-                for (let k = 0; k < window.rows.length; k++) {
-                    const row = window.rows[k];
-                    first[row] = pointerIn(window.runs, blocks.userAddress[row], p);
-                    start[row] = edgeCount;
-                    const from = blocks.userAddress[row];
-                    const to = from + blocks.userSize[row];
-                    heapBytes += blocks.userSize[row];
-                    while (r < window.runs.length && window.runs[r].address + window.runs[r].bytes.length <= from)
-                        r++;
-                    for (let q = r; q < window.runs.length && window.runs[q].address < to; q++) {
-                        forEachPointer(window.runs[q], p, (value) => {
-                            const g = holder(value);
-                            if (g < 0 || edgeCount >= MAX_EDGES)
-                                return;
-                            if (edgeCount === edges.length) {
-                                const grown = new Int32Array(Math.min(MAX_EDGES, edges.length * 2));
-                                grown.set(edges);
-                                edges = grown;
-                            }
-                            edges[edgeCount++] = g;
-                            counts[row]++;
-                        }, from, to);
-                    }
+            // Every busy block's user data once: the pointers it holds into other busy blocks.
+            for (let w = 0; w < walks.length; w++) {
+                const blocks = walks[w].blocks;
+                // The first edge of each scanned row, and how many it has.
+                const start = new Int32Array(blocks.count).fill(-1);
+                const counts = new Int32Array(blocks.count);
+                starts.push(start);
+                edgeCounts.push(counts);
+                if (!counted[w]) {
+                    firstPointers.push(undefined);
+                    continue;
+                }
+                const firsts = new Float64Array(blocks.count).fill(NaN);
+                firstPointers.push(firsts);
+                const p = widths[w];
+                for (const window of busyDataWindows(memory, walks[w], p, (r) => blocks.userSize[r])) {
+                    heapBytes += scanWindow(window, blocks, p, low, high, graph, start, counts, firsts);
                 }
             }
-            offsets.push(packOffsets(start, counts));
-        }
+        });
+        const edges = graph.edges;
+        const edgeCount = graph.count;
         if (edgeCount >= MAX_EDGES)
             problem = `more than ${MAX_EDGES} pointers between blocks: marking stopped there, so some reachable blocks may show as unreachable`;
         // Marking follows the graph, nothing more is read.
@@ -5000,8 +5292,8 @@ var __dxheap = (function (exports) {
             while (w + 1 < firstRow.length && firstRow[w + 1] <= g)
                 w++;
             const row = g - firstRow[w];
-            const range = offsets[w];
-            for (let e = range[2 * row]; e < range[2 * row] + range[2 * row + 1]; e++) {
+            const first = starts[w][row];
+            for (let e = first, end = first + edgeCounts[w][row]; e < end; e++) {
                 const to = edges[e];
                 if (!marked[to]) {
                     marked[to] = 1;
@@ -5028,16 +5320,96 @@ var __dxheap = (function (exports) {
             }
             unreachable.push(out);
         }
-        return { unreachable, unreachableCount, unreachableBytes, busyCount, rootBytes, heapBytes, problem, roots: hits, offsets, edges: edges.subarray(0, edgeCount), firstRow, firstPointers };
+        return {
+            unreachable, unreachableCount, unreachableBytes, busyCount, rootBytes, heapBytes, problem, firstPointers,
+            roots: hits, edgeStarts: starts, edgeCounts, edges: edges.subarray(0, edgeCount), firstRow,
+        };
     }
-    /** (first edge, edge count) per row, interleaved; rows never scanned have none. */
-    function packOffsets(start, counts) {
-        const out = new Int32Array(2 * counts.length);
-        for (let row = 0; row < counts.length; row++) {
-            out[2 * row] = start[row] < 0 ? 0 : start[row];
-            out[2 * row + 1] = counts[row];
+    /** The graph's edges: the global row of the block each pointer found points into. */
+    class Edges {
+        constructor(holder) {
+            this.holder = holder;
+            this.edges = new Int32Array(1 << 16);
+            this.count = 0;
         }
-        return out;
+        /** Adds the block holding `value`, if any, while the graph has room. */
+        add(value) {
+            const g = this.holder(value);
+            if (g < 0 || this.count >= MAX_EDGES)
+                return;
+            if (this.count === this.edges.length) {
+                const grown = new Int32Array(Math.min(MAX_EDGES, this.edges.length * 2));
+                grown.set(this.edges);
+                this.edges = grown;
+            }
+            this.edges[this.count++] = g;
+        }
+    }
+    /**
+     * The user data of a window's rows: each pointer into a busy block becomes an edge of the row,
+     * each row's first pointer is kept. One loop for all the rows of a window (blocks are many and
+     * small), over 32-bit words in place; returns the bytes scanned.
+     */
+    function scanWindow(window, blocks, p, low, high, graph, start, counts, firsts) {
+        const runs = window.runs;
+        const rows = window.rows;
+        const topLow = Math.floor(low / TWO_32);
+        const topHigh = Math.floor((high - 1) / TWO_32);
+        const add = (value) => graph.add(value);
+        let bytes = 0;
+        let r = 0;
+        let words = runs.length > 0 ? wordsOf(runs[0]) : undefined;
+        for (let k = 0; k < rows.length; k++) {
+            const row = rows[k];
+            start[row] = graph.count;
+            const before = graph.count;
+            const from = blocks.userAddress[row];
+            const to = from + blocks.userSize[row];
+            bytes += blocks.userSize[row];
+            while (r < runs.length && runs[r].address + runs[r].bytes.length <= from)
+                words = ++r < runs.length ? wordsOf(runs[r]) : undefined;
+            if (r === runs.length)
+                continue;
+            const run = runs[r];
+            const base = run.address;
+            if (words === undefined || from < base || to > base + 4 * words.length || from % p !== 0) {
+                // Rare: a row across runs, an unaligned buffer or block (the general path).
+                if (base <= from && from + p <= base + run.bytes.length)
+                    firsts[row] = pointer(run.bytes, from - base, p);
+                for (let q = r; q < runs.length && runs[q].address < to; q++)
+                    forEachPointer(runs[q], p, low, high, add, from, to);
+                counts[row] = graph.count - before;
+                continue;
+            }
+            // No global (Math, Infinity) is looked up per row: where the script's global is a host
+            // object (the Node host's vm context is one) each lookup costs more than the row's words.
+            let i = (from - base) >> 2;
+            const stop = i + ((to - from - ((to - from) % p)) / p) * (p >> 2);
+            if (p === 4) {
+                if (i < stop)
+                    firsts[row] = words[i];
+                for (; i < stop; i++) {
+                    const value = words[i];
+                    if (value >= low && value < high)
+                        graph.add(value);
+                }
+            }
+            else {
+                if (i < stop)
+                    firsts[row] = words[i + 1] > 0x1fffff ? INFINITE : words[i + 1] * TWO_32 + words[i];
+                // Most words are no heap address: the high half turns them away before a double is made.
+                for (; i < stop; i += 2) {
+                    const top = words[i + 1];
+                    if (top < topLow || top > topHigh)
+                        continue;
+                    const value = top * TWO_32 + words[i];
+                    if (value >= low && value < high)
+                        graph.add(value);
+                }
+            }
+            counts[row] = graph.count - before;
+        }
+        return bytes;
     }
     function inExtents(extents, value) {
         let low = 0;
@@ -5055,28 +5427,45 @@ var __dxheap = (function (exports) {
         return false;
     }
     const TWO_32 = 4294967296;
-    /** Every pointer-aligned, pointer-sized value of the run (within [from, to) when given). */
-    function forEachPointer(run, width, visit, from = run.address, to = run.address + run.bytes.length) {
+    const INFINITE = 1 / 0;
+    /** The run's bytes as 32-bit words in place, when its address and buffer allow it (a read's own buffer always does). */
+    function wordsOf(run) {
+        const bytes = run.bytes;
+        if (run.address % 4 !== 0 || bytes.byteOffset % 4 !== 0)
+            return undefined;
+        return new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.length >> 2);
+    }
+    /**
+     * Every pointer-aligned, pointer-sized value of the run (within [from, to) when given) that lies
+     * in [low, high), the heaps' span: a scan looks at every word of gigabytes, and most words are no
+     * heap address, so they are turned away with two comparisons (x64: on the high half first).
+     */
+    function forEachPointer(run, width, low, high, visit, from = run.address, to = run.address + run.bytes.length) {
         const bytes = run.bytes;
         const step = width === 8 ? 8 : 4;
         let at = Math.max(from, run.address);
         at += (step - (at % step)) % step;
         const end = Math.min(to, run.address + bytes.length);
+        if (at + step > end)
+            return;
         for (; at + step <= end; at += step) {
             const o = at - run.address;
-            const low = (bytes[o] | (bytes[o + 1] << 8) | (bytes[o + 2] << 16)) + bytes[o + 3] * 0x1000000;
+            const word = (bytes[o] | (bytes[o + 1] << 8) | (bytes[o + 2] << 16)) + bytes[o + 3] * 0x1000000;
             if (width === 4) {
-                visit(low, at);
+                if (word >= low && word < high)
+                    visit(word, at);
                 continue;
             }
             if (width === "both") {
-                visit(low, at);
+                if (word >= low && word < high)
+                    visit(word, at);
                 if (at % 8 !== 0 || at + 8 > end)
                     continue;
             }
-            const high = (bytes[o + 4] | (bytes[o + 5] << 8) | (bytes[o + 6] << 16)) + bytes[o + 7] * 0x1000000;
-            if (width === 8 ? high <= 0x1fffff : high > 0 && high <= 0x1fffff)
-                visit(high * TWO_32 + low, at);
+            const top = (bytes[o + 4] | (bytes[o + 5] << 8) | (bytes[o + 6] << 16)) + bytes[o + 7] * 0x1000000;
+            const value = top * TWO_32 + word;
+            if ((width === 8 || top > 0) && top <= 0x1fffff && value >= low && value < high)
+                visit(value, at);
         }
     }
 
@@ -5089,6 +5478,8 @@ var __dxheap = (function (exports) {
     class AddressIndex {
         constructor(walks) {
             this.walks = walks;
+            /** The walk of the row findRow found last. */
+            this.foundWalk = -1;
             let total = 0;
             for (let w = 0; w < walks.length; w++) {
                 const b = walks[w].blocks;
@@ -5096,39 +5487,49 @@ var __dxheap = (function (exports) {
                     if (b.container[i] === NONE)
                         total++;
             }
-            const starts = new Float64Array(total);
-            const walkOf = new Int32Array(total);
-            const rowOf = new Int32Array(total);
+            let starts = new Float64Array(total);
+            let walkOf = new Int32Array(total);
+            let rowOf = new Int32Array(total);
+            let sorted = true;
             let n = 0;
             for (let w = 0; w < walks.length; w++) {
                 const b = walks[w].blocks;
                 for (let i = 0; i < b.count; i++) {
                     if (b.container[i] !== NONE)
                         continue;
+                    if (n > 0 && b.address[i] < starts[n - 1])
+                        sorted = false;
                     starts[n] = b.address[i];
                     walkOf[n] = w;
                     rowOf[n] = i;
                     n++;
                 }
             }
-            const order = new Int32Array(total);
-            for (let i = 0; i < total; i++)
-                order[i] = i;
-            // At one start, a page heap's light block (a row of the page heap's walk) sorts after the
-            // NormalHeap block holding it, so the lookup, which scans back from the last start, finds it first.
-            const late = (i) => (walks[walkOf[i]].type === "PageHeap" ? 1 : 0);
-            order.sort((a, b) => starts[a] - starts[b] || late(a) - late(b) || a - b);
-            this.starts = new Float64Array(total);
-            this.walkOf = new Int32Array(total);
-            this.rowOf = new Int32Array(total);
+            // Walks list blocks mostly in address order: the sort is paid only when they do not, or when a
+            // page heap's light blocks share their starts with the NormalHeap blocks holding them.
+            if (!sorted || walks.some((walk) => walk.type === "PageHeap")) {
+                const order = new Int32Array(total);
+                for (let i = 0; i < total; i++)
+                    order[i] = i;
+                // At one start, a page heap's light block (a row of the page heap's walk) sorts after the
+                // NormalHeap block holding it, so the lookup, which scans back from the last start, finds it first.
+                const late = (i) => (walks[walkOf[i]].type === "PageHeap" ? 1 : 0);
+                order.sort((a, b) => starts[a] - starts[b] || late(a) - late(b) || a - b);
+                const [s, w, r] = [new Float64Array(total), new Int32Array(total), new Int32Array(total)];
+                for (let i = 0; i < total; i++) {
+                    s[i] = starts[order[i]];
+                    w[i] = walkOf[order[i]];
+                    r[i] = rowOf[order[i]];
+                }
+                [starts, walkOf, rowOf] = [s, w, r];
+            }
+            this.starts = starts;
+            this.walkOf = walkOf;
+            this.rowOf = rowOf;
             this.reach = new Float64Array(total);
             let reach = 0;
             for (let i = 0; i < total; i++) {
-                const k = order[i];
-                this.starts[i] = starts[k];
-                this.walkOf[i] = walkOf[k];
-                this.rowOf[i] = rowOf[k];
-                const end = starts[k] + walks[walkOf[k]].blocks.size[rowOf[k]];
+                const end = starts[i] + walks[walkOf[i]].blocks.size[rowOf[i]];
                 if (end > reach)
                     reach = end;
                 this.reach[i] = reach;
@@ -5139,31 +5540,51 @@ var __dxheap = (function (exports) {
         }
         /** The innermost block whose [address, address + size) holds `address`. */
         find(address) {
+            const row = this.findRow(address);
+            return row < 0 ? undefined : { walk: this.foundWalk, row };
+        }
+        /** find() without an object (the leak scan asks once per pointer): the row, its walk in foundWalk; -1 when none. */
+        findRow(address) {
             let i = lastAtOrBelow(this.starts, address);
             for (let steps = 0; i >= 0 && steps < MAX_OVERLAP_STEPS && this.reach[i] > address; i--, steps++) {
                 const w = this.walkOf[i];
                 const row = this.rowOf[i];
                 const blocks = this.walks[w].blocks;
-                if (address < blocks.address[row] + blocks.size[row])
-                    return { walk: w, row: this.innermost(w, row, address) };
+                if (address < blocks.address[row] + blocks.size[row]) {
+                    this.foundWalk = w;
+                    return this.innermost(w, row, address);
+                }
             }
-            return undefined;
+            return -1;
         }
         /** A container's own blocks follow it in its table (in address order): the one holding address, else the container. */
         innermost(w, container, address) {
             const b = this.walks[w].blocks;
+            // Where its blocks end, by doubling steps then bisection: a UserBlocks may hold thousands.
             let low = container + 1;
             let high = low;
-            while (high < b.count && b.container[high] === container)
-                high++;
-            // Binary search in rows [low, high) for the last block starting at or below address.
+            for (let step = 1; high < b.count && b.container[high] === container; step *= 2) {
+                low = high + 1;
+                high = low + step;
+            }
+            if (high > b.count)
+                high = b.count;
+            while (low < high) {
+                const mid = (low + high) >> 1;
+                if (b.container[mid] === container)
+                    low = mid + 1;
+                else
+                    high = mid;
+            }
+            // Binary search in rows [container + 1, low) for the last block starting at or below address.
             let found = -1;
-            let hi = high - 1;
-            while (low <= hi) {
-                const mid = (low + hi) >> 1;
+            let lo = container + 1;
+            let hi = low - 1;
+            while (lo <= hi) {
+                const mid = (lo + hi) >> 1;
                 if (b.address[mid] <= address) {
                     found = mid;
-                    low = mid + 1;
+                    lo = mid + 1;
                 }
                 else {
                     hi = mid - 1;
@@ -5904,13 +6325,14 @@ var __dxheap = (function (exports) {
             if (roots.rows[i] === target)
                 out.push({ kind: "memory", location: roots.locations[i] });
         }
-        for (let w = 0; w < scan.offsets.length && out.length < max; w++) {
-            const offsets = scan.offsets[w];
-            for (let r = 0; r < offsets.length / 2 && out.length < max; r++) {
-                const first = offsets[2 * r];
-                const end = first + offsets[2 * r + 1];
-                for (let e = first; e < end; e++) {
-                    if (scan.edges[e] === target && !(w === heap && r === row)) {
+        for (let w = 0; w < scan.edgeStarts.length && out.length < max; w++) {
+            const starts = scan.edgeStarts[w];
+            const counts = scan.edgeCounts[w];
+            for (let r = 0; r < starts.length && out.length < max; r++) {
+                if (starts[r] < 0 || (w === heap && r === row))
+                    continue;
+                for (let e = starts[r], end = starts[r] + counts[r]; e < end; e++) {
+                    if (scan.edges[e] === target) {
                         out.push({ kind: "block", heap: w, row: r });
                         break;
                     }
@@ -5982,7 +6404,7 @@ var __dxheap = (function (exports) {
         if (referrer.kind === "block") {
             const ref = heaps.heaps()[referrer.heap];
             const walk = ref.walk();
-            const block = new BlockModel(model(ref), walk, referrer.row);
+            const block = BlockModel.of(model(ref), walk, referrer.row);
             return new ReferrerModel("Block", walk.blocks.userAddress[referrer.row], `inside block ${hex0x(walk.blocks.userAddress[referrer.row])} ${whatBlock(heaps, ref, referrer.row)}`, block);
         }
         const location = referrer.location;
@@ -6802,7 +7224,7 @@ var __dxheap = (function (exports) {
             note = limit.note("references", `dx @$heapfind(0x${hex(target)}, true).References`) + note;
         }
         context.print(formatFoundBlock(heap.walk, found.row, heap.width, printed) + note);
-        return new FoundBlockModel(new BlockModel(heap.model, heap.walk, found.row), target - start, references);
+        return new FoundBlockModel(BlockModel.of(heap.model, heap.walk, found.row), target - start, references);
     });
     /** !heapsearch pattern [, width] — !heap -srch: where a 1, 2, 4 or 8-byte value occurs in busy user data. */
     const heapsearch = command("heapsearch", 2, (pattern, width) => {
@@ -6832,7 +7254,7 @@ var __dxheap = (function (exports) {
     function* allHits(walked, needle) {
         for (let i = 0; i < walked.length; i++) {
             for (const hit of searchPattern(walked[i].ref.view.memory, walked[i].walk, needle)) {
-                yield new PatternHitModel(new BlockModel(walked[i].model, walked[i].walk, hit.row), hit.location);
+                yield new PatternHitModel(BlockModel.of(walked[i].model, walked[i].walk, hit.row), hit.location);
             }
         }
     }
@@ -6886,7 +7308,7 @@ var __dxheap = (function (exports) {
         text += `    offset 0x${hex(target - blocks.address[found.row])} in the block, ${BLOCK_STATES[blocks.state[found.row]].toLowerCase()}\n`;
         text += "frames" in stack ? formatStackLines(stack.frames, (a) => symbols.name(a), heap.width) : `    no allocation stack (${stack.reason}): ${stack.message}\n`;
         context.print(text);
-        return new HeapStackModel(new BlockModel(heap.model, heap.walk, found.row), target - blocks.address[found.row], stackModel(stack, symbols));
+        return new HeapStackModel(BlockModel.of(heap.model, heap.walk, found.row), target - blocks.address[found.row], stackModel(stack, symbols));
     });
     /** !heapstacks [heap] [, max] — busy blocks grouped by allocation stack, largest total first (UMDH's view). */
     const heapstacks = command("heapstacks", 2, (heap, maxGroups) => {
@@ -7776,7 +8198,7 @@ var __dxheap = (function (exports) {
             return g ? { Count: g.count, Bytes: g.bytes } : null;
         }
         get Samples() {
-            return this.samples().map((s) => new BlockModel(this.__model(s.ref), s.ref.walk(), s.row));
+            return this.samples().map((s) => BlockModel.of(this.__model(s.ref), s.ref.walk(), s.row));
         }
         get Blocks() {
             const refs = this.__heaps.heaps();
