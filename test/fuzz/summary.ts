@@ -2,6 +2,7 @@
 // reproducing case, reads/bytes/time percentiles, the heaviest cases, and how much of each
 // budget the passing cases used (the calibration view).
 import * as budget from "./budget";
+import type { ImageKind } from "./image";
 import { describeMutation } from "./mutations";
 import { type CaseResult, FAILURE_KINDS, type Failure, replayLine } from "./run-case";
 
@@ -118,6 +119,7 @@ export interface SummaryOptions {
   seed: number;
   maxMutations: number;
   layouts?: string[];
+  kinds?: ImageKind[];
   strict?: boolean;
   workers: number;
   elapsedMs: number;
