@@ -106,7 +106,7 @@ const tebLinks: Mutator = (image, rng) => {
     const value = BigInt(rng.pick([0, 0x8664, 0x14d, 0xffff]));
     return writeValue(which.space, "teb", `CPU area@${hex(cpuArea)} of thread 0x${thread.id.toString(16)}.Machine`, cpuArea + 2n, 2, value, `0x${value.toString(16)}`);
   }
-  // The saved x86 context's registers (WOW64_CONTEXT, 0xcc bytes): a few bytes flipped.
+  // A byte of the saved x86 registers (WOW64_CONTEXT's edi to esp).
   const at = thread.context32 + BigInt(rng.int(0x9c, 0xc7));
   const old = readValue(which.space, at, 1);
   if (old === undefined) return undefined;
