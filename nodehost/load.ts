@@ -125,11 +125,25 @@ function wow64Side(ntdll: TargetModule, ntdll32: TargetModule | undefined, threa
     if (!teb) continue;
     const cpuArea = readUnsigned(regions, thread.teb + BigInt(tlsSlots + 8), 8);
     const context = cpuArea ? readBytes(regions, cpuArea + 4n, CONTEXT_X86_SIZE) : undefined;
-    thread.wow64 = { teb, ...(context ? { registers: parseContext(context, "x86", `the WOW64 context of thread ${thread.id}`).registers } : {}) };
+    const registers = context && savedRegisters(context, thread.id);
+    thread.wow64 = { teb, ...(registers ? { registers } : {}) };
   }
   const first = threads[0]?.wow64;
   const peb = first && readUnsigned(regions, first.teb + BigInt(peb32Field.offset), 4);
   return peb ? { wow64: { peb, ntdll: ntdll32.renamed ?? "ntdll" } } : {};
+}
+
+/**
+ * The x86 registers of a thread's CPU area. The area is process memory, not a dump stream: one
+ * that is not an x86 CONTEXT (damaged, or not there yet) gives the thread no saved registers
+ * rather than a dump the host refuses.
+ */
+function savedRegisters(context: Uint8Array, threadId: number): Record<string, bigint> | undefined {
+  try {
+    return parseContext(context, "x86", `the WOW64 context of thread ${threadId}`).registers;
+  } catch {
+    return undefined;
+  }
 }
 
 /** sizeof(CONTEXT) of x86 (winnt.h). */

@@ -128,7 +128,8 @@ export class Target {
     if (!block || block.address === undefined) throw new Error("dxheap needs a user-mode process: this process has no PEB");
     const modules = listModules(debuggee);
     const symbols = new ModuleSymbols("ntdll", processObject);
-    const native = view("ntdll", symbols, resolveNtHeapLayout(symbols), toNumber(block.address), processObject);
+    const layout = resolveNtHeapLayout(symbols);
+    const native = view("ntdll", symbols, layout, userModePeb(block.address), processObject);
     const wow64 = findWow64Ntdll(modules, processObject, native.layout);
     if (!wow64) return new Target(debuggee, [native], modules, []);
     const memory32 = new HostMemory(4, processObject);
@@ -272,6 +273,15 @@ export class Target {
 function view(moduleName: string, symbols: ModuleSymbols, layout: NtHeapLayout, peb: number, processObject: object): NtdllView {
   const memory = new HostMemory(layout.pointerSize, processObject);
   return { arch: layout.pointerSize === 8 ? "x64" : "x86", module: moduleName, memory, layout, peb, lfhKey: readLfhKey(memory, layout), symbols };
+}
+
+/** The PEB's address; a damaged TEB can name any, and one above 2^53 is no user-mode address (docs/jsprovider.md §1.4). */
+function userModePeb(address: host.Int64): number {
+  try {
+    return toNumber(address);
+  } catch (e) {
+    throw new Error(`dxheap needs a user-mode process: the debugger gives the PEB at 0x${address.toString(16)}, which is no user-mode address`);
+  }
 }
 
 /** The thread's TEB in the debugger's current view, or 0. */

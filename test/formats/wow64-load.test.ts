@@ -80,6 +80,17 @@ describe("loadTarget on a written WOW64 image", () => {
     expect(loadTarget(path).wow64).toBeUndefined();
     expect(loadTarget(path, { ntdll_77a60000: moved }).wow64).toEqual({ peb: truth.peb32, ntdll: "ntdll_77a60000" });
   });
+
+  test("a CPU area that holds no x86 CONTEXT (process memory, damaged) leaves the thread without saved registers, and the dump loads", () => {
+    const { process: damaged, truth: damagedTruth } = buildWow64Image(19041, { seed: 2 });
+    const [first, second] = damagedTruth.threads;
+    damaged.x64.space.u32(first.context32, 0x100); // ContextFlags without CONTEXT_i386 (0x10000)
+    const { dump, isfs } = damaged.dump("x64");
+    const target = targetFromDump(dump, Object.fromEntries(Object.entries(isfs).map(([key, isf]) => [key, IsfTypes.parse(isf)])));
+    expect(target.threads[0].wow64).toEqual({ teb: first.teb32 });
+    expect(target.threads[1].wow64?.registers?.esp).toBe(second.registers32.esp);
+    expect(target.wow64).toEqual({ peb: damagedTruth.peb32, ntdll: "ntdll_77a60000" });
+  });
 });
 
 describe("the loader refuses", () => {

@@ -1,4 +1,4 @@
-// npm run fuzz -- --cases N --seed S [--case K] [--mutations M] [--layouts x64-19041,...]
+// npm run fuzz -- --cases N --seed S [--case K] [--mutations M] [--layouts x64-19041,...] [--kinds nt,...]
 //                 [--workers W] [--time-limit MS] [--verbose] [--strict] [--precise-memory]
 //                 [--bundle path] [--json file]
 // Runs seeded corruption cases against the built bundle (dist/dxheap.js) and prints a summary;
@@ -10,15 +10,17 @@ import { runCases } from "./pool";
 import { DEFAULT_BUNDLE, DEFAULT_MAX_MUTATIONS, formatFailure } from "./run-case";
 import { commandName, summarize } from "./summary";
 import { CASE_TIME_LIMIT_MS } from "./budget";
-import { IMAGE_BUILDS, layoutName } from "./image";
+import type { ImageKind } from "./image";
+import { KIND_NAMES, LAYOUT_NAMES } from "./kinds";
 import { describeMutation } from "./mutations";
 
-const USAGE = `usage: npm run fuzz -- [--cases N] [--seed S] [--case K] [--mutations M] [--layouts L,...] [--workers W] [--time-limit MS] [--verbose] [--strict] [--precise-memory] [--bundle dist/dxheap.js] [--json out.json]
+const USAGE = `usage: npm run fuzz -- [--cases N] [--seed S] [--case K] [--mutations M] [--layouts L,...] [--kinds K,...] [--workers W] [--time-limit MS] [--verbose] [--strict] [--precise-memory] [--bundle dist/dxheap.js] [--json out.json]
   --cases N          run cases 0..N-1 (default 200)
   --seed S           the run's seed (default: drawn and printed)
   --case K           run case K only (replays a failure: same seed, same K)
   --mutations M      at most M mutations per case, 1..M drawn (default ${DEFAULT_MAX_MUTATIONS}; 0: undamaged images, for calibration)
-  --layouts L,...    draw images of these layouts only (${IMAGE_BUILDS.map(([e]) => layoutName(e)).join(", ")}; default all)
+  --layouts L,...    draw images of these layouts only (${LAYOUT_NAMES.join(", ")}; default all)
+  --kinds K,...      draw images of these kinds only (${KIND_NAMES.join(", ")}; default all, a quarter each)
   --workers W        worker threads (default: min(2, cores)); 0 runs in this thread without the watchdog
   --time-limit MS    stop a case still running after MS milliseconds (default ${CASE_TIME_LIMIT_MS})
   --verbose          print every case, every command's counters and output excerpt, and every failure in full
@@ -33,6 +35,7 @@ interface Args {
   caseNumber?: number;
   maxMutations: number;
   layouts?: string[];
+  kinds?: ImageKind[];
   workers: number;
   timeLimitMs: number;
   verbose: boolean;
@@ -76,10 +79,16 @@ function parseArgs(argv: string[]): Args {
         break;
       case "--layouts": {
         const names = (argv[++i] ?? "").split(",").filter((n) => n !== "");
-        const known = IMAGE_BUILDS.map(([e]) => layoutName(e));
-        const unknown = names.filter((n) => !known.includes(n));
-        if (names.length === 0 || unknown.length > 0) throw new Error(`--layouts expects names among ${known.join(", ")}${unknown.length ? `, not ${unknown.join(", ")}` : ""}`);
+        const unknown = names.filter((n) => !LAYOUT_NAMES.includes(n));
+        if (names.length === 0 || unknown.length > 0) throw new Error(`--layouts expects names among ${LAYOUT_NAMES.join(", ")}${unknown.length ? `, not ${unknown.join(", ")}` : ""}`);
         args.layouts = names;
+        break;
+      }
+      case "--kinds": {
+        const names = (argv[++i] ?? "").split(",").filter((n) => n !== "");
+        const unknown = names.filter((n) => !KIND_NAMES.includes(n as ImageKind));
+        if (names.length === 0 || unknown.length > 0) throw new Error(`--kinds expects names among ${KIND_NAMES.join(", ")}${unknown.length ? `, not ${unknown.join(", ")}` : ""}`);
+        args.kinds = names as ImageKind[];
         break;
       }
       case "--workers":
@@ -128,7 +137,8 @@ async function main(): Promise<number> {
   const caseNumbers = args.caseNumber !== undefined ? [args.caseNumber] : Array.from({ length: args.cases }, (_, i) => i);
   const workers = args.caseNumber !== undefined ? Math.min(args.workers, 1) : args.workers;
   const layouts = args.layouts ? `, layouts ${args.layouts.join(",")}` : "";
-  console.log(`fuzz: seed ${args.seed}, ${caseNumbers.length} case${caseNumbers.length === 1 ? "" : "s"}${layouts}, bundle ${args.bundle}`);
+  const kinds = args.kinds ? `, kinds ${args.kinds.join(",")}` : "";
+  console.log(`fuzz: seed ${args.seed}, ${caseNumbers.length} case${caseNumbers.length === 1 ? "" : "s"}${layouts}${kinds}, bundle ${args.bundle}`);
   const started = performance.now();
   let done = 0;
   let failed = 0;
@@ -137,6 +147,7 @@ async function main(): Promise<number> {
     seed: args.seed,
     maxMutations: args.maxMutations,
     layouts: args.layouts,
+    kinds: args.kinds,
     bundle: args.bundle,
     verbose: args.verbose,
     preciseMemory: args.preciseMemory,
@@ -166,7 +177,7 @@ async function main(): Promise<number> {
   });
   const elapsed = performance.now() - started;
   console.log("");
-  console.log(summarize(results, { seed: args.seed, maxMutations: args.maxMutations, layouts: args.layouts, strict: args.strict, workers, elapsedMs: elapsed, verbose: args.verbose }));
+  console.log(summarize(results, { seed: args.seed, maxMutations: args.maxMutations, layouts: args.layouts, kinds: args.kinds, strict: args.strict, workers, elapsedMs: elapsed, verbose: args.verbose }));
   if (args.json) {
     const plain = JSON.stringify(results, (_, v) => (typeof v === "bigint" ? "0x" + v.toString(16) : v), 1);
     writeFileSync(args.json, plain);

@@ -1,10 +1,11 @@
 // The corruption fuzzer in the test suite: a fixed seed, 400 cases on two worker threads (about
-// 17 s on the idle 2-core machine, 40 s when it is busy), every command and the full dx walk on
-// each damaged image, held to the budgets of test/fuzz/budget.ts. A failure names the case and
-// its replay line (npm run fuzz -- --seed S --case K --verbose). See test/fuzz/README.md.
+// 20 s on the idle 2-core machine, 40 s when it is busy), a quarter each of NT, segment-heap,
+// page-heap and WOW64 images, every command and the full dx walk on each damaged image, held to
+// the budgets of test/fuzz/budget.ts. A failure names the case and its replay line
+// (npm run fuzz -- --seed S --case K --verbose). See test/fuzz/README.md.
 import { createHash } from "crypto";
-import { buildFuzzImage } from "./image";
-import { describeMutation, mutate } from "./mutations";
+import { buildFuzzImage, mutate } from "./kinds";
+import { describeMutation } from "./mutations";
 import { runCases } from "./pool";
 import { Rng, caseSeed } from "./random";
 import { DEFAULT_MAX_MUTATIONS, formatFailure } from "./run-case";
@@ -23,10 +24,11 @@ describe("corruption fuzzer", () => {
       const rng = new Rng(caseSeed(SEED, caseNumber));
       const image = buildFuzzImage(rng);
       const mutations = mutate(image, rng, 4).map(describeMutation);
-      const dump = createHash("sha256").update(image.builder.build().dump).digest("hex");
+      const dump = createHash("sha256").update(image.write().dump).digest("hex");
       return { mutations, dump };
     };
-    for (const caseNumber of [0, 7, 123]) {
+    // A segment-heap, an NT, a WOW64 and a page-heap image.
+    for (const caseNumber of [0, 7, 10, 123]) {
       const first = draw(caseNumber);
       expect(first.mutations.length).toBe(4);
       expect(draw(caseNumber)).toEqual(first);
@@ -45,5 +47,6 @@ describe("corruption fuzzer", () => {
       throw new Error(`${failed.length} of ${CASES} fuzz cases failed\n\n${summary}\n\nfirst failing cases:\n${examples.join("\n\n")}`);
     }
     expect(results.length).toBe(CASES);
+    expect(new Set(results.map((r) => r.kind))).toEqual(new Set(["nt", "segment", "page", "wow64"]));
   }, 240_000);
 });

@@ -1,27 +1,25 @@
-// The process a fuzz case starts from: one to three small NT heaps (back end, uncommitted ranges,
-// free lists, LFH UserBlocks where the draw says so, VirtualAlloc'd blocks) composed with the
-// writers' ProcessImageBuilder and writeNtHeap, listed in the PEB and, where the layout has one,
-// in ntdll's process heap descriptor list. Besides the truth of every block it keeps a catalogue
-// of the structures the mutations aim at, read from the image before any damage.
-import { symbolRva } from "../writers/layout";
+// The process a fuzz case starts from, and the catalogue of the structures its mutations aim at,
+// read from the image before any damage. Four kinds of image (kinds.ts draws one per case):
+// - "nt": one to three small NT heaps (back end, uncommitted ranges, free lists, LFH UserBlocks
+//   where the draw says so, VirtualAlloc'd blocks) composed with the writers' ProcessImageBuilder
+//   and writeNtHeap, listed in the PEB and, where the layout has one, in ntdll's heap descriptor list;
+// - "segment": one or two of those and a segment heap (segment-heap.ts);
+// - "page": a +hpa process of page heaps (page-heap.ts);
+// - "wow64": a WOW64 process's NT heaps on both sides, seen from either dump (wow64.ts).
+// This file has what they share: the image, one ntdll's NT catalogue (NtSide), the NT kind.
 import { writeNtHeap, type NtHeapSpec } from "../writers/ntheap";
-import { ProcessImageBuilder, type HeapListing } from "../writers/process";
+import { ProcessImageBuilder, type HeapListing, type NtdllGlobals, type ProcessOptions } from "../writers/process";
 import type { AddressSpace, Arch, BlockTruth, HeapTruth, Layout } from "../writers/types";
 import type { Rng } from "./random";
-
-/** The layouts a case may draw, with their weights: Windows 7, 10 and 11 on both architectures where the writers have them, and the 24H2-style x64 layout that has ntdll's heap descriptor list. */
-export const IMAGE_BUILDS: readonly (readonly [{ arch: Arch; build: number }, number])[] = [
-  [{ arch: "x64", build: 7601 }, 2],
-  [{ arch: "x64", build: 19041 }, 3],
-  [{ arch: "x64", build: 22000 }, 3],
-  [{ arch: "x64", build: 26100 }, 1.5],
-  [{ arch: "x86", build: 7601 }, 2],
-  [{ arch: "x86", build: 19041 }, 3],
-];
+import type { PageHeapsTarget } from "./page-heap";
+import type { SegmentHeapTarget } from "./segment-heap";
+import type { Wow64Target } from "./wow64";
 
 /** Below _HEAP.VirtualMemoryThreshold's 64 KiB the writer would not make VirtualAlloc'd blocks consistent with it. */
 const VIRTUAL_ALLOC_MIN = 0x11000;
 const VIRTUAL_ALLOC_MAX = 0x30000;
+
+export type ImageKind = "nt" | "segment" | "page" | "wow64";
 
 export interface UcrDescriptorTarget {
   heap: HeapTruth;
@@ -41,17 +39,18 @@ export interface ContainerTarget {
   blocks: BlockTruth[];
 }
 
-export interface FuzzImage {
+/** The NT heap targets of one ntdll: the process's, or one side of a WOW64 process. */
+export interface NtSide {
   arch: Arch;
-  build: number;
   layout: Layout;
   space: AddressSpace;
-  builder: ProcessImageBuilder;
+  /** How the targets name this side's PEB: "PEB", or "PEB32" / "PEB64" in a WOW64 process. */
+  pebName: string;
   peb: bigint;
   /** PEB.ProcessHeaps. */
   processHeapsArray: bigint;
+  /** Its NT heaps (a page heap's NormalHeap included). */
   heaps: HeapTruth[];
-  specs: NtHeapSpec[];
   /** ntdll!RtlpProcessHeaps and the descriptors on it, where the layout has the list. */
   descriptorHead?: bigint;
   descriptors: bigint[];
@@ -63,50 +62,106 @@ export interface FuzzImage {
   lfhHeaps: { heap: HeapTruth; address: bigint }[];
   /** _HEAP_VIRTUAL_ALLOC_ENTRY of each VirtualAlloc'd block. */
   virtualAllocs: { heap: HeapTruth; entry: bigint; block: BlockTruth }[];
-  /** Truth counts, for the read budget. */
+  /** Heaps, segments, blocks, uncommitted ranges, LFH containers and heap descriptors. */
   structures: number;
 }
 
-/** "x64-19041": how --layouts names an entry of IMAGE_BUILDS. */
-export function layoutName(entry: { arch: Arch; build: number }): string {
-  return `${entry.arch}-${entry.build}`;
+export interface FuzzImage {
+  kind: ImageKind;
+  /** The dump's architecture and build. */
+  arch: Arch;
+  build: number;
+  /** The NT heap targets, one side per ntdll the extension reads (two in a WOW64 process's 64-bit view). */
+  sides: NtSide[];
+  /** The heaps @$curprocess.Heaps lists, in its order: the commands' arguments come from them. */
+  heaps: HeapTruth[];
+  segmentHeap?: SegmentHeapTarget;
+  pageHeaps?: PageHeapsTarget;
+  wow64?: Wow64Target;
+  /** The smallest granularity of its heaps: the unit of the unbounded-collection check. */
+  granularity: number;
+  /** Runs before the commands (".effmach x86"). */
+  setup?: string;
+  /** What the writers placed, for the read budget (see budget.ts ImageSize). */
+  structures: number;
+  /** One line about the image's shape. */
+  description: string;
+  /** The dump and the types files it goes with, by module key ("ntdll", "ntdll_77a60000", "ucrtbase"). */
+  write(): { dump: Uint8Array; isfs: Record<string, object> };
 }
 
-/** Draws and writes a process, on one of `layouts` (names as layoutName gives them; all by default). Deterministic in the draws of rng. */
-export function buildFuzzImage(rng: Rng, layouts?: readonly string[]): FuzzImage {
-  const builds = layouts && layouts.length > 0 ? IMAGE_BUILDS.filter(([entry]) => layouts.includes(layoutName(entry))) : IMAGE_BUILDS;
-  if (builds.length === 0) throw new Error(`no layout among ${layouts!.join(", ")} (known: ${IMAGE_BUILDS.map(([e]) => layoutName(e)).join(", ")})`);
-  const { arch, build } = rng.weighted(builds);
+/** Draws the spec of one small NT heap; the first heap of a process is HEAP_GROWABLE only. */
+export function drawNtHeapSpec(rng: Rng, first: boolean): NtHeapSpec {
+  const virtualAllocs = Array.from({ length: rng.weighted([[0, 2], [1, 3], [2, 2]] as const) }, () => rng.int(VIRTUAL_ALLOC_MIN, VIRTUAL_ALLOC_MAX) & ~0xf);
+  return {
+    seed: rng.u32(),
+    flags: first ? 0x2 : rng.pick([0x1002, 0x1002, 0x1062, 0x2]),
+    segments: rng.weighted([[1, 3], [2, 4], [3, 2]] as const),
+    blocksPerSegment: rng.int(4, 20),
+    lfh: rng.chance(0.7),
+    virtualAllocs,
+    // The writer's 0x40 escape works on both architectures, the 0x3F one on x64 only (it decides).
+    escapes: rng.chance(0.7),
+    leak: rng.chance(0.2) ? { request: rng.int(0x10, 0x300), count: rng.int(2, 24) } : undefined,
+  };
+}
+
+/** A process of the layout with drawn ntdll keys (pointer-sized segment-heap keys where `segmentKeys`). */
+export function drawProcess(rng: Rng, arch: Arch, build: number, options: Pick<ProcessOptions, "ntGlobalFlag"> & { segmentKeys?: boolean } = {}): { builder: ProcessImageBuilder; globals: NtdllGlobals } {
   const lfhKey = rng.u32();
-  const builder = new ProcessImageBuilder({ arch, build, globals: { lfhKey, segmentHeapKey: 0n, segmentLfhKey: 0n } });
-  const { space, layout } = builder;
+  const key = () => (options.segmentKeys ? rng.bits(arch === "x64" ? 8 : 4) : 0n);
+  const globals: NtdllGlobals = { lfhKey, segmentHeapKey: key(), segmentLfhKey: key() };
+  return { builder: new ProcessImageBuilder({ arch, build, globals, ntGlobalFlag: options.ntGlobalFlag }), globals };
+}
 
-  const heapCount = rng.weighted([[1, 3], [2, 4], [3, 2]] as const);
-  const specs: NtHeapSpec[] = [];
-  for (let i = 0; i < heapCount; i++) {
-    const virtualAllocs = Array.from({ length: rng.weighted([[0, 2], [1, 3], [2, 2]] as const) }, () => rng.int(VIRTUAL_ALLOC_MIN, VIRTUAL_ALLOC_MAX) & ~0xf);
-    specs.push({
-      seed: rng.u32(),
-      flags: i === 0 ? 0x2 : rng.pick([0x1002, 0x1002, 0x1062, 0x2]),
-      segments: rng.weighted([[1, 3], [2, 4], [3, 2]] as const),
-      blocksPerSegment: rng.int(4, 20),
-      lfh: rng.chance(0.7),
-      virtualAllocs,
-      // The writer's 0x40 escape works on both architectures, the 0x3F one on x64 only (it decides).
-      escapes: rng.chance(0.7),
-      leak: rng.chance(0.2) ? { request: rng.int(0x10, 0x300), count: rng.int(2, 24) } : undefined,
-    });
-  }
-  const heaps = specs.map((spec) => writeNtHeap(space, layout, { lfhKey }, spec));
-
-  // As buildImage lists them: with a descriptor list (24H2) the PEB lists the first heap only.
-  const hasDescriptorList = layout.isf.symbols.RtlpProcessHeaps !== undefined;
+/**
+ * Lists the heaps as buildImage does: in the PEB or, with a descriptor list (24H2, docs §2.1),
+ * the first heap in the PEB and every heap in the list; the first is the process heap.
+ */
+export function listHeaps(builder: ProcessImageBuilder, heaps: HeapTruth[]): void {
+  const hasDescriptorList = builder.layout.isf.symbols.RtlpProcessHeaps !== undefined;
   heaps.forEach((heap, index) => {
     const listedIn: HeapListing[] = !hasDescriptorList ? ["PEB"] : index === 0 ? ["PEB", "DescriptorList"] : ["DescriptorList"];
     builder.addHeap(heap.address, listedIn);
     heap.listedIn = index === 0 ? ["ProcessHeap", ...listedIn] : listedIn;
   });
+}
 
+/** The NT kind: one to three NT heaps. */
+export function buildNtImage(rng: Rng, arch: Arch, build: number): FuzzImage {
+  const { builder, globals } = drawProcess(rng, arch, build);
+  const heapCount = rng.weighted([[1, 3], [2, 4], [3, 2]] as const);
+  const specs = Array.from({ length: heapCount }, (_, i) => drawNtHeapSpec(rng, i === 0));
+  const heaps = specs.map((spec) => writeNtHeap(builder.space, builder.layout, { lfhKey: globals.lfhKey }, spec));
+  listHeaps(builder, heaps);
+  const side = processSide(builder, heaps);
+  return {
+    kind: "nt",
+    arch,
+    build,
+    sides: [side],
+    heaps,
+    granularity: builder.layout.granularity,
+    structures: side.structures,
+    description: `${arch} ${build}: ${describeHeaps(heaps)}`,
+    write: () => builtDump(builder),
+  };
+}
+
+/** The dump of a ProcessImageBuilder's process and its types files (ntdll's, and the loaded modules'). */
+export function builtDump(builder: ProcessImageBuilder): { dump: Uint8Array; isfs: Record<string, object> } {
+  const { dump, ntdllIsf, moduleIsfs } = builder.build();
+  return { dump, isfs: { ntdll: ntdllIsf, ...moduleIsfs } };
+}
+
+/** The NT catalogue of a ProcessImageBuilder's process. */
+export function processSide(builder: ProcessImageBuilder, heaps: HeapTruth[]): NtSide {
+  return ntSide({ layout: builder.layout, space: builder.space, pebName: "PEB", peb: builder.peb, heaps, ntdllSymbol: (name) => builder.ntdllSymbol(name) });
+}
+
+/** Reads the NT catalogue of one ntdll's side: the PEB's heap array, descriptors, UCRs, LFH containers, VirtualAlloc entries. */
+export function ntSide(options: { layout: Layout; space: AddressSpace; pebName: string; peb: bigint; heaps: HeapTruth[]; ntdllSymbol: (name: string) => bigint }): NtSide {
+  const { layout, space, peb, heaps } = options;
   const off = (type: string, field: string) => BigInt(layout.off(type, field));
   const flink = off("_LIST_ENTRY", "Flink");
   /** The entries of a circular list, head excluded, at most 64. */
@@ -116,15 +171,14 @@ export function buildFuzzImage(rng: Rng, layouts?: readonly string[]): FuzzImage
     return entries;
   };
 
-  const peb = builder.peb;
   const processHeapsArray = space.readPtr(peb + off("_PEB", "ProcessHeaps"));
-  const descriptorHead = hasDescriptorList ? ntdllSymbol(builder, "RtlpProcessHeaps") : undefined;
+  const descriptorHead = layout.isf.symbols.RtlpProcessHeaps !== undefined ? options.ntdllSymbol("RtlpProcessHeaps") : undefined;
   const descriptors = descriptorHead === undefined ? [] : listEntries(descriptorHead).map((link) => link - off("_RTLP_PROCESS_HEAP_DESCRIPTOR", "DescriptorLink"));
 
   const ucrDescriptors: UcrDescriptorTarget[] = [];
   const containers: ContainerTarget[] = [];
-  const lfhHeaps: FuzzImage["lfhHeaps"] = [];
-  const virtualAllocs: FuzzImage["virtualAllocs"] = [];
+  const lfhHeaps: NtSide["lfhHeaps"] = [];
+  const virtualAllocs: NtSide["virtualAllocs"] = [];
   const userBlocksSubSegment = layout.off("_HEAP_USERDATA_HEADER", "SubSegment");
   for (const heap of heaps) {
     for (const segment of heap.segments) {
@@ -149,25 +203,18 @@ export function buildFuzzImage(rng: Rng, layouts?: readonly string[]): FuzzImage
   }
 
   const structures =
-    heaps.length +
-    heaps.reduce((sum, h) => sum + h.segments.length + h.blocks.length, 0) +
-    ucrDescriptors.length +
-    containers.length +
-    descriptors.length;
-
+    heaps.length + heaps.reduce((sum, h) => sum + h.segments.length + h.blocks.length, 0) + ucrDescriptors.length + containers.length + descriptors.length;
   return {
-    arch,
-    build,
+    arch: layout.arch,
     layout,
     space,
-    builder,
+    pebName: options.pebName,
     peb,
     processHeapsArray,
     heaps,
-    specs,
     descriptorHead,
     descriptors,
-    lfhKeyAddress: ntdllSymbol(builder, "RtlpLFHKey"),
+    lfhKeyAddress: options.ntdllSymbol("RtlpLFHKey"),
     ucrDescriptors,
     containers,
     lfhHeaps,
@@ -176,18 +223,12 @@ export function buildFuzzImage(rng: Rng, layouts?: readonly string[]): FuzzImage
   };
 }
 
-/** The address of an ntdll global of the image (the builder's own ntdll base and the layout's RVA). */
-function ntdllSymbol(builder: ProcessImageBuilder, name: string): bigint {
-  return builder["ntdllBase"] + BigInt(symbolRva(builder.layout, name));
-}
-
-/** One line about the image: layout, heaps and their shape. */
-export function describeImage(image: FuzzImage): string {
-  const heaps = image.heaps.map((heap, i) => {
-    const spec = image.specs[i];
-    const lfh = heap.blocks.filter((b) => b.kind === "LFH").length;
-    const va = heap.blocks.filter((b) => b.kind === "VirtualAlloc").length;
-    return `0x${heap.address.toString(16)} (${spec.segments} seg, ${heap.blocks.length} blocks, ${lfh} LFH, ${va} VA)`;
-  });
-  return `${image.arch} ${image.build}: ${heaps.join(", ")}`;
+/** The NT heaps' shapes: address, segments, blocks, LFH and VirtualAlloc'd blocks. */
+export function describeHeaps(heaps: HeapTruth[]): string {
+  return heaps
+    .map((heap) => {
+      const count = (kind: BlockTruth["kind"]) => heap.blocks.filter((b) => b.kind === kind).length;
+      return `0x${heap.address.toString(16)} (${heap.segments.length} seg, ${heap.blocks.length} blocks, ${count("LFH")} LFH, ${count("VirtualAlloc")} VA)`;
+    })
+    .join(", ");
 }

@@ -1,9 +1,11 @@
 // The damage a fuzz case does to its image before the dump is written. Every mutation is drawn
 // from the case's Rng, aims at a structure of the image's catalogue (image.ts), takes its offsets
 // from the image's Layout (a field the layout lacks makes the draw pick another mutation), and is
-// recorded as what / where / old → new so that a failure can be read and replayed.
-import type { AddressSpace, HeapTruth, Layout } from "../writers/types";
-import type { FuzzImage } from "./image";
+// recorded as what / where / old → new so that a failure can be read and replayed. This file has
+// the shared helpers and the NT heap families; segment-heap.ts, page-heap.ts and wow64.ts have
+// theirs, kinds.ts the table of all.
+import type { AddressSpace, Arch, HeapTruth, Layout } from "../writers/types";
+import type { NtSide } from "./image";
 import type { Rng } from "./random";
 
 export interface Mutation {
@@ -25,7 +27,18 @@ export function describeMutation(m: Mutation): string {
 }
 
 const PAGE = 0x1000n;
-const hex = (value: bigint) => "0x" + value.toString(16);
+export const hex = (value: bigint) => "0x" + value.toString(16);
+
+/**
+ * What the helpers need of an image: one ntdll's layout, the memory, and the heaps whose
+ * addresses make plausible wrong pointers (each with segments: no page-heap handle).
+ */
+export interface Scope {
+  arch: Arch;
+  layout: Layout;
+  space: AddressSpace;
+  heaps: HeapTruth[];
+}
 
 // ---------------------------------------------------------------------------------------------
 // Fields as the layout has them.
@@ -34,6 +47,8 @@ interface FieldInfo {
   offset: number;
   size: number;
   pointer: boolean;
+  /** A bitfield's place in its container (size is the container's). */
+  bits?: { position: number; length: number };
 }
 
 /** Offset, size and pointer-ness of a (dotted) field path, or undefined where the layout has no such field. */
@@ -50,7 +65,8 @@ export function fieldInfo(layout: Layout, type: string, path: string): FieldInfo
   }
   const size = typeSize(layout, current);
   if (size === undefined) return undefined;
-  return { offset, size, pointer: current.kind === "pointer" };
+  const bits = current.kind === "bitfield" ? { position: current.bit_position, length: current.bit_length } : undefined;
+  return { offset, size, pointer: current.kind === "pointer", ...(bits && { bits }) };
 }
 
 function typeSize(layout: Layout, type: any): number | undefined {
@@ -99,7 +115,7 @@ function toBytes(value: bigint, size: number): Uint8Array {
   return bytes;
 }
 
-function readValue(space: AddressSpace, address: bigint, size: number): bigint | undefined {
+export function readValue(space: AddressSpace, address: bigint, size: number): bigint | undefined {
   const bytes = readBytes(space, address, size);
   if (!bytes) return undefined;
   let value = 0n;
@@ -108,14 +124,14 @@ function readValue(space: AddressSpace, address: bigint, size: number): bigint |
 }
 
 /** Writes bytes where the image holds them; undefined where it does not (the draw picks again). */
-function writeBytes(space: AddressSpace, kind: string, target: string, address: bigint, bytes: Uint8Array, why: string): Mutation | undefined {
+export function writeBytes(space: AddressSpace, kind: string, target: string, address: bigint, bytes: Uint8Array, why: string): Mutation | undefined {
   const old = readBytes(space, address, bytes.length);
   if (!old) return undefined;
   space.write(address, bytes);
   return { kind, target, address, size: bytes.length, old: bytesHex(old), new: `${bytesHex(bytes)}${why ? ` (${why})` : ""}` };
 }
 
-function writeValue(space: AddressSpace, kind: string, target: string, address: bigint, size: number, value: bigint, why: string): Mutation | undefined {
+export function writeValue(space: AddressSpace, kind: string, target: string, address: bigint, size: number, value: bigint, why: string): Mutation | undefined {
   if (value < 0n || value >= 1n << BigInt(8 * size)) return undefined;
   return writeBytes(space, kind, target, address, toBytes(value, size), why);
 }
@@ -124,7 +140,7 @@ function writeValue(space: AddressSpace, kind: string, target: string, address: 
 // Values: the extremes the brief asks for, and plausible-looking wrong ones.
 
 interface ValueContext {
-  image: FuzzImage;
+  image: Scope;
   rng: Rng;
   /** Where the field is. */
   field: bigint;
@@ -137,7 +153,7 @@ interface ValueContext {
 }
 
 /** A value for a pointer field (or a link): null, all ones, 2^40, above 2^53, itself, into another heap, unmapped, near the old one. */
-function pointerValue(c: ValueContext): [bigint, string] {
+export function pointerValue(c: ValueContext): [bigint, string] {
   const { image, rng, size } = c;
   const x64 = image.arch === "x64";
   const others = image.heaps.filter((h) => h !== c.heap);
@@ -168,7 +184,7 @@ function pointerValue(c: ValueContext): [bigint, string] {
 }
 
 /** A value for a count, size or flag field of `size` bytes. */
-function integerValue(c: ValueContext): [bigint, string] {
+export function integerValue(c: ValueContext): [bigint, string] {
   const { rng, size, old } = c;
   const bits = BigInt(8 * size);
   const max = (1n << bits) - 1n;
@@ -197,10 +213,10 @@ function integerValue(c: ValueContext): [bigint, string] {
 // ---------------------------------------------------------------------------------------------
 // The mutators. Each returns undefined when its target does not exist in this image or layout.
 
-type Mutator = (image: FuzzImage, rng: Rng) => Mutation | undefined;
+type Mutator = (image: NtSide, rng: Rng) => Mutation | undefined;
 
 /** Rewrites `type.path` of the structure at `struct` with a value suited to the field. */
-function mutateField(image: FuzzImage, rng: Rng, kind: string, type: string, struct: bigint, path: string, heap?: HeapTruth, label = type): Mutation | undefined {
+export function mutateField(image: Scope, rng: Rng, kind: string, type: string, struct: bigint, path: string, heap?: HeapTruth, label = type): Mutation | undefined {
   const info = fieldInfo(image.layout, type, path);
   if (!info) return undefined;
   const field = struct + BigInt(info.offset);
@@ -331,10 +347,10 @@ const peb: Mutator = (image, rng) => {
     ];
     const [value, why] = rng.weighted(choices)();
     if (value === old) return undefined;
-    return writeValue(image.space, "peb", `PEB.ProcessHeaps[${index}]@${hex(slot)}`, slot, pointerSize, BigInt.asUintN(8 * pointerSize, value), why);
+    return writeValue(image.space, "peb", `${image.pebName}.ProcessHeaps[${index}]@${hex(slot)}`, slot, pointerSize, BigInt.asUintN(8 * pointerSize, value), why);
   }
   const path = rng.pick(["ProcessHeaps", "ProcessHeaps", "NumberOfHeaps", "NumberOfHeaps", "NumberOfHeaps", "MaximumNumberOfHeaps", "MaximumNumberOfHeaps", "ProcessHeap"]);
-  return mutateField(image, rng, "peb", "_PEB", image.peb, path, undefined, "PEB");
+  return mutateField(image, rng, "peb", "_PEB", image.peb, path, undefined, image.pebName);
 };
 
 const descriptorList: Mutator = (image, rng) => {
@@ -342,10 +358,11 @@ const descriptorList: Mutator = (image, rng) => {
   if (image.descriptors.length === 0 || rng.chance(0.25)) {
     return mutateField(image, rng, "descriptor-list", "_LIST_ENTRY", image.descriptorHead, rng.pick(["Flink", "Blink"]), undefined, "ntdll!RtlpProcessHeaps");
   }
-  const index = rng.int(0, image.descriptors.length - 1);
-  const descriptor = image.descriptors[index];
+  const descriptor = rng.pick(image.descriptors);
   const path = rng.pick(["Heap", "Heap", "Flags", ...LINKS("DescriptorLink"), ...LINKS("DescriptorLink")]);
-  return mutateField(image, rng, "descriptor-list", "_RTLP_PROCESS_HEAP_DESCRIPTOR", descriptor, path, image.heaps[index]);
+  // The list may hold a segment heap, which is not among the side's NT heaps.
+  const listed = readValue(image.space, descriptor + BigInt(image.layout.off("_RTLP_PROCESS_HEAP_DESCRIPTOR", "Heap")), image.layout.pointerSize);
+  return mutateField(image, rng, "descriptor-list", "_RTLP_PROCESS_HEAP_DESCRIPTOR", descriptor, path, image.heaps.find((h) => h.address === listed));
 };
 
 /** The 8-byte core of a _HEAP_ENTRY: x64 at +8, x86 at +0, XORed with the heap's Encoding (§2.2). */
@@ -393,7 +410,7 @@ class EntryCore {
 }
 
 /** Damage to one back-end or VirtualAlloc header: flipped bytes, or fields rewritten with a valid checksum. */
-function entryHeader(image: FuzzImage, rng: Rng, heap: HeapTruth, entry: bigint, kind: string, label: string): Mutation | undefined {
+function entryHeader(image: NtSide, rng: Rng, heap: HeapTruth, entry: bigint, kind: string, label: string): Mutation | undefined {
   const { space, layout } = image;
   const codec = new EntryCore(layout);
   const core = entry + BigInt(codec.core);
@@ -573,8 +590,7 @@ const lfhStructure: Mutator = (image, rng) => {
 const dropMemory: Mutator = (image, rng) => {
   const heap = rng.pick(image.heaps);
   const segment = rng.pick(heap.segments);
-  const pageOf = (address: bigint) => address & ~(PAGE - 1n);
-  const choices: [() => [bigint, number, string] | undefined, number][] = [
+  const choices: DropChoice[] = [
     [() => [pageOf(heap.address), 1, `the first page of _HEAP@${hex(heap.address)}`], 2],
     [() => [pageOf(segment.address), 1, `the header page of segment@${hex(segment.address)}`], 2],
     [
@@ -595,7 +611,7 @@ const dropMemory: Mutator = (image, rng) => {
       },
       2,
     ],
-    [() => [pageOf(image.peb), 1, "the PEB's page (and PEB.ProcessHeaps)"], 1],
+    [() => [pageOf(image.peb), 1, `the ${image.pebName}'s page (and its ProcessHeaps)`], 1],
     [() => [pageOf(image.processHeapsArray), 1, "PEB.ProcessHeaps array's page"], 1],
     [() => (image.virtualAllocs.length ? [pageOf(rng.pick(image.virtualAllocs).entry), rng.pick([1, 2]), "a VirtualAlloc'd block's header page"] : undefined), 2],
     [() => (image.lfhHeaps.length ? [pageOf(rng.pick(image.lfhHeaps).address), 1, "the _LFH_HEAP's page (and its subsegments)"] : undefined), 1],
@@ -610,13 +626,23 @@ const dropMemory: Mutator = (image, rng) => {
     [() => (image.descriptors.length ? [pageOf(rng.pick(image.descriptors)), 1, "the heap descriptors' page"] : undefined), 1],
     [() => [pageOf(image.lfhKeyAddress), 1, "ntdll's data page (RtlpLFHKey)"], 1],
   ];
+  return dropDrawn(image.space, rng, choices);
+};
+
+/** A page range to leave out of the dump: start, pages, what it holds; undefined where the image has none. */
+export type DropChoice = [() => [bigint, number, string] | undefined, number];
+
+/** Drops the pages one of `choices` draws, when all of them are in the dump. */
+export function dropDrawn(space: AddressSpace, rng: Rng, choices: DropChoice[]): Mutation | undefined {
   const drawn = rng.weighted(choices)();
   if (!drawn) return undefined;
   const [start, pages, what] = drawn;
-  for (let i = 0; i < pages; i++) if (!readBytes(image.space, start + BigInt(i) * PAGE, 1)) return undefined;
-  image.space.drop(start, pages * Number(PAGE));
+  for (let i = 0; i < pages; i++) if (!readBytes(space, start + BigInt(i) * PAGE, 1)) return undefined;
+  space.drop(start, pages * Number(PAGE));
   return { kind: "drop", target: what, address: start, size: pages * Number(PAGE), old: "committed", new: "not in the dump" };
-};
+}
+
+export const pageOf = (address: bigint) => address & ~(PAGE - 1n);
 
 /** Random bytes flipped in a heap's or a segment's header structures. */
 const rawFlip: Mutator = (image, rng) => {
@@ -630,8 +656,8 @@ const rawFlip: Mutator = (image, rng) => {
   return writeBytes(image.space, "raw-flip", `byte +0x${(at - base).toString(16)} of ${base === heap.address ? "_HEAP" : "_HEAP_SEGMENT"}@${hex(base)}`, at, Uint8Array.of(old[0] ^ rng.int(1, 255)), "flipped");
 };
 
-/** The mutators by name, with their weights. */
-export const MUTATORS: readonly (readonly [string, Mutator, number])[] = [
+/** The NT heap families by name, with their weights, on one ntdll's side of the image. */
+export const NT_MUTATORS: readonly (readonly [string, Mutator, number])[] = [
   ["entry-header", backendHeader, 6],
   ["entry-extra", entryExtra, 1],
   ["lfh-block", lfhBlock, 3],
@@ -646,14 +672,3 @@ export const MUTATORS: readonly (readonly [string, Mutator, number])[] = [
   ["drop", dropMemory, 5],
   ["raw-flip", rawFlip, 1],
 ];
-
-/** Applies `count` mutations drawn from rng (a draw that finds no target is drawn again). */
-export function mutate(image: FuzzImage, rng: Rng, count: number): Mutation[] {
-  const applied: Mutation[] = [];
-  const table = MUTATORS.map(([, mutator, weight]) => [mutator, weight] as const);
-  for (let attempts = 0; applied.length < count && attempts < count * 50; attempts++) {
-    const mutation = rng.weighted(table)(image, rng);
-    if (mutation) applied.push(mutation);
-  }
-  return applied;
-}

@@ -67,6 +67,7 @@ export async function runCases(caseNumbers: readonly number[], options: PoolOpti
     seed: options.seed,
     maxMutations: options.maxMutations,
     layouts: options.layouts,
+    kinds: options.kinds,
     bundle: options.bundle ?? DEFAULT_BUNDLE,
     verbose: options.verbose ?? false,
     preciseMemory: options.preciseMemory ?? false,

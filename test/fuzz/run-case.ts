@@ -10,8 +10,9 @@ import { ScriptSession } from "../../nodehost/session";
 import type { TargetData } from "../../nodehost/target";
 import { SEARCH_PATTERN_U32, SEARCH_PATTERN_U64 } from "../writers/ntheap";
 import * as budget from "./budget";
-import { buildFuzzImage, describeImage, type FuzzImage } from "./image";
-import { describeMutation, mutate, type Mutation } from "./mutations";
+import type { FuzzImage, ImageKind } from "./image";
+import { buildFuzzImage, mutate } from "./kinds";
+import { describeMutation, type Mutation } from "./mutations";
 import { Rng, caseSeed } from "./random";
 
 export const DEFAULT_BUNDLE = join(__dirname, "..", "..", "dist", "dxheap.js");
@@ -60,6 +61,8 @@ export interface CaseResult {
   caseNumber: number;
   /** The per-case PRNG seed (derived from seed and caseNumber). */
   caseSeed: number;
+  /** The image's kind (absent when the case stopped before its image was drawn, or in a stopped worker). */
+  kind?: ImageKind;
   image: string;
   committedBytes: number;
   dumpBytes: number;
@@ -80,8 +83,10 @@ export interface FuzzConfig {
   seed: number;
   /** At most this many mutations per case (1..max drawn); 0 runs the undamaged image (calibration). */
   maxMutations: number;
-  /** Only these layouts ("x64-19041", see image.ts IMAGE_BUILDS); all when empty or absent. */
+  /** Only these layouts ("x64-19041", "wow64-7601", see kinds.ts IMAGE_KINDS); all when empty or absent. */
   layouts?: string[];
+  /** Only these image kinds ("nt", "segment", "page", "wow64"); all when empty or absent. */
+  kinds?: ImageKind[];
   bundle?: string;
   verbose?: boolean;
   /**
@@ -128,7 +133,7 @@ function heapBytes(): { used: number; external: number } {
 
 const parsedIsfs = new WeakMap<object, IsfTypes>();
 
-function ntdllTypes(isf: object): IsfTypes {
+function parsedTypes(isf: object): IsfTypes {
   let types = parsedIsfs.get(isf);
   if (!types) parsedIsfs.set(isf, (types = IsfTypes.parse(isf)));
   return types;
@@ -183,17 +188,20 @@ function commandLines(image: FuzzImage, rng: Rng, session: ScriptSession): strin
 
 /**
  * "Error: …" lines a command printed that are not an answer to the situation. The fuzzer's
- * arguments are always well formed, so a command has only one legitimate error: `!heapstat <heap>`
+ * arguments are always well formed, so a command has two legitimate errors: `!heapstat <heap>`
  * for a heap the damaged process no longer lists, or cannot walk, and that message names the
  * heap ("heapstat: 0x… is not a heap of this process", "heapstat: the header of heap 0x… is not
- * readable …"). Any other Error line is an internal exception the command wrapper caught (it
- * prefixes the command's name to every message, so the prefix tells nothing).
+ * readable …"); and any command's refusal when the damaged TEB names no PEB dxheap can read
+ * ("<name>: dxheap needs a user-mode process: …"). Any other Error line is an internal exception
+ * the command wrapper caught (it prefixes the command's name to every message, so the prefix
+ * tells nothing).
  */
 function internalErrors(command: string, output: string): string[] {
   const name = /^!(\w+)/.exec(command)?.[1];
   if (!name) return [];
   const heap = name === "heapstat" ? /^!heapstat\s+(0x[0-9a-f]+)\s*$/i.exec(command)?.[1].toLowerCase() : undefined;
-  return output.split("\n").filter((line) => line.startsWith("Error: ") && !(heap !== undefined && line.toLowerCase().includes(heap)));
+  const noProcess = `Error: ${name}: dxheap needs a user-mode process: `;
+  return output.split("\n").filter((line) => line.startsWith("Error: ") && !line.startsWith(noProcess) && !(heap !== undefined && line.toLowerCase().includes(heap)));
 }
 
 /**
@@ -255,7 +263,7 @@ function blockInconsistency(fields: Record<string, unknown>, spill: number): str
 function walkDx(session: ScriptSession, image: FuzzImage, size: budget.ImageSize, strict: boolean): Failure[] {
   const failures: Failure[] = [];
   const fail = (kind: Failure["kind"], detail: string) => failures.push({ kind, command: "dx walk", detail });
-  const cap = budget.blockCap(size, image.layout.granularity);
+  const cap = budget.blockCap(size, image.granularity);
   const read = (object: any, name: string, where: string): { ok: boolean; value?: unknown } => {
     try {
       return { ok: true, value: object[name] };
@@ -308,7 +316,8 @@ function walkDx(session: ScriptSession, image: FuzzImage, size: budget.ImageSize
   if (!readAll(heaps, 0, "Heaps")) return failures;
   let h = 0;
   let inconsistencies = 0;
-  const spill = image.layout.off("_HEAP_ENTRY", "Size");
+  // The widest side's: 8 bytes where any heap is x64's.
+  const spill = Math.max(...image.sides.map((side) => side.layout.off("_HEAP_ENTRY", "Size")));
   try {
     for (const heap of heaps) {
       const where = `Heaps[${h++}]`;
@@ -319,7 +328,7 @@ function walkDx(session: ScriptSession, image: FuzzImage, size: budget.ImageSize
       try {
         for (const block of blocks as Iterable<any>) {
           if (count++ >= cap) {
-            fail("unbounded", `${where}.Blocks lists more than ${cap} blocks (committed bytes ${size.committedBytes} / granularity ${image.layout.granularity} + ${budget.BLOCKS_SLACK})`);
+            fail("unbounded", `${where}.Blocks lists more than ${cap} blocks (committed bytes ${size.committedBytes} / granularity ${image.granularity} + ${budget.BLOCKS_SLACK})`);
             break;
           }
           const at = `${where}.Blocks[${count - 1}]`;
@@ -381,15 +390,16 @@ export function runCase(options: CaseOptions): CaseResult {
   let target: TargetData;
   let dumpBytes: number;
   try {
-    image = buildFuzzImage(rng, options.layouts);
-    result.image = describeImage(image);
+    image = buildFuzzImage(rng, { layouts: options.layouts, kinds: options.kinds });
+    result.kind = image.kind;
+    result.image = image.description;
     result.structures = image.structures;
     const count = options.maxMutations <= 0 ? 0 : rng.weighted(([[1, 4], [2, 3], [3, 2], [4, 1], [6, 0.5], [8, 0.25]] as const).filter(([n]) => n <= options.maxMutations));
     result.mutations = mutate(image, rng, Math.min(count, options.maxMutations));
     options.progress?.({ mutations: result.mutations, image: result.image });
-    const { dump, ntdllIsf } = image.builder.build();
+    const { dump, isfs } = image.write();
     dumpBytes = dump.length;
-    target = targetFromDump(dump, { ntdll: ntdllTypes(ntdllIsf) });
+    target = targetFromDump(dump, Object.fromEntries(Object.entries(isfs).map(([key, isf]) => [key, parsedTypes(isf)])));
   } catch (e) {
     result.failures.push({ kind: "harness", command: "image", detail: String((e as Error)?.stack ?? e) });
     return finish();
@@ -409,6 +419,12 @@ export function runCase(options: CaseOptions): CaseResult {
   } catch (e) {
     result.failures.push({ kind: "exception", command: "load", detail: String((e as Error)?.message ?? e) });
     return finish();
+  }
+  if (image.setup) {
+    // The debugger's command, not the extension's: where the host refuses it (the damage hid the
+    // 32-bit side it switches to), the case runs in the view the dump opened in.
+    const { output, error } = session.execute(image.setup);
+    result.commands.push({ command: image.setup, reads: 0, bytes: 0, ms: 0, lines: 0, chars: 0, warnings: 0, excerpt: excerpt(error ?? output, 2) });
   }
 
   for (const command of commandLines(image, rng, session)) {
@@ -474,14 +490,15 @@ export function runCase(options: CaseOptions): CaseResult {
 export const DEFAULT_MAX_MUTATIONS = 4;
 
 /** The replay command line of a case. */
-export function replayLine(result: Pick<CaseResult, "seed" | "caseNumber">, config: Pick<FuzzConfig, "maxMutations" | "layouts" | "strict">): string {
+export function replayLine(result: Pick<CaseResult, "seed" | "caseNumber">, config: Pick<FuzzConfig, "maxMutations" | "layouts" | "kinds" | "strict">): string {
   const mutations = config.maxMutations !== DEFAULT_MAX_MUTATIONS ? ` --mutations ${config.maxMutations}` : "";
   const layouts = config.layouts && config.layouts.length > 0 ? ` --layouts ${config.layouts.join(",")}` : "";
-  return `npm run fuzz -- --seed ${result.seed} --case ${result.caseNumber}${mutations}${layouts}${config.strict ? " --strict" : ""} --verbose`;
+  const kinds = config.kinds && config.kinds.length > 0 ? ` --kinds ${config.kinds.join(",")}` : "";
+  return `npm run fuzz -- --seed ${result.seed} --case ${result.caseNumber}${mutations}${layouts}${kinds}${config.strict ? " --strict" : ""} --verbose`;
 }
 
 /** A case's failures as the report prints them: seed, case, image, mutations, each failed command. */
-export function formatFailure(result: CaseResult, config: Pick<FuzzConfig, "maxMutations" | "layouts" | "strict">): string {
+export function formatFailure(result: CaseResult, config: Pick<FuzzConfig, "maxMutations" | "layouts" | "kinds" | "strict">): string {
   const lines = [
     `FAIL seed ${result.seed} case ${result.caseNumber} (case seed ${hex(result.caseSeed)}): ${result.image}`,
     `  replay: ${replayLine(result, config)}`,

@@ -2,6 +2,7 @@
 // reproducing case, reads/bytes/time percentiles, the heaviest cases, and how much of each
 // budget the passing cases used (the calibration view).
 import * as budget from "./budget";
+import type { ImageKind } from "./image";
 import { describeMutation } from "./mutations";
 import { type CaseResult, FAILURE_KINDS, type Failure, replayLine } from "./run-case";
 
@@ -114,10 +115,31 @@ export function budgetUse(results: readonly CaseResult[]): string[] {
   return lines;
 }
 
+/** Per image kind: cases, failures, reads, bytes per committed byte, time, and the largest share of the case read budget. */
+function byKind(results: readonly CaseResult[]): string[] {
+  const kinds = [...new Set(results.map((r) => r.kind ?? "?"))].sort();
+  return kinds.map((kind) => {
+    const cases = results.filter((r) => (r.kind ?? "?") === kind);
+    const measured = cases.filter((r) => r.committedBytes > 0);
+    const sorted = (values: number[]) => values.sort((a, b) => a - b);
+    const reads = sorted(measured.map((r) => r.reads));
+    const perCommitted = sorted(measured.map((r) => r.bytes / r.committedBytes));
+    const ms = sorted(cases.map((r) => r.ms));
+    const share = Math.max(0, ...measured.map((r) => r.reads / budget.caseReadBudget({ committedBytes: r.committedBytes, structures: r.structures })));
+    const failed = cases.filter((r) => r.failures.length > 0).length;
+    return (
+      `  ${kind.padEnd(8)} ${String(cases.length).padStart(5)} cases, ${failed} failed; reads p50 ${percentile(reads, 50)} p99 ${percentile(reads, 99)};` +
+      ` bytes/committed p50 ${percentile(perCommitted, 50).toFixed(1)} max ${percentile(perCommitted, 100).toFixed(1)}; time p50 ${percentile(ms, 50).toFixed(0)} ms;` +
+      ` case reads budget used at most ${(100 * share).toFixed(1)}%`
+    );
+  });
+}
+
 export interface SummaryOptions {
   seed: number;
   maxMutations: number;
   layouts?: string[];
+  kinds?: ImageKind[];
   strict?: boolean;
   workers: number;
   elapsedMs: number;
@@ -160,6 +182,7 @@ export function summarize(results: readonly CaseResult[], options: SummaryOption
   out.push(percentileLine("time", results.map((r) => r.ms), " ms"));
   out.push(percentileLine("committed bytes", measured.map((r) => r.committedBytes)));
   out.push(percentileLine("retained memory", measured.map((r) => Math.max(0, r.retainedBytes))));
+  out.push("", "by image kind:", ...byKind(results));
 
   const top = (label: string, key: (r: CaseResult) => number, unit: string) => {
     out.push("", `${label}:`);

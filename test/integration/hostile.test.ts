@@ -283,6 +283,21 @@ describe("messages", () => {
     ]);
   });
 
+  it("a PEB at or above 2^53 (a damaged TEB names it): every command refuses in one line naming it, dx shows it as Unsupported", () => {
+    const target = targetOf(buildImage("x64", 19041));
+    target.peb = 0x930bc45cb0d38c48n;
+    const session = ScriptSession.load(BUNDLE, target);
+    const problem = "dxheap needs a user-mode process: the debugger gives the PEB at 0x930bc45cb0d38c48, which is no user-mode address";
+    for (const command of ["!heaps", "!heapstat", "!heapfind 0x1000", "!heapcheck"]) {
+      const { output, error } = session.execute(command);
+      expect(error).toBeUndefined();
+      expect(output.split("\n")[0]).toBe(`Error: ${command.slice(1).split(" ")[0]}: ${problem}`);
+    }
+    const heaps = session.process.Heaps;
+    expect([...heaps]).toEqual([]);
+    expect([...heaps.Findings].map((f: any) => `${f.Kind}: ${f.Message}`)).toEqual([`Unsupported: ${problem}`]);
+  });
+
   it("pointers at or above 2^53 print as exact hex, never 0xInfinity", () => {
     const { session } = damaged("x64", (space, layout, heap) => {
       space.ptr(heap.segments[1].address + BigInt(layout.off("_HEAP_SEGMENT", "LastValidEntry")), 0xffff800012345678n);

@@ -273,6 +273,31 @@ describe.each([["x64", 22000], ["x64", 26100], ["x86", 19041]] as const)("damage
     expect(result.blocks).toEqual(without(damaged.heap, () => false));
   });
 
+  it("a large-block node whose block would overlap the heap's own header and segments is not listed, and a search does not read through them", () => {
+    let node = 0n;
+    let moved: BlockTruth | undefined;
+    const damaged = damagedImage(arch, build, false, (space, layout, heap) => {
+      // The root node (plain tree, §2.5 step 5) made to claim 2^28 pages from the _SEGMENT_HEAP on.
+      const tree = heap.address + BigInt(layout.off("_SEGMENT_HEAP", "LargeAllocMetadata"));
+      node = space.readPtr(tree + BigInt(layout.off("_RTL_RB_TREE", "Root"))) - BigInt(layout.off("_HEAP_LARGE_ALLOC_DATA", "TreeNode"));
+      const va = node + BigInt(layout.off("_HEAP_LARGE_ALLOC_DATA", "VirtualAddress"));
+      moved = heap.blocks.find((b) => b.kind === "Large" && b.address === (space.readPtr(va) & ~0xffffn));
+      space.ptr(va, heap.address);
+      const pages = node + BigInt(layout.off("_HEAP_LARGE_ALLOC_DATA", "AllocatedPages"));
+      space.u32(pages, (space.readU32(pages) & 0xfff) | (0x10000 << 12));
+      if (arch === "x64") space.u32(pages + 4n, 0x100);
+    });
+    const result = walked(damaged);
+    expect(result.findings.map((f) => [f.kind, f.address])).toEqual([["Corruption", node]]);
+    expect(result.findings[0].message).toContain(`overlaps the heap's own 0x${damaged.heap.address.toString(16)}`);
+    expect(result.blocks).toEqual(without(damaged.heap, (b) => b === moved));
+    const session = load(damaged.image);
+    session.alias("heaps");
+    session.resetCounters();
+    session.alias("heapsearch", 0, 1);
+    expect(session.counters.memoryReads).toBeLessThanOrEqual(100);
+  });
+
   it("a dropped page of a VS subsegment ends its walk with an Unreadable finding naming the page", () => {
     let page = 0n;
     let range: BlockTruth | undefined;

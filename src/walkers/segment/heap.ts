@@ -66,7 +66,9 @@ export function walkSegmentHeap(view: NtdllView, address: number, flags: number)
   if (layout.large && layout.heap.largeAllocMetadata !== undefined) {
     const large = new LargeBlockWalker(view.memory, layout.large, layout.pointerSize, blocks, findings);
     walk.metadata = [];
-    walk.virtualBlockCount = large.walk(address + layout.heap.largeAllocMetadata, header, layout.heap.largeAllocMetadata, walk.metadata);
+    const own = [{ base: address, size: layout.heapSpan }];
+    for (let i = 0; i < walk.segments.length; i++) own.push({ base: walk.segments[i].baseAddress, size: walk.segments[i].lastValidEntry - walk.segments[i].baseAddress });
+    walk.virtualBlockCount = large.walk(address + layout.heap.largeAllocMetadata, header, layout.heap.largeAllocMetadata, walk.metadata, own);
   }
   walk.blocks = blocks.seal();
   walk.findings = findings.list();

@@ -32,9 +32,10 @@ interface Attempt {
   va: number[];
   size: number[];
   userSize: number[];
-  /** Entries whose values are not plausible, and the first of them. */
+  /** Entries whose values are not plausible, the first of them and why. */
   bad: number;
   firstBad: number;
+  firstWhy: string;
   /** The first link or node that could not be followed, and how many there were. */
   problem: { kind: FindingKind; address: number; message: string } | undefined;
   problems: number;
@@ -51,9 +52,10 @@ export class LargeBlockWalker {
 
   /**
    * Lists the large blocks of the tree at `tree` (whose bytes start at header[at]), in address
-   * order; returns how many, and adds the tree's nodes to `metadata`.
+   * order; returns how many, and adds the tree's nodes to `metadata`. `own`: the heap's header and
+   * page segments, which no large block overlaps (each is a VirtualAlloc of its own, §2.5 step 5).
    */
-  walk(tree: number, header: Uint8Array, at: number, metadata: MemoryRegion[]): number {
+  walk(tree: number, header: Uint8Array, at: number, metadata: MemoryRegion[], own: MemoryRegion[]): number {
     const l = this.large;
     const rootLow = u32(header, at + l.root);
     const rootHigh = this.pointerSize === 8 ? u32(header, at + l.root + 4) : 0;
@@ -62,7 +64,7 @@ export class LargeBlockWalker {
     const order = encoded ? [NODE_XOR, TREE_XOR, PLAIN] : [PLAIN, NODE_XOR, TREE_XOR];
     let best: Attempt | undefined;
     for (let i = 0; i < order.length; i++) {
-      const attempt = this.attempt(tree, rootLow, rootHigh, order[i]);
+      const attempt = this.attempt(tree, rootLow, rootHigh, order[i], own);
       if (!attempt.problem && attempt.bad === 0) {
         best = attempt;
         break;
@@ -76,7 +78,7 @@ export class LargeBlockWalker {
     }
     if (result.bad > 0) {
       this.findings.add("Corruption", result.firstBad,
-        `large block tree ${hex0x(tree)}: ${result.bad} nodes describe implausible blocks (first ${hex0x(result.firstBad)}): they are not listed`);
+        `large block tree ${hex0x(tree)}: ${result.bad} nodes describe implausible blocks (first ${hex0x(result.firstBad)}: ${result.firstWhy}): they are not listed`);
     }
     for (let i = 0; i < result.nodes.length; i++) metadata.push({ base: result.nodes[i], size: this.large.nodeSize });
     const rows = result.va.map((_, i) => i).sort((a, b) => result.va[a] - result.va[b]);
@@ -88,10 +90,10 @@ export class LargeBlockWalker {
   }
 
   /** One decoding: every node reachable from the root, skipping (and reporting) bad links. */
-  private attempt(tree: number, rootLow: number, rootHigh: number, decoding: number): Attempt {
+  private attempt(tree: number, rootLow: number, rootHigh: number, decoding: number, own: MemoryRegion[]): Attempt {
     const l = this.large;
     const p = this.pointerSize;
-    const out: Attempt = { nodes: [], va: [], size: [], userSize: [], bad: 0, firstBad: 0, problem: undefined, problems: 0 };
+    const out: Attempt = { nodes: [], va: [], size: [], userSize: [], bad: 0, firstBad: 0, firstWhy: "", problem: undefined, problems: 0 };
     const root = this.decode(rootLow, rootHigh, decoding === PLAIN ? 0 : tree);
     if (root === 0) return out;
     // Depth-first with an explicit stack: node, depth, and where the link to it is stored.
@@ -132,7 +134,11 @@ export class LargeBlockWalker {
         continue;
       }
       out.nodes.push(node);
-      if (!this.entry(bytes, out) && out.bad++ === 0) out.firstBad = node;
+      const why = this.entry(bytes, out, own);
+      if (why !== undefined && out.bad++ === 0) {
+        out.firstBad = node;
+        out.firstWhy = why;
+      }
       const key = decoding === NODE_XOR ? link : decoding === TREE_XOR ? tree : 0;
       for (let c = 0; c < 2; c++) {
         const at = l.treeNode + (c === 0 ? l.left : l.right);
@@ -154,9 +160,9 @@ export class LargeBlockWalker {
   /**
    * One block: VA = VirtualAddress & ~0xFFFF (the low 16 bits are UnusedBytes), size =
    * AllocatedPages (bits 12 and up of its container) * 4 KiB, user size = size - UnusedBytes
-   * (§1.9, §2.5 step 5). False when the values are implausible.
+   * (§1.9, §2.5 step 5). Why the values are implausible, if they are.
    */
-  private entry(bytes: Uint8Array, out: Attempt): boolean {
+  private entry(bytes: Uint8Array, out: Attempt, own: MemoryRegion[]): string | undefined {
     const l = this.large;
     const p = this.pointerSize;
     const low = u32(bytes, l.virtualAddress);
@@ -168,11 +174,19 @@ export class LargeBlockWalker {
     const pages = pagesHigh * 0x100000 + pagesLow;
     const limit = p === 8 ? Math.pow(2, 47) : TWO_32;
     const size = pages * PAGE;
-    if (va === 0 || pages === 0 || va + size > limit || unused >= size) return false;
+    if (va === 0) return "no address";
+    if (pages === 0) return "no pages";
+    if (va + size > limit) return "it ends past the user-mode range";
+    if (unused >= size) return "its unused bytes fill it";
+    for (let i = 0; i < own.length; i++) {
+      if (va < own[i].base + own[i].size && own[i].base < va + size) {
+        return `block ${hex0x(va)} of 0x${size.toString(16)} bytes overlaps the heap's own ${hex0x(own[i].base)}`;
+      }
+    }
     out.va.push(va);
     out.size.push(size);
     out.userSize.push(size - unused);
-    return true;
+    return undefined;
   }
 
   /** A stored pointer (32-bit halves) XOR key, as a number; 0 for a null link; Infinity above 2^53. */

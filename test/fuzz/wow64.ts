@@ -1,0 +1,138 @@
+// The WOW64 kind: a 32-bit program's process on 64-bit Windows (Wow64ProcessImageBuilder), NT
+// heaps on both sides, seen from the 64-bit-view dump (sometimes after .effmach x86) or the
+// 32-bit-view one; the mutations aimed at what ties the sides together: TEB64 and TEB32 links,
+// the CPU area's saved context, the pages holding them. PEB32 (and PEB64) fields are the NT
+// "peb" family's on each side. Where the extension finds the 32-bit side: docs/heap-structures.md §1.1.
+import { symbolRva } from "../writers/layout";
+import type { HeapTruth } from "../writers/types";
+import { Wow64ProcessImageBuilder, writeHeaps, type Wow64Build, type Wow64ThreadTruth, type Wow64View } from "../writers/wow64";
+import { describeHeaps, drawNtHeapSpec, ntSide, type FuzzImage, type NtSide } from "./image";
+import { dropDrawn, hex, mutateField, pageOf, pointerValue, readValue, writeBytes, writeValue, type DropChoice, type Mutation } from "./mutations";
+import type { Rng } from "./random";
+
+export interface Wow64Target {
+  view: Wow64View;
+  threads: Wow64ThreadTruth[];
+  /** The sides by architecture (the x64 one also in the 32-bit view, whose dump holds its memory). */
+  x64: NtSide;
+  x86: NtSide;
+}
+
+/** One or two 64-bit heaps and one to three 32-bit ones; the view drawn, the 64-bit one after .effmach x86 one time in three. */
+export function buildWow64Image(rng: Rng, build: Wow64Build): FuzzImage {
+  const keys = (pointerBytes: number) => ({ lfhKey: rng.u32(), segmentHeapKey: rng.bits(pointerBytes), segmentLfhKey: rng.bits(pointerBytes) });
+  const process = new Wow64ProcessImageBuilder({ build, globals: { x64: keys(8), x86: keys(4) } });
+  const specs = {
+    x64: Array.from({ length: rng.weighted([[1, 3], [2, 2]] as const) }, (_, i) => drawNtHeapSpec(rng, i === 0)),
+    x86: Array.from({ length: rng.weighted([[1, 3], [2, 4], [3, 2]] as const) }, (_, i) => drawNtHeapSpec(rng, i === 0)),
+  };
+  const written = writeHeaps(process, specs);
+  const view = rng.chance(0.5) ? "x64" : "x86";
+  const effmach = view === "x64" && rng.chance(1 / 3);
+  const side = (arch: "x64" | "x86", heaps: HeapTruth[]) =>
+    ntSide({
+      layout: process[arch].layout,
+      space: process[arch].space,
+      pebName: arch === "x64" ? "PEB64" : "PEB32",
+      peb: process[arch].peb,
+      heaps,
+      ntdllSymbol: (name) => process[arch].ntdll + BigInt(symbolRva(process[arch].layout, name)),
+    });
+  const x86Heaps = written.filter((h) => h.architecture === "x86");
+  const x64Heaps = written.filter((h) => h.architecture === "x64");
+  const x64 = side("x64", x64Heaps);
+  const x86 = side("x86", x86Heaps);
+  // The 64-bit view lists the program's 32-bit heaps first; the 32-bit one only those.
+  const sides = view === "x64" ? [x86, x64] : [x86];
+  return {
+    kind: "wow64",
+    arch: view,
+    build,
+    sides,
+    heaps: sides.flatMap((s) => s.heaps),
+    wow64: { view, threads: process.threads, x64, x86 },
+    granularity: 8,
+    setup: effmach ? ".effmach x86" : undefined,
+    structures: sides.reduce((sum, s) => sum + s.structures, 0) + 2 * process.threads.length,
+    description: `wow64 ${build} (${view === "x64" ? "64-bit view" : "32-bit view"}${effmach ? ", .effmach x86" : ""}): 32-bit ${describeHeaps(x86Heaps)}; 64-bit ${describeHeaps(x64Heaps)}`,
+    write: () => process.dump(view),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The mutations.
+
+type Mutator = (image: FuzzImage, rng: Rng) => Mutation | undefined;
+
+/** WowTebOffset values: none, the other direction, a page off, and the right one on the wrong side. */
+const WOW_TEB_OFFSETS = [0, 0x2000, -0x2000, 0x1000, 0x3000, -0x1000, 0x7fffffff];
+
+/**
+ * A thread's TEB64 (64-bit view only) or TEB32: the link to the other TEB (WowTebOffset, or
+ * TEB64.NtTib.ExceptionList before it), NtTib.Self, ProcessEnvironmentBlock, TEB64.TlsSlots[1]
+ * (the CPU area) and the area's Machine and saved context. The first thread's weighs more: the
+ * extension finds both sides from it.
+ */
+const tebLinks: Mutator = (image, rng) => {
+  const target = image.wow64;
+  if (!target) return undefined;
+  const thread = rng.weighted(target.threads.map((t, i): [Wow64ThreadTruth, number] => [t, i === 0 ? 3 : 1]));
+  const which = target.view === "x64" && rng.chance(0.6) ? target.x64 : target.x86;
+  const teb = which === target.x64 ? thread.teb64 : thread.teb32;
+  const name = `${which === target.x64 ? "TEB64" : "TEB32"} of thread 0x${thread.id.toString(16)}: _TEB`;
+  const hasOffset = which.layout.has("_TEB", "WowTebOffset");
+  const link = hasOffset ? "WowTebOffset" : which === target.x64 ? "NtTib.ExceptionList" : undefined;
+  const draw = rng.weighted([["link", link ? 3 : 0], ["self", 2], ["peb", 2], ["cpu", which === target.x64 ? 2 : 0], ["context", which === target.x64 ? 1 : 0]] as const);
+  if (draw === "link" && link === "WowTebOffset" && rng.chance(0.6)) {
+    const at = teb + BigInt(which.layout.off("_TEB", link));
+    const value = BigInt.asUintN(32, BigInt(rng.pick(WOW_TEB_OFFSETS)));
+    if (readValue(which.space, at, 4) === value) return undefined;
+    return writeValue(which.space, "teb", `${name}@${hex(teb)}.WowTebOffset`, at, 4, value, `${BigInt.asIntN(32, value)}`);
+  }
+  if (draw === "link") return mutateField(which, rng, "teb", "_TEB", teb, link!, undefined, name);
+  if (draw === "self") return mutateField(which, rng, "teb", "_TEB", teb, "NtTib.Self", undefined, name);
+  if (draw === "peb") return mutateField(which, rng, "teb", "_TEB", teb, "ProcessEnvironmentBlock", undefined, name);
+  const cpuArea = thread.context32 - 4n;
+  if (draw === "cpu") {
+    if (rng.chance(0.5)) {
+      // TlsSlots[1]: WOW64_TLS_CPURESERVED (see the writer).
+      const slot = teb + BigInt(which.layout.off("_TEB", "TlsSlots") + 8);
+      const old = readValue(which.space, slot, 8);
+      if (old === undefined) return undefined;
+      const [value, why] = pointerValue({ image: which, rng, field: slot, struct: teb, size: 8, old });
+      if (value === old) return undefined;
+      return writeValue(which.space, "teb", `${name}@${hex(teb)}.TlsSlots[1]`, slot, 8, value, why);
+    }
+    const value = BigInt(rng.pick([0, 0x8664, 0x14d, 0xffff]));
+    return writeValue(which.space, "teb", `CPU area@${hex(cpuArea)} of thread 0x${thread.id.toString(16)}.Machine`, cpuArea + 2n, 2, value, `0x${value.toString(16)}`);
+  }
+  // A byte of the saved x86 registers (WOW64_CONTEXT's edi to esp).
+  const at = thread.context32 + BigInt(rng.int(0x9c, 0xc7));
+  const old = readValue(which.space, at, 1);
+  if (old === undefined) return undefined;
+  return writeBytes(which.space, "teb", `saved x86 context@${hex(thread.context32)} of thread 0x${thread.id.toString(16)} +0x${(at - thread.context32).toString(16)}`, at, Uint8Array.of(Number(old) ^ rng.int(1, 255)), "flipped");
+};
+
+/** Pages left out of the dump: a TEB (never the first thread's TEB of the view, which locates the PEB), a PEB, the CPU area, the 32-bit ntdll's data. */
+const wow64Drop: Mutator = (image, rng) => {
+  const target = image.wow64;
+  if (!target) return undefined;
+  const thread = rng.pick(target.threads);
+  const first = thread === target.threads[0];
+  const x64View = target.view === "x64";
+  const choices: DropChoice[] = [
+    [() => (x64View || !first ? [thread.teb32, 1, `the TEB32 page of thread 0x${thread.id.toString(16)}`] : undefined), 3],
+    [() => (!x64View || !first ? [thread.teb64, 1, `a TEB64 page of thread 0x${thread.id.toString(16)}`] : undefined), 2],
+    [() => [pageOf(target.x86.peb), 1, "the PEB32's page"], 2],
+    [() => [pageOf(target.x64.peb), 1, "the PEB64's page"], 1],
+    [() => [pageOf(thread.context32), 1, `the CPU area's page of thread 0x${thread.id.toString(16)}`], 1],
+    [() => [pageOf(target.x86.lfhKeyAddress), 1, "the 32-bit ntdll's data page"], 1],
+  ];
+  return dropDrawn(target.x86.space, rng, choices);
+};
+
+/** The WOW64 families by name, with their weights. */
+export const WOW64_MUTATORS: readonly (readonly [string, Mutator, number])[] = [
+  ["teb", tebLinks, 12],
+  ["wow64-drop", wow64Drop, 4],
+];
