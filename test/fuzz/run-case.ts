@@ -179,6 +179,7 @@ function commandLines(image: FuzzImage, rng: Rng, session: ScriptSession): strin
   ];
   if (hasAlias(session, "heapcheck")) lines.push("!heapcheck");
   if (hasAlias(session, "heapsnap")) lines.push("!heapsnap", '!heapdiff ("current", "current")');
+  if (hasAlias(session, "heaptriage")) lines.push(`!heapstack ${hex(inside)}`, "!heapstacks", "!heaptypes", "!heapleaks", "!heaptriage");
   for (let i = lines.length - 1; i > 0; i--) {
     const j = rng.int(0, i);
     [lines[i], lines[j]] = [lines[j], lines[i]];
