@@ -2996,7 +2996,8 @@ var __dxheap = (function (exports) {
                 throw new Error("dxheap needs a user-mode process: this process has no PEB");
             const modules = listModules(debuggee);
             const symbols = new ModuleSymbols("ntdll", processObject);
-            const native = view("ntdll", symbols, resolveNtHeapLayout(symbols), toNumber(block.address), processObject);
+            const layout = resolveNtHeapLayout(symbols);
+            const native = view("ntdll", symbols, layout, userModePeb(block.address), processObject);
             const wow64 = findWow64Ntdll(modules, processObject, native.layout);
             if (!wow64)
                 return new Target(debuggee, [native], modules, []);
@@ -3149,6 +3150,15 @@ var __dxheap = (function (exports) {
     function view(moduleName, symbols, layout, peb, processObject) {
         const memory = new HostMemory(layout.pointerSize, processObject);
         return { arch: layout.pointerSize === 8 ? "x64" : "x86", module: moduleName, memory, layout, peb, lfhKey: readLfhKey(memory, layout), symbols };
+    }
+    /** The PEB's address; a damaged TEB can name any, and one above 2^53 is no user-mode address (docs/jsprovider.md §1.4). */
+    function userModePeb(address) {
+        try {
+            return toNumber(address);
+        }
+        catch (e) {
+            throw new Error(`dxheap needs a user-mode process: the debugger gives the PEB at 0x${address.toString(16)}, which is no user-mode address`);
+        }
     }
     /** The thread's TEB in the debugger's current view, or 0. */
     function currentTeb(thread) {
@@ -4283,9 +4293,10 @@ var __dxheap = (function (exports) {
         }
         /**
          * Lists the large blocks of the tree at `tree` (whose bytes start at header[at]), in address
-         * order; returns how many, and adds the tree's nodes to `metadata`.
+         * order; returns how many, and adds the tree's nodes to `metadata`. `own`: the heap's header and
+         * page segments, which no large block overlaps (each is a VirtualAlloc of its own, §2.5 step 5).
          */
-        walk(tree, header, at, metadata) {
+        walk(tree, header, at, metadata, own) {
             const l = this.large;
             const rootLow = u32(header, at + l.root);
             const rootHigh = this.pointerSize === 8 ? u32(header, at + l.root + 4) : 0;
@@ -4294,7 +4305,7 @@ var __dxheap = (function (exports) {
             const order = encoded ? [NODE_XOR, TREE_XOR, PLAIN] : [PLAIN, NODE_XOR, TREE_XOR];
             let best;
             for (let i = 0; i < order.length; i++) {
-                const attempt = this.attempt(tree, rootLow, rootHigh, order[i]);
+                const attempt = this.attempt(tree, rootLow, rootHigh, order[i], own);
                 if (!attempt.problem && attempt.bad === 0) {
                     best = attempt;
                     break;
@@ -4308,7 +4319,7 @@ var __dxheap = (function (exports) {
                 this.findings.add(result.problem.kind, result.problem.address, result.problem.message + more);
             }
             if (result.bad > 0) {
-                this.findings.add("Corruption", result.firstBad, `large block tree ${hex0x(tree)}: ${result.bad} nodes describe implausible blocks (first ${hex0x(result.firstBad)}): they are not listed`);
+                this.findings.add("Corruption", result.firstBad, `large block tree ${hex0x(tree)}: ${result.bad} nodes describe implausible blocks (first ${hex0x(result.firstBad)}: ${result.firstWhy}): they are not listed`);
             }
             for (let i = 0; i < result.nodes.length; i++)
                 metadata.push({ base: result.nodes[i], size: this.large.nodeSize });
@@ -4320,10 +4331,10 @@ var __dxheap = (function (exports) {
             return rows.length;
         }
         /** One decoding: every node reachable from the root, skipping (and reporting) bad links. */
-        attempt(tree, rootLow, rootHigh, decoding) {
+        attempt(tree, rootLow, rootHigh, decoding, own) {
             const l = this.large;
             const p = this.pointerSize;
-            const out = { nodes: [], va: [], size: [], userSize: [], bad: 0, firstBad: 0, problem: undefined, problems: 0 };
+            const out = { nodes: [], va: [], size: [], userSize: [], bad: 0, firstBad: 0, firstWhy: "", problem: undefined, problems: 0 };
             const root = this.decode(rootLow, rootHigh, decoding === PLAIN ? 0 : tree);
             if (root === 0)
                 return out;
@@ -4366,8 +4377,11 @@ var __dxheap = (function (exports) {
                     continue;
                 }
                 out.nodes.push(node);
-                if (!this.entry(bytes, out) && out.bad++ === 0)
+                const why = this.entry(bytes, out, own);
+                if (why !== undefined && out.bad++ === 0) {
                     out.firstBad = node;
+                    out.firstWhy = why;
+                }
                 const key = decoding === NODE_XOR ? link : decoding === TREE_XOR ? tree : 0;
                 for (let c = 0; c < 2; c++) {
                     const at = l.treeNode + (c === 0 ? l.left : l.right);
@@ -4388,9 +4402,9 @@ var __dxheap = (function (exports) {
         /**
          * One block: VA = VirtualAddress & ~0xFFFF (the low 16 bits are UnusedBytes), size =
          * AllocatedPages (bits 12 and up of its container) * 4 KiB, user size = size - UnusedBytes
-         * (§1.9, §2.5 step 5). False when the values are implausible.
+         * (§1.9, §2.5 step 5). Why the values are implausible, if they are.
          */
-        entry(bytes, out) {
+        entry(bytes, out, own) {
             const l = this.large;
             const p = this.pointerSize;
             const low = u32(bytes, l.virtualAddress);
@@ -4402,12 +4416,23 @@ var __dxheap = (function (exports) {
             const pages = pagesHigh * 0x100000 + pagesLow;
             const limit = p === 8 ? Math.pow(2, 47) : TWO_32$3;
             const size = pages * PAGE$1;
-            if (va === 0 || pages === 0 || va + size > limit || unused >= size)
-                return false;
+            if (va === 0)
+                return "no address";
+            if (pages === 0)
+                return "no pages";
+            if (va + size > limit)
+                return "it ends past the user-mode range";
+            if (unused >= size)
+                return "its unused bytes fill it";
+            for (let i = 0; i < own.length; i++) {
+                if (va < own[i].base + own[i].size && own[i].base < va + size) {
+                    return `block ${hex0x(va)} of 0x${size.toString(16)} bytes overlaps the heap's own ${hex0x(own[i].base)}`;
+                }
+            }
             out.va.push(va);
             out.size.push(size);
             out.userSize.push(size - unused);
-            return true;
+            return undefined;
         }
         /** A stored pointer (32-bit halves) XOR key, as a number; 0 for a null link; Infinity above 2^53. */
         decode(low, high, key) {
@@ -4921,7 +4946,10 @@ var __dxheap = (function (exports) {
         if (layout.large && layout.heap.largeAllocMetadata !== undefined) {
             const large = new LargeBlockWalker(view.memory, layout.large, layout.pointerSize, blocks, findings);
             walk.metadata = [];
-            walk.virtualBlockCount = large.walk(address + layout.heap.largeAllocMetadata, header, layout.heap.largeAllocMetadata, walk.metadata);
+            const own = [{ base: address, size: layout.heapSpan }];
+            for (let i = 0; i < walk.segments.length; i++)
+                own.push({ base: walk.segments[i].baseAddress, size: walk.segments[i].lastValidEntry - walk.segments[i].baseAddress });
+            walk.virtualBlockCount = large.walk(address + layout.heap.largeAllocMetadata, header, layout.heap.largeAllocMetadata, walk.metadata, own);
         }
         walk.blocks = blocks.seal();
         walk.findings = findings.list();
