@@ -292,18 +292,25 @@ function scanWindow(window: DataWindow, blocks: BlockTable, p: 4 | 8, low: numbe
   let bytes = 0;
   let r = 0;
   let words = runs.length > 0 ? wordsOf(runs[0]) : undefined;
+  // The run's address modulo the pointer size, once per run: a row's alignment then comes from its
+  // small offset in the run, with no floating-point remainder of a 47-bit address per row.
+  let baseRemainder = runs.length > 0 ? runs[0].address % p : 0;
   for (let k = 0; k < rows.length; k++) {
     const row = rows[k];
     start[row] = graph.count;
     const before = graph.count;
     const from = blocks.userAddress[row];
-    const to = from + blocks.userSize[row];
-    bytes += blocks.userSize[row];
-    while (r < runs.length && runs[r].address + runs[r].bytes.length <= from) words = ++r < runs.length ? wordsOf(runs[r]) : undefined;
+    const size = blocks.userSize[row];
+    const to = from + size;
+    bytes += size;
+    while (r < runs.length && runs[r].address + runs[r].bytes.length <= from) {
+      words = ++r < runs.length ? wordsOf(runs[r]) : undefined;
+      if (r < runs.length) baseRemainder = runs[r].address % p;
+    }
     if (r === runs.length) continue;
     const run = runs[r];
     const base = run.address;
-    if (words === undefined || from < base || to > base + 4 * words.length || from % p !== 0) {
+    if (words === undefined || from < base || to > base + 4 * words.length || ((from - base + baseRemainder) & (p - 1)) !== 0) {
       // Rare: a row across runs, an unaligned buffer or block (the general path).
       if (base <= from && from + p <= base + run.bytes.length) firsts[row] = pointer(run.bytes, from - base, p);
       for (let q = r; q < runs.length && runs[q].address < to; q++) forEachPointer(runs[q], p, low, high, add, from, to);
@@ -311,9 +318,9 @@ function scanWindow(window: DataWindow, blocks: BlockTable, p: 4 | 8, low: numbe
       continue;
     }
     // No global (Math, Infinity) is looked up per row: where the script's global is a host
-    // object (the Node host's vm context is one) each lookup costs more than the row's words.
+    // object each lookup costs more than the row's words. The row lies in the run: int32 math.
     let i = (from - base) >> 2;
-    const stop = i + ((to - from - ((to - from) % p)) / p) * (p >> 2);
+    const stop = i + ((size - (size % p)) >> 2);
     if (p === 4) {
       if (i < stop) firsts[row] = words[i];
       for (; i < stop; i++) {

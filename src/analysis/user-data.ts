@@ -5,6 +5,7 @@
 import { HeapWalk, STATE_BUSY } from "../heap/records";
 import { Memory, MemoryRun } from "../host/memory-types";
 import { SCAN_CHUNK_BYTES, readableRuns } from "../host/memory-scan";
+import { orderByKey } from "../util/order";
 
 /** Blocks closer than this are read together. */
 const MAX_GAP_IN_WINDOW = 64 * 1024;
@@ -24,17 +25,18 @@ export function* busyDataWindows(memory: Memory, walk: HeapWalk, minimum: number
   const user = blocks.userAddress;
   let n = 0;
   for (let i = 0; i < blocks.count; i++) if (blocks.state[i] === STATE_BUSY && blocks.userSize[i] >= minimum) n++;
-  let order = new Int32Array(n);
-  let sorted = true;
+  const rows = new Int32Array(n);
+  const starts = new Float64Array(n);
   n = 0;
   for (let i = 0; i < blocks.count; i++) {
     if (blocks.state[i] !== STATE_BUSY || blocks.userSize[i] < minimum) continue;
-    if (n > 0 && user[i] < user[order[n - 1]]) sorted = false;
-    order[n++] = i;
+    starts[n] = user[i];
+    rows[n++] = i;
   }
   // A walk lists most blocks in address order already (VirtualAlloc'd blocks and segments out of
-  // order aside): sorting is paid only when needed.
-  if (!sorted) order = order.sort((a, b) => user[a] - user[b]);
+  // order aside): a few runs to merge.
+  const order = orderByKey(starts);
+  for (let i = 0; i < n; i++) order[i] = rows[order[i]];
   // A window never spans memory the heap says is uncommitted: reading into it only fails.
   const holes: number[] = [];
   for (let s = 0; s < walk.segments.length; s++) {

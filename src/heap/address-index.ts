@@ -3,6 +3,7 @@
 // blocks, which follow it in the walk's table in address order. Built once per process walk;
 // !heapfind, the reference scan and the leak scan all ask it.
 import { HeapWalk, NONE } from "./records";
+import { orderByKey } from "../util/order";
 
 export interface BlockLocation {
   /** Index into the walks the index was built from. */
@@ -22,51 +23,43 @@ export class AddressIndex {
   private readonly rowOf: Int32Array;
 
   constructor(private readonly walks: HeapWalk[]) {
-    let total = 0;
-    for (let w = 0; w < walks.length; w++) {
-      const b = walks[w].blocks;
-      for (let i = 0; i < b.count; i++) if (b.container[i] === NONE) total++;
-    }
-    let starts = new Float64Array(total);
-    let walkOf = new Int32Array(total);
-    let rowOf = new Int32Array(total);
-    let sorted = true;
+    let rows = 0;
+    for (let w = 0; w < walks.length; w++) rows += walks[w].blocks.count;
+    // Sized for every row, filled with those no other block holds (one pass), then cut to them.
+    let starts = new Float64Array(rows);
+    const walkOf = new Int32Array(rows);
+    const rowOf = new Int32Array(rows);
+    // At one start, a page heap's light block (a row of the page heap's walk) sorts after the
+    // NormalHeap block holding it, so the lookup, which scans back from the last start, finds it first.
+    const late = new Uint8Array(rows);
     let n = 0;
     for (let w = 0; w < walks.length; w++) {
       const b = walks[w].blocks;
+      const pageHeap = walks[w].type === "PageHeap" ? 1 : 0;
       for (let i = 0; i < b.count; i++) {
         if (b.container[i] !== NONE) continue;
-        if (n > 0 && b.address[i] < starts[n - 1]) sorted = false;
         starts[n] = b.address[i];
         walkOf[n] = w;
         rowOf[n] = i;
+        late[n] = pageHeap;
         n++;
       }
     }
-    // Walks list blocks mostly in address order: the sort is paid only when they do not, or when a
-    // page heap's light blocks share their starts with the NormalHeap blocks holding them.
-    if (!sorted || walks.some((walk) => walk.type === "PageHeap")) {
-      const order = new Int32Array(total);
-      for (let i = 0; i < total; i++) order[i] = i;
-      // At one start, a page heap's light block (a row of the page heap's walk) sorts after the
-      // NormalHeap block holding it, so the lookup, which scans back from the last start, finds it first.
-      const late = (i: number) => (walks[walkOf[i]].type === "PageHeap" ? 1 : 0);
-      order.sort((a, b) => starts[a] - starts[b] || late(a) - late(b) || a - b);
-      const [s, w, r] = [new Float64Array(total), new Int32Array(total), new Int32Array(total)];
-      for (let i = 0; i < total; i++) {
-        s[i] = starts[order[i]];
-        w[i] = walkOf[order[i]];
-        r[i] = rowOf[order[i]];
-      }
-      [starts, walkOf, rowOf] = [s, w, r];
+    const total = n;
+    starts = starts.subarray(0, total);
+    const order = orderByKey(starts, late);
+    this.starts = new Float64Array(total);
+    this.walkOf = new Int32Array(total);
+    this.rowOf = new Int32Array(total);
+    for (let i = 0; i < total; i++) {
+      this.starts[i] = starts[order[i]];
+      this.walkOf[i] = walkOf[order[i]];
+      this.rowOf[i] = rowOf[order[i]];
     }
-    this.starts = starts;
-    this.walkOf = walkOf;
-    this.rowOf = rowOf;
     this.reach = new Float64Array(total);
     let reach = 0;
     for (let i = 0; i < total; i++) {
-      const end = starts[i] + walks[walkOf[i]].blocks.size[rowOf[i]];
+      const end = this.starts[i] + walks[this.walkOf[i]].blocks.size[this.rowOf[i]];
       if (end > reach) reach = end;
       this.reach[i] = reach;
     }
@@ -103,7 +96,14 @@ export class AddressIndex {
   /** A container's own blocks follow it in its table (in address order): the one holding address, else the container. */
   private innermost(w: number, container: number, address: number): number {
     const b = this.walks[w].blocks;
-    // Where its blocks end, by doubling steps then bisection: a UserBlocks may hold thousands.
+    // An LFH UserBlocks' blocks share one size and follow each other: the row is computed, then
+    // checked (the leak scan asks once per pointer found, millions of times).
+    const first = container + 1;
+    if (first < b.count && b.container[first] === container && address >= b.address[first]) {
+      const guess = first + Math.floor((address - b.address[first]) / b.size[first]);
+      if (guess < b.count && b.container[guess] === container && b.address[guess] <= address && address < b.address[guess] + b.size[guess]) return guess;
+    }
+    // Otherwise, where its blocks end, by doubling steps then bisection: a UserBlocks may hold thousands.
     let low = container + 1;
     let high = low;
     for (let step = 1; high < b.count && b.container[high] === container; step *= 2) {
