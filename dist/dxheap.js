@@ -391,6 +391,51 @@ var __dxheap = (function (exports) {
         return new Uint32Array(bytes.slice(offset, offset + count * 4).buffer);
     }
 
+    // Ordering rows that are already nearly in order. Walks list blocks in address order, except
+    // VirtualAlloc'd blocks listed after the segments and heaps that interleave in memory: a few
+    // ascending runs. Merging those runs costs O(n log runs) comparisons, where a general sort of
+    // hundreds of thousands of rows costs O(n log n) calls of its comparator.
+    /**
+     * The positions 0..n-1 in ascending `keys` order; equal keys by `rank` (lower first), then by
+     * position. `rank` may be omitted (all equal).
+     */
+    function orderByKey(keys, rank) {
+        const n = keys.length;
+        let order = new Int32Array(n);
+        for (let i = 0; i < n; i++)
+            order[i] = i;
+        const precedes = (a, b) => keys[a] < keys[b] || (keys[a] === keys[b] && rank !== undefined && rank[a] < rank[b]);
+        // Run boundaries: a run ends where the next position must come before the one ahead of it.
+        let bounds = [0];
+        for (let i = 1; i < n; i++)
+            if (precedes(i, i - 1))
+                bounds.push(i);
+        bounds.push(n);
+        let spare = new Int32Array(n);
+        while (bounds.length > 2) {
+            const merged = [0];
+            for (let r = 0; r + 1 < bounds.length; r += 2) {
+                const start = bounds[r];
+                const middle = bounds[r + 1];
+                const end = r + 2 < bounds.length ? bounds[r + 2] : middle;
+                // Runs cover consecutive positions, so taking the left one on a tie keeps position order.
+                let left = start, right = middle, out = start;
+                while (left < middle && right < end)
+                    spare[out++] = precedes(order[right], order[left]) ? order[right++] : order[left++];
+                while (left < middle)
+                    spare[out++] = order[left++];
+                while (right < end)
+                    spare[out++] = order[right++];
+                merged.push(end);
+            }
+            bounds = merged;
+            const swap = order;
+            order = spare;
+            spare = swap;
+        }
+        return order;
+    }
+
     // Reading busy blocks' user data in few, large reads: the blocks sorted by UserPtr are grouped in
     // windows of at most SCAN_CHUNK_BYTES whose gaps are small (reading a few unused bytes is cheaper
     // than another host call), and one window is held at a time. Pattern search reads all of each
@@ -408,20 +453,20 @@ var __dxheap = (function (exports) {
         for (let i = 0; i < blocks.count; i++)
             if (blocks.state[i] === STATE_BUSY && blocks.userSize[i] >= minimum)
                 n++;
-        let order = new Int32Array(n);
-        let sorted = true;
+        const rows = new Int32Array(n);
+        const starts = new Float64Array(n);
         n = 0;
         for (let i = 0; i < blocks.count; i++) {
             if (blocks.state[i] !== STATE_BUSY || blocks.userSize[i] < minimum)
                 continue;
-            if (n > 0 && user[i] < user[order[n - 1]])
-                sorted = false;
-            order[n++] = i;
+            starts[n] = user[i];
+            rows[n++] = i;
         }
         // A walk lists most blocks in address order already (VirtualAlloc'd blocks and segments out of
-        // order aside): sorting is paid only when needed.
-        if (!sorted)
-            order = order.sort((a, b) => user[a] - user[b]);
+        // order aside): a few runs to merge.
+        const order = orderByKey(starts);
+        for (let i = 0; i < n; i++)
+            order[i] = rows[order[i]];
         // A window never spans memory the heap says is uncommitted: reading into it only fails.
         const holes = [];
         for (let s = 0; s < walk.segments.length; s++) {
@@ -5387,20 +5432,27 @@ var __dxheap = (function (exports) {
         let bytes = 0;
         let r = 0;
         let words = runs.length > 0 ? wordsOf(runs[0]) : undefined;
+        // The run's address modulo the pointer size, once per run: a row's alignment then comes from its
+        // small offset in the run, with no floating-point remainder of a 47-bit address per row.
+        let baseRemainder = runs.length > 0 ? runs[0].address % p : 0;
         for (let k = 0; k < rows.length; k++) {
             const row = rows[k];
             start[row] = graph.count;
             const before = graph.count;
             const from = blocks.userAddress[row];
-            const to = from + blocks.userSize[row];
-            bytes += blocks.userSize[row];
-            while (r < runs.length && runs[r].address + runs[r].bytes.length <= from)
+            const size = blocks.userSize[row];
+            const to = from + size;
+            bytes += size;
+            while (r < runs.length && runs[r].address + runs[r].bytes.length <= from) {
                 words = ++r < runs.length ? wordsOf(runs[r]) : undefined;
+                if (r < runs.length)
+                    baseRemainder = runs[r].address % p;
+            }
             if (r === runs.length)
                 continue;
             const run = runs[r];
             const base = run.address;
-            if (words === undefined || from < base || to > base + 4 * words.length || from % p !== 0) {
+            if (words === undefined || from < base || to > base + 4 * words.length || ((from - base + baseRemainder) & (p - 1)) !== 0) {
                 // Rare: a row across runs, an unaligned buffer or block (the general path).
                 if (base <= from && from + p <= base + run.bytes.length)
                     firsts[row] = pointer(run.bytes, from - base, p);
@@ -5410,9 +5462,9 @@ var __dxheap = (function (exports) {
                 continue;
             }
             // No global (Math, Infinity) is looked up per row: where the script's global is a host
-            // object (the Node host's vm context is one) each lookup costs more than the row's words.
+            // object each lookup costs more than the row's words. The row lies in the run: int32 math.
             let i = (from - base) >> 2;
-            const stop = i + ((to - from - ((to - from) % p)) / p) * (p >> 2);
+            const stop = i + ((size - (size % p)) >> 2);
             if (p === 4) {
                 if (i < stop)
                     firsts[row] = words[i];
@@ -5508,56 +5560,45 @@ var __dxheap = (function (exports) {
             this.walks = walks;
             /** The walk of the row findRow found last. */
             this.foundWalk = -1;
-            let total = 0;
-            for (let w = 0; w < walks.length; w++) {
-                const b = walks[w].blocks;
-                for (let i = 0; i < b.count; i++)
-                    if (b.container[i] === NONE)
-                        total++;
-            }
-            let starts = new Float64Array(total);
-            let walkOf = new Int32Array(total);
-            let rowOf = new Int32Array(total);
-            let sorted = true;
+            let rows = 0;
+            for (let w = 0; w < walks.length; w++)
+                rows += walks[w].blocks.count;
+            // Sized for every row, filled with those no other block holds (one pass), then cut to them.
+            let starts = new Float64Array(rows);
+            const walkOf = new Int32Array(rows);
+            const rowOf = new Int32Array(rows);
+            // At one start, a page heap's light block (a row of the page heap's walk) sorts after the
+            // NormalHeap block holding it, so the lookup, which scans back from the last start, finds it first.
+            const late = new Uint8Array(rows);
             let n = 0;
             for (let w = 0; w < walks.length; w++) {
                 const b = walks[w].blocks;
+                const pageHeap = walks[w].type === "PageHeap" ? 1 : 0;
                 for (let i = 0; i < b.count; i++) {
                     if (b.container[i] !== NONE)
                         continue;
-                    if (n > 0 && b.address[i] < starts[n - 1])
-                        sorted = false;
                     starts[n] = b.address[i];
                     walkOf[n] = w;
                     rowOf[n] = i;
+                    late[n] = pageHeap;
                     n++;
                 }
             }
-            // Walks list blocks mostly in address order: the sort is paid only when they do not, or when a
-            // page heap's light blocks share their starts with the NormalHeap blocks holding them.
-            if (!sorted || walks.some((walk) => walk.type === "PageHeap")) {
-                const order = new Int32Array(total);
-                for (let i = 0; i < total; i++)
-                    order[i] = i;
-                // At one start, a page heap's light block (a row of the page heap's walk) sorts after the
-                // NormalHeap block holding it, so the lookup, which scans back from the last start, finds it first.
-                const late = (i) => (walks[walkOf[i]].type === "PageHeap" ? 1 : 0);
-                order.sort((a, b) => starts[a] - starts[b] || late(a) - late(b) || a - b);
-                const [s, w, r] = [new Float64Array(total), new Int32Array(total), new Int32Array(total)];
-                for (let i = 0; i < total; i++) {
-                    s[i] = starts[order[i]];
-                    w[i] = walkOf[order[i]];
-                    r[i] = rowOf[order[i]];
-                }
-                [starts, walkOf, rowOf] = [s, w, r];
+            const total = n;
+            starts = starts.subarray(0, total);
+            const order = orderByKey(starts, late);
+            this.starts = new Float64Array(total);
+            this.walkOf = new Int32Array(total);
+            this.rowOf = new Int32Array(total);
+            for (let i = 0; i < total; i++) {
+                this.starts[i] = starts[order[i]];
+                this.walkOf[i] = walkOf[order[i]];
+                this.rowOf[i] = rowOf[order[i]];
             }
-            this.starts = starts;
-            this.walkOf = walkOf;
-            this.rowOf = rowOf;
             this.reach = new Float64Array(total);
             let reach = 0;
             for (let i = 0; i < total; i++) {
-                const end = starts[i] + walks[walkOf[i]].blocks.size[rowOf[i]];
+                const end = this.starts[i] + walks[this.walkOf[i]].blocks.size[this.rowOf[i]];
                 if (end > reach)
                     reach = end;
                 this.reach[i] = reach;
@@ -5588,7 +5629,15 @@ var __dxheap = (function (exports) {
         /** A container's own blocks follow it in its table (in address order): the one holding address, else the container. */
         innermost(w, container, address) {
             const b = this.walks[w].blocks;
-            // Where its blocks end, by doubling steps then bisection: a UserBlocks may hold thousands.
+            // An LFH UserBlocks' blocks share one size and follow each other: the row is computed, then
+            // checked (the leak scan asks once per pointer found, millions of times).
+            const first = container + 1;
+            if (first < b.count && b.container[first] === container && address >= b.address[first]) {
+                const guess = first + Math.floor((address - b.address[first]) / b.size[first]);
+                if (guess < b.count && b.container[guess] === container && b.address[guess] <= address && address < b.address[guess] + b.size[guess])
+                    return guess;
+            }
+            // Otherwise, where its blocks end, by doubling steps then bisection: a UserBlocks may hold thousands.
             let low = container + 1;
             let high = low;
             for (let step = 1; high < b.count && b.container[high] === container; step *= 2) {
