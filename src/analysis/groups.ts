@@ -35,17 +35,21 @@ export interface BlockGroup {
 export type Member = (source: number, row: number) => boolean;
 
 export function groupByStack(sources: GroupSource[], member?: Member): BlockGroup[] {
-  return group(sources, member, (source, row, groups) => {
+  const keys = new StackKeys();
+  const groups = new Map<string, BlockGroup>();
+  return group(sources, member, (source, row) => {
     const stack = source.stack(row);
-    const key = "frames" in stack ? stack.frames.join(",") : `no stack: ${stack.reason}`;
-    return groups[key] ? { key } : { key, stack };
+    const key = keys.of(stack);
+    return groups.get(key) || added(groups, key, newGroup(key, stack, undefined));
   });
 }
 
 export function groupByType(sources: GroupSource[], member?: Member): BlockGroup[] {
+  const groups = new Map<string | number, BlockGroup>();
   return group(sources, member, (source, row) => {
     const name = source.typeName(row);
-    return name !== undefined ? { key: name, typeName: name } : { key: `size ${hex0x(source.walk.blocks.userSize[row])}` };
+    const by = name !== undefined ? name : source.walk.blocks.userSize[row];
+    return groups.get(by) || added(groups, by, newGroup(name !== undefined ? name : `size ${hex0x(by as number)}`, undefined, name));
   });
 }
 
@@ -55,32 +59,59 @@ export function groupByType(sources: GroupSource[], member?: Member): BlockGroup
  * (a leak in an LFH bucket shares its size with blocks from other stacks).
  */
 export function groupBySuspect(sources: GroupSource[], member?: Member): BlockGroup[] {
-  return group(sources, member, (source, row, groups) => {
+  const keys = new StackKeys();
+  // Stack key, then type name ("" for none), then size: maps in maps, so no key is built per block.
+  const groups = new Map<string, Map<string, Map<number, BlockGroup>>>();
+  return group(sources, member, (source, row) => {
     const stack = source.stack(row);
+    const stackKey = keys.of(stack);
     const name = source.typeName(row);
-    const key = ("frames" in stack ? stack.frames.join(",") : `no stack: ${stack.reason}`) + "|" + (name === undefined ? "" : name) + "|" + source.walk.blocks.userSize[row];
-    return groups[key] ? { key } : { key, stack, typeName: name };
+    const size = source.walk.blocks.userSize[row];
+    const byType = groups.get(stackKey) || added(groups, stackKey, new Map<string, Map<number, BlockGroup>>());
+    const bySize = byType.get(name === undefined ? "" : name) || added(byType, name === undefined ? "" : name, new Map<number, BlockGroup>());
+    return bySize.get(size) || added(bySize, size, newGroup(stackKey + "|" + (name === undefined ? "" : name) + "|" + size, stack, name));
   });
 }
 
-type KeyOf = (source: GroupSource, row: number, groups: { [key: string]: BlockGroup }) => { key: string; stack?: StackResult; typeName?: string };
+/** The key of each stack result (results are one object per trace, src/stacks/trace.ts), made once. */
+class StackKeys {
+  private readonly keys = new Map<StackResult, string>();
 
-function group(sources: GroupSource[], member: Member | undefined, keyOf: KeyOf): BlockGroup[] {
-  const groups: { [key: string]: BlockGroup } = {};
+  of(stack: StackResult): string {
+    let key = this.keys.get(stack);
+    if (key === undefined) {
+      key = "frames" in stack ? stack.frames.join(",") : `no stack: ${stack.reason}`;
+      this.keys.set(stack, key);
+    }
+    return key;
+  }
+}
+
+function newGroup(key: string, stack: StackResult | undefined, typeName: string | undefined): BlockGroup {
+  return { key, count: 0, totalBytes: 0, sizes: [], members: [], stack, typeName };
+}
+
+function added<K, V>(map: Map<K, V>, key: K, value: V): V {
+  map.set(key, value);
+  return value;
+}
+
+/** The group a busy block joins (made on its first block, with count 0). */
+type GroupOf = (source: GroupSource, row: number) => BlockGroup;
+
+function group(sources: GroupSource[], member: Member | undefined, groupOf: GroupOf): BlockGroup[] {
   const list: BlockGroup[] = [];
   for (let s = 0; s < sources.length; s++) {
     const blocks = sources[s].walk.blocks;
     for (let row = 0; row < blocks.count; row++) {
       if (blocks.state[row] !== STATE_BUSY || (member && !member(s, row))) continue;
-      const { key, stack, typeName } = keyOf(sources[s], row, groups);
-      let g = groups[key];
-      if (!g) {
-        g = groups[key] = { key, count: 0, totalBytes: 0, sizes: [], members: [], stack, typeName };
-        list.push(g);
-      }
+      const g = groupOf(sources[s], row);
+      if (g.count === 0) list.push(g);
+      const size = blocks.userSize[row];
       g.count++;
-      g.totalBytes += blocks.userSize[row];
-      if (g.sizes.indexOf(blocks.userSize[row]) < 0 && g.sizes.length < 64) g.sizes.push(blocks.userSize[row]);
+      g.totalBytes += size;
+      // Most groups hold one size, or sizes in runs: the last one first.
+      if (g.sizes[g.sizes.length - 1] !== size && g.sizes.length < 64 && g.sizes.indexOf(size) < 0) g.sizes.push(size);
       const last = g.members[g.members.length - 1];
       if (last && last.source === s) last.rows.push(row);
       else g.members.push({ source: s, rows: [row] });

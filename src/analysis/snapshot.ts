@@ -6,6 +6,7 @@
 // Pure: the command layer gives the names, the clock and the file text.
 import { STATE_BUSY } from "../heap/records";
 import { GroupSource } from "./groups";
+import { NoStackReason, StackResult } from "../stacks/trace";
 
 export const SNAPSHOT_FORMAT = "dxheap-snapshot";
 export const SNAPSHOT_VERSION = 1;
@@ -53,9 +54,14 @@ export interface Snapshot extends SnapshotHeader {
 
 /** The snapshot of every busy block of `sources`; `frameName` names a return address as WinDbg does. */
 export function takeSnapshot(header: SnapshotHeader, sources: GroupSource[], frameName: (address: number) => string, maxGroups = MAX_SNAPSHOT_GROUPS): Snapshot {
-  // The trace reader hands out one frames array per trace record: its names are made once.
-  const named = new Map<number[], { key: string; names: string[] }>();
-  const groups = new Map<string, SnapshotGroup>();
+  // The trace reader hands out one result per trace and per reason, and one frames array per
+  // record (several traces may name one record): names are made once per frames array, and a
+  // result's key is looked up once.
+  type Named = { key: string; names: string[] | null; reason: NoStackReason | undefined };
+  const named = new Map<number[], Named>();
+  const stacks = new Map<StackResult, Named>();
+  // Stack key, then type (NO_STACK for none), then size: maps in maps, so nothing is built per block.
+  const groups = new Map<string, Map<string, Map<number, SnapshotGroup>>>();
   const list: SnapshotGroup[] = [];
   let omittedBlocks = 0;
   let omittedBytes = 0;
@@ -65,35 +71,36 @@ export function takeSnapshot(header: SnapshotHeader, sources: GroupSource[], fra
     for (let row = 0; row < blocks.count; row++) {
       if (blocks.state[row] !== STATE_BUSY) continue;
       const result = source.stack(row);
-      let stack: string[] | null = null;
-      let stackKey: string;
-      let reason: string | undefined;
-      if ("frames" in result) {
-        let names = named.get(result.frames);
-        if (!names) {
-          const frames = result.frames.map(frameName);
-          names = { key: frames.join("\n"), names: frames };
-          named.set(result.frames, names);
+      let stack = stacks.get(result);
+      if (!stack) {
+        if ("frames" in result) {
+          stack = named.get(result.frames);
+          if (!stack) {
+            const names = result.frames.map(frameName);
+            stack = { key: names.join("\n"), names, reason: undefined };
+            named.set(result.frames, stack);
+          }
+        } else {
+          stack = { key: NO_STACK + "\u0000" + result.reason, names: null, reason: result.reason };
         }
-        stack = names.names;
-        stackKey = names.key;
-      } else {
-        reason = result.reason;
-        stackKey = NO_STACK;
+        stacks.set(result, stack);
       }
       const typeName = source.typeName(row);
       const type = typeName === undefined ? null : typeName;
       const size = blocks.userSize[row];
-      const key = keyOf(stackKey, type, size) + "\u0000" + (reason || "");
-      let group = groups.get(key);
+      let byType = groups.get(stack.key);
+      if (!byType) groups.set(stack.key, (byType = new Map()));
+      let bySize = byType.get(type === null ? NO_STACK : type);
+      if (!bySize) byType.set(type === null ? NO_STACK : type, (bySize = new Map()));
+      let group = bySize.get(size);
       if (!group) {
         if (list.length >= maxGroups) {
           omittedBlocks++;
           omittedBytes += size;
           continue;
         }
-        group = stack ? { stack, type, size, count: 0, bytes: 0 } : { stack, noStackReason: reason, type, size, count: 0, bytes: 0 };
-        groups.set(key, group);
+        group = stack.names ? { stack: stack.names, type, size, count: 0, bytes: 0 } : { stack: null, noStackReason: stack.reason, type, size, count: 0, bytes: 0 };
+        bySize.set(size, group);
         list.push(group);
       }
       group.count++;

@@ -19,23 +19,34 @@ export interface SymbolName {
 }
 
 export class Symbolizer {
-  private readonly names: { [address: number]: SymbolName } = {};
+  // Maps, not objects: a 47-bit address is no array index, and as a property key it would be
+  // turned into a string at every look-up.
+  private readonly names = new Map<number, SymbolName>();
+  /** The vftable class at each module address asked (null: none), made once per address. */
+  private readonly classes = new Map<number, string | null>();
 
   constructor(private readonly target: Target) {}
 
   name(address: number): SymbolName {
-    let found = this.names[address];
-    if (!found) found = this.names[address] = this.resolve(address);
+    let found = this.names.get(address);
+    if (!found) {
+      found = this.resolve(address);
+      this.names.set(address, found);
+    }
     return found;
   }
 
   /** The class of a C++ vftable: "Widget" for an address that is exactly Widget::`vftable'. */
   vftableClass(address: number): string | undefined {
     if (!this.target.moduleAt(address)) return undefined; // not code or data of a module: not asked
-    const name = this.name(address);
-    if (!name.symbol || name.offset !== 0) return undefined;
-    const at = name.symbol.indexOf(VFTABLE);
-    return at > 0 ? name.symbol.slice(0, at) : undefined;
+    let found = this.classes.get(address);
+    if (found === undefined) {
+      const name = this.name(address);
+      const at = name.symbol && name.offset === 0 ? name.symbol.indexOf(VFTABLE) : -1;
+      found = at > 0 ? name.symbol!.slice(0, at) : null;
+      this.classes.set(address, found);
+    }
+    return found === null ? undefined : found;
   }
 
   private resolve(address: number): SymbolName {

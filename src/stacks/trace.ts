@@ -17,13 +17,24 @@ export type NoStackReason = "TraceDatabaseOff" | "BeforeTracing" | "VirtualAlloc
 
 export type StackResult = { frames: number[] } | { reason: NoStackReason; message: string };
 
+/** The reasons that do not depend on the trace: one object each, handed out for every such block. */
+const NO_STACK: { [reason in Exclude<NoStackReason, "TraceUnreadable">]: StackResult } = {
+  TraceDatabaseOff: { reason: "TraceDatabaseOff", message: "the process records no allocation stacks: PEB.NtGlobalFlag lacks +ust (0x1000); turn it on with gflags /i <program>.exe +ust and run the program again" },
+  SegmentHeapNoTrace: { reason: "SegmentHeapNoTrace", message: "a segment-heap block: dxheap does not read +ust records on segment heaps yet (where Windows keeps them there is UNVERIFIED, docs/heap-structures.md §2.7); its referrers say who holds it" },
+  VirtualAllocNoTrace: { reason: "VirtualAllocNoTrace", message: "a VirtualAlloc'd block: Windows keeps no allocation stack for these (docs/heap-structures.md §2.7); its referrers say who holds it" },
+  BeforeTracing: { reason: "BeforeTracing", message: "the block has no trace header: it was allocated before stack tracing began, or by a path that records none" },
+  NoTraceTypes: { reason: "NoTraceTypes", message: "ntdll's symbols do not describe _RTL_STACK_TRACE_ENTRY: stacks cannot be read (check .sympath, then .reload /f ntdll.dll)" },
+};
+
 /** Sentinels the +ust header holds instead of a record (docs/heap-structures.md §2.7 [DLGHELP]). */
 const SENTINELS = [0x01010000, 0x0101000000000000];
 
 export class TraceReader {
   private readonly layout: TraceLayout | undefined;
-  private readonly records: { [address: number]: number[] | undefined } = {};
-  private readonly indices: { [index: number]: number } = {};
+  private readonly records = new Map<number, number[] | undefined>();
+  /** The result of each trace column value asked about (a record's address, or minus an index). */
+  private readonly results = new Map<number, StackResult>();
+  private readonly indices = new Map<number, number | undefined>();
   private database: number | undefined;
   /** PEB.NtGlobalFlag, or undefined when it cannot be read. */
   readonly globalFlag: number | undefined;
@@ -37,39 +48,40 @@ export class TraceReader {
     return this.globalFlag !== undefined && (this.globalFlag & (FLG_USER_STACK_TRACE_DB | FLG_HEAP_PAGE_ALLOCS)) !== 0;
   }
 
-  /** The stack of a walk's row, or why it has none. */
+  /**
+   * The stack of a walk's row, or why it has none: one result object per distinct trace and per
+   * reason, so that grouping millions of blocks can key on it without making anything per block.
+   */
   stack(walk: HeapWalk, row: number): StackResult {
     const blocks = walk.blocks;
     const trace = blocks.trace ? blocks.trace[row] : 0;
     if (trace === 0) {
-      if (!this.tracing) {
-        return { reason: "TraceDatabaseOff", message: "the process records no allocation stacks: PEB.NtGlobalFlag lacks +ust (0x1000); turn it on with gflags /i <program>.exe +ust and run the program again" };
-      }
-      if (walk.type === "Segment") {
-        return { reason: "SegmentHeapNoTrace", message: "a segment-heap block: dxheap does not read +ust records on segment heaps yet (where Windows keeps them there is UNVERIFIED, docs/heap-structures.md §2.7); its referrers say who holds it" };
-      }
-      if (blocks.kind[row] === KIND_VIRTUAL_ALLOC) {
-        return { reason: "VirtualAllocNoTrace", message: "a VirtualAlloc'd block: Windows keeps no allocation stack for these (docs/heap-structures.md §2.7); its referrers say who holds it" };
-      }
-      return { reason: "BeforeTracing", message: "the block has no trace header: it was allocated before stack tracing began, or by a path that records none" };
+      if (!this.tracing) return NO_STACK.TraceDatabaseOff;
+      if (walk.type === "Segment") return NO_STACK.SegmentHeapNoTrace;
+      if (blocks.kind[row] === KIND_VIRTUAL_ALLOC) return NO_STACK.VirtualAllocNoTrace;
+      return NO_STACK.BeforeTracing;
     }
-    if (!this.layout) {
-      return { reason: "NoTraceTypes", message: "ntdll's symbols do not describe _RTL_STACK_TRACE_ENTRY: stacks cannot be read (check .sympath, then .reload /f ntdll.dll)" };
-    }
+    if (!this.layout) return NO_STACK.NoTraceTypes;
+    const known = this.results.get(trace);
+    if (known) return known;
     const record = trace > 0 ? trace : this.recordOfIndex(-trace);
     const frames = record === undefined ? undefined : this.frames(record);
-    if (!frames) {
+    let result: StackResult;
+    if (frames) {
+      result = { frames };
+    } else {
       const where = trace > 0 ? `trace record ${hex0x(trace)}` : `trace index ${-trace}${record === undefined ? "" : ` (record ${hex0x(record)})`}`;
-      return { reason: "TraceUnreadable", message: `the block names ${where}, which this dump does not hold (or which is not a trace record)` };
+      result = { reason: "TraceUnreadable", message: `the block names ${where}, which this dump does not hold (or which is not a trace record)` };
     }
-    return { frames };
+    this.results.set(trace, result);
+    return result;
   }
 
   /** The frames of a record, read once; undefined when unreadable or implausible. */
   frames(record: number): number[] | undefined {
-    if (record in this.records) return this.records[record];
+    if (this.records.has(record)) return this.records.get(record);
     const frames = this.readRecord(record);
-    this.records[record] = frames;
+    this.records.set(record, frames);
     return frames;
   }
 
@@ -108,7 +120,7 @@ export class TraceReader {
 
   /** Windows 7: RtlpStackTraceDataBase->EntryIndexArray[-index] (§1.8, §2.7). */
   private recordOfIndex(index: number): number | undefined {
-    if (index in this.indices) return isNaN(this.indices[index]) ? undefined : this.indices[index];
+    if (this.indices.has(index)) return this.indices.get(index);
     const db = this.layout!.database;
     const p = this.view.layout.pointerSize;
     let record: number | undefined;
@@ -124,7 +136,7 @@ export class TraceReader {
     } catch (e) {
       record = undefined;
     }
-    this.indices[index] = record === undefined ? NaN : record;
+    this.indices.set(index, record);
     return record;
   }
 }

@@ -14,7 +14,7 @@ export interface ListWalk {
 export function walkList(memory: Memory, head: number, limit: number): ListWalk {
   const size = memory.pointerSize;
   const links: number[] = [];
-  const seen: { [address: number]: true } = {};
+  const seen = new Set<number>();
   let previous = head;
   let flink: Uint8Array;
   try {
@@ -27,7 +27,7 @@ export function walkList(memory: Memory, head: number, limit: number): ListWalk 
     if (!isFinite(link) || link === 0) {
       return { links, problem: { address: previous, message: `bad link ${pointerHex(flink, 0, size)} at ${hex0x(previous)}` } };
     }
-    if (seen[link]) {
+    if (seen.has(link)) {
       return { links, problem: { address: link, message: `list loops back to ${hex0x(link)}` } };
     }
     if (links.length >= limit) {
@@ -42,7 +42,7 @@ export function walkList(memory: Memory, head: number, limit: number): ListWalk 
     if (pointer(entry, size, size) !== previous) {
       return { links, problem: { address: link, message: `Blink of ${hex0x(link)} does not point back to ${hex0x(previous)}` } };
     }
-    seen[link] = true;
+    seen.add(link);
     links.push(link);
     previous = link;
     flink = entry;

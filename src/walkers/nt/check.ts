@@ -37,11 +37,12 @@ function checkFreeLists(view: NtdllView, walk: HeapWalk, findings: FindingLog): 
   const { memory, layout } = view;
   if (layout.heap.freeLists === undefined || layout.freeEntryList === undefined) return;
   const blocks = walk.blocks;
-  const free: { [address: number]: boolean } = {};
+  // Each free block the walk found, and whether a free list names it.
+  const free = new Map<number, boolean>();
   let freeCount = 0;
   for (let i = 0; i < blocks.count; i++) {
     if (blocks.kind[i] === KIND_BACKEND && blocks.state[i] === STATE_FREE) {
-      free[blocks.address[i]] = false;
+      free.set(blocks.address[i], false);
       freeCount++;
     }
   }
@@ -49,19 +50,17 @@ function checkFreeLists(view: NtdllView, walk: HeapWalk, findings: FindingLog): 
   if (list.problem) findings.add("Corruption", list.problem.address, `_HEAP.FreeLists: ${list.problem.message}`);
   for (let i = 0; i < list.links.length; i++) {
     const entry = list.links[i] - layout.freeEntryList;
-    if (free[entry] === undefined) {
+    if (!free.has(entry)) {
       findings.add("Corruption", entry, `_HEAP.FreeLists names 0x${entry.toString(16)}, which is not a free block the walk found`,
         "free-list-stranger", "free-list entries that are not free blocks");
     } else {
-      free[entry] = true;
+      free.set(entry, true);
     }
   }
   if (list.problem) return; // a cut list cannot say which free blocks it misses
-  for (const address in free) {
-    if (!free[address]) {
-      findings.add("Corruption", Number(address), `free block ${hex0x(Number(address))} is on no free list`, "free-list-missing", "free blocks on no free list");
-    }
-  }
+  free.forEach((listed, address) => {
+    if (!listed) findings.add("Corruption", address, `free block ${hex0x(address)} is on no free list`, "free-list-missing", "free blocks on no free list");
+  });
 }
 
 function checkCounters(view: NtdllView, walk: HeapWalk, findings: FindingLog): void {

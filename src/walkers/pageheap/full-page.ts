@@ -35,7 +35,7 @@ interface Frame {
 
 export class FullPageWalker {
   private readonly reader: NodeReader;
-  private readonly seen: { [node: number]: true } = {};
+  private readonly seen = new Set<number>();
   private readonly limit: number;
   /** Rows listed. */
   count = 0;
@@ -119,7 +119,7 @@ export class FullPageWalker {
         this.findings.add("Corruption", from, `${where}: ${hex0x(from)} links to ${shown(node)}, not a node: the rest of the list is not walked`);
         return;
       }
-      if (this.seen[node]) {
+      if (this.seen.has(node)) {
         this.findings.add("Corruption", node, `${where} links node ${hex0x(node)} a second time (a loop, or a busy node): the rest of the list is not walked`);
         return;
       }
@@ -132,7 +132,7 @@ export class FullPageWalker {
         this.findings.add("Unreadable", node, `${where}: node ${hex0x(node)} is not readable: the rest of the list is not walked`);
         return;
       }
-      this.seen[node] = true;
+      this.seen.add(node);
       walked++;
       this.list(node, bytes, STATE_FREED);
       from = node + l.node.nextAlloc;
@@ -151,7 +151,7 @@ export class FullPageWalker {
       this.findings.add("Corruption", from, `${where}: ${hex0x(from)} links to ${shown(link)}, not a node: that subtree is not walked`, "avl-link");
       return undefined;
     }
-    if (this.seen[node]) {
+    if (this.seen.has(node)) {
       state.problems++;
       this.findings.add("Corruption", from, `${where} loops: ${hex0x(from)} links back to node ${hex0x(node)}: the link is not followed`, "avl-loop");
       return undefined;
@@ -173,7 +173,7 @@ export class FullPageWalker {
       this.findings.add("Unreadable", node, `${where}: node ${hex0x(node)} is not readable: that subtree is not walked`, "avl-unreadable");
       return undefined;
     }
-    this.seen[node] = true;
+    this.seen.add(node);
     state.visited++;
     const key = pointer(bytes, l.node.userAllocation, l.pointerSize);
     // Keyed by pUserAllocation (§2.6): a key outside its subtree's range breaks the order, not the walk.

@@ -100,7 +100,7 @@ export class LargeBlockWalker {
     const stackNode: number[] = [root];
     const stackDepth: number[] = [1];
     const stackFrom: number[] = [tree];
-    const seen: { [address: number]: true } = {};
+    const seen = new Set<number>();
     const where = `large block tree ${hex0x(tree)}`;
     let visited = 0;
     while (stackNode.length > 0) {
@@ -111,7 +111,7 @@ export class LargeBlockWalker {
         this.problem(out, "Corruption", from, `${where}: ${hex0x(from)} links to ${isFinite(link) ? hex0x(link) : "a value above 2^53"}, not a node: that subtree is not walked`);
         continue;
       }
-      if (seen[link]) {
+      if (seen.has(link)) {
         this.problem(out, "Corruption", link, `${where} loops: ${hex0x(from)} links back to node ${hex0x(link)}: the link is not followed`);
         continue;
       }
@@ -123,7 +123,7 @@ export class LargeBlockWalker {
         this.problem(out, "Corruption", link, `${where} has more than ${MAX_NODES} nodes: the rest is not walked`);
         break;
       }
-      seen[link] = true;
+      seen.add(link);
       visited++;
       const node = link - l.treeNode;
       let bytes: Uint8Array;
