@@ -1405,7 +1405,7 @@ var __dxheap = (function (exports) {
     function walkList(memory, head, limit) {
         const size = memory.pointerSize;
         const links = [];
-        const seen = {};
+        const seen = new Set();
         let previous = head;
         let flink;
         try {
@@ -1419,7 +1419,7 @@ var __dxheap = (function (exports) {
             if (!isFinite(link) || link === 0) {
                 return { links, problem: { address: previous, message: `bad link ${pointerHex(flink, 0, size)} at ${hex0x(previous)}` } };
             }
-            if (seen[link]) {
+            if (seen.has(link)) {
                 return { links, problem: { address: link, message: `list loops back to ${hex0x(link)}` } };
             }
             if (links.length >= limit) {
@@ -1435,7 +1435,7 @@ var __dxheap = (function (exports) {
             if (pointer(entry, size, size) !== previous) {
                 return { links, problem: { address: link, message: `Blink of ${hex0x(link)} does not point back to ${hex0x(previous)}` } };
             }
-            seen[link] = true;
+            seen.add(link);
             links.push(link);
             previous = link;
             flink = entry;
@@ -2485,11 +2485,12 @@ var __dxheap = (function (exports) {
         if (layout.heap.freeLists === undefined || layout.freeEntryList === undefined)
             return;
         const blocks = walk.blocks;
-        const free = {};
+        // Each free block the walk found, and whether a free list names it.
+        const free = new Map();
         let freeCount = 0;
         for (let i = 0; i < blocks.count; i++) {
             if (blocks.kind[i] === KIND_BACKEND && blocks.state[i] === STATE_FREE) {
-                free[blocks.address[i]] = false;
+                free.set(blocks.address[i], false);
                 freeCount++;
             }
         }
@@ -2498,20 +2499,19 @@ var __dxheap = (function (exports) {
             findings.add("Corruption", list.problem.address, `_HEAP.FreeLists: ${list.problem.message}`);
         for (let i = 0; i < list.links.length; i++) {
             const entry = list.links[i] - layout.freeEntryList;
-            if (free[entry] === undefined) {
+            if (!free.has(entry)) {
                 findings.add("Corruption", entry, `_HEAP.FreeLists names 0x${entry.toString(16)}, which is not a free block the walk found`, "free-list-stranger", "free-list entries that are not free blocks");
             }
             else {
-                free[entry] = true;
+                free.set(entry, true);
             }
         }
         if (list.problem)
             return; // a cut list cannot say which free blocks it misses
-        for (const address in free) {
-            if (!free[address]) {
-                findings.add("Corruption", Number(address), `free block ${hex0x(Number(address))} is on no free list`, "free-list-missing", "free blocks on no free list");
-            }
-        }
+        free.forEach((listed, address) => {
+            if (!listed)
+                findings.add("Corruption", address, `free block ${hex0x(address)} is on no free list`, "free-list-missing", "free blocks on no free list");
+        });
     }
     function checkCounters(view, walk, findings) {
         const { memory, layout } = view;
@@ -3494,7 +3494,7 @@ var __dxheap = (function (exports) {
             this.heap = heap;
             this.blocks = blocks;
             this.findings = findings;
-            this.seen = {};
+            this.seen = new Set();
             /** Rows listed. */
             this.count = 0;
             this.reader = new NodeReader(memory);
@@ -3570,7 +3570,7 @@ var __dxheap = (function (exports) {
                     this.findings.add("Corruption", from, `${where}: ${hex0x(from)} links to ${shown$1(node)}, not a node: the rest of the list is not walked`);
                     return;
                 }
-                if (this.seen[node]) {
+                if (this.seen.has(node)) {
                     this.findings.add("Corruption", node, `${where} links node ${hex0x(node)} a second time (a loop, or a busy node): the rest of the list is not walked`);
                     return;
                 }
@@ -3583,7 +3583,7 @@ var __dxheap = (function (exports) {
                     this.findings.add("Unreadable", node, `${where}: node ${hex0x(node)} is not readable: the rest of the list is not walked`);
                     return;
                 }
-                this.seen[node] = true;
+                this.seen.add(node);
                 walked++;
                 this.list(node, bytes, STATE_FREED);
                 from = node + l.node.nextAlloc;
@@ -3601,7 +3601,7 @@ var __dxheap = (function (exports) {
                 this.findings.add("Corruption", from, `${where}: ${hex0x(from)} links to ${shown$1(link)}, not a node: that subtree is not walked`, "avl-link");
                 return undefined;
             }
-            if (this.seen[node]) {
+            if (this.seen.has(node)) {
                 state.problems++;
                 this.findings.add("Corruption", from, `${where} loops: ${hex0x(from)} links back to node ${hex0x(node)}: the link is not followed`, "avl-loop");
                 return undefined;
@@ -3623,7 +3623,7 @@ var __dxheap = (function (exports) {
                 this.findings.add("Unreadable", node, `${where}: node ${hex0x(node)} is not readable: that subtree is not walked`, "avl-unreadable");
                 return undefined;
             }
-            this.seen[node] = true;
+            this.seen.add(node);
             state.visited++;
             const key = pointer(bytes, l.node.userAllocation, l.pointerSize);
             // Keyed by pUserAllocation (§2.6): a key outside its subtree's range breaks the order, not the walk.
@@ -3821,53 +3821,70 @@ var __dxheap = (function (exports) {
     /** PEB.NtGlobalFlag bits (docs/heap-structures.md §1.1). */
     const FLG_USER_STACK_TRACE_DB = 0x1000;
     const FLG_HEAP_PAGE_ALLOCS = 0x02000000;
+    /** The reasons that do not depend on the trace: one object each, handed out for every such block. */
+    const NO_STACK$1 = {
+        TraceDatabaseOff: { reason: "TraceDatabaseOff", message: "the process records no allocation stacks: PEB.NtGlobalFlag lacks +ust (0x1000); turn it on with gflags /i <program>.exe +ust and run the program again" },
+        SegmentHeapNoTrace: { reason: "SegmentHeapNoTrace", message: "a segment-heap block: dxheap does not read +ust records on segment heaps yet (where Windows keeps them there is UNVERIFIED, docs/heap-structures.md §2.7); its referrers say who holds it" },
+        VirtualAllocNoTrace: { reason: "VirtualAllocNoTrace", message: "a VirtualAlloc'd block: Windows keeps no allocation stack for these (docs/heap-structures.md §2.7); its referrers say who holds it" },
+        BeforeTracing: { reason: "BeforeTracing", message: "the block has no trace header: it was allocated before stack tracing began, or by a path that records none" },
+        NoTraceTypes: { reason: "NoTraceTypes", message: "ntdll's symbols do not describe _RTL_STACK_TRACE_ENTRY: stacks cannot be read (check .sympath, then .reload /f ntdll.dll)" },
+    };
     /** Sentinels the +ust header holds instead of a record (docs/heap-structures.md §2.7 [DLGHELP]). */
     const SENTINELS = [0x01010000, 0x0101000000000000];
     class TraceReader {
         constructor(view, target) {
             this.view = view;
             this.target = target;
-            this.records = {};
-            this.indices = {};
+            this.records = new Map();
+            /** The result of each trace column value asked about (a record's address, or minus an index). */
+            this.results = new Map();
+            this.indices = new Map();
             this.layout = resolveTraceLayout(view.symbols, view.layout.pointerSize);
             this.globalFlag = readGlobalFlag(view);
         }
         get tracing() {
             return this.globalFlag !== undefined && (this.globalFlag & (FLG_USER_STACK_TRACE_DB | FLG_HEAP_PAGE_ALLOCS)) !== 0;
         }
-        /** The stack of a walk's row, or why it has none. */
+        /**
+         * The stack of a walk's row, or why it has none: one result object per distinct trace and per
+         * reason, so that grouping millions of blocks can key on it without making anything per block.
+         */
         stack(walk, row) {
             const blocks = walk.blocks;
             const trace = blocks.trace ? blocks.trace[row] : 0;
             if (trace === 0) {
-                if (!this.tracing) {
-                    return { reason: "TraceDatabaseOff", message: "the process records no allocation stacks: PEB.NtGlobalFlag lacks +ust (0x1000); turn it on with gflags /i <program>.exe +ust and run the program again" };
-                }
-                if (walk.type === "Segment") {
-                    return { reason: "SegmentHeapNoTrace", message: "a segment-heap block: dxheap does not read +ust records on segment heaps yet (where Windows keeps them there is UNVERIFIED, docs/heap-structures.md §2.7); its referrers say who holds it" };
-                }
-                if (blocks.kind[row] === KIND_VIRTUAL_ALLOC) {
-                    return { reason: "VirtualAllocNoTrace", message: "a VirtualAlloc'd block: Windows keeps no allocation stack for these (docs/heap-structures.md §2.7); its referrers say who holds it" };
-                }
-                return { reason: "BeforeTracing", message: "the block has no trace header: it was allocated before stack tracing began, or by a path that records none" };
+                if (!this.tracing)
+                    return NO_STACK$1.TraceDatabaseOff;
+                if (walk.type === "Segment")
+                    return NO_STACK$1.SegmentHeapNoTrace;
+                if (blocks.kind[row] === KIND_VIRTUAL_ALLOC)
+                    return NO_STACK$1.VirtualAllocNoTrace;
+                return NO_STACK$1.BeforeTracing;
             }
-            if (!this.layout) {
-                return { reason: "NoTraceTypes", message: "ntdll's symbols do not describe _RTL_STACK_TRACE_ENTRY: stacks cannot be read (check .sympath, then .reload /f ntdll.dll)" };
-            }
+            if (!this.layout)
+                return NO_STACK$1.NoTraceTypes;
+            const known = this.results.get(trace);
+            if (known)
+                return known;
             const record = trace > 0 ? trace : this.recordOfIndex(-trace);
             const frames = record === undefined ? undefined : this.frames(record);
-            if (!frames) {
-                const where = trace > 0 ? `trace record ${hex0x(trace)}` : `trace index ${-trace}${record === undefined ? "" : ` (record ${hex0x(record)})`}`;
-                return { reason: "TraceUnreadable", message: `the block names ${where}, which this dump does not hold (or which is not a trace record)` };
+            let result;
+            if (frames) {
+                result = { frames };
             }
-            return { frames };
+            else {
+                const where = trace > 0 ? `trace record ${hex0x(trace)}` : `trace index ${-trace}${record === undefined ? "" : ` (record ${hex0x(record)})`}`;
+                result = { reason: "TraceUnreadable", message: `the block names ${where}, which this dump does not hold (or which is not a trace record)` };
+            }
+            this.results.set(trace, result);
+            return result;
         }
         /** The frames of a record, read once; undefined when unreadable or implausible. */
         frames(record) {
-            if (record in this.records)
-                return this.records[record];
+            if (this.records.has(record))
+                return this.records.get(record);
             const frames = this.readRecord(record);
-            this.records[record] = frames;
+            this.records.set(record, frames);
             return frames;
         }
         /**
@@ -3910,8 +3927,8 @@ var __dxheap = (function (exports) {
         }
         /** Windows 7: RtlpStackTraceDataBase->EntryIndexArray[-index] (§1.8, §2.7). */
         recordOfIndex(index) {
-            if (index in this.indices)
-                return isNaN(this.indices[index]) ? undefined : this.indices[index];
+            if (this.indices.has(index))
+                return this.indices.get(index);
             const db = this.layout.database;
             const p = this.view.layout.pointerSize;
             let record;
@@ -3929,7 +3946,7 @@ var __dxheap = (function (exports) {
             catch (e) {
                 record = undefined;
             }
-            this.indices[index] = record === undefined ? NaN : record;
+            this.indices.set(index, record);
             return record;
         }
     }
@@ -4387,7 +4404,7 @@ var __dxheap = (function (exports) {
             const stackNode = [root];
             const stackDepth = [1];
             const stackFrom = [tree];
-            const seen = {};
+            const seen = new Set();
             const where = `large block tree ${hex0x(tree)}`;
             let visited = 0;
             while (stackNode.length > 0) {
@@ -4398,7 +4415,7 @@ var __dxheap = (function (exports) {
                     this.problem(out, "Corruption", from, `${where}: ${hex0x(from)} links to ${isFinite(link) ? hex0x(link) : "a value above 2^53"}, not a node: that subtree is not walked`);
                     continue;
                 }
-                if (seen[link]) {
+                if (seen.has(link)) {
                     this.problem(out, "Corruption", link, `${where} loops: ${hex0x(from)} links back to node ${hex0x(link)}: the link is not followed`);
                     continue;
                 }
@@ -4410,7 +4427,7 @@ var __dxheap = (function (exports) {
                     this.problem(out, "Corruption", link, `${where} has more than ${MAX_NODES} nodes: the rest is not walked`);
                     break;
                 }
-                seen[link] = true;
+                seen.add(link);
                 visited++;
                 const node = link - l.treeNode;
                 let bytes;
@@ -5060,23 +5077,32 @@ var __dxheap = (function (exports) {
     class Symbolizer {
         constructor(target) {
             this.target = target;
-            this.names = {};
+            // Maps, not objects: a 47-bit address is no array index, and as a property key it would be
+            // turned into a string at every look-up.
+            this.names = new Map();
+            /** The vftable class at each module address asked (null: none), made once per address. */
+            this.classes = new Map();
         }
         name(address) {
-            let found = this.names[address];
-            if (!found)
-                found = this.names[address] = this.resolve(address);
+            let found = this.names.get(address);
+            if (!found) {
+                found = this.resolve(address);
+                this.names.set(address, found);
+            }
             return found;
         }
         /** The class of a C++ vftable: "Widget" for an address that is exactly Widget::`vftable'. */
         vftableClass(address) {
             if (!this.target.moduleAt(address))
                 return undefined; // not code or data of a module: not asked
-            const name = this.name(address);
-            if (!name.symbol || name.offset !== 0)
-                return undefined;
-            const at = name.symbol.indexOf(VFTABLE);
-            return at > 0 ? name.symbol.slice(0, at) : undefined;
+            let found = this.classes.get(address);
+            if (found === undefined) {
+                const name = this.name(address);
+                const at = name.symbol && name.offset === 0 ? name.symbol.indexOf(VFTABLE) : -1;
+                found = at > 0 ? name.symbol.slice(0, at) : null;
+                this.classes.set(address, found);
+            }
+            return found === null ? undefined : found;
         }
         resolve(address) {
             const image = this.target.moduleAt(address);
@@ -6165,16 +6191,20 @@ var __dxheap = (function (exports) {
     // more, for every heap of a process at once. Traces are read once per distinct record
     // (src/stacks/trace.ts), first pointers once per heap (src/stacks/types.ts), names once per address.
     function groupByStack(sources, member) {
-        return group(sources, member, (source, row, groups) => {
+        const keys = new StackKeys();
+        const groups = new Map();
+        return group(sources, member, (source, row) => {
             const stack = source.stack(row);
-            const key = "frames" in stack ? stack.frames.join(",") : `no stack: ${stack.reason}`;
-            return groups[key] ? { key } : { key, stack };
+            const key = keys.of(stack);
+            return groups.get(key) || added(groups, key, newGroup(key, stack, undefined));
         });
     }
     function groupByType(sources, member) {
+        const groups = new Map();
         return group(sources, member, (source, row) => {
             const name = source.typeName(row);
-            return name !== undefined ? { key: name, typeName: name } : { key: `size ${hex0x(source.walk.blocks.userSize[row])}` };
+            const by = name !== undefined ? name : source.walk.blocks.userSize[row];
+            return groups.get(by) || added(groups, by, newGroup(name !== undefined ? name : `size ${hex0x(by)}`, undefined, name));
         });
     }
     /**
@@ -6183,31 +6213,56 @@ var __dxheap = (function (exports) {
      * (a leak in an LFH bucket shares its size with blocks from other stacks).
      */
     function groupBySuspect(sources, member) {
-        return group(sources, member, (source, row, groups) => {
+        const keys = new StackKeys();
+        // Stack key, then type name ("" for none), then size: maps in maps, so no key is built per block.
+        const groups = new Map();
+        return group(sources, member, (source, row) => {
             const stack = source.stack(row);
+            const stackKey = keys.of(stack);
             const name = source.typeName(row);
-            const key = ("frames" in stack ? stack.frames.join(",") : `no stack: ${stack.reason}`) + "|" + (name === undefined ? "" : name) + "|" + source.walk.blocks.userSize[row];
-            return groups[key] ? { key } : { key, stack, typeName: name };
+            const size = source.walk.blocks.userSize[row];
+            const byType = groups.get(stackKey) || added(groups, stackKey, new Map());
+            const bySize = byType.get(name === undefined ? "" : name) || added(byType, name === undefined ? "" : name, new Map());
+            return bySize.get(size) || added(bySize, size, newGroup(stackKey + "|" + (name === undefined ? "" : name) + "|" + size, stack, name));
         });
     }
-    function group(sources, member, keyOf) {
-        const groups = {};
+    /** The key of each stack result (results are one object per trace, src/stacks/trace.ts), made once. */
+    class StackKeys {
+        constructor() {
+            this.keys = new Map();
+        }
+        of(stack) {
+            let key = this.keys.get(stack);
+            if (key === undefined) {
+                key = "frames" in stack ? stack.frames.join(",") : `no stack: ${stack.reason}`;
+                this.keys.set(stack, key);
+            }
+            return key;
+        }
+    }
+    function newGroup(key, stack, typeName) {
+        return { key, count: 0, totalBytes: 0, sizes: [], members: [], stack, typeName };
+    }
+    function added(map, key, value) {
+        map.set(key, value);
+        return value;
+    }
+    function group(sources, member, groupOf) {
         const list = [];
         for (let s = 0; s < sources.length; s++) {
             const blocks = sources[s].walk.blocks;
             for (let row = 0; row < blocks.count; row++) {
                 if (blocks.state[row] !== STATE_BUSY || (member && !member(s, row)))
                     continue;
-                const { key, stack, typeName } = keyOf(sources[s], row, groups);
-                let g = groups[key];
-                if (!g) {
-                    g = groups[key] = { key, count: 0, totalBytes: 0, sizes: [], members: [], stack, typeName };
+                const g = groupOf(sources[s], row);
+                if (g.count === 0)
                     list.push(g);
-                }
+                const size = blocks.userSize[row];
                 g.count++;
-                g.totalBytes += blocks.userSize[row];
-                if (g.sizes.indexOf(blocks.userSize[row]) < 0 && g.sizes.length < 64)
-                    g.sizes.push(blocks.userSize[row]);
+                g.totalBytes += size;
+                // Most groups hold one size, or sizes in runs: the last one first.
+                if (g.sizes[g.sizes.length - 1] !== size && g.sizes.length < 64 && g.sizes.indexOf(size) < 0)
+                    g.sizes.push(size);
                 const last = g.members[g.members.length - 1];
                 if (last && last.source === s)
                     last.rows.push(row);
@@ -7613,8 +7668,9 @@ var __dxheap = (function (exports) {
     const NO_STACK = "\u0001";
     /** The snapshot of every busy block of `sources`; `frameName` names a return address as WinDbg does. */
     function takeSnapshot(header, sources, frameName, maxGroups = MAX_SNAPSHOT_GROUPS) {
-        // The trace reader hands out one frames array per trace record: its names are made once.
         const named = new Map();
+        const stacks = new Map();
+        // Stack key, then type (NO_STACK for none), then size: maps in maps, so nothing is built per block.
         const groups = new Map();
         const list = [];
         let omittedBlocks = 0;
@@ -7626,36 +7682,39 @@ var __dxheap = (function (exports) {
                 if (blocks.state[row] !== STATE_BUSY)
                     continue;
                 const result = source.stack(row);
-                let stack = null;
-                let stackKey;
-                let reason;
-                if ("frames" in result) {
-                    let names = named.get(result.frames);
-                    if (!names) {
-                        const frames = result.frames.map(frameName);
-                        names = { key: frames.join("\n"), names: frames };
-                        named.set(result.frames, names);
+                let stack = stacks.get(result);
+                if (!stack) {
+                    if ("frames" in result) {
+                        stack = named.get(result.frames);
+                        if (!stack) {
+                            const names = result.frames.map(frameName);
+                            stack = { key: names.join("\n"), names, reason: undefined };
+                            named.set(result.frames, stack);
+                        }
                     }
-                    stack = names.names;
-                    stackKey = names.key;
-                }
-                else {
-                    reason = result.reason;
-                    stackKey = NO_STACK;
+                    else {
+                        stack = { key: NO_STACK + "\u0000" + result.reason, names: null, reason: result.reason };
+                    }
+                    stacks.set(result, stack);
                 }
                 const typeName = source.typeName(row);
                 const type = typeName === undefined ? null : typeName;
                 const size = blocks.userSize[row];
-                const key = keyOf(stackKey, type, size) + "\u0000" + (reason || "");
-                let group = groups.get(key);
+                let byType = groups.get(stack.key);
+                if (!byType)
+                    groups.set(stack.key, (byType = new Map()));
+                let bySize = byType.get(type === null ? NO_STACK : type);
+                if (!bySize)
+                    byType.set(type === null ? NO_STACK : type, (bySize = new Map()));
+                let group = bySize.get(size);
                 if (!group) {
                     if (list.length >= maxGroups) {
                         omittedBlocks++;
                         omittedBytes += size;
                         continue;
                     }
-                    group = stack ? { stack, type, size, count: 0, bytes: 0 } : { stack, noStackReason: reason, type, size, count: 0, bytes: 0 };
-                    groups.set(key, group);
+                    group = stack.names ? { stack: stack.names, type, size, count: 0, bytes: 0 } : { stack: null, noStackReason: stack.reason, type, size, count: 0, bytes: 0 };
+                    bySize.set(size, group);
                     list.push(group);
                 }
                 group.count++;
