@@ -6457,21 +6457,49 @@ var __dxheap = (function (exports) {
             if (roots.rows[i] === target)
                 out.push({ kind: "memory", location: roots.locations[i] });
         }
-        for (let w = 0; w < scan.edgeStarts.length && out.length < max; w++) {
-            const starts = scan.edgeStarts[w];
-            const counts = scan.edgeCounts[w];
-            for (let r = 0; r < starts.length && out.length < max; r++) {
-                if (starts[r] < 0 || (w === heap && r === row))
-                    continue;
-                for (let e = starts[r], end = starts[r] + counts[r]; e < end; e++) {
-                    if (scan.edges[e] === target) {
-                        out.push({ kind: "block", heap: w, row: r });
-                        break;
-                    }
-                }
-            }
+        const incoming = incomingOf(scan);
+        let previous = -1;
+        for (let i = incoming.starts[target]; i < incoming.starts[target + 1] && out.length < max; i++) {
+            const from = incoming.from[i];
+            // A block that points into the target twice is one referrer; the target itself is none.
+            if (from === previous || from === target)
+                continue;
+            previous = from;
+            let w = 0;
+            while (w + 1 < scan.firstRow.length && scan.firstRow[w + 1] <= from)
+                w++;
+            out.push({ kind: "block", heap: w, row: from - scan.firstRow[w] });
         }
         return out;
+    }
+    const incomingOfScan = new WeakMap();
+    /** Made on the first look-up and kept with the scan: one pass over the edges, then each look-up reads its own. */
+    function incomingOf(scan) {
+        let incoming = incomingOfScan.get(scan);
+        if (incoming)
+            return incoming;
+        const walks = scan.edgeStarts.length;
+        const total = walks > 0 ? scan.firstRow[walks - 1] + scan.edgeStarts[walks - 1].length : 0;
+        const starts = new Int32Array(total + 1);
+        for (let e = 0; e < scan.edges.length; e++)
+            starts[scan.edges[e] + 1]++;
+        for (let g = 0; g < total; g++)
+            starts[g + 1] += starts[g];
+        const next = starts.slice(0, total);
+        const from = new Int32Array(scan.edges.length);
+        for (let w = 0; w < walks; w++) {
+            const first = scan.edgeStarts[w];
+            const counts = scan.edgeCounts[w];
+            for (let r = 0; r < first.length; r++) {
+                if (first[r] < 0)
+                    continue;
+                for (let e = first[r], end = first[r] + counts[r]; e < end; e++)
+                    from[next[scan.edges[e]]++] = scan.firstRow[w] + r;
+            }
+        }
+        incoming = { starts, from };
+        incomingOfScan.set(scan, incoming);
+        return incoming;
     }
 
     const ALLOCATOR_MODULES = /^(ntdll(_[0-9a-f]{8})?|kernelbase|kernel32|ucrtbased?|msvcrt|msvcr\d+d?|vcruntime\d+d?)$/i;
