@@ -8,16 +8,22 @@
 // - "wow64": a WOW64 process's NT heaps on both sides, seen from either dump (wow64.ts).
 // This file has what they share: the image, one ntdll's NT catalogue (NtSide), the NT kind.
 import { writeNtHeap, type NtHeapSpec } from "../writers/ntheap";
+import { Program, StackTraceDatabase, Tracer } from "../writers/stack-traces";
 import { ProcessImageBuilder, type HeapListing, type NtdllGlobals, type ProcessOptions } from "../writers/process";
 import type { AddressSpace, Arch, BlockTruth, HeapTruth, Layout } from "../writers/types";
 import type { Rng } from "./random";
 import type { PageHeapsTarget } from "./page-heap";
 import type { SegmentHeapTarget } from "./segment-heap";
+import { traceTarget, type TraceTarget } from "./traces";
 import type { Wow64Target } from "./wow64";
 
 /** Below _HEAP.VirtualMemoryThreshold's 64 KiB the writer would not make VirtualAlloc'd blocks consistent with it. */
 const VIRTUAL_ALLOC_MIN = 0x11000;
 const VIRTUAL_ALLOC_MAX = 0x30000;
+/** PEB.NtGlobalFlag's FLG_USER_STACK_TRACE_DB (docs/heap-structures.md §2.7). */
+const FLG_USER_STACK_TRACE_DB = 0x1000;
+/** The share of nt images with +ust. */
+const UST_SHARE = 0.4;
 
 export type ImageKind = "nt" | "segment" | "page" | "wow64";
 
@@ -78,6 +84,8 @@ export interface FuzzImage {
   segmentHeap?: SegmentHeapTarget;
   pageHeaps?: PageHeapsTarget;
   wow64?: Wow64Target;
+  /** The +ust trace database and the blocks naming its records (nt images with +ust, page images). */
+  traces?: TraceTarget;
   /** The smallest granularity of its heaps: the unit of the unbounded-collection check. */
   granularity: number;
   /** Runs before the commands (".effmach x86"). */
@@ -127,23 +135,43 @@ export function listHeaps(builder: ProcessImageBuilder, heaps: HeapTruth[]): voi
   });
 }
 
-/** The NT kind: one to three NT heaps. */
+/**
+ * The NT kind: one to three NT heaps; in 40 % of the images a +ust process (NtGlobalFlag 0x1000,
+ * §2.7): a trace database, the first heap's first 0–5 busy blocks allocated before tracing began,
+ * every later busy block traced (Windows 8+: extended blocks naming their record, LFH 0xC2, no
+ * trace on VirtualAlloc'd blocks; Windows 7: _HEAP_ENTRY_EXTRA's index, no LFH), the frame count
+ * in Depth or, a quarter of the time, in Index (§2.7 UNVERIFIED).
+ */
 export function buildNtImage(rng: Rng, arch: Arch, build: number): FuzzImage {
-  const { builder, globals } = drawProcess(rng, arch, build);
+  const ust = rng.chance(UST_SHARE);
+  const { builder, globals } = drawProcess(rng, arch, build, ust ? { ntGlobalFlag: FLG_USER_STACK_TRACE_DB } : {});
   const heapCount = rng.weighted([[1, 3], [2, 4], [3, 2]] as const);
   const specs = Array.from({ length: heapCount }, (_, i) => drawNtHeapSpec(rng, i === 0));
+  const database = ust ? new StackTraceDatabase(builder, rng.chance(0.75) ? "Depth" : "Index") : undefined;
+  if (database) {
+    const tracer = new Tracer(database, new Program(builder), rng);
+    // The notes' reading: no LFH with +ust on Windows 7 (§2.7; the writer refuses it).
+    const win8 = builder.layout.has("_HEAP_USERDATA_HEADER", "EncodedOffsets");
+    specs.forEach((spec, i) => {
+      spec.ust = { untracedBlocks: i === 0 ? rng.int(0, 5) : 0, nextTrace: () => tracer.next("Allocation") };
+      if (!win8) spec.lfh = false;
+    });
+  }
   const heaps = specs.map((spec) => writeNtHeap(builder.space, builder.layout, { lfhKey: globals.lfhKey }, spec));
   listHeaps(builder, heaps);
   const side = processSide(builder, heaps);
+  const traces = database ? traceTarget(side, database, builder.ntdllSymbol("RtlpStackTraceDataBase"), heaps) : undefined;
   return {
     kind: "nt",
     arch,
     build,
     sides: [side],
     heaps,
+    traces,
     granularity: builder.layout.granularity,
-    structures: side.structures,
-    description: `${arch} ${build}: ${describeHeaps(heaps)}`,
+    // The database header and its records, as the page kind counts them.
+    structures: side.structures + (traces ? 1 + traces.records.length : 0),
+    description: `${arch} ${build}${traces ? ` +ust (${traces.records.length} traces, frame count in ${traces.frameCountField})` : ""}: ${describeHeaps(heaps)}`,
     write: () => builtDump(builder),
   };
 }

@@ -8,6 +8,7 @@ import { NT_MUTATORS, type Mutation } from "./mutations";
 import { buildPageHeapImage, PAGE_HEAP_MUTATORS } from "./page-heap";
 import type { Rng } from "./random";
 import { buildSegmentHeapImage, SEGMENT_HEAP_MUTATORS } from "./segment-heap";
+import { TRACE_MUTATORS } from "./traces";
 import { buildWow64Image, WOW64_MUTATORS } from "./wow64";
 
 interface KindSpec {
@@ -65,24 +66,29 @@ export function buildFuzzImage(rng: Rng, filter: { layouts?: readonly string[]; 
   return spec.build(rng, arch as Arch | "wow64", Number(build));
 }
 
-type Family = readonly [string, (image: FuzzImage, rng: Rng) => Mutation | undefined, number, ImageKind | undefined];
+/** A family: its name, mutator, weight, and which images it applies to. */
+type Family = readonly [string, (image: FuzzImage, rng: Rng) => Mutation | undefined, number, (image: FuzzImage) => boolean];
+
+const ofKind = (kind: ImageKind) => (image: FuzzImage) => image.kind === kind;
 
 /**
- * Every family with its weight and the kind it belongs to (none: the NT families, which damage
- * any kind's NT heaps, each time on one of its sides). A kind's own families weigh together about
- * as much as the NT ones.
+ * Every family with its weight and the images it applies to: the NT families to every kind (each
+ * time on one of its sides); a kind's own families, together about as much as the NT ones, to
+ * that kind; the trace families to images with a trace database (nt +ust, page), each only when
+ * the image has its target (traced blocks for trace-header).
  */
 export const MUTATORS: readonly Family[] = [
-  ...NT_MUTATORS.map(([name, mutator, weight]): Family => [name, (image, rng) => mutator(rng.pick(image.sides), rng), weight, undefined]),
-  ...SEGMENT_HEAP_MUTATORS.map(([name, mutator, weight]): Family => [name, mutator, weight, "segment"]),
-  ...PAGE_HEAP_MUTATORS.map(([name, mutator, weight]): Family => [name, mutator, weight, "page"]),
-  ...WOW64_MUTATORS.map(([name, mutator, weight]): Family => [name, mutator, weight, "wow64"]),
+  ...NT_MUTATORS.map(([name, mutator, weight]): Family => [name, (image, rng) => mutator(rng.pick(image.sides), rng), weight, () => true]),
+  ...SEGMENT_HEAP_MUTATORS.map(([name, mutator, weight]): Family => [name, mutator, weight, ofKind("segment")]),
+  ...PAGE_HEAP_MUTATORS.map(([name, mutator, weight]): Family => [name, mutator, weight, ofKind("page")]),
+  ...WOW64_MUTATORS.map(([name, mutator, weight]): Family => [name, mutator, weight, ofKind("wow64")]),
+  ...TRACE_MUTATORS.map(([name, mutator, weight, hasTarget]): Family => [name, mutator, weight, (image) => image.traces !== undefined && hasTarget(image.traces)]),
 ];
 
 /** Applies `count` mutations drawn from rng among the image's families (a draw that finds no target is drawn again). */
 export function mutate(image: FuzzImage, rng: Rng, count: number): Mutation[] {
   const applied: Mutation[] = [];
-  const table = MUTATORS.filter(([, , , kind]) => kind === undefined || kind === image.kind).map(([, mutator, weight]) => [mutator, weight] as const);
+  const table = MUTATORS.filter(([, , , applies]) => applies(image)).map(([, mutator, weight]) => [mutator, weight] as const);
   for (let attempts = 0; applied.length < count && attempts < count * 50; attempts++) {
     const mutation = rng.weighted(table)(image, rng);
     if (mutation) applied.push(mutation);

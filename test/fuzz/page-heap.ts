@@ -9,6 +9,7 @@ import type { Arch, BlockTruth, HeapTruth } from "../writers/types";
 import { builtDump, describeHeaps, drawProcess, listHeaps, processSide, type FuzzImage } from "./image";
 import { dropDrawn, hex, mutateField, pageOf, readValue, writeValue, type DropChoice, type Mutation, type Scope } from "./mutations";
 import type { Rng } from "./random";
+import { traceTarget } from "./traces";
 
 /** PEB.NtGlobalFlag's FLG_HEAP_PAGE_ALLOCS (§1.1). */
 const FLG_HEAP_PAGE_ALLOCS = 0x02000000;
@@ -79,6 +80,8 @@ export function buildPageHeapImage(rng: Rng, arch: Arch, build: number): FuzzIma
     // As the process lists them: each NormalHeap after its page heap (§2.1 item 2).
     heaps: written.flatMap((w) => [w.pageHeap, w.normalHeap]),
     pageHeaps: { heaps, list: builder.ntdllSymbol("RtlpDphPageHeapList"), database: database.address, records },
+    // Its blocks name their traces in DPH structures (the dph families damage those): the database and records only.
+    traces: traceTarget(side, database, builder.ntdllSymbol("RtlpStackTraceDataBase"), []),
     granularity: builder.layout.granularity,
     structures: side.structures + heaps.reduce((sum, h) => sum + pageHeapStructures(h), 0) + records.length,
     description: `${arch} ${build} +hpa: ${heaps.map(shape).join(", ")}; NormalHeaps ${describeHeaps(normalHeaps)}`,

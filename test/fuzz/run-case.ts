@@ -9,6 +9,7 @@ import { targetFromDump } from "../../nodehost/load";
 import { ScriptSession } from "../../nodehost/session";
 import type { TargetData } from "../../nodehost/target";
 import { SEARCH_PATTERN_U32, SEARCH_PATTERN_U64 } from "../writers/ntheap";
+import type { BlockTruth } from "../writers/types";
 import * as budget from "./budget";
 import type { FuzzImage, ImageKind } from "./image";
 import { buildFuzzImage, mutate } from "./kinds";
@@ -153,7 +154,7 @@ function hasAlias(session: ScriptSession, name: string): boolean {
 }
 
 /** The command lines of a case, in a drawn order: the first one pays for the walk. */
-function commandLines(image: FuzzImage, rng: Rng, session: ScriptSession): string[] {
+function commandLines(image: FuzzImage, rng: Rng, session: ScriptSession, mutations: Mutation[]): string[] {
   const busy = image.heaps.flatMap((h) => h.blocks).filter((b) => b.state === "Busy" && b.userSize > 0);
   const all = image.heaps.flatMap((h) => h.blocks);
   const size = busy.length > 0 ? rng.pick(busy).userSize : 0x20;
@@ -161,6 +162,11 @@ function commandLines(image: FuzzImage, rng: Rng, session: ScriptSession): strin
   const inside = block.address + BigInt(rng.int(0, Math.max(0, block.size - 1)));
   const other = rng.pick(all);
   const insideOther = other.address + BigInt(rng.int(0, Math.max(0, other.size - 1)));
+  // !heapstack: a traced busy block where the image has any (its user address, or inside it), else
+  // the address above; first among them the blocks whose trace pointer, index or record was damaged.
+  const traced = damagedTraces(image, mutations) ?? busy.filter((b) => b.stack !== undefined);
+  const tracedBlock = traced.length > 0 ? rng.pick(traced) : undefined;
+  const stackAddress = !tracedBlock ? inside : rng.chance(0.7) ? tracedBlock.userAddress : tracedBlock.address + BigInt(rng.int(0, Math.max(0, tracedBlock.size - 1)));
   const pattern = rng.chance(0.5) ? `(${hex(SEARCH_PATTERN_U32)}, 4)` : `(${hex(SEARCH_PATTERN_U64)}, 8)`;
   const lines = [
     "!heaps",
@@ -179,12 +185,21 @@ function commandLines(image: FuzzImage, rng: Rng, session: ScriptSession): strin
   ];
   if (hasAlias(session, "heapcheck")) lines.push("!heapcheck");
   if (hasAlias(session, "heapsnap")) lines.push("!heapsnap", '!heapdiff ("current", "current")');
-  if (hasAlias(session, "heaptriage")) lines.push(`!heapstack ${hex(inside)}`, "!heapstacks", "!heaptypes", "!heapleaks", "!heaptriage");
+  if (hasAlias(session, "heaptriage")) lines.push(`!heapstack ${hex(stackAddress)}`, "!heapstacks", "!heaptypes", "!heapleaks", "!heaptriage");
   for (let i = lines.length - 1; i > 0; i--) {
     const j = rng.int(0, i);
     [lines[i], lines[j]] = [lines[j], lines[i]];
   }
   return lines;
+}
+
+/** The traced blocks whose header trace pointer, trace index or record a mutation wrote to, or undefined if none. */
+function damagedTraces(image: FuzzImage, mutations: Mutation[]): BlockTruth[] | undefined {
+  if (!image.traces) return undefined;
+  const recordSize = BigInt(image.sides[0].layout.size("_RTL_STACK_TRACE_ENTRY"));
+  const hit = (start: bigint, size: number) => mutations.some((m) => m.address < start + BigInt(size) && start < m.address + BigInt(m.size));
+  const blocks = [...image.traces.pointers, ...image.traces.indices].filter((t) => hit(t.slot, 1) || hit(t.record, Number(recordSize))).map((t) => t.block);
+  return blocks.length > 0 ? blocks : undefined;
 }
 
 /**
@@ -428,7 +443,7 @@ export function runCase(options: CaseOptions): CaseResult {
     result.commands.push({ command: image.setup, reads: 0, bytes: 0, ms: 0, lines: 0, chars: 0, warnings: 0, excerpt: excerpt(error ?? output, 2) });
   }
 
-  for (const command of commandLines(image, rng, session)) {
+  for (const command of commandLines(image, rng, session, result.mutations)) {
     options.progress?.({ command });
     session.resetCounters();
     const t0 = performance.now();

@@ -123,6 +123,38 @@ describe("what the leak scan reads (x64 19041 triage image smallBlocks, heaps al
   });
 });
 
+// Found by the fuzzer (seed 777 case 1812: a WOW64 thread's TEB32 taken from a damaged
+// WowTebOffset): stack bounds from a damaged TEB spanned gigabytes across every heap and hole, and
+// the scan probed each hole (800 reads where the image needs 32) and read the heaps as live stack.
+describe.each(["x64", "x86"] as const)("%s 19041 leak image whose first TEB's StackBase is the top of user space", (arch) => {
+  const undamaged = buildLeakImage(arch, 19041);
+  const image = buildLeakImage(arch, 19041);
+  const thread = image.truth.leaks.process.threads[0];
+  image.space.ptr(thread.teb + BigInt(image.process.layout.off("_TEB", "NtTib.StackBase")), arch === "x64" ? 0x7ffffffe0000n : 0x7ffe0000n);
+  const damaged = { ...image, dump: image.process.build().dump };
+  const scan = (leakImage: LeakImage) => {
+    const s = session(leakImage);
+    s.alias("heaps");
+    s.resetCounters();
+    const report = s.alias("heapleaks").value as any;
+    return { report, reads: s.counters.memoryReads };
+  };
+  const before = scan(undamaged);
+  const after = scan(damaged);
+
+  test("the stack is read where memory is committed outside the heaps and images: as many reads as undamaged, no more root bytes than the dump holds", () => {
+    expect(after.reads).toBeLessThanOrEqual(before.reads + 4);
+    expect(Number(after.report.RootBytes)).toBeLessThan(damaged.dump.length);
+  });
+
+  test("what it finds unreachable is unreachable in the truth (the heaps are no live stack)", () => {
+    const found = sorted([...after.report.Blocks].map((b: any) => big(b.UserAddress)));
+    const truth = new Set(image.truth.leaks.unreachable);
+    expect(found.length).toBeGreaterThan(0);
+    expect(hex(found.filter((a) => !truth.has(a)))).toEqual([]);
+  });
+});
+
 describe("a stack referrer names the function whose frame holds it", () => {
   test.each(["x64", "x86"] as const)("%s: the nearest return address below the slot is Gadget::Clone's", (arch) => {
     const image = buildTriageImage(arch, 19041, TRIAGE_SHAPES.smallBlocks);
