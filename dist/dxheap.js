@@ -5259,6 +5259,24 @@ var __dxheap = (function (exports) {
         }
         return out;
     }
+    /** The parts of `a` inside `b` (both merged and sorted). */
+    function intersect(a, b) {
+        const out = [];
+        let m = 0;
+        for (let i = 0; i < a.length; i++) {
+            const start = a[i].base;
+            const end = a[i].base + a[i].size;
+            while (m < b.length && b[m].base + b[m].size <= start)
+                m++;
+            for (let k = m; k < b.length && b[k].base < end; k++) {
+                const from = Math.max(start, b[k].base);
+                const to = Math.min(end, b[k].base + b[k].size);
+                if (from < to)
+                    out.push({ base: from, size: to - from });
+            }
+        }
+        return out;
+    }
     /**
      * `widths` gives each walk's pointer size (its ntdll's); roots are read with the program's, or
      * with both in a WOW64 process, whose roots hold 32-bit and 64-bit pointers. Walks not `counted`
@@ -5333,9 +5351,14 @@ var __dxheap = (function (exports) {
                 sections.push(found[k]);
         }
         const regions = target.regions();
-        const excluded = mergeRegions(extents.concat(stacks, images.map((m) => ({ base: m.base, size: m.size }))));
+        const imageRegions = images.map((m) => ({ base: m.base, size: m.size }));
+        // A stack holds no heap and no module image, and only committed memory is read: bounds taken
+        // from a damaged TEB (gigabytes across every heap and hole) shrink to what a stack can be.
+        const notStack = mergeRegions(extents.concat(imageRegions));
+        const clip = (r) => subtract(regions.problem ? mergeRegions(r) : intersect(mergeRegions(r), regions.regions), notStack);
+        const excluded = mergeRegions(extents.concat(clip(stacks), imageRegions));
         const rest = subtract(regions.regions, excluded);
-        const roots = mergeRegions(live.concat(sections, rest));
+        const roots = mergeRegions(clip(live).concat(sections, rest));
         const low = extents.length > 0 ? extents[0].base : 0;
         const high = extents.length > 0 ? extents[extents.length - 1].base + extents[extents.length - 1].size : 0;
         let rootBytes = 0;
