@@ -64,7 +64,9 @@ export class ScriptSession {
 
     // An ordinary global object, as WinDbg's provider gives a script (Node 20.18+): a contextified
     // sandbox would route every global look-up (Math, host) through interceptors, several times slower.
-    const context = vm.createContext(vm.constants.DONT_CONTEXTIFY, { name: scriptName });
+    const ordinary = vm.constants?.DONT_CONTEXTIFY;
+    if (ordinary === undefined) throw new Error(`the Node host needs Node.js 20.18 or later (vm.constants.DONT_CONTEXTIFY); this is ${process.version}`);
+    const context = vm.createContext(ordinary, { name: scriptName });
     const global = vm.runInContext("globalThis", context) as Record<string, unknown>;
     const realm = prepareContext(context);
     const runtime = new HostRuntime(target, realm, options);
