@@ -380,3 +380,18 @@ export interface HeapWalk {
   normalHeap?: number;
   findings: Finding[];
 }
+
+/** A walk with nothing in it yet: walkers fill it in; a heap that cannot be walked keeps it, with its finding. */
+export function emptyHeapWalk(address: number, type: HeapType, flags: number, granularity: number): HeapWalk {
+  return {
+    address,
+    type,
+    flags,
+    granularity,
+    segments: [],
+    blocks: new BlockTableBuilder().seal(),
+    virtualBlockCount: 0,
+    counters: { lockContention: 0, largeUncommittedBytes: 0, frontEnd: "" },
+    findings: [],
+  };
+}

@@ -2,6 +2,7 @@
 // these numbers and nothing else: no offset is written down where a symbol can answer.
 // Structure facts: docs/heap-structures.md §1.1-§1.6 (x86 and x64, Windows 7-11).
 import { TypeSource } from "../host/symbols";
+import { namedMissing, requiredFields } from "./required";
 
 export interface EntryLayout {
   /** sizeof(_HEAP_ENTRY): the block granularity (8 on x86, 16 on x64). */
@@ -94,24 +95,14 @@ export interface NtHeapLayout {
 
 export class MissingSymbolsError extends Error {
   constructor(missing: string[]) {
-    const named = missing.length <= 3 ? missing.join(", ") : `${missing.slice(0, 3).join(", ")} and ${missing.length - 3} more`;
+    const named = namedMissing(missing);
     super(`ntdll's symbols do not describe ${named}: dxheap needs ntdll's types (check .sympath, then .reload /f ntdll.dll)`);
   }
 }
 
 /** Reads the layout from symbols; throws MissingSymbolsError naming every essential field that is absent. */
 export function resolveNtHeapLayout(types: TypeSource): NtHeapLayout {
-  const missing: string[] = [];
-  const need = (type: string, field: string): number => {
-    const offset = types.fieldOffset(type, field);
-    if (offset === undefined) missing.push(`${type}.${field}`);
-    return offset === undefined ? 0 : offset;
-  };
-  const needSize = (type: string): number => {
-    const size = types.typeSize(type);
-    if (size === undefined) missing.push(`sizeof(${type})`);
-    return size === undefined ? 0 : size;
-  };
+  const { missing, need, needSize } = requiredFields(types);
   const granularity = needSize("_HEAP_ENTRY");
   const entrySize = need("_HEAP_ENTRY", "Size");
   const previousSize = need("_HEAP_ENTRY", "PreviousSize");

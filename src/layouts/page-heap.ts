@@ -3,6 +3,7 @@
 // without page heap never asks). The _DPH_* types are ntdll's own (§1.0): without them page heaps
 // are Unsupported, and nothing else changes.
 import { TypeSource } from "../host/symbols";
+import { namedMissing, requiredFields } from "./required";
 
 export interface PageHeapLayout {
   pointerSize: 4 | 8;
@@ -45,17 +46,7 @@ export interface PageHeapLayout {
 
 /** The page-heap layout of one ntdll. Never throws: what is missing is named in `problem`. */
 export function resolvePageHeapLayout(types: TypeSource, pointerSize: 4 | 8): PageHeapLayout {
-  const missing: string[] = [];
-  const need = (type: string, field: string): number => {
-    const offset = types.fieldOffset(type, field);
-    if (offset === undefined) missing.push(`${type}.${field}`);
-    return offset === undefined ? 0 : offset;
-  };
-  const needSize = (type: string): number => {
-    const size = types.typeSize(type);
-    if (size === undefined || size === 0) missing.push(`sizeof(${type})`);
-    return size === undefined ? 0 : size;
-  };
+  const { missing, need, needSize } = requiredFields(types);
   const R = "_DPH_HEAP_ROOT";
   const B = "_DPH_HEAP_BLOCK";
   const I = "_DPH_BLOCK_INFORMATION";
@@ -96,7 +87,7 @@ export function resolvePageHeapLayout(types: TypeSource, pointerSize: 4 | 8): Pa
     problem: undefined,
   };
   if (missing.length > 0) {
-    const named = missing.length <= 3 ? missing.join(", ") : `${missing.slice(0, 3).join(", ")} and ${missing.length - 3} more`;
+    const named = namedMissing(missing);
     layout.problem = `ntdll's symbols do not describe ${named}: page heaps cannot be walked`;
   }
   return layout;

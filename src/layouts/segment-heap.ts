@@ -3,6 +3,7 @@
 // (x64 and x86, Windows 10 1709 to 11 24H2); what the symbols cannot say (bit positions, constants)
 // is written down here with its section. Byte offsets always come from the symbols.
 import { TypeSource } from "../host/symbols";
+import { requiredFields } from "./required";
 
 export interface SegmentHeapLayout {
   pointerSize: 4 | 8;
@@ -101,17 +102,7 @@ export interface LargeLayout {
  * (the heap is reported Unsupported), a missing component field adds a line to `gaps`.
  */
 export function resolveSegmentHeapLayout(types: TypeSource, pointerSize: 4 | 8): SegmentHeapLayout {
-  const missing: string[] = [];
-  const need = (type: string, field: string): number => {
-    const offset = types.fieldOffset(type, field);
-    if (offset === undefined) missing.push(`${type}.${field}`);
-    return offset === undefined ? 0 : offset;
-  };
-  const needSize = (type: string): number => {
-    const size = types.typeSize(type);
-    if (size === undefined || size === 0) missing.push(`sizeof(${type})`);
-    return size === undefined ? 0 : size;
-  };
+  const { missing, need, needSize } = requiredFields(types);
   const opt = (type: string, field: string) => types.fieldOffset(type, field);
   const H = "_SEGMENT_HEAP";
   const D = "_HEAP_PAGE_RANGE_DESCRIPTOR";

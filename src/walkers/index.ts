@@ -1,7 +1,7 @@
 // The one entry to every walker: the heap's type (src/heap/classify.ts) picks it. A heap of unknown
 // type gives an empty walk whose finding says why. ntWalkAt gives the walk of another NT heap of the
 // process from the process's cache: a page heap's light blocks are its NormalHeap's blocks.
-import { BlockTableBuilder, HeapIdentity, HeapWalk } from "../heap/records";
+import { HeapIdentity, HeapWalk, emptyHeapWalk } from "../heap/records";
 import { Finding } from "../heap/findings";
 import { NtdllView } from "../host/target";
 import { walkNtHeap } from "./nt/heap";
@@ -22,17 +22,9 @@ export function walkHeap(view: NtdllView, address: number, identity: HeapIdentit
 }
 
 function emptyWalk(view: NtdllView, address: number, identity: HeapIdentity, finding: Finding): HeapWalk {
-  return {
-    address,
-    type: identity.type,
-    flags: identity.flags,
-    granularity: view.layout.entry.granularity,
-    segments: [],
-    blocks: new BlockTableBuilder().seal(),
-    virtualBlockCount: 0,
-    counters: { lockContention: 0, largeUncommittedBytes: 0, frontEnd: "" },
-    findings: [finding],
-  };
+  const walk = emptyHeapWalk(address, identity.type, identity.flags, view.layout.entry.granularity);
+  walk.findings = [finding];
+  return walk;
 }
 
 /** The walk of a heap whose walker failed (a bug in dxheap, not in the target): empty, and saying so. */

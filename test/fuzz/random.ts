@@ -1,36 +1,10 @@
 // The fuzzer's only source of randomness: a seeded PRNG per case, derived from (run seed, case
 // number) alone, so that `npm run fuzz -- --seed S --case K` rebuilds case K exactly, whatever
 // ran before it and in whichever worker.
+import { Random } from "../writers/random";
 
-/** mulberry32, with the helpers the fuzzer draws from. */
-export class Rng {
-  private state: number;
-
-  constructor(seed: number) {
-    this.state = seed >>> 0;
-  }
-
-  u32(): number {
-    let t = (this.state = (this.state + 0x6d2b79f5) >>> 0);
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (t ^ (t >>> 14)) >>> 0;
-  }
-
-  /** Uniform in [min, max] (integers, max - min < 2^32). */
-  int(min: number, max: number): number {
-    return min + (this.u32() % (max - min + 1));
-  }
-
-  chance(probability: number): boolean {
-    return this.u32() < probability * 0x1_0000_0000;
-  }
-
-  pick<T>(items: readonly T[]): T {
-    if (items.length === 0) throw new Error("pick from an empty list");
-    return items[this.int(0, items.length - 1)];
-  }
-
+/** The writers' PRNG, with the helpers the fuzzer draws from. */
+export class Rng extends Random {
   /** An item drawn with the given relative weights. */
   weighted<T>(items: readonly (readonly [T, number])[]): T {
     const total = items.reduce((sum, [, weight]) => sum + weight, 0);

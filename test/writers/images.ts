@@ -13,10 +13,9 @@ import { LEAK_SITES, Program, StackTraceDatabase, Tracer, type FrameCountField }
 import { CasePool, growthBetween, LEAK_PROCESS_OPTIONS, loadSession, plantLeakCases, programRoots, ReferencePlanter, setUpTls, suspectOf } from "./leaks";
 import type { BlockTrace } from "./ntheap";
 import type { GrowthTruth, LeakTruth, SuspectName, SuspectTruth, TriageTruth } from "./types";
+import { Random } from "./random";
 // --- end
 
-/** Math.imul once: the tests run the writers in a vm context, whose global lookups are slow, millions of times. */
-const imul = Math.imul;
 
 export interface ImageTruth {
   arch: Arch;
@@ -114,32 +113,15 @@ function plantReferences(process: ProcessImageBuilder, heaps: HeapTruth[], rando
   return values.map((value) => process.plantPointer(value));
 }
 
-interface Random {
-  u32(): number;
-}
-
 /** A process whose ntdll keys are the first draws of seed's random, which the caller goes on drawing from. */
 function seededProcess(arch: Arch, build: number, seed: number, options: Omit<ProcessOptions, "arch" | "build" | "globals">) {
-  const random = mulberry32(seed);
+  const random = new Random(seed);
   const randomPointerSized = () => (arch === "x64" ? (BigInt(random.u32()) << 32n) | BigInt(random.u32()) : BigInt(random.u32()));
   const lfhKey = random.u32();
   const globals: NtdllGlobals = { lfhKey, segmentHeapKey: randomPointerSized(), segmentLfhKey: randomPointerSized() };
   return { process: new ProcessImageBuilder({ arch, build, ...options, globals }), random, globals };
 }
 
-/** A small seeded PRNG (mulberry32): images are reproducible from their seed. */
-function mulberry32(seed: number): Random {
-  let state = seed >>> 0;
-  return {
-    u32() {
-      state = (state + 0x6d2b79f5) >>> 0;
-      let t = state;
-      t = imul(t ^ (t >>> 15), t | 1);
-      t ^= t + imul(t ^ (t >>> 7), t | 61);
-      return (t ^ (t >>> 14)) >>> 0;
-    },
-  };
-}
 
 // --- Images with allocation stacks (+ust), page heap (+hpa) and C++ objects --------------------
 // stack-traces.ts and page-heap.ts write them from docs/heap-structures.md §1.7, §1.8, §2.6, §2.7.
@@ -370,7 +352,7 @@ export function buildTriageImage(arch: Arch, build: number, spec: TriageImageSpe
   const legitimate = () => tracer!.next("Allocation");
   // The private heap draws its blocks' stacks apart, so that churnSeed changes them and nothing else.
   const privateSeed = spec.churnSeed ?? seed + 2;
-  const churn = tracer && new Tracer(tracer.database, tracer.program, mulberry32(privateSeed));
+  const churn = tracer && new Tracer(tracer.database, tracer.program, new Random(privateSeed));
 
   const { processHeap, privateHeap } = spec.legitimate;
   const heaps = [
@@ -388,7 +370,7 @@ export function buildTriageImage(arch: Arch, build: number, spec: TriageImageSpe
   if (spec.lfhBucket) {
     const { request, subsegments, blocks, leakShare } = spec.lfhBucket;
     const blockGranules = Math.ceil(request / layout.granularity) + 3; // +ust: 3 granules of headers (§2.7)
-    const share = mulberry32(seed + 5); // apart from the tracer's draws, so that a later snapshot keeps the leak
+    const share = new Random(seed + 5); // apart from the tracer's draws, so that a later snapshot keeps the leak
     const nextTrace = () => (share.u32() < leakShare * 0x1_0000_0000 ? tracer!.of(LEAK_SITES.undo, 0) : legitimate());
     const lfhSubsegments = Array.from({ length: subsegments }, () => ({ blockGranules, blocks, request }));
     const heap = write({ seed: seed + 4, flags: 0x1002, segments: 1, blocksPerSegment: 8, lfh: true, lfhSubsegments, virtualAllocs: [], escapes: false, ...ust(untraced, nextTrace) });

@@ -9,10 +9,7 @@
 import { IMAGE_SCN_MEM_WRITE } from "./pe";
 import { SECTION_GLOBALS_BYTES, type ModuleSpec, type ProcessImageBuilder, type ProcessOptions } from "./process";
 import type { BlockTruth, GrowthTruth, HeapTruth, LeakTruth, ReferenceHolder, ReferenceTruth, StackTruth, SuspectTruth } from "./types";
-
-interface Random {
-  u32(): number;
-}
+import type { Random } from "./random";
 
 /** Leak and triage processes: every module with PE headers; threads 0 and 1 with a CONTEXT, thread 2 without. */
 export const LEAK_PROCESS_OPTIONS: Pick<ProcessOptions, "peHeaders" | "threadContexts"> = { peHeaders: true, threadContexts: [true, true, false] };

@@ -2,6 +2,7 @@
 // blocks, the LFH front end) into an AddressSpace, following /work/shared/heap/heap-internals.md
 // ("§" below), and returns the truth of every block placed. Offsets come from the Layout only.
 import type { AddressSpace, BlockTruth, HeapTruth, Layout, SegmentTruth, StackTruth } from "./types";
+import { Random } from "./random";
 
 export interface NtHeapSpec {
   seed: number;
@@ -100,32 +101,7 @@ const at = (base: bigint, offset: number) => base + BigInt(offset);
 const alignUp = (value: number, unit: number) => Math.ceil(value / unit) * unit;
 const low32 = (value: bigint) => Number(value & 0xffffffffn);
 
-/** Math.imul once: the tests run the writers in a vm context, whose global lookups are slow, millions of times. */
-const imul = Math.imul;
 
-/** mulberry32: small, fast and deterministic. */
-class Random {
-  private state: number;
-  constructor(seed: number) {
-    this.state = seed >>> 0;
-  }
-  u32(): number {
-    let t = (this.state = (this.state + 0x6d2b79f5) >>> 0);
-    t = imul(t ^ (t >>> 15), t | 1);
-    t ^= t + imul(t ^ (t >>> 7), t | 61);
-    return (t ^ (t >>> 14)) >>> 0;
-  }
-  /** Uniform in [min, max]. */
-  int(min: number, max: number): number {
-    return min + (this.u32() % (max - min + 1));
-  }
-  chance(probability: number): boolean {
-    return this.u32() < probability * 0x1_0000_0000;
-  }
-  pick<T>(items: readonly T[]): T {
-    return items[this.int(0, items.length - 1)];
-  }
-}
 
 // ---------------------------------------------------------------------------------------------
 // _HEAP_ENTRY: the 8-byte core (x64 at +8, x86 at +0) encoded with _HEAP.Encoding (§2.2).

@@ -5,9 +5,8 @@
 // Nothing here reads the extension's code: the walk that reads these bytes is written separately.
 import { SEARCH_PATTERN_U32, SEARCH_PATTERN_U64 } from "./ntheap";
 import type { AddressSpace, BlockTruth, HeapTruth, Layout, SegmentHeapSummaryTruth, SegmentTruth } from "./types";
+import { Random } from "./random";
 
-/** Math.imul once: the tests run the writers in a vm context, whose global lookups are slow, millions of times. */
-const imul = Math.imul;
 
 export interface SegmentHeapSpec {
   seed: number;
@@ -72,33 +71,6 @@ const LEAK_SUBSEGMENT_PAGES = 16;
 const at = (base: bigint, offset: number) => base + BigInt(offset);
 const alignUp = (value: number, unit: number) => Math.ceil(value / unit) * unit;
 
-/** mulberry32: small, fast and deterministic. */
-class Random {
-  private state: number;
-  constructor(seed: number) {
-    this.state = seed >>> 0;
-  }
-  u32(): number {
-    let t = (this.state = (this.state + 0x6d2b79f5) >>> 0);
-    t = imul(t ^ (t >>> 15), t | 1);
-    t ^= t + imul(t ^ (t >>> 7), t | 61);
-    return (t ^ (t >>> 14)) >>> 0;
-  }
-  /** Uniform in [min, max]. */
-  int(min: number, max: number): number {
-    return min + (this.u32() % (max - min + 1));
-  }
-  chance(probability: number): boolean {
-    return this.u32() < probability * 0x1_0000_0000;
-  }
-  shuffle<T>(items: T[]): T[] {
-    for (let i = items.length - 1; i > 0; i--) {
-      const j = this.int(0, i);
-      [items[i], items[j]] = [items[j], items[i]];
-    }
-    return items;
-  }
-}
 
 // ---------------------------------------------------------------------------------------------
 // Fields looked up in the layout's ISF, bitfields included: the x64, x86 and 26100 variants of a

@@ -6,6 +6,7 @@ import { NTDLL_FUNCTIONS } from "./layout";
 import type { BlockTrace } from "./ntheap";
 import type { ProcessImageBuilder } from "./process";
 import type { Layout, StackTruth } from "./types";
+import type { Random } from "./random";
 
 const PAGE = 0x1000;
 
@@ -336,10 +337,6 @@ export function vftableSymbol(className: string): string {
 
 // ---------------------------------------------------------------------------------------------
 // The tracer: a trace per block, remembered so that images can plant objects and drop records.
-
-interface Random {
-  u32(): number;
-}
 
 /** Hands out block traces: a call site at random, its record in the database, its truth. */
 export class Tracer {

@@ -1,7 +1,7 @@
 // One walk of one NT heap: its segments' back-end entries (with the LFH blocks inside their
 // UserBlocks containers) and its VirtualAlloc'd blocks, as a columnar BlockTable plus findings.
 // Nothing here throws for bad target memory: what cannot be read or trusted becomes a finding.
-import { BlockTableBuilder, HeapWalk } from "../../heap/records";
+import { BlockTableBuilder, HeapWalk, emptyHeapWalk } from "../../heap/records";
 import { FindingLog } from "../../heap/findings";
 import { NtdllView } from "../../host/target";
 import { Progress } from "../../host/progress";
@@ -21,17 +21,7 @@ export function walkNtHeap(view: NtdllView, address: number, flags: number): Hea
   const { memory, layout } = view;
   const findings = new FindingLog();
   const blocks = new BlockTableBuilder();
-  const walk: HeapWalk = {
-    address,
-    type: "NT",
-    flags,
-    granularity: layout.entry.granularity,
-    segments: [],
-    blocks: blocks.seal(),
-    virtualBlockCount: 0,
-    counters: { lockContention: 0, largeUncommittedBytes: 0, frontEnd: "" },
-    findings: [],
-  };
+  const walk = emptyHeapWalk(address, "NT", flags, layout.entry.granularity);
   const h = layout.heap;
   const p = layout.pointerSize;
   let header: Uint8Array;

@@ -3,7 +3,7 @@
 // delayed-free ones (pFreeAllocationListHead order), then the light blocks of its NormalHeap (in
 // that heap's order), as a columnar BlockTable plus findings. A page heap has no segments; every
 // full-page block is a virtual block of its own. Nothing here throws for bad target memory.
-import { BlockTableBuilder, HeapWalk } from "../../heap/records";
+import { BlockTableBuilder, HeapWalk, emptyHeapWalk } from "../../heap/records";
 import { FindingLog } from "../../heap/findings";
 import { NtdllView } from "../../host/target";
 import { hex0x } from "../../util/hex";
@@ -16,17 +16,7 @@ import { normalHeapOf, readRoot } from "./roots";
 export function walkPageHeap(view: NtdllView, address: number, flags: number, ntWalkAt: (address: number) => HeapWalk | undefined): HeapWalk {
   const findings = new FindingLog();
   const blocks = new BlockTableBuilder();
-  const walk: HeapWalk = {
-    address,
-    type: "PageHeap",
-    flags,
-    granularity: view.layout.entry.granularity,
-    segments: [],
-    blocks: blocks.seal(),
-    virtualBlockCount: 0,
-    counters: { lockContention: 0, largeUncommittedBytes: 0, frontEnd: "" },
-    findings: [],
-  };
+  const walk = emptyHeapWalk(address, "PageHeap", flags, view.layout.entry.granularity);
   const layout = pageHeapLayout(view);
   if (layout.problem) {
     findings.add("Unsupported", address, layout.problem);

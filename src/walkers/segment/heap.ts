@@ -2,7 +2,7 @@
 // contexts with their page ranges (VS and LFH subsegments followed by their chunks and blocks),
 // then the large blocks, as a columnar BlockTable plus findings, and the heap's own counters for
 // its !heap -s numbers (§3.1 "Segment heaps"). Nothing here throws for bad target memory.
-import { BlockTableBuilder, HeapWalk, SegmentHeapCounters } from "../../heap/records";
+import { BlockTableBuilder, HeapWalk, SegmentHeapCounters, emptyHeapWalk } from "../../heap/records";
 import { FindingLog } from "../../heap/findings";
 import { NtdllView } from "../../host/target";
 import { Progress } from "../../host/progress";
@@ -20,17 +20,7 @@ const PAGE = 4096;
 export function walkSegmentHeap(view: NtdllView, address: number, flags: number): HeapWalk {
   const findings = new FindingLog();
   const blocks = new BlockTableBuilder();
-  const walk: HeapWalk = {
-    address,
-    type: "Segment",
-    flags,
-    granularity: view.layout.entry.granularity,
-    segments: [],
-    blocks: blocks.seal(),
-    virtualBlockCount: 0,
-    counters: { lockContention: 0, largeUncommittedBytes: 0, frontEnd: "" },
-    findings: [],
-  };
+  const walk = emptyHeapWalk(address, "Segment", flags, view.layout.entry.granularity);
   const context = segmentHeapContext(view);
   const layout = context.layout;
   if (layout.problem) {
