@@ -207,6 +207,20 @@ var __dxheap = (function (exports) {
         }
         return out;
     }
+    /** A walk with nothing in it yet: walkers fill it in; a heap that cannot be walked keeps it, with its finding. */
+    function emptyHeapWalk(address, type, flags, granularity) {
+        return {
+            address,
+            type,
+            flags,
+            granularity,
+            segments: [],
+            blocks: new BlockTableBuilder().seal(),
+            virtualBlockCount: 0,
+            counters: { lockContention: 0, largeUncommittedBytes: 0, frontEnd: "" },
+            findings: [],
+        };
+    }
 
     // `!heap -flt s SIZE` / `-flt r MIN MAX` (docs/heap-structures.md §3.3): busy blocks whose user
     // size is in [min, maxExclusive). The documentation's `-flt r 0x50 0x80` shows 0x50..0x7F,
@@ -2351,17 +2365,7 @@ var __dxheap = (function (exports) {
         const { memory, layout } = view;
         const findings = new FindingLog();
         const blocks = new BlockTableBuilder();
-        const walk = {
-            address,
-            type: "NT",
-            flags,
-            granularity: layout.entry.granularity,
-            segments: [],
-            blocks: blocks.seal(),
-            virtualBlockCount: 0,
-            counters: { lockContention: 0, largeUncommittedBytes: 0, frontEnd: "" },
-            findings: [],
-        };
+        const walk = emptyHeapWalk(address, "NT", flags, layout.entry.granularity);
         const h = layout.heap;
         const p = layout.pointerSize;
         let header;
@@ -2744,28 +2748,39 @@ var __dxheap = (function (exports) {
         }
     }
 
+    function requiredFields(types) {
+        const missing = [];
+        return {
+            missing,
+            need(type, field) {
+                const offset = types.fieldOffset(type, field);
+                if (offset === undefined)
+                    missing.push(`${type}.${field}`);
+                return offset === undefined ? 0 : offset;
+            },
+            needSize(type) {
+                const size = types.typeSize(type);
+                if (size === undefined || size === 0)
+                    missing.push(`sizeof(${type})`);
+                return size === undefined ? 0 : size;
+            },
+        };
+    }
+    /** The first three missing names, then how many more. */
+    function namedMissing(missing) {
+        return missing.length <= 3 ? missing.join(", ") : `${missing.slice(0, 3).join(", ")} and ${missing.length - 3} more`;
+    }
+
     class MissingSymbolsError extends Error {
         constructor(missing) {
-            const named = missing.length <= 3 ? missing.join(", ") : `${missing.slice(0, 3).join(", ")} and ${missing.length - 3} more`;
+            const named = namedMissing(missing);
             super(`ntdll's symbols do not describe ${named}: dxheap needs ntdll's types (check .sympath, then .reload /f ntdll.dll)`);
         }
     }
     /** Reads the layout from symbols; throws MissingSymbolsError naming every essential field that is absent. */
     function resolveNtHeapLayout(types) {
         var _a;
-        const missing = [];
-        const need = (type, field) => {
-            const offset = types.fieldOffset(type, field);
-            if (offset === undefined)
-                missing.push(`${type}.${field}`);
-            return offset === undefined ? 0 : offset;
-        };
-        const needSize = (type) => {
-            const size = types.typeSize(type);
-            if (size === undefined)
-                missing.push(`sizeof(${type})`);
-            return size === undefined ? 0 : size;
-        };
+        const { missing, need, needSize } = requiredFields(types);
         const granularity = needSize("_HEAP_ENTRY");
         const entrySize = need("_HEAP_ENTRY", "Size");
         const previousSize = need("_HEAP_ENTRY", "PreviousSize");
@@ -3383,19 +3398,7 @@ var __dxheap = (function (exports) {
 
     /** The page-heap layout of one ntdll. Never throws: what is missing is named in `problem`. */
     function resolvePageHeapLayout(types, pointerSize) {
-        const missing = [];
-        const need = (type, field) => {
-            const offset = types.fieldOffset(type, field);
-            if (offset === undefined)
-                missing.push(`${type}.${field}`);
-            return offset === undefined ? 0 : offset;
-        };
-        const needSize = (type) => {
-            const size = types.typeSize(type);
-            if (size === undefined || size === 0)
-                missing.push(`sizeof(${type})`);
-            return size === undefined ? 0 : size;
-        };
+        const { missing, need, needSize } = requiredFields(types);
         const R = "_DPH_HEAP_ROOT";
         const B = "_DPH_HEAP_BLOCK";
         const I = "_DPH_BLOCK_INFORMATION";
@@ -3436,7 +3439,7 @@ var __dxheap = (function (exports) {
             problem: undefined,
         };
         if (missing.length > 0) {
-            const named = missing.length <= 3 ? missing.join(", ") : `${missing.slice(0, 3).join(", ")} and ${missing.length - 3} more`;
+            const named = namedMissing(missing);
             layout.problem = `ntdll's symbols do not describe ${named}: page heaps cannot be walked`;
         }
         return layout;
@@ -4079,17 +4082,7 @@ var __dxheap = (function (exports) {
     function walkPageHeap(view, address, flags, ntWalkAt) {
         const findings = new FindingLog();
         const blocks = new BlockTableBuilder();
-        const walk = {
-            address,
-            type: "PageHeap",
-            flags,
-            granularity: view.layout.entry.granularity,
-            segments: [],
-            blocks: blocks.seal(),
-            virtualBlockCount: 0,
-            counters: { lockContention: 0, largeUncommittedBytes: 0, frontEnd: "" },
-            findings: [],
-        };
+        const walk = emptyHeapWalk(address, "PageHeap", flags, view.layout.entry.granularity);
         const layout = pageHeapLayout(view);
         if (layout.problem) {
             findings.add("Unsupported", address, layout.problem);
@@ -4129,19 +4122,7 @@ var __dxheap = (function (exports) {
      */
     function resolveSegmentHeapLayout(types, pointerSize) {
         var _a, _b;
-        const missing = [];
-        const need = (type, field) => {
-            const offset = types.fieldOffset(type, field);
-            if (offset === undefined)
-                missing.push(`${type}.${field}`);
-            return offset === undefined ? 0 : offset;
-        };
-        const needSize = (type) => {
-            const size = types.typeSize(type);
-            if (size === undefined || size === 0)
-                missing.push(`sizeof(${type})`);
-            return size === undefined ? 0 : size;
-        };
+        const { missing, need, needSize } = requiredFields(types);
         const opt = (type, field) => types.fieldOffset(type, field);
         const H = "_SEGMENT_HEAP";
         const D = "_HEAP_PAGE_RANGE_DESCRIPTOR";
@@ -4960,17 +4941,7 @@ var __dxheap = (function (exports) {
     function walkSegmentHeap(view, address, flags) {
         const findings = new FindingLog();
         const blocks = new BlockTableBuilder();
-        const walk = {
-            address,
-            type: "Segment",
-            flags,
-            granularity: view.layout.entry.granularity,
-            segments: [],
-            blocks: blocks.seal(),
-            virtualBlockCount: 0,
-            counters: { lockContention: 0, largeUncommittedBytes: 0, frontEnd: "" },
-            findings: [],
-        };
+        const walk = emptyHeapWalk(address, "Segment", flags, view.layout.entry.granularity);
         const context = segmentHeapContext(view);
         const layout = context.layout;
         if (layout.problem) {
@@ -5051,17 +5022,9 @@ var __dxheap = (function (exports) {
         }
     }
     function emptyWalk(view, address, identity, finding) {
-        return {
-            address,
-            type: identity.type,
-            flags: identity.flags,
-            granularity: view.layout.entry.granularity,
-            segments: [],
-            blocks: new BlockTableBuilder().seal(),
-            virtualBlockCount: 0,
-            counters: { lockContention: 0, largeUncommittedBytes: 0, frontEnd: "" },
-            findings: [finding],
-        };
+        const walk = emptyHeapWalk(address, identity.type, identity.flags, view.layout.entry.granularity);
+        walk.findings = [finding];
+        return walk;
     }
     /** The walk of a heap whose walker failed (a bug in dxheap, not in the target): empty, and saying so. */
     function failedWalk(view, address, identity, error) {
