@@ -3937,6 +3937,7 @@ var __dxheap = (function (exports) {
             let record;
             try {
                 if (db && this.database === undefined) {
+                    this.database = NaN; // until read: an unreadable database is tried once, not once per index
                     const base = pointer(this.view.memory.read(db.symbol, p), 0, p);
                     this.database = pointer(this.view.memory.read(base + db.entryIndexArray, p), 0, p);
                 }
