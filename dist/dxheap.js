@@ -8679,7 +8679,7 @@ var __dxheap = (function (exports) {
         get [Symbol.metadataDescriptor]() {
             return help({
                 Stack: "The allocation stack, innermost frame first, as WinDbg names the frames; null when the blocks have none",
-                NoStackReason: "Why they have none (TraceDatabaseOff, BeforeTracing, VirtualAllocNoTrace, TraceUnreadable, NoTraceTypes), or null",
+                NoStackReason: "Why they have none (TraceDatabaseOff, BeforeTracing, VirtualAllocNoTrace, SegmentHeapNoTrace, TraceUnreadable, NoTraceTypes), or null",
                 TypeName: "The C++ class their vftable pointer names, or null",
                 Size: "The requested size of each block",
                 Count: "Busy blocks",
