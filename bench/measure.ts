@@ -28,6 +28,8 @@ export interface Measurement {
   limitMs: number;
   floorMs: number;
   walkMs: number;
+  /** The walk's own host reads (each address and length, in order) replayed through the same host, with no decoding. */
+  walkReadsMs: number;
   walk: { reads: number; bytes: number; hostCalls: number; typedObjects: number; findings: number };
   /** Peak resident memory the first walk added, and what it keeps once collected. */
   peakBytes: number;
@@ -77,12 +79,15 @@ function main(): void {
     for (const segment of heap.Segments) largestRunBytes = Math.max(largestRunBytes, largestRun(segment));
   }
   const walk = { reads: c.memoryReads, bytes: c.bytesRead, hostCalls: c.hostCalls, typedObjects: c.typedObjectsCreated, findings };
+  // Every read of the walk, as the walk made it: what the walk costs before it decodes anything.
+  const walkReads = first.accessLog!.reads.flatMap((r) => [Number(r.address), r.length]);
   if (blocks !== request.blocks) throw new Error(`the walk found ${blocks} blocks; the writer placed ${request.blocks}`);
 
   const floor = floorDecode(target, types);
   if (floor.blocks !== request.blocks) throw new Error(`the floor decoder found ${floor.blocks} blocks; the writer placed ${request.blocks}`);
   let floorMs = Infinity;
   let limitMs = Infinity;
+  let walkReadsMs = Infinity;
   const reader = ScriptSession.load(LIMIT_SCRIPT, target);
 
   // The walk again, and each command on a walked heap, each round in a fresh session.
@@ -95,6 +100,8 @@ function main(): void {
     gc();
     limitMs = Math.min(limitMs, timed(() => readOnce(reader, target)));
     floorMs = Math.min(floorMs, timed(() => floorDecode(target, types)));
+    gc();
+    walkReadsMs = Math.min(walkReadsMs, timed(() => reader.alias("replay", walkReads)));
     gc();
     const session = ScriptSession.load(BUNDLE, target, { logAccesses: true });
     const list: any[] = [...session.process.Heaps];
@@ -119,7 +126,7 @@ function main(): void {
     if (it.ms < iterate.ms) iterate = { ...it, hostCalls: session.counters.hostCalls, typedObjects: session.counters.typedObjectsCreated };
   }
   const result: Measurement = {
-    blocks, committedBytes, limitMs, floorMs, walkMs, walk, peakBytes, retainedBytes, largestRunBytes,
+    blocks, committedBytes, limitMs, floorMs, walkMs, walkReadsMs, walk, peakBytes, retainedBytes, largestRunBytes,
     heapstatMs, heapfindMs, referencesMs, leaks, triageMs, iterate,
   };
   process.stdout.write(JSON.stringify(result) + "\n");

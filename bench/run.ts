@@ -125,6 +125,8 @@ function report(measured: Measured[], headline: Record<string, number>, targets:
   row("L: read every committed byte once", (x) => `${fmt(x.m.limitMs)} ms`);
   row("F: minimal decode of the headers", (x) => `${fmt(x.m.floorMs)} ms (${fmt(x.m.floorMs / x.m.limitMs)}×L)`);
   row("walk", (x) => time(x.m.walkMs, x.m));
+  row("walk: its own reads, replayed without decoding", (x) => `${fmt(x.m.walkReadsMs)} ms (${fmt(x.m.walkReadsMs / x.m.limitMs)}×L)`);
+  row("walk: the rest (walk − its reads)", (x) => `${fmt(x.m.walkMs - x.m.walkReadsMs)} ms (${fmt((x.m.walkMs - x.m.walkReadsMs) / x.m.floorMs)}×F)`);
   row("walk: µs per block", (x) => fmt((1000 * x.m.walkMs) / x.m.blocks, 3));
   row("walk: host reads, bytes per read", (x) => `${x.m.walk.reads}, ${kib(x.m.walk.bytes / x.m.walk.reads)}`);
   row("walk: host calls, typed objects", (x) => `${x.m.walk.hostCalls}, ${x.m.walk.typedObjects}`);
