@@ -52,6 +52,45 @@ class Buffers {
   }
 }
 
+/**
+ * The leak scan's floor: every aligned pointer-sized word of `ranges` (what the scan read), straight
+ * from the dump's buffers, compared with the heaps' span [low, high), as a conservative scan must
+ * do before it looks anything up; x64 words are turned away by their high half first. Returns how
+ * many words lie in the span.
+ */
+export function floorScan(target: TargetData, ranges: { base: number; size: number }[], low: number, high: number): number {
+  const p = target.pointerSize;
+  const topLow = Math.floor(low / TWO_32);
+  const topHigh = Math.floor((high - 1) / TWO_32);
+  let hits = 0;
+  for (const range of ranges) {
+    for (const region of target.regions) {
+      const base = Number(region.base);
+      const from = Math.max(range.base, base);
+      const to = Math.min(range.base + range.size, base + region.bytes.length);
+      if (from >= to) continue;
+      const start = Math.ceil(from / p) * p - base;
+      const bytes = region.bytes;
+      if ((bytes.byteOffset + start) % 4 !== 0) throw new Error(`floorScan: region 0x${base.toString(16)} is not 4-byte aligned in the dump's buffer`);
+      const words = new Uint32Array(bytes.buffer, bytes.byteOffset + start, Math.floor((to - base - start) / p) * (p / 4));
+      if (p === 4) {
+        for (let i = 0; i < words.length; i++) {
+          const value = words[i];
+          if (value >= low && value < high) hits++;
+        }
+      } else {
+        for (let i = 0; i + 1 < words.length; i += 2) {
+          const top = words[i + 1];
+          if (top < topLow || top > topHigh) continue;
+          const value = top * TWO_32 + words[i];
+          if (value >= low && value < high) hits++;
+        }
+      }
+    }
+  }
+  return hits;
+}
+
 /** Offsets of a dotted field path, from the ISF (the same facts the docs' tables give). */
 function offsetOf(types: IsfTypes, type: string, path: string): number {
   let offset = 0;

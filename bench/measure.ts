@@ -10,7 +10,7 @@ import * as v8 from "v8";
 import { loadTarget } from "../nodehost/load";
 import { ScriptSession } from "../nodehost/session";
 import type { TargetData } from "../nodehost/target";
-import { floorDecode } from "./floor";
+import { floorDecode, floorScan } from "./floor";
 
 const BUNDLE = path.join(__dirname, "..", "dist", "dxheap.js");
 const LIMIT_SCRIPT = path.join(__dirname, "limit.js");
@@ -39,7 +39,11 @@ export interface Measurement {
   heapstatMs: number;
   heapfindMs: number;
   referencesMs: number;
-  leaks: { ms: number; rawReadMs: number; scannedBytes: number; reads: number; bytes: number };
+  /**
+   * rawReadMs: what the scan read, merged, read once through the host; scanFloorMs: a minimal scan
+   * of the same bytes from the dump's buffers (bench/floor.ts floorScan).
+   */
+  leaks: { ms: number; rawReadMs: number; scanFloorMs: number; scannedBytes: number; reads: number; bytes: number };
   triageMs: number | undefined;
   iterate: { ms: number; blocks: number; hostCalls: number; typedObjects: number };
 }
@@ -93,7 +97,8 @@ function main(): void {
   // The walk again, and each command on a walked heap, each round in a fresh session.
   const address = probeAddress(first, heaps);
   let heapstatMs = Infinity, heapfindMs = Infinity, referencesMs = Infinity, triageMs: number | undefined;
-  let leaks = { ms: Infinity, rawReadMs: Infinity, scannedBytes: 0, reads: 0, bytes: 0 };
+  let leaks = { ms: Infinity, rawReadMs: Infinity, scanFloorMs: Infinity, scannedBytes: 0, reads: 0, bytes: 0 };
+  const span = heapSpan(first, heaps);
   let iterate = { ms: Infinity, blocks: 0, hostCalls: 0, typedObjects: 0 };
   // Each round measures the limit and the floor next to the walk: a busy machine slows all alike.
   for (let i = 0; i < request.repeat; i++) {
@@ -117,8 +122,11 @@ function main(): void {
       const log = session.accessLog!;
       const ranges = merged(log.reads.map((r) => ({ base: Number(r.address), size: r.length })));
       const scannedBytes = ranges.reduce((sum, r) => sum + r.size, 0);
-      leaks = { ms: leakMs, rawReadMs: Infinity, scannedBytes, reads: session.counters.memoryReads, bytes: session.counters.bytesRead };
-      for (let k = 0; k < request.repeat; k++) leaks.rawReadMs = Math.min(leaks.rawReadMs, timed(() => readRanges(reader, ranges)));
+      leaks = { ms: leakMs, rawReadMs: Infinity, scanFloorMs: Infinity, scannedBytes, reads: session.counters.memoryReads, bytes: session.counters.bytesRead };
+      for (let k = 0; k < request.repeat; k++) {
+        leaks.rawReadMs = Math.min(leaks.rawReadMs, timed(() => readRanges(reader, ranges)));
+        leaks.scanFloorMs = Math.min(leaks.scanFloorMs, timed(() => floorScan(target, ranges, span.low, span.high)));
+      }
     }
     if (session.aliasNames.includes("heaptriage")) triageMs = Math.min(triageMs ?? Infinity, timed(() => session.alias("heaptriage")));
     session.resetCounters();
@@ -175,6 +183,20 @@ function iterateBlocks(session: ScriptSession, heaps: any[]): { ms: number; bloc
   const ms = performance.now() - start;
   if (sink < 0) throw new Error("unreachable");
   return { ms, blocks };
+}
+
+/** The heaps' span, from their blocks: the range a scanned word must fall in to be looked up. */
+function heapSpan(session: ScriptSession, heaps: any[]): { low: number; high: number } {
+  let low = Infinity;
+  let high = 0;
+  for (const heap of heaps) {
+    for (const item of session.scriptObject(heap.Blocks) as Iterable<{ value: Record<string, unknown> }>) {
+      const address = Number(item.value.Address);
+      low = Math.min(low, address);
+      high = Math.max(high, address + Number(item.value.Size));
+    }
+  }
+  return { low, high };
 }
 
 /** A busy LFH block's user address in the middle of the large heap: !heapfind's address. */
