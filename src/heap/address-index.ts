@@ -4,6 +4,7 @@
 // !heapfind, the reference scan and the leak scan all ask it.
 import { HeapWalk, NONE } from "./records";
 import { orderByKey } from "../util/order";
+import { AscendingLookup } from "../util/lookup";
 
 export interface BlockLocation {
   /** Index into the walks the index was built from. */
@@ -17,6 +18,7 @@ const MAX_OVERLAP_STEPS = 64;
 
 export class AddressIndex {
   private readonly starts: Float64Array;
+  private readonly lookup: AscendingLookup;
   /** Largest end of the blocks up to each position: how far back an address may still be held. */
   private readonly reach: Float64Array;
   private readonly walkOf: Int32Array;
@@ -56,6 +58,7 @@ export class AddressIndex {
       this.walkOf[i] = walkOf[order[i]];
       this.rowOf[i] = rowOf[order[i]];
     }
+    this.lookup = new AscendingLookup(this.starts);
     this.reach = new Float64Array(total);
     let reach = 0;
     for (let i = 0; i < total; i++) {
@@ -80,7 +83,7 @@ export class AddressIndex {
 
   /** find() without an object (the leak scan asks once per pointer): the row, its walk in foundWalk; -1 when none. */
   findRow(address: number): number {
-    let i = lastAtOrBelow(this.starts, address);
+    let i = this.lookup.lastAtOrBelow(address);
     for (let steps = 0; i >= 0 && steps < MAX_OVERLAP_STEPS && this.reach[i] > address; i--, steps++) {
       const w = this.walkOf[i];
       const row = this.rowOf[i];
@@ -131,21 +134,4 @@ export class AddressIndex {
     }
     return found >= 0 && address < b.address[found] + b.size[found] ? found : container;
   }
-}
-
-/** Index of the last value ≤ x in ascending `values`, or -1. */
-function lastAtOrBelow(values: Float64Array, x: number): number {
-  let low = 0;
-  let high = values.length - 1;
-  let found = -1;
-  while (low <= high) {
-    const mid = (low + high) >> 1;
-    if (values[mid] <= x) {
-      found = mid;
-      low = mid + 1;
-    } else {
-      high = mid - 1;
-    }
-  }
-  return found;
 }
