@@ -200,9 +200,13 @@ export function scanLeaks(target: Target, memory: Memory, walks: HeapWalk[], wid
   let rootBytes = 0;
   let busyBytes = 0;
   for (let r = 0; r < roots.length; r++) rootBytes += roots[r].size;
+  // Passes over every row keep the columns and bounds in locals: they run once per command, much
+  // of it before the JIT has optimized them, where each property look-up costs.
   for (let w = 0; w < walks.length; w++) {
-    const b = walks[w].blocks;
-    for (let i = 0; i < b.count && counted[w]; i++) if (b.state[i] === STATE_BUSY && b.userSize[i] >= widths[w]) busyBytes += b.userSize[i];
+    if (!counted[w]) continue;
+    const { state, userSize, count } = walks[w].blocks;
+    const minimum = widths[w];
+    for (let i = 0; i < count; i++) if (state[i] === STATE_BUSY && userSize[i] >= minimum) busyBytes += userSize[i];
   }
   /** Per walk, the first edge of each row (-1 for rows not scanned) and how many it has. */
   const starts: Int32Array[] = [];
@@ -260,15 +264,16 @@ export function scanLeaks(target: Target, memory: Memory, walks: HeapWalk[], wid
   let unreachableBytes = 0;
   let busyCount = 0;
   for (let w = 0; w < walks.length; w++) {
-    const blocks = walks[w].blocks;
-    const out = new Uint8Array(blocks.count);
-    for (let row = 0; row < blocks.count && counted[w]; row++) {
-      if (blocks.state[row] !== STATE_BUSY) continue;
+    const { state, userSize, count } = walks[w].blocks;
+    const out = new Uint8Array(count);
+    const first = firstRow[w];
+    for (let row = 0; row < count && counted[w]; row++) {
+      if (state[row] !== STATE_BUSY) continue;
       busyCount++;
-      if (!marked[firstRow[w] + row]) {
+      if (!marked[first + row]) {
         out[row] = 1;
         unreachableCount++;
-        unreachableBytes += blocks.userSize[row];
+        unreachableBytes += userSize[row];
       }
     }
     unreachable.push(out);
@@ -406,6 +411,28 @@ function forEachPointer(run: MemoryRun, width: PointerWidth, low: number, high: 
   at += (step - (at % step)) % step;
   const end = Math.min(to, run.address + bytes.length);
   if (at + step > end) return;
+  const words = width === "both" ? undefined : wordsOf(run);
+  if (words !== undefined) {
+    // In place as 32-bit words (a read's own buffer is aligned): the bytes of big blocks that
+    // cross reads and of the roots take this path.
+    let i = (at - run.address) / 4;
+    if (width === 4) {
+      for (; at + 4 <= end; at += 4, i++) {
+        const value = words[i];
+        if (value >= low && value < high) visit(value, at);
+      }
+      return;
+    }
+    const topLow = Math.floor(low / TWO_32);
+    const topHigh = Math.min(Math.floor((high - 1) / TWO_32), 0x1fffff); // exact doubles only
+    for (; at + 8 <= end; at += 8, i += 2) {
+      const top = words[i + 1];
+      if (top < topLow || top > topHigh) continue;
+      const value = top * TWO_32 + words[i];
+      if (value >= low && value < high) visit(value, at);
+    }
+    return;
+  }
   for (; at + step <= end; at += step) {
     const o = at - run.address;
     const word = (bytes[o] | (bytes[o + 1] << 8) | (bytes[o + 2] << 16)) + bytes[o + 3] * 0x1000000;

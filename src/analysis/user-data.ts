@@ -21,15 +21,15 @@ export interface DataWindow {
  * runs covering [UserPtr, UserPtr + wanted(row)) of its rows.
  */
 export function* busyDataWindows(memory: Memory, walk: HeapWalk, minimum: number, wanted: (row: number) => number): Generator<DataWindow> {
-  const blocks = walk.blocks;
-  const user = blocks.userAddress;
+  const { state, userSize, count } = walk.blocks;
+  const user = walk.blocks.userAddress;
   let n = 0;
-  for (let i = 0; i < blocks.count; i++) if (blocks.state[i] === STATE_BUSY && blocks.userSize[i] >= minimum) n++;
+  for (let i = 0; i < count; i++) if (state[i] === STATE_BUSY && userSize[i] >= minimum) n++;
   const rows = new Int32Array(n);
   const starts = new Float64Array(n);
   n = 0;
-  for (let i = 0; i < blocks.count; i++) {
-    if (blocks.state[i] !== STATE_BUSY || blocks.userSize[i] < minimum) continue;
+  for (let i = 0; i < count; i++) {
+    if (state[i] !== STATE_BUSY || userSize[i] < minimum) continue;
     starts[n] = user[i];
     rows[n++] = i;
   }
