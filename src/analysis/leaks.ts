@@ -79,9 +79,9 @@ function heapExtents(walks: HeapWalk[]): MemoryRegion[] {
     const walk = walks[w];
     for (let s = 0; s < walk.segments.length; s++) out.push({ base: walk.segments[s].baseAddress, size: walk.segments[s].lastValidEntry - walk.segments[s].baseAddress });
     if (walk.metadata) for (let m = 0; m < walk.metadata.length; m++) out.push(walk.metadata[m]);
-    const b = walk.blocks;
-    for (let i = 0; i < b.count; i++) {
-      if (b.container[i] === NONE && (b.kind[i] === KIND_VIRTUAL_ALLOC || b.kind[i] === KIND_LARGE || b.segment[i] === NONE)) out.push({ base: b.address[i], size: b.size[i] });
+    const { container, kind, segment, address, size, count } = walk.blocks;
+    for (let i = 0; i < count; i++) {
+      if (container[i] === NONE && (kind[i] === KIND_VIRTUAL_ALLOC || kind[i] === KIND_LARGE || segment[i] === NONE)) out.push({ base: address[i], size: size[i] });
     }
   }
   return mergeRegions(out);
