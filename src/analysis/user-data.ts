@@ -23,19 +23,18 @@ export interface DataWindow {
 export function* busyDataWindows(memory: Memory, walk: HeapWalk, minimum: number, wanted: (row: number) => number): Generator<DataWindow> {
   const { state, userSize, count } = walk.blocks;
   const user = walk.blocks.userAddress;
+  // One pass, into arrays sized for every row and then cut to the busy ones.
+  const rows = new Int32Array(count);
+  const allStarts = new Float64Array(count);
   let n = 0;
-  for (let i = 0; i < count; i++) if (state[i] === STATE_BUSY && userSize[i] >= minimum) n++;
-  const rows = new Int32Array(n);
-  const starts = new Float64Array(n);
-  n = 0;
   for (let i = 0; i < count; i++) {
     if (state[i] !== STATE_BUSY || userSize[i] < minimum) continue;
-    starts[n] = user[i];
+    allStarts[n] = user[i];
     rows[n++] = i;
   }
   // A walk lists most blocks in address order already (VirtualAlloc'd blocks and segments out of
   // order aside): a few runs to merge.
-  const order = orderByKey(starts);
+  const order = orderByKey(allStarts.subarray(0, n));
   for (let i = 0; i < n; i++) order[i] = rows[order[i]];
   // A window never spans memory the heap says is uncommitted: reading into it only fails.
   const holes: number[] = [];
