@@ -150,11 +150,19 @@ export class LfhDecoder {
     const length = g.first + g.count * stride;
     let bytes = window.bytes;
     let origin = userBlocks - window.base;
+    // The codes as 32-bit words of the window when they are aligned in its buffer (blocks are 8 or 16-byte aligned).
+    let words = wordsAt(bytes, origin + g.first + codeAt);
     let badMarker = 0, badCode = 0, badBitmap = 0, badExtent = 0, firstBad = -1;
-    // The rows go straight into the table's columns: no row is passed around block by block.
+    // The rows go straight into the table's columns: no row is passed around block by block, and
+    // what all of a UserBlocks' rows share is filled once.
     const rows = this.blocks.reserve(g.count, userBlocks + length, stride);
-    const { address: addressColumn, userAddress: userColumn, size: sizeColumn, userSize: userSizeColumn, state: stateColumn, kind: kindColumn, segment: segmentColumn, container: containerColumn, flags: flagsColumn } = rows;
-    let k = rows.count;
+    const { address: addressColumn, userAddress: userColumn, userSize: userSizeColumn, state: stateColumn, flags: flagsColumn } = rows;
+    const firstRow = rows.count;
+    rows.size.fill(stride, firstRow, firstRow + g.count);
+    rows.kind.fill(KIND_LFH, firstRow, firstRow + g.count);
+    rows.segment.fill(segment, firstRow, firstRow + g.count);
+    rows.container.fill(containerRow, firstRow, firstRow + g.count);
+    let k = firstRow;
     for (let i = 0, offset = g.first; i < g.count; i++, offset += stride, k++) {
       const at = origin + offset;
       const block = userBlocks + offset;
@@ -166,7 +174,8 @@ export class LfhDecoder {
         bad = true;
       }
       if (checkCodes) {
-        const code = (bytes[at + codeAt] | (bytes[at + codeAt + 1] << 8) | (bytes[at + codeAt + 2] << 16) | (bytes[at + codeAt + 3] << 24)) >>> 0;
+        const code = words !== undefined ? words[(at + codeAt) >> 2]
+          : (bytes[at + codeAt] | (bytes[at + codeAt + 1] << 8) | (bytes[at + codeAt + 2] << 16) | (bytes[at + codeAt + 3] << 24)) >>> 0;
         const x = (code ^ heapKey ^ ((unitsLow + ((unitsRest + offset) >>> blockShift)) >>> 0)) >>> 0;
         if ((x & 0xffff) !== 0 || x >>> codeShift !== offset) {
           badCode++;
@@ -198,27 +207,27 @@ export class LfhDecoder {
             bad = true;
           }
           if (window.bytes !== bytes && !window.ensure(userBlocks, length)) break;
-          bytes = window.bytes;
-          origin = userBlocks - window.base;
+          if (window.bytes !== bytes) {
+            bytes = window.bytes;
+            origin = userBlocks - window.base;
+            words = wordsAt(bytes, origin + g.first + codeAt);
+          }
         }
       }
       if (bad && firstBad < 0) firstBad = block;
       addressColumn[k] = block;
       userColumn[k] = userAddress;
-      sizeColumn[k] = stride;
       userSizeColumn[k] = userSize;
       stateColumn[k] = busy ? STATE_BUSY : STATE_FREE;
-      kindColumn[k] = KIND_LFH;
-      segmentColumn[k] = segment;
-      containerColumn[k] = containerRow;
       flagsColumn[k] = busy ? 1 : 0;
-      rows.count = k + 1;
       // Only an extended header (0x40) names a trace on an LFH block (§2.7); it lies inside the block.
       if (busy && (unused & 0x40) !== 0) {
         const trace = traceLocation(window, this.layout, block, stride, unused & 0x7f, 0);
         if (trace !== 0) this.blocks.setTrace(rows.firstRow + k, trace);
       }
     }
+    // The rows written: all of them, or those before a block whose bytes could not be read.
+    rows.count = k;
     if (badMarker + badCode + badBitmap + badExtent > 0) {
       const parts: string[] = [];
       if (badMarker) parts.push(`${badMarker} without the LFH marker`);
@@ -233,4 +242,9 @@ export class LfhDecoder {
   private corrupt(userBlocks: number, message: string): void {
     this.findings.add("Corruption", userBlocks, `LFH UserBlocks ${hex0x(userBlocks)}: ${message}`, "lfh-userblocks", "LFH UserBlocks that cannot be decoded");
   }
+}
+
+/** The bytes as 32-bit words (words[j] holds bytes[4j..4j+3]) when bytes[at] starts one, else undefined. */
+function wordsAt(bytes: Uint8Array, at: number): Uint32Array | undefined {
+  return bytes.byteOffset % 4 === 0 && at % 4 === 0 ? new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.length >> 2) : undefined;
 }
