@@ -52,14 +52,13 @@ const DIRECT_SIZES = 1 << 16;
 
 /** One row per distinct requested size of the busy blocks, unordered, percent not yet set. */
 function countBusyBySize(walk: HeapWalk): SizeStatRow[] {
-  const blocks = walk.blocks;
-  const state = blocks.state;
-  const userSize = blocks.userSize;
+  const { state, userSize, count } = walk.blocks;
   // Counting is the whole work of !heapstat on a walked heap: an array slot per size costs a
-  // few instructions a block, a Map entry several times more.
+  // few instructions a block, a Map entry several times more. The loop runs once per command,
+  // mostly before the JIT has optimized it, so it reads no property per row.
   const small = new Uint32Array(DIRECT_SIZES);
   const large = new Map<number, number>();
-  for (let i = 0; i < blocks.count; i++) {
+  for (let i = 0; i < count; i++) {
     if (state[i] !== STATE_BUSY) continue;
     const size = userSize[i];
     if (size < DIRECT_SIZES) small[size]++;
