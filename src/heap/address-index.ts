@@ -36,11 +36,12 @@ export class AddressIndex {
     const late = new Uint8Array(rows);
     let n = 0;
     for (let w = 0; w < walks.length; w++) {
-      const b = walks[w].blocks;
+      // Columns in locals: this pass runs once, mostly before the JIT has optimized it.
+      const { container, address, count } = walks[w].blocks;
       const pageHeap = walks[w].type === "PageHeap" ? 1 : 0;
-      for (let i = 0; i < b.count; i++) {
-        if (b.container[i] !== NONE) continue;
-        starts[n] = b.address[i];
+      for (let i = 0; i < count; i++) {
+        if (container[i] !== NONE) continue;
+        starts[n] = address[i];
         walkOf[n] = w;
         rowOf[n] = i;
         late[n] = pageHeap;
@@ -50,22 +51,28 @@ export class AddressIndex {
     const total = n;
     starts = starts.subarray(0, total);
     const order = orderByKey(starts, late);
-    this.starts = new Float64Array(total);
-    this.walkOf = new Int32Array(total);
-    this.rowOf = new Int32Array(total);
+    const sorted = new Float64Array(total);
+    const walkOfSorted = new Int32Array(total);
+    const rowOfSorted = new Int32Array(total);
     for (let i = 0; i < total; i++) {
-      this.starts[i] = starts[order[i]];
-      this.walkOf[i] = walkOf[order[i]];
-      this.rowOf[i] = rowOf[order[i]];
+      const o = order[i];
+      sorted[i] = starts[o];
+      walkOfSorted[i] = walkOf[o];
+      rowOfSorted[i] = rowOf[o];
     }
-    this.lookup = new AscendingLookup(this.starts);
-    this.reach = new Float64Array(total);
+    const sizes = walks.map((walk) => walk.blocks.size);
+    const reachOf = new Float64Array(total);
     let reach = 0;
     for (let i = 0; i < total; i++) {
-      const end = this.starts[i] + walks[this.walkOf[i]].blocks.size[this.rowOf[i]];
+      const end = sorted[i] + sizes[walkOfSorted[i]][rowOfSorted[i]];
       if (end > reach) reach = end;
-      this.reach[i] = reach;
+      reachOf[i] = reach;
     }
+    this.starts = sorted;
+    this.walkOf = walkOfSorted;
+    this.rowOf = rowOfSorted;
+    this.reach = reachOf;
+    this.lookup = new AscendingLookup(sorted);
   }
 
   get size(): number {
