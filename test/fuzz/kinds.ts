@@ -22,8 +22,9 @@ interface KindSpec {
 /**
  * A quarter of the cases each. NT: Windows 7, 10 and 11 on both architectures and the 24H2-style
  * x64 layout with ntdll's heap descriptor list. Segment heaps: the layouts that have them (x64 from
- * 17763, x86 19041, docs/heap-structures.md §1.0). Page heaps: the builds whose PEB lists every
- * heap (as the writers' +hpa images). WOW64: the builds the WOW64 writer models.
+ * 17763, x86 19041, docs/heap-structures.md §1.0). Page heaps: the writers' +hpa builds and the
+ * 24H2-style x64 layout, where the page heaps after the first are in ntdll's descriptor list only
+ * (docs/heap-structures.md §2.1 item 4). WOW64: the builds the WOW64 writer models.
  */
 export const IMAGE_KINDS: readonly KindSpec[] = [
   {
@@ -41,7 +42,7 @@ export const IMAGE_KINDS: readonly KindSpec[] = [
   {
     kind: "page",
     weight: 1,
-    layouts: [["x64-7601", 2], ["x64-19041", 3], ["x64-22000", 2], ["x86-7601", 2], ["x86-19041", 3]],
+    layouts: [["x64-7601", 2], ["x64-19041", 3], ["x64-22000", 2], ["x64-26100", 1.5], ["x86-7601", 2], ["x86-19041", 3]],
     build: (rng, arch, build) => buildPageHeapImage(rng, arch as Arch, build),
   },
   {
