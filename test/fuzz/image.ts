@@ -21,7 +21,7 @@ import type { Wow64Target } from "./wow64";
 const VIRTUAL_ALLOC_MIN = 0x11000;
 const VIRTUAL_ALLOC_MAX = 0x30000;
 /** PEB.NtGlobalFlag's FLG_USER_STACK_TRACE_DB (docs/heap-structures.md §2.7). */
-const FLG_USER_STACK_TRACE_DB = 0x1000;
+export const FLG_USER_STACK_TRACE_DB = 0x1000;
 /** The share of nt images with +ust. */
 const UST_SHARE = 0.4;
 
@@ -84,8 +84,8 @@ export interface FuzzImage {
   segmentHeap?: SegmentHeapTarget;
   pageHeaps?: PageHeapsTarget;
   wow64?: Wow64Target;
-  /** The +ust trace database and the blocks naming its records (nt images with +ust, page images). */
-  traces?: TraceTarget;
+  /** The +ust trace databases and the blocks naming their records (nt and wow64 images with +ust, page images): one per ntdll the view shows. */
+  traces?: TraceTarget[];
   /** The smallest granularity of its heaps: the unit of the unbounded-collection check. */
   granularity: number;
   /** Runs before the commands (".effmach x86"). */
@@ -167,7 +167,7 @@ export function buildNtImage(rng: Rng, arch: Arch, build: number): FuzzImage {
     build,
     sides: [side],
     heaps,
-    traces,
+    traces: traces && [traces],
     granularity: builder.layout.granularity,
     // The database header and its records, as the page kind counts them.
     structures: side.structures + (traces ? 1 + traces.records.length : 0),

@@ -75,7 +75,7 @@ const ofKind = (kind: ImageKind) => (image: FuzzImage) => image.kind === kind;
 /**
  * Every family with its weight and the images it applies to: the NT families to every kind (each
  * time on one of its sides); a kind's own families, together about as much as the NT ones, to
- * that kind; the trace families to images with a trace database (nt +ust, page), each only when
+ * that kind; the trace families to images with a trace database (nt and wow64 +ust, page), each only when
  * the image has its target (traced blocks for trace-header).
  */
 export const MUTATORS: readonly Family[] = [
@@ -83,7 +83,7 @@ export const MUTATORS: readonly Family[] = [
   ...SEGMENT_HEAP_MUTATORS.map(([name, mutator, weight]): Family => [name, mutator, weight, ofKind("segment")]),
   ...PAGE_HEAP_MUTATORS.map(([name, mutator, weight]): Family => [name, mutator, weight, ofKind("page")]),
   ...WOW64_MUTATORS.map(([name, mutator, weight]): Family => [name, mutator, weight, ofKind("wow64")]),
-  ...TRACE_MUTATORS.map(([name, mutator, weight, hasTarget]): Family => [name, mutator, weight, (image) => image.traces !== undefined && hasTarget(image.traces)]),
+  ...TRACE_MUTATORS.map(([name, mutator, weight, hasTarget]): Family => [name, mutator, weight, (image) => (image.traces ?? []).some(hasTarget)]),
 ];
 
 /** Applies `count` mutations drawn from rng among the image's families (a draw that finds no target is drawn again). */

@@ -3,10 +3,15 @@
 // 32-bit-view one; the mutations aimed at what ties the sides together: TEB64 and TEB32 links,
 // the CPU area's saved context, the pages holding them. PEB32 (and PEB64) fields are the NT
 // "peb" family's on each side. Where the extension finds the 32-bit side: docs/heap-structures.md §1.1.
+// A share of the processes are +ust (§2.7), each ntdll with its own trace database; the trace
+// families (traces.ts) damage the databases the view shows.
 import { symbolRva } from "../writers/layout";
-import type { HeapTruth } from "../writers/types";
+import type { NtHeapSpec } from "../writers/ntheap";
+import { Program, StackTraceDatabase, Tracer, type FrameCountField } from "../writers/stack-traces";
+import type { Arch, HeapTruth } from "../writers/types";
 import { Wow64ProcessImageBuilder, writeHeaps, type Wow64Build, type Wow64ThreadTruth, type Wow64View } from "../writers/wow64";
-import { describeHeaps, drawNtHeapSpec, ntSide, type FuzzImage, type NtSide } from "./image";
+import { describeHeaps, drawNtHeapSpec, FLG_USER_STACK_TRACE_DB, ntSide, type FuzzImage, type NtSide } from "./image";
+import { traceTarget, type TraceTarget } from "./traces";
 import { dropDrawn, hex, mutateField, pageOf, pointerValue, readValue, writeBytes, writeValue, type DropChoice, type Mutation } from "./mutations";
 import type { Rng } from "./random";
 
@@ -18,14 +23,24 @@ export interface Wow64Target {
   x86: NtSide;
 }
 
-/** One or two 64-bit heaps and one to three 32-bit ones; the view drawn, the 64-bit one after .effmach x86 one time in three. */
+/** The share of wow64 images that are +ust processes. */
+const UST_SHARE = 0.4;
+
+/**
+ * One or two 64-bit heaps and one to three 32-bit ones; the view drawn, the 64-bit one after
+ * .effmach x86 one time in three. In 40 % of the images a +ust process (NtGlobalFlag 0x1000 in
+ * both PEBs): a trace database per ntdll, each side traced as the nt kind's +ust images are.
+ */
 export function buildWow64Image(rng: Rng, build: Wow64Build): FuzzImage {
   const keys = (pointerBytes: number) => ({ lfhKey: rng.u32(), segmentHeapKey: rng.bits(pointerBytes), segmentLfhKey: rng.bits(pointerBytes) });
-  const process = new Wow64ProcessImageBuilder({ build, globals: { x64: keys(8), x86: keys(4) } });
+  const globals = { x64: keys(8), x86: keys(4) };
+  const ust = rng.chance(UST_SHARE);
+  const process = new Wow64ProcessImageBuilder({ build, globals, ntGlobalFlag: ust ? FLG_USER_STACK_TRACE_DB : 0 });
   const specs = {
     x64: Array.from({ length: rng.weighted([[1, 3], [2, 2]] as const) }, (_, i) => drawNtHeapSpec(rng, i === 0)),
     x86: Array.from({ length: rng.weighted([[1, 3], [2, 4], [3, 2]] as const) }, (_, i) => drawNtHeapSpec(rng, i === 0)),
   };
+  const databases = ust ? traceBothSides(rng, process, specs) : undefined;
   const written = writeHeaps(process, specs);
   const view = rng.chance(0.5) ? "x64" : "x86";
   const effmach = view === "x64" && rng.chance(1 / 3);
@@ -44,6 +59,8 @@ export function buildWow64Image(rng: Rng, build: Wow64Build): FuzzImage {
   const x86 = side("x86", x86Heaps);
   // The 64-bit view lists the program's 32-bit heaps first; the 32-bit one only those.
   const sides = view === "x64" ? [x86, x64] : [x86];
+  const traces = databases && sides.map((side) => traceTarget(side, databases[side.arch], process.sideProcess(side.arch).ntdllSymbol("RtlpStackTraceDataBase"), side.heaps));
+  const describeTraces = (t: TraceTarget) => `${t.scope.arch === "x64" ? "64" : "32"}-bit ${t.records.length}`;
   return {
     kind: "wow64",
     arch: view,
@@ -51,12 +68,40 @@ export function buildWow64Image(rng: Rng, build: Wow64Build): FuzzImage {
     sides,
     heaps: sides.flatMap((s) => s.heaps),
     wow64: { view, threads: process.threads, x64, x86 },
+    traces,
     granularity: 8,
     setup: effmach ? ".effmach x86" : undefined,
-    structures: sides.reduce((sum, s) => sum + s.structures, 0) + 2 * process.threads.length,
-    description: `wow64 ${build} (${view === "x64" ? "64-bit view" : "32-bit view"}${effmach ? ", .effmach x86" : ""}): 32-bit ${describeHeaps(x86Heaps)}; 64-bit ${describeHeaps(x64Heaps)}`,
+    // Each database's header and records, as the nt kind counts them.
+    structures: sides.reduce((sum, s) => sum + s.structures, 0) + 2 * process.threads.length + (traces ?? []).reduce((sum, t) => sum + 1 + t.records.length, 0),
+    description:
+      `wow64 ${build} (${view === "x64" ? "64-bit view" : "32-bit view"}${effmach ? ", .effmach x86" : ""})` +
+      `${traces ? ` +ust (${traces.map(describeTraces).join(", ")} traces, frame count in ${traces[0].frameCountField})` : ""}: 32-bit ${describeHeaps(x86Heaps)}; 64-bit ${describeHeaps(x64Heaps)}`,
     write: () => process.dump(view),
   };
+}
+
+/**
+ * +ust on both sides (§2.7): a database per ntdll (its own RtlpStackTraceDataBase), the frame
+ * count in the same field on both (one reading of the records, §2.7 UNVERIFIED: Depth, a quarter
+ * of the time Index); each side's first heap's first 0–5 busy blocks untraced, every later busy
+ * block traced as in the nt kind (Windows 7: no LFH). The 32-bit side's traces run through the
+ * program's modules (loaded in the 32-bit side), the 64-bit side's through the WOW64 DLLs.
+ */
+function traceBothSides(rng: Rng, process: Wow64ProcessImageBuilder, specs: Record<Arch, NtHeapSpec[]>): Record<Arch, StackTraceDatabase> {
+  const frameCountField: FrameCountField = rng.chance(0.75) ? "Depth" : "Index";
+  const database = (arch: Arch): StackTraceDatabase => {
+    const side = process.sideProcess(arch);
+    const db = new StackTraceDatabase(side, frameCountField);
+    const tracer = new Tracer(db, arch === "x64" ? new Program(side, { layer: "wow64" }) : new Program(side), rng);
+    // The notes' reading: no LFH with +ust on Windows 7 (§2.7; the writer refuses it).
+    const win8 = side.layout.has("_HEAP_USERDATA_HEADER", "EncodedOffsets");
+    specs[arch].forEach((spec, i) => {
+      spec.ust = { untracedBlocks: i === 0 ? rng.int(0, 5) : 0, nextTrace: () => tracer.next("Allocation") };
+      if (!win8) spec.lfh = false;
+    });
+    return db;
+  };
+  return { x64: database("x64"), x86: database("x86") };
 }
 
 // ---------------------------------------------------------------------------------------------
