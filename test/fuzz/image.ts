@@ -5,7 +5,8 @@
 //   and writeNtHeap, listed in the PEB and, where the layout has one, in ntdll's heap descriptor list;
 // - "segment": one or two of those and a segment heap (segment-heap.ts);
 // - "page": a +hpa process of page heaps (page-heap.ts);
-// - "wow64": a WOW64 process's NT heaps on both sides, seen from either dump (wow64.ts).
+// - "wow64": a WOW64 process's NT heaps on both sides (some +ust, some with a segment heap on
+//   either side), seen from either dump (wow64.ts).
 // This file has what they share: the image, one ntdll's NT catalogue (NtSide), the NT kind.
 import { writeNtHeap, type NtHeapSpec } from "../writers/ntheap";
 import { Program, StackTraceDatabase, Tracer } from "../writers/stack-traces";
@@ -81,7 +82,8 @@ export interface FuzzImage {
   sides: NtSide[];
   /** The heaps @$curprocess.Heaps lists, in its order: the commands' arguments come from them. */
   heaps: HeapTruth[];
-  segmentHeap?: SegmentHeapTarget;
+  /** The segment heaps the view lists (the segment kind's one; a WOW64 image's, at most one per side). */
+  segmentHeaps?: SegmentHeapTarget[];
   pageHeaps?: PageHeapsTarget;
   wow64?: Wow64Target;
   /** The +ust trace databases and the blocks naming their records (nt and wow64 images with +ust, page images): one per ntdll the view shows. */

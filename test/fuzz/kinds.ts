@@ -75,12 +75,13 @@ const ofKind = (kind: ImageKind) => (image: FuzzImage) => image.kind === kind;
 /**
  * Every family with its weight and the images it applies to: the NT families to every kind (each
  * time on one of its sides); a kind's own families, together about as much as the NT ones, to
- * that kind; the trace families to images with a trace database (nt and wow64 +ust, page), each only when
- * the image has its target (traced blocks for trace-header).
+ * that kind, the segment-heap ones to any image with a segment heap (the WOW64 kind's too); the
+ * trace families to images with a trace database (nt and wow64 +ust, page), each only when the
+ * image has its target (traced blocks for trace-header).
  */
 export const MUTATORS: readonly Family[] = [
   ...NT_MUTATORS.map(([name, mutator, weight]): Family => [name, (image, rng) => mutator(rng.pick(image.sides), rng), weight, () => true]),
-  ...SEGMENT_HEAP_MUTATORS.map(([name, mutator, weight]): Family => [name, mutator, weight, ofKind("segment")]),
+  ...SEGMENT_HEAP_MUTATORS.map(([name, mutator, weight]): Family => [name, mutator, weight, (image) => (image.segmentHeaps ?? []).length > 0]),
   ...PAGE_HEAP_MUTATORS.map(([name, mutator, weight]): Family => [name, mutator, weight, ofKind("page")]),
   ...WOW64_MUTATORS.map(([name, mutator, weight]): Family => [name, mutator, weight, ofKind("wow64")]),
   ...TRACE_MUTATORS.map(([name, mutator, weight, hasTarget]): Family => [name, mutator, weight, (image) => (image.traces ?? []).some(hasTarget)]),

@@ -343,3 +343,30 @@ describe.each(BUILDS)("+ust WOW64 process, Windows build %i", (build) => {
     }
   });
 });
+
+test("a segment heap on each side (Windows 10: the x86 and x64 layouts of §1.9), listed in its own PEB with ProcessHeapListIndex", () => {
+  const process = new Wow64ProcessImageBuilder({
+    build: 19041,
+    globals: { x64: { lfhKey: 0x1234567, segmentHeapKey: 0x3f1c55e2a9b04d17n, segmentLfhKey: 0x6e0b8d2c71a4f359n }, x86: { lfhKey: 0x7654321, segmentHeapKey: 0x2a9b04d1n, segmentLfhKey: 0x71a4f359n } },
+  });
+  const nt = (seed: number): NtHeapSpec => ({ seed, flags: 0x2, segments: 1, blocksPerSegment: 8, lfh: false, virtualAllocs: [], escapes: false });
+  const heaps = writeHeaps(process, {
+    x64: [nt(1), { segmentHeap: { seed: 2, encodedLargeTree: false } }],
+    x86: [{ segmentHeap: { seed: 3, encodedLargeTree: true } }, nt(4)],
+  });
+  expect(heaps.map((h) => [h.architecture, h.type])).toEqual([["x64", "NT"], ["x64", "Segment"], ["x86", "Segment"], ["x86", "NT"]]);
+  for (const view of ["x64", "x86"] as const) {
+    const { dump, isfs } = process.dump(view);
+    const memory = new DumpView(dump, isfs);
+    const sides = view === "x64" ? ([["x64", isfs.ntdll, 64], ["x86", isfs[wow64NtdllName(process.x86.ntdll)], 32]] as const) : ([["x86", isfs.ntdll, 32]] as const);
+    for (const [arch, isf, bits] of sides) {
+      const side = new Side(memory, dump, isf, bits);
+      const listed = side.heapsOf(process[arch].peb);
+      expect(listed).toEqual(heaps.filter((h) => h.architecture === arch).map((h) => h.address));
+      const segmentHeap = heaps.find((h) => h.architecture === arch && h.type === "Segment")!;
+      // §2.1: 0xDDEEDDEE at _SEGMENT_HEAP.Signature (x64 +0x10, x86 +0x8).
+      expect(memory.u32(side.at(segmentHeap.address, "_SEGMENT_HEAP", "Signature"))).toBe(0xddeeddee);
+      expect(memory.u16(side.at(segmentHeap.address, "_SEGMENT_HEAP", "ProcessHeapListIndex"))).toBe(listed.indexOf(segmentHeap.address) + 1);
+    }
+  }
+});

@@ -17,6 +17,7 @@ import { layoutFor, moduleIsf, NTDLL_IMAGE, symbolRva, windowsRelease } from "./
 import { contextBytes, writeMinidump } from "./minidump";
 import type { MinidumpSpec, MinidumpSpecModule, MinidumpSpecThread } from "./minidump-spec";
 import { writeNtHeap, type NtHeapSpec } from "./ntheap";
+import { writeSegmentHeap, type SegmentHeapSpec } from "./segment-heap";
 import type { ModuleSpec, NtdllGlobals } from "./process";
 import type { AddressSpace, Arch, HeapTruth, Layout } from "./types";
 
@@ -317,18 +318,25 @@ export class Wow64ProcessImageBuilder {
     return { x64: wow64NtdllName(this.x86.ntdll), x86: "ntdll" };
   }
 
-  /** Lists a heap (already written with that side's layout) in its PEB; the first of a side is its process heap. */
+  /**
+   * Lists a heap (already written with that side's layout: an NT heap, or a segment heap where
+   * the layout has them) in its PEB; the first of a side is its process heap.
+   */
   addHeap(address: bigint, arch: Arch): void {
     const side = this[arch];
     const off = (type: string, field: string) => BigInt(side.layout.off(type, field));
-    if (side.space.readU32(address + off("_HEAP", "SegmentSignature")) !== 0xffeeffee) throw new Error(`no NT heap at 0x${address.toString(16)}`);
+    // The signatures at the same offset of _HEAP and _SEGMENT_HEAP tell the two apart (docs/heap-structures.md §2.1).
+    const signature = side.space.readU32(address + off("_HEAP", "SegmentSignature"));
+    const segmentHeap = signature === 0xddeeddee && side.layout.has("_SEGMENT_HEAP", "Signature");
+    if (signature !== 0xffeeffee && !segmentHeap) throw new Error(`no NT or segment heap at 0x${address.toString(16)}`);
     if (side.heapCount === PROCESS_HEAPS_CAPACITY) throw new Error("PEB.ProcessHeaps is full");
     if (side.heapCount === 0) side.space.ptr(side.peb + off("_PEB", "ProcessHeap"), address);
     side.space.ptr(side.processHeaps + BigInt(side.heapCount * side.space.pointerSize), address);
     side.heapCount++;
     side.space.u32(side.peb + off("_PEB", "NumberOfHeaps"), side.heapCount);
-    // ProcessHeapsListIndex is index+1 into PEB.ProcessHeaps (docs/heap-structures.md §1.2).
-    side.space.u16(address + off("_HEAP", "ProcessHeapsListIndex"), side.heapCount);
+    // ProcessHeapsListIndex (_SEGMENT_HEAP: ProcessHeapListIndex) is index+1 into PEB.ProcessHeaps (docs/heap-structures.md §1.2, §1.9).
+    if (segmentHeap) side.space.u16(address + off("_SEGMENT_HEAP", "ProcessHeapListIndex"), side.heapCount);
+    else side.space.u16(address + off("_HEAP", "ProcessHeapsListIndex"), side.heapCount);
   }
 
   /** The dump of one view and its types files by key (see the top of the file). */
@@ -518,13 +526,29 @@ export function buildWow64Image(build: Wow64Build, options: Wow64ImageOptions = 
   return { views: { x64: process.dump("x64"), x86: process.dump("x86") }, truth: wow64Truth(process, heaps), process };
 }
 
-/** Writes each side's heaps with its layout and key, lists them in its PEB, and sets their truth's architecture and listing. */
-export function writeHeaps(process: Wow64ProcessImageBuilder, specs: Record<Arch, NtHeapSpec[]>): HeapTruth[] {
+/** A segment heap among a side's heaps (Windows 10+ layouts: the 32-bit ntdll's x86 one, §1.9, or the 64-bit one's). */
+export interface Wow64SegmentHeapSpec {
+  segmentHeap: SegmentHeapSpec;
+}
+
+/**
+ * Writes each side's heaps in order with its layout and keys (RtlpLFHKey; a segment heap's from
+ * RtlpHpHeapGlobals, as the process wrote them), lists them in its PEB, and sets their truth's
+ * architecture and listing.
+ */
+export function writeHeaps(process: Wow64ProcessImageBuilder, specs: Record<Arch, (NtHeapSpec | Wow64SegmentHeapSpec)[]>): HeapTruth[] {
   return (["x64", "x86"] as const).flatMap((arch) => {
     const side = process[arch];
     const lfhKey = side.space.readU32(side.ntdll + BigInt(symbolRva(side.layout, "RtlpLFHKey")));
+    const segmentKeys = () => {
+      const globals = side.ntdll + BigInt(symbolRva(side.layout, "RtlpHpHeapGlobals"));
+      return {
+        heapKey: side.space.readPtr(globals + BigInt(side.layout.off("_RTLP_HP_HEAP_GLOBALS", "HeapKey"))),
+        lfhKey: side.space.readPtr(globals + BigInt(side.layout.off("_RTLP_HP_HEAP_GLOBALS", "LfhKey"))),
+      };
+    };
     return specs[arch].map((spec, index) => {
-      const heap = writeNtHeap(side.space, side.layout, { lfhKey }, spec);
+      const heap = "segmentHeap" in spec ? writeSegmentHeap(side.space, side.layout, segmentKeys(), spec.segmentHeap) : writeNtHeap(side.space, side.layout, { lfhKey }, spec);
       process.addHeap(heap.address, arch);
       heap.listedIn = index === 0 ? ["ProcessHeap", "PEB"] : ["PEB"];
       heap.architecture = arch;
