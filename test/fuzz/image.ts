@@ -5,7 +5,8 @@
 //   and writeNtHeap, listed in the PEB and, where the layout has one, in ntdll's heap descriptor list;
 // - "segment": one or two of those and a segment heap (segment-heap.ts);
 // - "page": a +hpa process of page heaps (page-heap.ts);
-// - "wow64": a WOW64 process's NT heaps on both sides, seen from either dump (wow64.ts).
+// - "wow64": a WOW64 process's NT heaps on both sides (some +ust, some with a segment heap on
+//   either side), seen from either dump (wow64.ts).
 // This file has what they share: the image, one ntdll's NT catalogue (NtSide), the NT kind.
 import { writeNtHeap, type NtHeapSpec } from "../writers/ntheap";
 import { Program, StackTraceDatabase, Tracer } from "../writers/stack-traces";
@@ -21,7 +22,7 @@ import type { Wow64Target } from "./wow64";
 const VIRTUAL_ALLOC_MIN = 0x11000;
 const VIRTUAL_ALLOC_MAX = 0x30000;
 /** PEB.NtGlobalFlag's FLG_USER_STACK_TRACE_DB (docs/heap-structures.md §2.7). */
-const FLG_USER_STACK_TRACE_DB = 0x1000;
+export const FLG_USER_STACK_TRACE_DB = 0x1000;
 /** The share of nt images with +ust. */
 const UST_SHARE = 0.4;
 
@@ -81,11 +82,12 @@ export interface FuzzImage {
   sides: NtSide[];
   /** The heaps @$curprocess.Heaps lists, in its order: the commands' arguments come from them. */
   heaps: HeapTruth[];
-  segmentHeap?: SegmentHeapTarget;
+  /** The segment heaps the view lists (the segment kind's one; a WOW64 image's, at most one per side). */
+  segmentHeaps?: SegmentHeapTarget[];
   pageHeaps?: PageHeapsTarget;
   wow64?: Wow64Target;
-  /** The +ust trace database and the blocks naming its records (nt images with +ust, page images). */
-  traces?: TraceTarget;
+  /** The +ust trace databases and the blocks naming their records (nt and wow64 images with +ust, page images): one per ntdll the view shows. */
+  traces?: TraceTarget[];
   /** The smallest granularity of its heaps: the unit of the unbounded-collection check. */
   granularity: number;
   /** Runs before the commands (".effmach x86"). */
@@ -167,7 +169,7 @@ export function buildNtImage(rng: Rng, arch: Arch, build: number): FuzzImage {
     build,
     sides: [side],
     heaps,
-    traces,
+    traces: traces && [traces],
     granularity: builder.layout.granularity,
     // The database header and its records, as the page kind counts them.
     structures: side.structures + (traces ? 1 + traces.records.length : 0),

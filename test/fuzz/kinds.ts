@@ -22,8 +22,9 @@ interface KindSpec {
 /**
  * A quarter of the cases each. NT: Windows 7, 10 and 11 on both architectures and the 24H2-style
  * x64 layout with ntdll's heap descriptor list. Segment heaps: the layouts that have them (x64 from
- * 17763, x86 19041, docs/heap-structures.md §1.0). Page heaps: the builds whose PEB lists every
- * heap (as the writers' +hpa images). WOW64: the builds the WOW64 writer models.
+ * 17763, x86 19041, docs/heap-structures.md §1.0). Page heaps: the writers' +hpa builds and the
+ * 24H2-style x64 layout, where the page heaps after the first are in ntdll's descriptor list only
+ * (docs/heap-structures.md §2.1 item 4). WOW64: the builds the WOW64 writer models.
  */
 export const IMAGE_KINDS: readonly KindSpec[] = [
   {
@@ -41,7 +42,7 @@ export const IMAGE_KINDS: readonly KindSpec[] = [
   {
     kind: "page",
     weight: 1,
-    layouts: [["x64-7601", 2], ["x64-19041", 3], ["x64-22000", 2], ["x86-7601", 2], ["x86-19041", 3]],
+    layouts: [["x64-7601", 2], ["x64-19041", 3], ["x64-22000", 2], ["x64-26100", 1.5], ["x86-7601", 2], ["x86-19041", 3]],
     build: (rng, arch, build) => buildPageHeapImage(rng, arch as Arch, build),
   },
   {
@@ -74,15 +75,16 @@ const ofKind = (kind: ImageKind) => (image: FuzzImage) => image.kind === kind;
 /**
  * Every family with its weight and the images it applies to: the NT families to every kind (each
  * time on one of its sides); a kind's own families, together about as much as the NT ones, to
- * that kind; the trace families to images with a trace database (nt +ust, page), each only when
- * the image has its target (traced blocks for trace-header).
+ * that kind, the segment-heap ones to any image with a segment heap (the WOW64 kind's too); the
+ * trace families to images with a trace database (nt and wow64 +ust, page), each only when the
+ * image has its target (traced blocks for trace-header).
  */
 export const MUTATORS: readonly Family[] = [
   ...NT_MUTATORS.map(([name, mutator, weight]): Family => [name, (image, rng) => mutator(rng.pick(image.sides), rng), weight, () => true]),
-  ...SEGMENT_HEAP_MUTATORS.map(([name, mutator, weight]): Family => [name, mutator, weight, ofKind("segment")]),
+  ...SEGMENT_HEAP_MUTATORS.map(([name, mutator, weight]): Family => [name, mutator, weight, (image) => (image.segmentHeaps ?? []).length > 0]),
   ...PAGE_HEAP_MUTATORS.map(([name, mutator, weight]): Family => [name, mutator, weight, ofKind("page")]),
   ...WOW64_MUTATORS.map(([name, mutator, weight]): Family => [name, mutator, weight, ofKind("wow64")]),
-  ...TRACE_MUTATORS.map(([name, mutator, weight, hasTarget]): Family => [name, mutator, weight, (image) => image.traces !== undefined && hasTarget(image.traces)]),
+  ...TRACE_MUTATORS.map(([name, mutator, weight, hasTarget]): Family => [name, mutator, weight, (image) => (image.traces ?? []).some(hasTarget)]),
 ];
 
 /** Applies `count` mutations drawn from rng among the image's families (a draw that finds no target is drawn again). */

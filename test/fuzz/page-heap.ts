@@ -81,7 +81,7 @@ export function buildPageHeapImage(rng: Rng, arch: Arch, build: number): FuzzIma
     heaps: written.flatMap((w) => [w.pageHeap, w.normalHeap]),
     pageHeaps: { heaps, list: builder.ntdllSymbol("RtlpDphPageHeapList"), database: database.address, records },
     // Its blocks name their traces in DPH structures (the dph families damage those): the database and records only.
-    traces: traceTarget(side, database, builder.ntdllSymbol("RtlpStackTraceDataBase"), []),
+    traces: [traceTarget(side, database, builder.ntdllSymbol("RtlpStackTraceDataBase"), [])],
     granularity: builder.layout.granularity,
     structures: side.structures + heaps.reduce((sum, h) => sum + pageHeapStructures(h), 0) + records.length,
     description: `${arch} ${build} +hpa: ${heaps.map(shape).join(", ")}; NormalHeaps ${describeHeaps(normalHeaps)}`,

@@ -196,9 +196,11 @@ function commandLines(image: FuzzImage, rng: Rng, session: ScriptSession, mutati
 /** The traced blocks whose header trace pointer, trace index or record a mutation wrote to, or undefined if none. */
 function damagedTraces(image: FuzzImage, mutations: Mutation[]): BlockTruth[] | undefined {
   if (!image.traces) return undefined;
-  const recordSize = BigInt(image.sides[0].layout.size("_RTL_STACK_TRACE_ENTRY"));
   const hit = (start: bigint, size: number) => mutations.some((m) => m.address < start + BigInt(size) && start < m.address + BigInt(m.size));
-  const blocks = [...image.traces.pointers, ...image.traces.indices].filter((t) => hit(t.slot, 1) || hit(t.record, Number(recordSize))).map((t) => t.block);
+  const blocks = image.traces.flatMap((traces) => {
+    const recordSize = traces.scope.layout.size("_RTL_STACK_TRACE_ENTRY");
+    return [...traces.pointers, ...traces.indices].filter((t) => hit(t.slot, 1) || hit(t.record, recordSize)).map((t) => t.block);
+  });
   return blocks.length > 0 ? blocks : undefined;
 }
 

@@ -23,6 +23,8 @@ import {
 import type { Rng } from "./random";
 
 export interface SegmentHeapTarget {
+  /** The side whose ntdll made it (the process's; in a WOW64 process the 32-bit or the 64-bit one). */
+  side: NtSide;
   heap: HeapTruth;
   /** RtlpHpHeapGlobals.HeapKey, pointer-sized. */
   heapKey: bigint;
@@ -68,7 +70,7 @@ export function buildSegmentHeapImage(rng: Rng, arch: Arch, build: number): Fuzz
     build,
     sides: [side],
     heaps,
-    segmentHeap,
+    segmentHeaps: [segmentHeap],
     granularity: layout.granularity,
     structures: side.structures + segmentHeap.structures,
     description:
@@ -79,7 +81,7 @@ export function buildSegmentHeapImage(rng: Rng, arch: Arch, build: number): Fuzz
 }
 
 /** The segment heap's structures, from its truth and, for the Large blocks' tree, the image's bytes before any damage. */
-function segmentHeapTarget(side: NtSide, heap: HeapTruth, heapKey: bigint, globals: bigint, encodedLargeTree: boolean): SegmentHeapTarget {
+export function segmentHeapTarget(side: NtSide, heap: HeapTruth, heapKey: bigint, globals: bigint, encodedLargeTree: boolean): SegmentHeapTarget {
   const { layout, space } = side;
   const off = (type: string, path: string) => BigInt(layout.off(type, path));
   const contextSize = BigInt(layout.size("_HEAP_SEG_CONTEXT"));
@@ -119,6 +121,7 @@ function segmentHeapTarget(side: NtSide, heap: HeapTruth, heapKey: bigint, globa
   if (largeNodes.length !== large.length) throw new Error(`the Large blocks' tree of 0x${heap.address.toString(16)} has ${largeNodes.length} nodes for ${large.length} blocks`);
 
   return {
+    side,
     heap,
     heapKey,
     globals,
@@ -137,15 +140,21 @@ function segmentHeapTarget(side: NtSide, heap: HeapTruth, heapKey: bigint, globa
 
 type Mutator = (image: FuzzImage, rng: Rng) => Mutation | undefined;
 
-/** The values' scope: the image's side, its segment heap among the heaps. */
-function scopeOf(image: FuzzImage, target: SegmentHeapTarget): Scope {
-  const side = image.sides[0];
+/** The values' scope: the segment heap's side, its segment heap among the heaps. */
+function scopeOf(target: SegmentHeapTarget): Scope {
+  const { side } = target;
   return { arch: side.arch, layout: side.layout, space: side.space, heaps: [...side.heaps, target.heap] };
 }
 
-/** Runs `mutate` on the image's segment heap, if it has one. */
+/** Runs `mutate` on one of the image's segment heaps (a segment image has one, a WOW64 one up to one per side), if it has any. */
 function onSegmentHeap(mutate: (scope: Scope, target: SegmentHeapTarget, rng: Rng) => Mutation | undefined): Mutator {
-  return (image, rng) => (image.segmentHeap ? mutate(scopeOf(image, image.segmentHeap), image.segmentHeap, rng) : undefined);
+  return (image, rng) => {
+    const targets = image.segmentHeaps ?? [];
+    if (targets.length === 0) return undefined;
+    // One segment heap draws nothing: a segment case replays as it did before WOW64 images had them.
+    const target = targets.length === 1 ? targets[0] : rng.pick(targets);
+    return mutate(scopeOf(target), target, rng);
+  };
 }
 
 /** Writes one of `values` (or a value of the usual kinds) into an integer field. */

@@ -1,5 +1,6 @@
 // The user-mode stack trace database (+ust, docs/heap-structures.md §1.8, §2.7) of an image that
-// has one (the nt kind's +ust share, the page kind): its catalogue, read from the image before any
+// has one (the nt and wow64 kinds' +ust shares, the page kind; a WOW64 process has one per ntdll,
+// each side of its 64-bit view a target): its catalogue, read from the image before any
 // damage, and the mutations aimed at it. Offsets come from the layout and the writers' truth only
 // (test/writers/stack-traces.ts, ntheap.ts), never from the extension's decoding code:
 // - a record (_RTL_STACK_TRACE_ENTRY): Depth, Index, BackTrace[32], TraceCount, HashChain;
@@ -27,6 +28,8 @@ export interface TracedBlock {
 }
 
 export interface TraceTarget {
+  /** The side holding the database: its layout, memory and heaps (the values' scope). */
+  scope: Scope;
   /** ntdll!RtlpStackTraceDataBase. */
   symbol: bigint;
   /** The _STACK_TRACE_DATABASE. */
@@ -90,7 +93,7 @@ export function traceTarget(scope: Scope, db: StackTraceDatabase, symbol: bigint
       }
     }
   }
-  return { symbol, database: db.address, entryIndexArray, count, frameCountField: db.frameCountField, records, pointers, indices };
+  return { scope, symbol, database: db.address, entryIndexArray, count, frameCountField: db.frameCountField, records, pointers, indices };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -99,9 +102,14 @@ export function traceTarget(scope: Scope, db: StackTraceDatabase, symbol: bigint
 type Mutator = (image: FuzzImage, rng: Rng) => Mutation | undefined;
 type Choice = [() => [bigint, string], number];
 
-/** Runs `mutate` on the image's trace database (the side that holds it: an nt or page image has one). */
+/** Runs `mutate` on one of the image's trace databases (nt and page images have one, a WOW64 64-bit view two) with the side that holds it. */
 function onTraces(mutate: (scope: Scope, traces: TraceTarget, rng: Rng) => Mutation | undefined): Mutator {
-  return (image, rng) => (image.traces ? mutate(image.sides[0], image.traces, rng) : undefined);
+  return (image, rng) => {
+    if (!image.traces || image.traces.length === 0) return undefined;
+    // One database draws nothing: an nt or page case replays as it did before WOW64 images had two.
+    const traces = image.traces.length === 1 ? image.traces[0] : rng.pick(image.traces);
+    return mutate(traces.scope, traces, rng);
+  };
 }
 
 /** Addresses a reader must not take for a record or a frame: nothing is mapped there. */

@@ -3,10 +3,19 @@
 // 32-bit-view one; the mutations aimed at what ties the sides together: TEB64 and TEB32 links,
 // the CPU area's saved context, the pages holding them. PEB32 (and PEB64) fields are the NT
 // "peb" family's on each side. Where the extension finds the 32-bit side: docs/heap-structures.md §1.1.
+// Without +ust, a share of the Windows 10 processes have a segment heap on one side or both, which
+// the segment-heap families (segment-heap.ts) damage with that side's layout and keys.
+// A share of the processes are +ust (§2.7), each ntdll with its own trace database; the trace
+// families (traces.ts) damage the databases the view shows.
 import { symbolRva } from "../writers/layout";
-import type { HeapTruth } from "../writers/types";
-import { Wow64ProcessImageBuilder, writeHeaps, type Wow64Build, type Wow64ThreadTruth, type Wow64View } from "../writers/wow64";
-import { describeHeaps, drawNtHeapSpec, ntSide, type FuzzImage, type NtSide } from "./image";
+import type { NtHeapSpec } from "../writers/ntheap";
+import type { SegmentHeapSpec } from "../writers/segment-heap";
+import { Program, StackTraceDatabase, Tracer, type FrameCountField } from "../writers/stack-traces";
+import type { Arch, HeapTruth } from "../writers/types";
+import { Wow64ProcessImageBuilder, writeHeaps, type Wow64Build, type Wow64SegmentHeapSpec, type Wow64ThreadTruth, type Wow64View } from "../writers/wow64";
+import { describeHeaps, drawNtHeapSpec, FLG_USER_STACK_TRACE_DB, ntSide, type FuzzImage, type NtSide } from "./image";
+import { traceTarget, type TraceTarget } from "./traces";
+import { segmentHeapTarget, type SegmentHeapTarget } from "./segment-heap";
 import { dropDrawn, hex, mutateField, pageOf, pointerValue, readValue, writeBytes, writeValue, type DropChoice, type Mutation } from "./mutations";
 import type { Rng } from "./random";
 
@@ -18,15 +27,43 @@ export interface Wow64Target {
   x86: NtSide;
 }
 
-/** One or two 64-bit heaps and one to three 32-bit ones; the view drawn, the 64-bit one after .effmach x86 one time in three. */
+/** The share of wow64 images that are +ust processes. */
+const UST_SHARE = 0.4;
+/**
+ * The shares of the other wow64-19041 images with a segment heap on the 32-bit side (a 32-bit
+ * program's, the x86 layout of docs/heap-structures.md §1.9 "Windows 10/11 32-bit and WOW64
+ * ntdll") and on the 64-bit side (the 64-bit ntdll's x64 layout; that WOW64's own heaps are ever
+ * segment heaps is UNVERIFIED, our choice to put both layouts in one view). Not with +ust: the
+ * segment-heap writer has no +ust extras (§2.7).
+ */
+const SEGMENT_HEAP_SHARE = { x86: 0.45, x64: 0.2 };
+
+/**
+ * One or two 64-bit heaps and one to three 32-bit ones; the view drawn, the 64-bit one after
+ * .effmach x86 one time in three. In 40 % of the images a +ust process (NtGlobalFlag 0x1000 in
+ * both PEBs): a trace database per ntdll, each side traced as the nt kind's +ust images are.
+ */
 export function buildWow64Image(rng: Rng, build: Wow64Build): FuzzImage {
   const keys = (pointerBytes: number) => ({ lfhKey: rng.u32(), segmentHeapKey: rng.bits(pointerBytes), segmentLfhKey: rng.bits(pointerBytes) });
-  const process = new Wow64ProcessImageBuilder({ build, globals: { x64: keys(8), x86: keys(4) } });
+  const ntdllGlobals = { x64: keys(8), x86: keys(4) };
+  const ust = rng.chance(UST_SHARE);
+  const process = new Wow64ProcessImageBuilder({ build, globals: ntdllGlobals, ntGlobalFlag: ust ? FLG_USER_STACK_TRACE_DB : 0 });
   const specs = {
     x64: Array.from({ length: rng.weighted([[1, 3], [2, 2]] as const) }, (_, i) => drawNtHeapSpec(rng, i === 0)),
     x86: Array.from({ length: rng.weighted([[1, 3], [2, 4], [3, 2]] as const) }, (_, i) => drawNtHeapSpec(rng, i === 0)),
   };
-  const written = writeHeaps(process, specs);
+  const databases = ust ? traceBothSides(rng, process, specs) : undefined;
+  const segmentSpecs: Partial<Record<Arch, SegmentHeapSpec>> = {};
+  const withSegmentHeaps: Record<Arch, (NtHeapSpec | Wow64SegmentHeapSpec)[]> = { ...specs };
+  if (!ust && process.x86.layout.has("_SEGMENT_HEAP", "SegContexts")) {
+    for (const arch of ["x86", "x64"] as const) {
+      if (!rng.chance(SEGMENT_HEAP_SHARE[arch])) continue;
+      const spec = segmentSpecs[arch] = drawSegmentHeapSpec(rng);
+      // The side's process heap one time in four, as in the segment kind.
+      withSegmentHeaps[arch] = rng.chance(0.25) ? [{ segmentHeap: spec }, ...specs[arch]] : [...specs[arch], { segmentHeap: spec }];
+    }
+  }
+  const written = writeHeaps(process, withSegmentHeaps);
   const view = rng.chance(0.5) ? "x64" : "x86";
   const effmach = view === "x64" && rng.chance(1 / 3);
   const side = (arch: "x64" | "x86", heaps: HeapTruth[]) =>
@@ -38,25 +75,80 @@ export function buildWow64Image(rng: Rng, build: Wow64Build): FuzzImage {
       heaps,
       ntdllSymbol: (name) => process[arch].ntdll + BigInt(symbolRva(process[arch].layout, name)),
     });
-  const x86Heaps = written.filter((h) => h.architecture === "x86");
-  const x64Heaps = written.filter((h) => h.architecture === "x64");
+  // Each side's heaps in its PEB's order; its NT catalogue of the NT ones.
+  const listed = (arch: Arch) => written.filter((h) => h.architecture === arch);
+  const x86Heaps = listed("x86").filter((h) => h.type === "NT");
+  const x64Heaps = listed("x64").filter((h) => h.type === "NT");
   const x64 = side("x64", x64Heaps);
   const x86 = side("x86", x86Heaps);
   // The 64-bit view lists the program's 32-bit heaps first; the 32-bit one only those.
   const sides = view === "x64" ? [x86, x64] : [x86];
+  const segmentHeaps: SegmentHeapTarget[] = sides.flatMap((s) => {
+    const heap = listed(s.arch).find((h) => h.type === "Segment");
+    if (!heap) return [];
+    const spec = segmentSpecs[s.arch]!;
+    const globals = process.sideProcess(s.arch).ntdllSymbol("RtlpHpHeapGlobals");
+    return [segmentHeapTarget(s, heap, ntdllGlobals[s.arch].segmentHeapKey, globals, spec.encodedLargeTree)];
+  });
+  const describeSegmentHeap = ({ side, heap }: SegmentHeapTarget) => {
+    const spec = segmentSpecs[side.arch]!;
+    const notes = [spec.encodedLargeTree && "Large tree encoded", spec.leak && "leak", heap.listedIn.includes("ProcessHeap") && "process heap"].filter(Boolean);
+    return `; ${side.arch === "x64" ? "64" : "32"}-bit segment heap 0x${heap.address.toString(16)} (${heap.segments.length} seg, ${heap.blocks.length} blocks${notes.map((n) => `, ${n}`).join("")})`;
+  };
+  const traces = databases && sides.map((side) => traceTarget(side, databases[side.arch], process.sideProcess(side.arch).ntdllSymbol("RtlpStackTraceDataBase"), side.heaps));
+  const describeTraces = (t: TraceTarget) => `${t.scope.arch === "x64" ? "64" : "32"}-bit ${t.records.length}`;
   return {
     kind: "wow64",
     arch: view,
     build,
     sides,
-    heaps: sides.flatMap((s) => s.heaps),
+    heaps: sides.flatMap((s) => listed(s.arch)),
+    segmentHeaps: segmentHeaps.length > 0 ? segmentHeaps : undefined,
     wow64: { view, threads: process.threads, x64, x86 },
+    traces,
     granularity: 8,
     setup: effmach ? ".effmach x86" : undefined,
-    structures: sides.reduce((sum, s) => sum + s.structures, 0) + 2 * process.threads.length,
-    description: `wow64 ${build} (${view === "x64" ? "64-bit view" : "32-bit view"}${effmach ? ", .effmach x86" : ""}): 32-bit ${describeHeaps(x86Heaps)}; 64-bit ${describeHeaps(x64Heaps)}`,
+    // Each database's header and records, as the nt kind counts them.
+    structures:
+      sides.reduce((sum, s) => sum + s.structures, 0) +
+      2 * process.threads.length +
+      (traces ?? []).reduce((sum, t) => sum + 1 + t.records.length, 0) +
+      segmentHeaps.reduce((sum, t) => sum + t.structures, 0),
+    description:
+      `wow64 ${build} (${view === "x64" ? "64-bit view" : "32-bit view"}${effmach ? ", .effmach x86" : ""})` +
+      `${traces ? ` +ust (${traces.map(describeTraces).join(", ")} traces, frame count in ${traces[0].frameCountField})` : ""}: 32-bit ${describeHeaps(x86Heaps)}; 64-bit ${describeHeaps(x64Heaps)}${segmentHeaps.map(describeSegmentHeap).join("")}`,
     write: () => process.dump(view),
   };
+}
+
+/** A segment heap as the segment kind draws it: the Large tree encoded half the time, a planted leak in 20 %. */
+function drawSegmentHeapSpec(rng: Rng): SegmentHeapSpec {
+  const leak = rng.chance(0.2) ? { request: rng.pick([rng.int(0x10, 0x400), rng.int(0x401, 0x2000), rng.int(0x2001, 0x8000)]), count: rng.int(2, 12) } : undefined;
+  return { seed: rng.u32(), encodedLargeTree: rng.chance(0.5), leak };
+}
+
+/**
+ * +ust on both sides (§2.7): a database per ntdll (its own RtlpStackTraceDataBase), the frame
+ * count in the same field on both (one reading of the records, §2.7 UNVERIFIED: Depth, a quarter
+ * of the time Index); each side's first heap's first 0–5 busy blocks untraced, every later busy
+ * block traced as in the nt kind (Windows 7: no LFH). The 32-bit side's traces run through the
+ * program's modules (loaded in the 32-bit side), the 64-bit side's through the WOW64 DLLs.
+ */
+function traceBothSides(rng: Rng, process: Wow64ProcessImageBuilder, specs: Record<Arch, NtHeapSpec[]>): Record<Arch, StackTraceDatabase> {
+  const frameCountField: FrameCountField = rng.chance(0.75) ? "Depth" : "Index";
+  const database = (arch: Arch): StackTraceDatabase => {
+    const side = process.sideProcess(arch);
+    const db = new StackTraceDatabase(side, frameCountField);
+    const tracer = new Tracer(db, arch === "x64" ? new Program(side, { layer: "wow64" }) : new Program(side), rng);
+    // The notes' reading: no LFH with +ust on Windows 7 (§2.7; the writer refuses it).
+    const win8 = side.layout.has("_HEAP_USERDATA_HEADER", "EncodedOffsets");
+    specs[arch].forEach((spec, i) => {
+      spec.ust = { untracedBlocks: i === 0 ? rng.int(0, 5) : 0, nextTrace: () => tracer.next("Allocation") };
+      if (!win8) spec.lfh = false;
+    });
+    return db;
+  };
+  return { x64: database("x64"), x86: database("x86") };
 }
 
 // ---------------------------------------------------------------------------------------------

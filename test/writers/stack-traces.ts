@@ -4,14 +4,32 @@
 // RVAs, sizes and call paths below are ours, not Windows facts; only the record layout is.
 import { NTDLL_FUNCTIONS } from "./layout";
 import type { BlockTrace } from "./ntheap";
-import type { ProcessImageBuilder } from "./process";
-import type { Layout, StackTruth } from "./types";
+import type { ModuleSpec } from "./process";
+import type { AddressSpace, Layout, StackTruth } from "./types";
 import type { Random } from "./random";
 
 const PAGE = 0x1000;
 
 // ---------------------------------------------------------------------------------------------
 // The database.
+
+/**
+ * What the database needs of a process: its memory, its ntdll's layout and globals. A
+ * ProcessImageBuilder, or one side of a WOW64 process (each ntdll keeps its own database).
+ */
+export interface TraceProcess {
+  readonly space: AddressSpace;
+  readonly layout: Layout;
+  ntdllSymbol(name: string): bigint;
+}
+
+/** What the program needs of a process besides its memory: modules to load, their bases, WinDbg's names of addresses. */
+export interface ProgramProcess {
+  readonly space: AddressSpace;
+  loadModule(spec: ModuleSpec): bigint;
+  moduleBase(name: string): bigint;
+  symbolize(address: bigint): string;
+}
 
 /**
  * Which _RTL_STACK_TRACE_ENTRY field holds the frame count (§2.7): "Depth" as the layout names
@@ -50,7 +68,7 @@ export class StackTraceDatabase {
   private lookups = 0;
 
   constructor(
-    private readonly process: ProcessImageBuilder,
+    private readonly process: TraceProcess,
     readonly frameCountField: FrameCountField,
   ) {
     const { space, layout } = process;
@@ -205,7 +223,7 @@ const WIDGETS: ProgramModule = {
 };
 
 /** A frame: module, function (null in a module without symbols: the RVA is the offset), offset. */
-type FrameSpec = readonly [module: "ntdll" | "ucrtbase" | "widgets" | "leaky", fn: string | null, offset: number];
+type FrameSpec = readonly [module: "ntdll" | "ucrtbase" | "widgets" | "leaky" | "wow64" | "wow64win" | "wow64cpu", fn: string | null, offset: number];
 
 /**
  * A call path, innermost frame first, without its outermost frame: one of CALLERS, so that the
@@ -257,6 +275,19 @@ export const LEAK_SITES = {
 /** The outermost frames: return addresses in leaky.exe's main loop. */
 const CALLERS: readonly FrameSpec[] = Array.from({ length: 8 }, (_, k): FrameSpec => ["leaky", null, 0x3120 + 0x3a * k]);
 
+/**
+ * The 64-bit side of a WOW64 process (wow64.ts): its heaps serve the WOW64 layer, so its traces
+ * run from ntdll's allocator through wow64.dll and wow64win.dll (no symbol files here) to the
+ * thunk loop in wow64cpu.dll. Our call paths, as the sites above.
+ */
+export const WOW64_ALLOCATION_SITES: readonly CallSite[] = [
+  { name: "wow64-thunk", frames: [...HEAP_ALLOC, ["wow64", null, 0x7a3c], ["wow64", null, 0x1d2e]] },
+  { name: "wow64-syscall", frames: [...HEAP_ALLOC, ["wow64", null, 0x9b10], ["wow64", null, 0x8e44], ["wow64", null, 0x1d2e]] },
+  { name: "wow64win-thunk", frames: [...HEAP_ALLOC, ["wow64win", null, 0x2f40], ["wow64win", null, 0x41a8], ["wow64", null, 0x1d2e]] },
+];
+/** The 64-bit side's outermost frames: wow64cpu's return addresses into the layer. */
+const WOW64_CALLERS: readonly FrameSpec[] = Array.from({ length: 4 }, (_, k): FrameSpec => ["wow64cpu", null, 0x1783 + 0x2c * k]);
+
 /** The debug heap's entry points take the place of the retail ones under page heap (our choice of names). */
 const DEBUG_HEAP: Record<string, FrameSpec> = {
   RtlpAllocateHeapInternal: ["ntdll", "RtlDebugAllocateHeap", 0x11f],
@@ -268,28 +299,50 @@ const DEBUG_HEAP: Record<string, FrameSpec> = {
  * writes the vftables into widgets' read-only data) next to leaky.exe, which has none.
  */
 export class Program {
-  private readonly bases: Record<FrameSpec[0], bigint>;
+  private readonly bases: Partial<Record<FrameSpec[0], bigint>>;
+  /** The paths Tracer.next draws allocations from. */
+  readonly allocationSites: readonly CallSite[];
+  private readonly callers: readonly FrameSpec[];
 
-  constructor(private readonly process: ProcessImageBuilder) {
+  /**
+   * layer "wow64": the 64-bit side of a WOW64 process, whose traces run through the WOW64 DLLs
+   * (WOW64_ALLOCATION_SITES); nothing is loaded, the process must have wow64, wow64win, wow64cpu.
+   */
+  constructor(
+    private readonly process: ProgramProcess,
+    options: { layer?: "wow64" } = {},
+  ) {
+    if (options.layer === "wow64") {
+      this.bases = Object.fromEntries((["ntdll", "wow64", "wow64win", "wow64cpu"] as const).map((name) => [name, process.moduleBase(name)]));
+      this.allocationSites = WOW64_ALLOCATION_SITES;
+      this.callers = WOW64_CALLERS;
+      return;
+    }
+    this.allocationSites = ALLOCATION_SITES;
+    this.callers = CALLERS;
     const load = (module: ProgramModule) => {
       const symbols: Record<string, number> = {};
       for (const [name, { rva }] of Object.entries(module.functions)) symbols[name] = rva;
       for (const [className, { rva }] of Object.entries(module.vftables)) symbols[vftableSymbol(className)] = rva;
       return process.loadModule({ path: module.path, size: module.size, symbols });
     };
-    this.bases = { ntdll: process.moduleBase("ntdll"), leaky: process.moduleBase("leaky"), ucrtbase: load(UCRTBASE), widgets: load(WIDGETS) };
-    this.writeVftables(WIDGETS, this.bases.widgets);
+    const ucrtbase = load(UCRTBASE);
+    const widgets = load(WIDGETS);
+    this.bases = { ntdll: process.moduleBase("ntdll"), leaky: process.moduleBase("leaky"), ucrtbase, widgets };
+    this.writeVftables(WIDGETS, widgets);
   }
 
   /** The frames' addresses, CALLERS[caller] outermost; a site under the debug heap (page heap) enters through RtlDebug*. */
   frames(site: CallSite, caller: number, debugHeap = false): bigint[] {
-    const frames = [...site.frames, CALLERS[caller % CALLERS.length]];
+    const frames = [...site.frames, this.callers[caller % this.callers.length]];
     return frames.map((frame) => {
       const [module, fn, offset] = debugHeap && frame[1] ? (DEBUG_HEAP[frame[1]] ?? frame) : frame;
-      if (fn === null) return this.bases[module] + BigInt(offset);
+      const base = this.bases[module];
+      if (base === undefined) throw new Error(`the program has no module ${module}`);
+      if (fn === null) return base + BigInt(offset);
       const { rva, size } = this.function(module, fn);
       if (offset >= size) throw new Error(`${module}!${fn}+0x${offset.toString(16)} is past the function`);
-      return this.bases[module] + BigInt(rva + offset);
+      return base + BigInt(rva + offset);
     });
   }
 
@@ -301,7 +354,7 @@ export class Program {
   /** The address of Class::`vftable'. */
   vftable(className: string): bigint {
     const table = WIDGETS.vftables[className];
-    if (!table) throw new Error(`no vftable for ${className}`);
+    if (!table || this.bases.widgets === undefined) throw new Error(`no vftable for ${className}`);
     return this.bases.widgets + BigInt(table.rva);
   }
 
@@ -311,7 +364,9 @@ export class Program {
 
   /** A function's address, for pointers that are not vftables. */
   functionAddress(module: "ucrtbase" | "widgets", name: string): bigint {
-    return this.bases[module] + BigInt(this.function(module, name).rva);
+    const base = this.bases[module];
+    if (base === undefined) throw new Error(`the program has no module ${module}`);
+    return base + BigInt(this.function(module, name).rva);
   }
 
   private function(module: FrameSpec[0], name: string): { rva: number; size: number } {
@@ -351,7 +406,7 @@ export class Tracer {
 
   /** A trace for the next block: an allocation path (or a free path, for a freed page-heap block) from a caller at random. */
   next(kind: "Allocation" | "Free", debugHeap = false): BlockTrace {
-    const sites = kind === "Allocation" ? ALLOCATION_SITES : FREE_SITES;
+    const sites = kind === "Allocation" ? this.program.allocationSites : FREE_SITES;
     const site = sites[this.random.u32() % sites.length];
     return this.of(site, this.random.u32(), debugHeap);
   }

@@ -4,7 +4,10 @@
 // §1.2, §2.1, §2.2, §2.4) — not with the writers' code — and compared with the truth.
 import { Minidump } from "../../nodehost/formats/minidump";
 import { DumpView } from "./dump-view";
-import { buildWow64Image, wow64NtdllName, type Wow64Build } from "./wow64";
+import type { NtHeapSpec } from "./ntheap";
+import { Random } from "./random";
+import { Program, StackTraceDatabase, Tracer } from "./stack-traces";
+import { buildWow64Image, wow64NtdllName, Wow64ProcessImageBuilder, writeHeaps, type Wow64Build } from "./wow64";
 import type { BlockTruth, HeapTruth } from "./types";
 
 const BUILDS: Wow64Build[] = [7601, 19041];
@@ -258,4 +261,112 @@ test("the same seed gives the same dumps", () => {
   const b = buildWow64Image(19041, { seed: 3 });
   expect(a.views.x64.dump).toEqual(b.views.x64.dump);
   expect(a.views.x86.dump).toEqual(b.views.x86.dump);
+});
+
+describe.each(BUILDS)("+ust WOW64 process, Windows build %i", (build) => {
+  // Both ntdlls keep a stack trace database (docs/heap-structures.md §1.8, §2.7): written here by
+  // the trace writers through each side, and read back from the dumps with each side's types.
+  const process = new Wow64ProcessImageBuilder({
+    build,
+    globals: { x64: { lfhKey: 0x1234567, segmentHeapKey: 0n, segmentLfhKey: 0n }, x86: { lfhKey: 0x7654321, segmentHeapKey: 0n, segmentLfhKey: 0n } },
+    ntGlobalFlag: 0x1000,
+  });
+  const random = new Random(5);
+  const databases = {
+    x64: new StackTraceDatabase(process.sideProcess("x64"), "Depth"),
+    x86: new StackTraceDatabase(process.sideProcess("x86"), "Depth"),
+  };
+  const tracers = {
+    x64: new Tracer(databases.x64, new Program(process.sideProcess("x64"), { layer: "wow64" }), random),
+    x86: new Tracer(databases.x86, new Program(process.sideProcess("x86")), random),
+  };
+  const spec = (arch: "x64" | "x86", seed: number): NtHeapSpec => ({
+    seed,
+    flags: 0x2,
+    segments: 1,
+    blocksPerSegment: 12,
+    lfh: false,
+    virtualAllocs: [],
+    escapes: false,
+    ust: { untracedBlocks: 0, nextTrace: () => tracers[arch].next("Allocation") },
+  });
+  const heaps = writeHeaps(process, { x64: [spec("x64", 1)], x86: [spec("x86", 2)] });
+  const views = { x64: process.dump("x64"), x86: process.dump("x86") };
+
+  test("the x86 view lists the program's 32-bit DLLs after ntdll, with their symbol files; the x64 view after the 32-bit ntdll", () => {
+    const names = (view: "x64" | "x86") => Minidump.parse(views[view].dump).modules.map((m) => m.name.split("\\").pop());
+    expect(names("x86")).toEqual(["leaky.exe", "ntdll.dll", "ucrtbase.dll", "widgets.dll"]);
+    expect(names("x64").slice(-3)).toEqual(["ntdll.dll", "ucrtbase.dll", "widgets.dll"]);
+    expect(Object.keys(views.x86.isfs).sort()).toEqual(["ntdll", "ucrtbase", "widgets"]);
+    expect(Object.keys(views.x64.isfs).sort()).toEqual(["ntdll", wow64NtdllName(process.x86.ntdll), "ucrtbase", "widgets"]);
+  });
+
+  test("each PEB has FLG_USER_STACK_TRACE_DB; each ntdll's RtlpStackTraceDataBase names its own database, whose records name each side's code", () => {
+    const { dump, isfs } = views.x64;
+    const memory = new DumpView(dump, isfs);
+    const x64 = new Side(memory, dump, isfs.ntdll, 64);
+    const x86 = new Side(memory, dump, isfs[wow64NtdllName(process.x86.ntdll)], 32);
+    expect(memory.u32(x64.at(process.x64.peb, "_PEB", "NtGlobalFlag"))).toBe(0x1000);
+    expect(memory.u32(x86.at(process.x86.peb, "_PEB", "NtGlobalFlag"))).toBe(0x1000);
+    const x86Memory = new DumpView(views.x86.dump, views.x86.isfs);
+    for (const [side, ntdll, isf, arch] of [
+      [x64, process.x64.ntdll, isfs.ntdll, "x64"],
+      [x86, process.x86.ntdll, isfs[wow64NtdllName(process.x86.ntdll)], "x86"],
+    ] as const) {
+      const symbol = ntdll + BigInt((isf as { symbols: Record<string, { address: number }> }).symbols.RtlpStackTraceDataBase.address);
+      const database = side.ptr(symbol);
+      expect(database).toBe(databases[arch].address);
+      const count = memory.u32(side.at(database, "_STACK_TRACE_DATABASE", "NumberOfEntriesAdded"));
+      expect(count).toBe(databases[arch].records.length);
+      const entryIndexArray = side.field(database, "_STACK_TRACE_DATABASE", "EntryIndexArray");
+      for (let index = 1; index <= count; index++) {
+        const record = side.ptr(entryIndexArray - BigInt(index * side.pointerSize));
+        const depth = memory.u16(side.at(record, "_RTL_STACK_TRACE_ENTRY", "Depth"));
+        const frames = Array.from({ length: depth }, (_, i) => side.ptr(side.at(record, "_RTL_STACK_TRACE_ENTRY", "BackTrace") + BigInt(i * side.pointerSize)));
+        // The innermost frame is the allocator in the side's own ntdll; the 64-bit ones go through the WOW64 DLLs.
+        const symbols = arch === "x86" ? frames.map((f) => x86Memory.symbolize(f)) : frames.map((f) => memory.symbolize(f));
+        expect(frames[0] >= ntdll && frames[0] < ntdll + 0x200000n).toBe(true);
+        if (arch === "x64") expect(symbols.slice(2).every((s) => /^wow64(win|cpu)?\+0x/.test(s))).toBe(true);
+        else expect(symbols[0]).toBe("ntdll!RtlpAllocateHeapInternal+0x4b2");
+      }
+    }
+    // Every traced block names a record of its own side's database.
+    for (const heap of heaps) {
+      const traced = heap.blocks.filter((b) => b.state === "Busy" && b.stack !== undefined);
+      expect(traced.length).toBeGreaterThan(0);
+      const records = new Set(databases[heap.architecture!].records.map((r) => r.address));
+      for (const block of traced) {
+        const side = heap.architecture === "x64" ? x64 : x86;
+        const trace = build === 7601 ? undefined : side.ptr(block.address + BigInt(side.types.size("_HEAP_ENTRY")));
+        if (trace !== undefined) expect(records.has(trace)).toBe(true);
+      }
+    }
+  });
+});
+
+test("a segment heap on each side (Windows 10: the x86 and x64 layouts of §1.9), listed in its own PEB with ProcessHeapListIndex", () => {
+  const process = new Wow64ProcessImageBuilder({
+    build: 19041,
+    globals: { x64: { lfhKey: 0x1234567, segmentHeapKey: 0x3f1c55e2a9b04d17n, segmentLfhKey: 0x6e0b8d2c71a4f359n }, x86: { lfhKey: 0x7654321, segmentHeapKey: 0x2a9b04d1n, segmentLfhKey: 0x71a4f359n } },
+  });
+  const nt = (seed: number): NtHeapSpec => ({ seed, flags: 0x2, segments: 1, blocksPerSegment: 8, lfh: false, virtualAllocs: [], escapes: false });
+  const heaps = writeHeaps(process, {
+    x64: [nt(1), { segmentHeap: { seed: 2, encodedLargeTree: false } }],
+    x86: [{ segmentHeap: { seed: 3, encodedLargeTree: true } }, nt(4)],
+  });
+  expect(heaps.map((h) => [h.architecture, h.type])).toEqual([["x64", "NT"], ["x64", "Segment"], ["x86", "Segment"], ["x86", "NT"]]);
+  for (const view of ["x64", "x86"] as const) {
+    const { dump, isfs } = process.dump(view);
+    const memory = new DumpView(dump, isfs);
+    const sides = view === "x64" ? ([["x64", isfs.ntdll, 64], ["x86", isfs[wow64NtdllName(process.x86.ntdll)], 32]] as const) : ([["x86", isfs.ntdll, 32]] as const);
+    for (const [arch, isf, bits] of sides) {
+      const side = new Side(memory, dump, isf, bits);
+      const listed = side.heapsOf(process[arch].peb);
+      expect(listed).toEqual(heaps.filter((h) => h.architecture === arch).map((h) => h.address));
+      const segmentHeap = heaps.find((h) => h.architecture === arch && h.type === "Segment")!;
+      // §2.1: 0xDDEEDDEE at _SEGMENT_HEAP.Signature (x64 +0x10, x86 +0x8).
+      expect(memory.u32(side.at(segmentHeap.address, "_SEGMENT_HEAP", "Signature"))).toBe(0xddeeddee);
+      expect(memory.u16(side.at(segmentHeap.address, "_SEGMENT_HEAP", "ProcessHeapListIndex"))).toBe(listed.indexOf(segmentHeap.address) + 1);
+    }
+  }
 });

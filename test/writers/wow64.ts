@@ -13,11 +13,12 @@
 import * as fs from "fs";
 import * as path from "path";
 import { SparseAddressSpace } from "./address-space";
-import { layoutFor, NTDLL_IMAGE, symbolRva, windowsRelease } from "./layout";
+import { layoutFor, moduleIsf, NTDLL_IMAGE, symbolRva, windowsRelease } from "./layout";
 import { contextBytes, writeMinidump } from "./minidump";
 import type { MinidumpSpec, MinidumpSpecModule, MinidumpSpecThread } from "./minidump-spec";
 import { writeNtHeap, type NtHeapSpec } from "./ntheap";
-import type { NtdllGlobals } from "./process";
+import { writeSegmentHeap, type SegmentHeapSpec } from "./segment-heap";
+import type { ModuleSpec, NtdllGlobals } from "./process";
 import type { AddressSpace, Arch, HeapTruth, Layout } from "./types";
 
 export type Wow64Build = 7601 | 19041;
@@ -67,6 +68,8 @@ const PLACEMENT: Record<Wow64Build, { ntdll64: bigint; wow64: bigint; wow64win: 
   19041: { ntdll64: 0x7ffb_58f3_0000n, wow64: 0x7ffb_5700_0000n, wow64win: 0x7ffb_5710_0000n, wow64cpu: 0x7761_0000n, environment: "bottom-up" },
 };
 const EXE = { path: "C:\\dxheap\\leaky.exe", base: 0x0040_0000n, size: 0x28000 };
+/** Where loadModule places the program's 32-bit DLLs (SysWOW64's, its own), one after the other: below the WOW64 DLLs (ours). */
+const DLL32_BASE = 0x7400_0000n;
 const NTDLL32 = { path: "C:\\Windows\\SysWOW64\\ntdll.dll", base: 0x77a6_0000n };
 /** Sizes from notepad-small-64bit.dmp's module list. */
 const WOW64_DLLS = [
@@ -170,6 +173,35 @@ export interface Wow64ProcessOptions {
   build: Wow64Build;
   /** The 64-bit ntdll's globals (its heaps' keys) and the 32-bit ntdll's. */
   globals: Record<Arch, NtdllGlobals>;
+  /**
+   * NtGlobalFlag of both PEBs (docs/heap-structures.md §1.1: the field is in _PEB and _PEB32),
+   * e.g. 0x1000 for +ust (§2.7): the process's flags, which each ntdll acts on for its own heaps.
+   */
+  ntGlobalFlag?: number;
+}
+
+/**
+ * One side of the process as the trace writers (stack-traces.ts) see a process: its memory, its
+ * ntdll's layout and globals (RtlpStackTraceDataBase: each ntdll keeps its own database), its
+ * modules. The 32-bit side loads DLLs (listed in both views' dumps); the 64-bit side has ntdll
+ * and the WOW64 DLLs. symbolize names addresses as the side's own view does (the 32-bit ntdll
+ * "ntdll"; the 64-bit view calls it ntdll_<base>, wow64NtdllName).
+ */
+export interface Wow64SideProcess {
+  readonly space: AddressSpace;
+  readonly layout: Layout;
+  ntdllSymbol(name: string): bigint;
+  loadModule(spec: ModuleSpec): bigint;
+  moduleBase(name: string): bigint;
+  symbolize(address: bigint): string;
+}
+
+interface LoadedModule {
+  name: string;
+  base: bigint;
+  size: number;
+  /** Sorted by RVA; absent without a symbol file. */
+  symbols?: { name: string; rva: number }[];
 }
 
 interface Side {
@@ -192,6 +224,11 @@ export class Wow64ProcessImageBuilder {
   private readonly modules64: MinidumpSpecModule[] = [];
   private readonly modules32: MinidumpSpecModule[] = [];
   private readonly processId = 0x2f1c;
+  /** Each side's modules as loadModule and symbolize know them. */
+  private readonly loaded: Record<Arch, LoadedModule[]> = { x64: [], x86: [] };
+  /** Symbol files of the 32-bit DLLs loadModule loaded, by WinDbg's name of the module. */
+  private readonly symbolFiles32 = new Map<string, object>();
+  private nextDll32 = DLL32_BASE;
 
   constructor(options: Wow64ProcessOptions) {
     const { build } = options;
@@ -220,6 +257,14 @@ export class Wow64ProcessImageBuilder {
     this.x86 = this.side("x86", ntdll32.base, peb32);
     this.writeGlobals(this.x64, options.globals.x64);
     this.writeGlobals(this.x86, options.globals.x86);
+    for (const side of [this.x64, this.x86]) side.space.u32(side.peb + BigInt(side.layout.off("_PEB", "NtGlobalFlag")), options.ntGlobalFlag ?? 0);
+    const ntdllSymbols = (layout: Layout) =>
+      sortedSymbols(Object.entries(layout.isf.symbols as Record<string, { address: number }>).map(([name, symbol]): [string, number] => [name, symbol.address]));
+    this.loaded.x64.push(
+      { name: "ntdll", base: ntdll64.base, size: ntdll64.size, symbols: ntdllSymbols(this.x64.layout) },
+      ...WOW64_DLLS.map((dll, i) => ({ name: dll.key, base: wow64Dlls[i].base, size: dll.size })),
+    );
+    this.loaded.x86.push({ name: "leaky", base: exe.base, size: exe.size }, { name: "ntdll", base: ntdll32.base, size: ntdll32.size, symbols: ntdllSymbols(this.x86.layout) });
     for (let i = 0; i < THREAD_COUNT; i++) {
       const first = 2 + 3 * i;
       const teb64 = placement.environment === "top-down" ? at(first + 2) : at(first);
@@ -227,23 +272,71 @@ export class Wow64ProcessImageBuilder {
     }
   }
 
+  /** A side as the trace writers see a process (Wow64SideProcess). */
+  sideProcess(arch: Arch): Wow64SideProcess {
+    const side = this[arch];
+    const loaded = this.loaded[arch];
+    return {
+      space: side.space,
+      layout: side.layout,
+      ntdllSymbol: (name) => side.ntdll + BigInt(symbolRva(side.layout, name)),
+      loadModule: (spec) => this.loadModule32(arch, spec),
+      moduleBase: (name) => {
+        const module = loaded.find((m) => m.name === name);
+        if (!module) throw new Error(`the ${arch} side has no module ${name}`);
+        return module.base;
+      },
+      symbolize: (address) => {
+        const module = loaded.find((m) => m.base <= address && address < m.base + BigInt(m.size));
+        if (!module) throw new Error(`0x${address.toString(16)} is in no module of the ${arch} side`);
+        const rva = Number(address - module.base);
+        const symbol = module.symbols?.filter((s) => s.rva <= rva).pop();
+        if (!symbol) return `${module.name}+0x${rva.toString(16)}`;
+        return rva === symbol.rva ? `${module.name}!${symbol.name}` : `${module.name}!${symbol.name}+0x${(rva - symbol.rva).toString(16)}`;
+      },
+    };
+  }
+
+  /** A 32-bit DLL (the program's, from SysWOW64 or its own directory): listed by both views after the 32-bit ntdll, its symbol file with both. */
+  private loadModule32(arch: Arch, spec: ModuleSpec): bigint {
+    if (arch !== "x86") throw new Error("only the 32-bit side loads modules");
+    const name = path.win32.parse(spec.path).name.toLowerCase();
+    if (this.loaded.x86.some((m) => m.name === name) || name.startsWith("ntdll") || name.startsWith("wow64")) throw new Error(`a module named ${name} is loaded already`);
+    const base = this.nextDll32;
+    this.nextDll32 = roundUp(base + BigInt(spec.size), GRANULE) + GRANULE;
+    if (this.nextDll32 > PLACEMENT[this.build].wow64cpu && base < PLACEMENT[this.build].wow64cpu) throw new Error("the 32-bit DLLs reach wow64cpu.dll");
+    const module = this.addModule(spec.path, base, spec.size);
+    this.modules32.push(module);
+    this.modules64.push(module);
+    this.loaded.x86.push({ name, base, size: spec.size, symbols: spec.symbols && sortedSymbols(Object.entries(spec.symbols)) });
+    if (spec.symbols) this.symbolFiles32.set(name, moduleIsf("x86", `${name}.pdb`, spec.symbols));
+    return base;
+  }
+
   /** Names of the 32-bit ntdll in each view's dump. */
   get ntdll32Names(): Record<Wow64View, string> {
     return { x64: wow64NtdllName(this.x86.ntdll), x86: "ntdll" };
   }
 
-  /** Lists a heap (already written with that side's layout) in its PEB; the first of a side is its process heap. */
+  /**
+   * Lists a heap (already written with that side's layout: an NT heap, or a segment heap where
+   * the layout has them) in its PEB; the first of a side is its process heap.
+   */
   addHeap(address: bigint, arch: Arch): void {
     const side = this[arch];
     const off = (type: string, field: string) => BigInt(side.layout.off(type, field));
-    if (side.space.readU32(address + off("_HEAP", "SegmentSignature")) !== 0xffeeffee) throw new Error(`no NT heap at 0x${address.toString(16)}`);
+    // The signatures at the same offset of _HEAP and _SEGMENT_HEAP tell the two apart (docs/heap-structures.md §2.1).
+    const signature = side.space.readU32(address + off("_HEAP", "SegmentSignature"));
+    const segmentHeap = signature === 0xddeeddee && side.layout.has("_SEGMENT_HEAP", "Signature");
+    if (signature !== 0xffeeffee && !segmentHeap) throw new Error(`no NT or segment heap at 0x${address.toString(16)}`);
     if (side.heapCount === PROCESS_HEAPS_CAPACITY) throw new Error("PEB.ProcessHeaps is full");
     if (side.heapCount === 0) side.space.ptr(side.peb + off("_PEB", "ProcessHeap"), address);
     side.space.ptr(side.processHeaps + BigInt(side.heapCount * side.space.pointerSize), address);
     side.heapCount++;
     side.space.u32(side.peb + off("_PEB", "NumberOfHeaps"), side.heapCount);
-    // ProcessHeapsListIndex is index+1 into PEB.ProcessHeaps (docs/heap-structures.md §1.2).
-    side.space.u16(address + off("_HEAP", "ProcessHeapsListIndex"), side.heapCount);
+    // ProcessHeapsListIndex (_SEGMENT_HEAP: ProcessHeapListIndex) is index+1 into PEB.ProcessHeaps (docs/heap-structures.md §1.2, §1.9).
+    if (segmentHeap) side.space.u16(address + off("_SEGMENT_HEAP", "ProcessHeapListIndex"), side.heapCount);
+    else side.space.u16(address + off("_HEAP", "ProcessHeapsListIndex"), side.heapCount);
   }
 
   /** The dump of one view and its types files by key (see the top of the file). */
@@ -269,7 +362,8 @@ export class Wow64ProcessImageBuilder {
       memory,
       memoryList: "memory64",
     };
-    const isfs = view === "x64" ? { ntdll: this.x64.layout.isf, [this.ntdll32Names.x64]: this.x86.layout.isf } : { ntdll: this.x86.layout.isf };
+    const modules = Object.fromEntries(this.symbolFiles32);
+    const isfs = view === "x64" ? { ntdll: this.x64.layout.isf, [this.ntdll32Names.x64]: this.x86.layout.isf, ...modules } : { ntdll: this.x86.layout.isf, ...modules };
     return { dump: writeMinidump(spec), isfs };
   }
 
@@ -432,13 +526,29 @@ export function buildWow64Image(build: Wow64Build, options: Wow64ImageOptions = 
   return { views: { x64: process.dump("x64"), x86: process.dump("x86") }, truth: wow64Truth(process, heaps), process };
 }
 
-/** Writes each side's heaps with its layout and key, lists them in its PEB, and sets their truth's architecture and listing. */
-export function writeHeaps(process: Wow64ProcessImageBuilder, specs: Record<Arch, NtHeapSpec[]>): HeapTruth[] {
+/** A segment heap among a side's heaps (Windows 10+ layouts: the 32-bit ntdll's x86 one, §1.9, or the 64-bit one's). */
+export interface Wow64SegmentHeapSpec {
+  segmentHeap: SegmentHeapSpec;
+}
+
+/**
+ * Writes each side's heaps in order with its layout and keys (RtlpLFHKey; a segment heap's from
+ * RtlpHpHeapGlobals, as the process wrote them), lists them in its PEB, and sets their truth's
+ * architecture and listing.
+ */
+export function writeHeaps(process: Wow64ProcessImageBuilder, specs: Record<Arch, (NtHeapSpec | Wow64SegmentHeapSpec)[]>): HeapTruth[] {
   return (["x64", "x86"] as const).flatMap((arch) => {
     const side = process[arch];
     const lfhKey = side.space.readU32(side.ntdll + BigInt(symbolRva(side.layout, "RtlpLFHKey")));
+    const segmentKeys = () => {
+      const globals = side.ntdll + BigInt(symbolRva(side.layout, "RtlpHpHeapGlobals"));
+      return {
+        heapKey: side.space.readPtr(globals + BigInt(side.layout.off("_RTLP_HP_HEAP_GLOBALS", "HeapKey"))),
+        lfhKey: side.space.readPtr(globals + BigInt(side.layout.off("_RTLP_HP_HEAP_GLOBALS", "LfhKey"))),
+      };
+    };
     return specs[arch].map((spec, index) => {
-      const heap = writeNtHeap(side.space, side.layout, { lfhKey }, spec);
+      const heap = "segmentHeap" in spec ? writeSegmentHeap(side.space, side.layout, segmentKeys(), spec.segmentHeap) : writeNtHeap(side.space, side.layout, { lfhKey }, spec);
       process.addHeap(heap.address, arch);
       heap.listedIn = index === 0 ? ["ProcessHeap", "PEB"] : ["PEB"];
       heap.architecture = arch;
@@ -460,6 +570,11 @@ export function wow64Truth(process: Wow64ProcessImageBuilder, heaps: HeapTruth[]
     heaps,
     lfhKeys: { x64: lfhKey("x64"), x86: lfhKey("x86") },
   };
+}
+
+/** Symbols sorted by RVA (symbolize takes the last one at or below an address). */
+function sortedSymbols(symbols: [string, number][]): { name: string; rva: number }[] {
+  return symbols.map(([name, rva]) => ({ name, rva })).sort((a, b) => a.rva - b.rva);
 }
 
 function roundUp(value: bigint, unit: bigint): bigint {
