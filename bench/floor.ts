@@ -4,6 +4,8 @@
 // Windows 8+). Independent of src/ on purpose: it is what the walk is measured against. It counts
 // blocks and busy blocks, which the benchmark checks against the walk's own counts; it does not
 // check what a walk must (previous sizes, user extents, bitmaps, corruption).
+// The minimal walk is the same decode as a walk in this host must do it: through copies of at most
+// 4 MiB (what a host read returns), writing one row per block into a table of the walk's row size.
 import type { IsfTypes } from "../nodehost/formats/isf";
 import type { TargetData, TargetRegion } from "../nodehost/target";
 
@@ -104,7 +106,45 @@ function offsetOf(types: IsfTypes, type: string, path: string): number {
   return offset;
 }
 
-export function floorDecode(target: TargetData, types: IsfTypes): FloorResult {
+/** Bytes of the walk's row (src/heap/records.ts on x64): two doubles, four 32-bit, a 16-bit and three byte columns. */
+export const ROW_BYTES = 37;
+
+/** A table of `count` rows in the walk's column widths, in fresh memory as a walk's table is. */
+export class FloorRows {
+  readonly address: Float64Array;
+  readonly userAddress: Float64Array;
+  readonly size: Uint32Array;
+  readonly userSize: Uint32Array;
+  readonly previousSize: Uint32Array;
+  readonly container: Int32Array;
+  readonly segment: Int16Array;
+  readonly state: Uint8Array;
+  readonly kind: Uint8Array;
+  readonly flags: Uint8Array;
+  count = 0;
+
+  constructor(capacity: number) {
+    this.address = new Float64Array(capacity);
+    this.userAddress = new Float64Array(capacity);
+    this.size = new Uint32Array(capacity);
+    this.userSize = new Uint32Array(capacity);
+    this.previousSize = new Uint32Array(capacity);
+    this.container = new Int32Array(capacity);
+    this.segment = new Int16Array(capacity);
+    this.state = new Uint8Array(capacity);
+    this.kind = new Uint8Array(capacity);
+    this.flags = new Uint8Array(capacity);
+  }
+}
+
+/** The largest copy the minimal walk decodes from: the walk's read size (src/host/memory.ts MAX_READ). */
+const PIECE = 4 * 1024 * 1024;
+
+/**
+ * The floor (no options): straight from the dump's buffers. The minimal walk (`rows`): through
+ * copies of at most PIECE bytes, one row per block written to `rows`.
+ */
+export function floorDecode(target: TargetData, types: IsfTypes, rows?: FloorRows): FloorResult {
   const p = target.pointerSize;
   const gran = 2 * p; // sizeof(_HEAP_ENTRY), §2.2
   const core = p === 8 ? 8 : 0; // the 8 encoded bytes start at +8 on x64 (§2.2)
@@ -167,31 +207,48 @@ export function floorDecode(target: TargetData, types: IsfTypes): FloorResult {
     for (let link = listNext(vaHead); link !== vaHead; link = listNext(link)) {
       result.blocks++;
       result.busy++;
+      if (rows) row(link, link, 0, 0, 0, 2, -1, -1, 0, 1);
+    }
+
+    /** The bytes holding [address, address + length) and where address is in them: a view of the dump, or a fresh copy. */
+    function bytesAt(address: number, length: number, end: number): { bytes: Uint8Array; base: number } {
+      if (!rows) return { bytes: memory.view(address, end - address), base: address };
+      const n = Math.min(end - address, Math.max(length, PIECE));
+      const copy = new Uint8Array(n);
+      copy.set(memory.view(address, n));
+      return { bytes: copy, base: address };
     }
 
     function decodeRun(from: number, to: number): void {
-      const bytes = memory.view(from, to - from);
-      result.bytes += bytes.length;
-      const k0 = key[0], k1 = key[1], k2 = key[2], k3 = key[3], k7 = key[7];
-      for (let at = 0; at < bytes.length; ) {
+      result.bytes += to - from;
+      let { bytes, base } = bytesAt(from, gran, to);
+      const k0 = key[0], k1 = key[1], k2 = key[2], k3 = key[3], k4 = key[4], k5 = key[5], k7 = key[7];
+      for (let address = from; address < to; ) {
+        if (address + gran > base + bytes.length) ({ bytes, base } = bytesAt(address, gran, to));
+        const at = address - base;
         // §2.2: XOR with the key, SmallTagIndex == Size.lo ^ Size.hi ^ Flags.
         const s0 = bytes[at + core] ^ k0;
         const s1 = bytes[at + core + 1] ^ k1;
         const flags = bytes[at + core + 2] ^ k2;
-        if ((bytes[at + core + 3] ^ k3) !== (s0 ^ s1 ^ flags)) throw new Error(`floor: bad header at 0x${(from + at).toString(16)}`);
+        if ((bytes[at + core + 3] ^ k3) !== (s0 ^ s1 ^ flags)) throw new Error(`floor: bad header at 0x${address.toString(16)}`);
         const size = (s0 | (s1 << 8)) * gran;
         result.blocks++;
+        const unused = bytes[at + core + 7] ^ k7;
+        const container = rows ? rows.count : -1;
+        if (rows) row(address, address + gran, size, (flags & 1) !== 0 ? size - unused : 0, (flags & 1) !== 0 ? 0 : 1, 0, 0, -1, ((bytes[at + core + 4] ^ k4) | ((bytes[at + core + 5] ^ k5) << 8)) * gran, flags);
         if ((flags & 1) !== 0) {
           result.busy++;
-          const unused = bytes[at + core + 7] ^ k7;
           // §2.4 (b): an internal busy block starting with a UserBlocks header holds LFH blocks.
-          if ((flags & 8) !== 0 && unused >= 8 && lfhHeap !== 0) decodeUserBlocks(bytes, at + gran, from + at + gran);
+          if ((flags & 8) !== 0 && unused >= 8 && lfhHeap !== 0) {
+            if (address + size > base + bytes.length) ({ bytes, base } = bytesAt(address, size, to));
+            decodeUserBlocks(bytes, address - base + gran, address + gran, container);
+          }
         }
-        at += size;
+        address += size;
       }
     }
 
-    function decodeUserBlocks(bytes: Uint8Array, at: number, userBlocks: number): void {
+    function decodeUserBlocks(bytes: Uint8Array, at: number, userBlocks: number, container: number): void {
       const word = (i: number) => (bytes[i] | (bytes[i + 1] << 8) | (bytes[i + 2] << 16) | (bytes[i + 3] << 24)) >>> 0;
       if (word(at + offsets.signature) !== USERDATA_SIGNATURE) return;
       // §2.4 step 3: EncodedOffsets ^ UserBlocks ^ LfhHeap ^ RtlpLFHKey.
@@ -202,9 +259,30 @@ export function floorDecode(target: TargetData, types: IsfTypes): FloorResult {
       // §2.4 step 6: UnusedBytes & 0x3F is 0 exactly when the block is free.
       for (let i = 0, block = at + first + core + 7; i < count; i++, block += stride) {
         result.blocks++;
-        if ((bytes[block] & 0x3f) !== 0) result.busy++;
+        const unused = bytes[block] & 0x3f;
+        if (unused !== 0) result.busy++;
+        if (rows) {
+          const address = userBlocks + first + i * stride;
+          row(address, address + gran, stride, unused !== 0 ? stride - unused : 0, unused !== 0 ? 0 : 1, 1, 0, container, 0, unused !== 0 ? 1 : 0);
+        }
       }
     }
   }
   return result;
+
+  function row(address: number, userAddress: number, size: number, userSize: number, state: number, kind: number,
+    segment: number, container: number, previousSize: number, flags: number): void {
+    const r = rows!;
+    const k = r.count++;
+    r.address[k] = address;
+    r.userAddress[k] = userAddress;
+    r.size[k] = size;
+    r.userSize[k] = userSize;
+    r.state[k] = state;
+    r.kind[k] = kind;
+    r.segment[k] = segment;
+    r.container[k] = container;
+    r.previousSize[k] = previousSize;
+    r.flags[k] = flags;
+  }
 }

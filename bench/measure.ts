@@ -10,7 +10,7 @@ import * as v8 from "v8";
 import { loadTarget } from "../nodehost/load";
 import { ScriptSession } from "../nodehost/session";
 import type { TargetData } from "../nodehost/target";
-import { floorDecode, floorScan } from "./floor";
+import { FloorRows, floorDecode, floorScan } from "./floor";
 
 const BUNDLE = path.join(__dirname, "..", "dist", "dxheap.js");
 const LIMIT_SCRIPT = path.join(__dirname, "limit.js");
@@ -27,6 +27,8 @@ export interface Measurement {
   committedBytes: number;
   limitMs: number;
   floorMs: number;
+  /** The floor's decode through 4 MiB copies, writing a row per block (bench/floor.ts): a walk with nothing more to do. */
+  minimalWalkMs: number;
   walkMs: number;
   /** The walk's own host reads (each address and length, in order) replayed through the same host, with no decoding. */
   walkReadsMs: number;
@@ -90,6 +92,7 @@ function main(): void {
   const floor = floorDecode(target, types);
   if (floor.blocks !== request.blocks) throw new Error(`the floor decoder found ${floor.blocks} blocks; the writer placed ${request.blocks}`);
   let floorMs = Infinity;
+  let minimalWalkMs = Infinity;
   let limitMs = Infinity;
   let walkReadsMs = Infinity;
   const reader = ScriptSession.load(LIMIT_SCRIPT, target);
@@ -105,6 +108,8 @@ function main(): void {
     gc();
     limitMs = Math.min(limitMs, timed(() => readOnce(reader, target)));
     floorMs = Math.min(floorMs, timed(() => floorDecode(target, types)));
+    gc();
+    minimalWalkMs = Math.min(minimalWalkMs, timed(() => floorDecode(target, types, new FloorRows(blocks))));
     gc();
     walkReadsMs = Math.min(walkReadsMs, timed(() => reader.alias("replay", walkReads)));
     gc();
@@ -134,7 +139,7 @@ function main(): void {
     if (it.ms < iterate.ms) iterate = { ...it, hostCalls: session.counters.hostCalls, typedObjects: session.counters.typedObjectsCreated };
   }
   const result: Measurement = {
-    blocks, committedBytes, limitMs, floorMs, walkMs, walkReadsMs, walk, peakBytes, retainedBytes, largestRunBytes,
+    blocks, committedBytes, limitMs, floorMs, minimalWalkMs, walkMs, walkReadsMs, walk, peakBytes, retainedBytes, largestRunBytes,
     heapstatMs, heapfindMs, referencesMs, leaks, triageMs, iterate,
   };
   process.stdout.write(JSON.stringify(result) + "\n");
