@@ -55,10 +55,10 @@ class Buffers {
 }
 
 /**
- * The leak scan's floor: every aligned pointer-sized word of `ranges` (what the scan read), straight
- * from the dump's buffers, compared with the heaps' span [low, high), as a conservative scan must
- * do before it looks anything up; x64 words are turned away by their high half first. Returns how
- * many words lie in the span.
+ * The leak scan's floor: every aligned pointer-sized word of `ranges` (what the scan read), through
+ * copies of at most PIECE bytes as a host read gives them, compared with the heaps' span [low,
+ * high), as a conservative scan must do before it looks anything up; x64 words are turned away by
+ * their high half first. Returns how many words lie in the span.
  */
 export function floorScan(target: TargetData, ranges: { base: number; size: number }[], low: number, high: number): number {
   const p = target.pointerSize;
@@ -68,24 +68,25 @@ export function floorScan(target: TargetData, ranges: { base: number; size: numb
   for (const range of ranges) {
     for (const region of target.regions) {
       const base = Number(region.base);
-      const from = Math.max(range.base, base);
-      const to = Math.min(range.base + range.size, base + region.bytes.length);
-      if (from >= to) continue;
-      const start = Math.ceil(from / p) * p - base;
-      const bytes = region.bytes;
-      if ((bytes.byteOffset + start) % 4 !== 0) throw new Error(`floorScan: region 0x${base.toString(16)} is not 4-byte aligned in the dump's buffer`);
-      const words = new Uint32Array(bytes.buffer, bytes.byteOffset + start, Math.floor((to - base - start) / p) * (p / 4));
-      if (p === 4) {
-        for (let i = 0; i < words.length; i++) {
-          const value = words[i];
-          if (value >= low && value < high) hits++;
-        }
-      } else {
-        for (let i = 0; i + 1 < words.length; i += 2) {
-          const top = words[i + 1];
-          if (top < topLow || top > topHigh) continue;
-          const value = top * TWO_32 + words[i];
-          if (value >= low && value < high) hits++;
+      const start = Math.ceil(Math.max(range.base, base) / p) * p;
+      const end = Math.min(range.base + range.size, base + region.bytes.length);
+      for (let at = start; at + p <= end; at += PIECE) {
+        const length = Math.min(PIECE, end - at) - (Math.min(PIECE, end - at) % p);
+        const copy = new Uint8Array(length);
+        copy.set(region.bytes.subarray(at - base, at - base + length));
+        const words = new Uint32Array(copy.buffer, 0, length >> 2);
+        if (p === 4) {
+          for (let i = 0; i < words.length; i++) {
+            const value = words[i];
+            if (value >= low && value < high) hits++;
+          }
+        } else {
+          for (let i = 0; i + 1 < words.length; i += 2) {
+            const top = words[i + 1];
+            if (top < topLow || top > topHigh) continue;
+            const value = top * TWO_32 + words[i];
+            if (value >= low && value < high) hits++;
+          }
         }
       }
     }

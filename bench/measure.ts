@@ -43,7 +43,7 @@ export interface Measurement {
   referencesMs: number;
   /**
    * rawReadMs: what the scan read, merged, read once through the host; scanFloorMs: a minimal scan
-   * of the same bytes from the dump's buffers (bench/floor.ts floorScan).
+   * of the same bytes through 4 MiB copies (bench/floor.ts floorScan).
    */
   leaks: { ms: number; rawReadMs: number; scanFloorMs: number; scannedBytes: number; reads: number; bytes: number };
   triageMs: number | undefined;
