@@ -461,24 +461,21 @@ var __dxheap = (function (exports) {
      * runs covering [UserPtr, UserPtr + wanted(row)) of its rows.
      */
     function* busyDataWindows(memory, walk, minimum, wanted) {
-        const blocks = walk.blocks;
-        const user = blocks.userAddress;
+        const { state, userSize, count } = walk.blocks;
+        const user = walk.blocks.userAddress;
+        // One pass, into arrays sized for every row and then cut to the busy ones.
+        const rows = new Int32Array(count);
+        const allStarts = new Float64Array(count);
         let n = 0;
-        for (let i = 0; i < blocks.count; i++)
-            if (blocks.state[i] === STATE_BUSY && blocks.userSize[i] >= minimum)
-                n++;
-        const rows = new Int32Array(n);
-        const starts = new Float64Array(n);
-        n = 0;
-        for (let i = 0; i < blocks.count; i++) {
-            if (blocks.state[i] !== STATE_BUSY || blocks.userSize[i] < minimum)
+        for (let i = 0; i < count; i++) {
+            if (state[i] !== STATE_BUSY || userSize[i] < minimum)
                 continue;
-            starts[n] = user[i];
+            allStarts[n] = user[i];
             rows[n++] = i;
         }
         // A walk lists most blocks in address order already (VirtualAlloc'd blocks and segments out of
         // order aside): a few runs to merge.
-        const order = orderByKey(starts);
+        const order = orderByKey(allStarts.subarray(0, n));
         for (let i = 0; i < n; i++)
             order[i] = rows[order[i]];
         // A window never spans memory the heap says is uncommitted: reading into it only fails.
@@ -590,14 +587,13 @@ var __dxheap = (function (exports) {
     const DIRECT_SIZES = 1 << 16;
     /** One row per distinct requested size of the busy blocks, unordered, percent not yet set. */
     function countBusyBySize(walk) {
-        const blocks = walk.blocks;
-        const state = blocks.state;
-        const userSize = blocks.userSize;
+        const { state, userSize, count } = walk.blocks;
         // Counting is the whole work of !heapstat on a walked heap: an array slot per size costs a
-        // few instructions a block, a Map entry several times more.
+        // few instructions a block, a Map entry several times more. The loop runs once per command,
+        // mostly before the JIT has optimized it, so it reads no property per row.
         const small = new Uint32Array(DIRECT_SIZES);
         const large = new Map();
-        for (let i = 0; i < blocks.count; i++) {
+        for (let i = 0; i < count; i++) {
             if (state[i] !== STATE_BUSY)
                 continue;
             const size = userSize[i];
@@ -2170,11 +2166,19 @@ var __dxheap = (function (exports) {
             const length = g.first + g.count * stride;
             let bytes = window.bytes;
             let origin = userBlocks - window.base;
+            // The codes as 32-bit words of the window when they are aligned in its buffer (blocks are 8 or 16-byte aligned).
+            let words = wordsAt(bytes, origin + g.first + codeAt);
             let badMarker = 0, badCode = 0, badBitmap = 0, badExtent = 0, firstBad = -1;
-            // The rows go straight into the table's columns: no row is passed around block by block.
+            // The rows go straight into the table's columns: no row is passed around block by block, and
+            // what all of a UserBlocks' rows share is filled once.
             const rows = this.blocks.reserve(g.count, userBlocks + length, stride);
-            const { address: addressColumn, userAddress: userColumn, size: sizeColumn, userSize: userSizeColumn, state: stateColumn, kind: kindColumn, segment: segmentColumn, container: containerColumn, flags: flagsColumn } = rows;
-            let k = rows.count;
+            const { address: addressColumn, userAddress: userColumn, userSize: userSizeColumn, state: stateColumn, flags: flagsColumn } = rows;
+            const firstRow = rows.count;
+            rows.size.fill(stride, firstRow, firstRow + g.count);
+            rows.kind.fill(KIND_LFH, firstRow, firstRow + g.count);
+            rows.segment.fill(segment, firstRow, firstRow + g.count);
+            rows.container.fill(containerRow, firstRow, firstRow + g.count);
+            let k = firstRow;
             for (let i = 0, offset = g.first; i < g.count; i++, offset += stride, k++) {
                 const at = origin + offset;
                 const block = userBlocks + offset;
@@ -2186,7 +2190,8 @@ var __dxheap = (function (exports) {
                     bad = true;
                 }
                 if (checkCodes) {
-                    const code = (bytes[at + codeAt] | (bytes[at + codeAt + 1] << 8) | (bytes[at + codeAt + 2] << 16) | (bytes[at + codeAt + 3] << 24)) >>> 0;
+                    const code = words !== undefined ? words[(at + codeAt) >> 2]
+                        : (bytes[at + codeAt] | (bytes[at + codeAt + 1] << 8) | (bytes[at + codeAt + 2] << 16) | (bytes[at + codeAt + 3] << 24)) >>> 0;
                     const x = (code ^ heapKey ^ ((unitsLow + ((unitsRest + offset) >>> blockShift)) >>> 0)) >>> 0;
                     if ((x & 0xffff) !== 0 || x >>> codeShift !== offset) {
                         badCode++;
@@ -2222,22 +2227,20 @@ var __dxheap = (function (exports) {
                         }
                         if (window.bytes !== bytes && !window.ensure(userBlocks, length))
                             break;
-                        bytes = window.bytes;
-                        origin = userBlocks - window.base;
+                        if (window.bytes !== bytes) {
+                            bytes = window.bytes;
+                            origin = userBlocks - window.base;
+                            words = wordsAt(bytes, origin + g.first + codeAt);
+                        }
                     }
                 }
                 if (bad && firstBad < 0)
                     firstBad = block;
                 addressColumn[k] = block;
                 userColumn[k] = userAddress;
-                sizeColumn[k] = stride;
                 userSizeColumn[k] = userSize;
                 stateColumn[k] = busy ? STATE_BUSY : STATE_FREE;
-                kindColumn[k] = KIND_LFH;
-                segmentColumn[k] = segment;
-                containerColumn[k] = containerRow;
                 flagsColumn[k] = busy ? 1 : 0;
-                rows.count = k + 1;
                 // Only an extended header (0x40) names a trace on an LFH block (§2.7); it lies inside the block.
                 if (busy && (unused & 0x40) !== 0) {
                     const trace = traceLocation(window, this.layout, block, stride, unused & 0x7f, 0);
@@ -2245,6 +2248,8 @@ var __dxheap = (function (exports) {
                         this.blocks.setTrace(rows.firstRow + k, trace);
                 }
             }
+            // The rows written: all of them, or those before a block whose bytes could not be read.
+            rows.count = k;
             if (badMarker + badCode + badBitmap + badExtent > 0) {
                 const parts = [];
                 if (badMarker)
@@ -2261,6 +2266,10 @@ var __dxheap = (function (exports) {
         corrupt(userBlocks, message) {
             this.findings.add("Corruption", userBlocks, `LFH UserBlocks ${hex0x(userBlocks)}: ${message}`, "lfh-userblocks", "LFH UserBlocks that cannot be decoded");
         }
+    }
+    /** The bytes as 32-bit words (words[j] holds bytes[4j..4j+3]) when bytes[at] starts one, else undefined. */
+    function wordsAt(bytes, at) {
+        return bytes.byteOffset % 4 === 0 && at % 4 === 0 ? new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.length >> 2) : undefined;
     }
 
     // Blocks too large for a segment: each in its own VirtualAlloc'd region, listed on
@@ -5196,10 +5205,10 @@ var __dxheap = (function (exports) {
             if (walk.metadata)
                 for (let m = 0; m < walk.metadata.length; m++)
                     out.push(walk.metadata[m]);
-            const b = walk.blocks;
-            for (let i = 0; i < b.count; i++) {
-                if (b.container[i] === NONE && (b.kind[i] === KIND_VIRTUAL_ALLOC || b.kind[i] === KIND_LARGE || b.segment[i] === NONE))
-                    out.push({ base: b.address[i], size: b.size[i] });
+            const { container, kind, segment, address, size, count } = walk.blocks;
+            for (let i = 0; i < count; i++) {
+                if (container[i] === NONE && (kind[i] === KIND_VIRTUAL_ALLOC || kind[i] === KIND_LARGE || segment[i] === NONE))
+                    out.push({ base: address[i], size: size[i] });
             }
         }
         return mergeRegions(out);
@@ -5329,11 +5338,16 @@ var __dxheap = (function (exports) {
         let busyBytes = 0;
         for (let r = 0; r < roots.length; r++)
             rootBytes += roots[r].size;
+        // Passes over every row keep the columns and bounds in locals: they run once per command, much
+        // of it before the JIT has optimized them, where each property look-up costs.
         for (let w = 0; w < walks.length; w++) {
-            const b = walks[w].blocks;
-            for (let i = 0; i < b.count && counted[w]; i++)
-                if (b.state[i] === STATE_BUSY && b.userSize[i] >= widths[w])
-                    busyBytes += b.userSize[i];
+            if (!counted[w])
+                continue;
+            const { state, userSize, count } = walks[w].blocks;
+            const minimum = widths[w];
+            for (let i = 0; i < count; i++)
+                if (state[i] === STATE_BUSY && userSize[i] >= minimum)
+                    busyBytes += userSize[i];
         }
         /** Per walk, the first edge of each row (-1 for rows not scanned) and how many it has. */
         const starts = [];
@@ -5392,16 +5406,17 @@ var __dxheap = (function (exports) {
         let unreachableBytes = 0;
         let busyCount = 0;
         for (let w = 0; w < walks.length; w++) {
-            const blocks = walks[w].blocks;
-            const out = new Uint8Array(blocks.count);
-            for (let row = 0; row < blocks.count && counted[w]; row++) {
-                if (blocks.state[row] !== STATE_BUSY)
+            const { state, userSize, count } = walks[w].blocks;
+            const out = new Uint8Array(count);
+            const first = firstRow[w];
+            for (let row = 0; row < count && counted[w]; row++) {
+                if (state[row] !== STATE_BUSY)
                     continue;
                 busyCount++;
-                if (!marked[firstRow[w] + row]) {
+                if (!marked[first + row]) {
                     out[row] = 1;
                     unreachableCount++;
-                    unreachableBytes += blocks.userSize[row];
+                    unreachableBytes += userSize[row];
                 }
             }
             unreachable.push(out);
@@ -5541,6 +5556,31 @@ var __dxheap = (function (exports) {
         const end = Math.min(to, run.address + bytes.length);
         if (at + step > end)
             return;
+        const words = width === "both" ? undefined : wordsOf(run);
+        if (words !== undefined) {
+            // In place as 32-bit words (a read's own buffer is aligned): the bytes of big blocks that
+            // cross reads and of the roots take this path.
+            let i = (at - run.address) / 4;
+            if (width === 4) {
+                for (; at + 4 <= end; at += 4, i++) {
+                    const value = words[i];
+                    if (value >= low && value < high)
+                        visit(value, at);
+                }
+                return;
+            }
+            const topLow = Math.floor(low / TWO_32);
+            const topHigh = Math.min(Math.floor((high - 1) / TWO_32), 0x1fffff); // exact doubles only
+            for (; at + 8 <= end; at += 8, i += 2) {
+                const top = words[i + 1];
+                if (top < topLow || top > topHigh)
+                    continue;
+                const value = top * TWO_32 + words[i];
+                if (value >= low && value < high)
+                    visit(value, at);
+            }
+            return;
+        }
         for (; at + step <= end; at += step) {
             const o = at - run.address;
             const word = (bytes[o] | (bytes[o + 1] << 8) | (bytes[o + 2] << 16)) + bytes[o + 3] * 0x1000000;
@@ -5560,6 +5600,104 @@ var __dxheap = (function (exports) {
             if ((width === 8 || top > 0) && top <= 0x1fffff && value >= low && value < high)
                 visit(value, at);
         }
+    }
+
+    // "The last value at or below x" in an ascending array of addresses, asked millions of times (the
+    // leak scan asks once per pointer it finds). A bisection over hundreds of thousands of values
+    // misses the cache at nearly every step; here the values are cut into clusters of nearby addresses
+    // (a heap segment's blocks), each with a table of 4 KiB buckets holding the index of the first
+    // value at or above each bucket, so a look-up reads one bucket and bisects the few values in it.
+    // Sparse values (blocks gigabytes apart) start new clusters, and the tables are skipped altogether
+    // when they would outgrow a few entries per value (a hostile spread), leaving plain bisection.
+    const BUCKET = 4096;
+    /** Values further apart than this start a new cluster: the gap costs no buckets. */
+    const CLUSTER_GAP = 1 << 20;
+    /** Buckets allowed per value (plus a constant): memory stays proportional to the values. */
+    const BUCKETS_PER_VALUE = 4;
+    class AscendingLookup {
+        /** values: ascending (equal values allowed); kept by reference, not copied. */
+        constructor(values) {
+            this.values = values;
+            const n = values.length;
+            let clusters = 0;
+            let buckets = 0;
+            for (let i = 0, start = 0; i < n; i++) {
+                if (i + 1 < n && values[i + 1] - values[i] <= CLUSTER_GAP)
+                    continue;
+                clusters++;
+                buckets += bucketsOf(values[start], values[i]) + 1;
+                start = i + 1;
+            }
+            // A hostile spread, or a value that is no number (a damaged table): bisection only.
+            if (!(buckets <= BUCKETS_PER_VALUE * n + 4096))
+                clusters = 0;
+            this.clusterStart = new Float64Array(clusters);
+            this.clusterBase = new Float64Array(clusters);
+            this.clusterBuckets = new Int32Array(clusters);
+            this.clusterLast = new Int32Array(clusters);
+            this.first = new Int32Array(clusters === 0 ? 0 : buckets);
+            let c = 0;
+            let at = 0;
+            for (let i = 0, start = 0; i < n && clusters > 0; i++) {
+                if (i + 1 < n && values[i + 1] - values[i] <= CLUSTER_GAP)
+                    continue;
+                const base = Math.floor(values[start] / BUCKET) * BUCKET;
+                const count = bucketsOf(values[start], values[i]);
+                this.clusterStart[c] = values[start];
+                this.clusterBase[c] = base;
+                this.clusterBuckets[c] = at;
+                this.clusterLast[c] = i;
+                let k = start;
+                for (let b = 0; b < count; b++) {
+                    const bucketAddress = base + b * BUCKET;
+                    while (k <= i && values[k] < bucketAddress)
+                        k++;
+                    this.first[at + b] = k;
+                }
+                this.first[at + count] = i + 1;
+                at += count + 1;
+                c++;
+                start = i + 1;
+            }
+        }
+        /** Index of the last value ≤ x, or -1. */
+        lastAtOrBelow(x) {
+            const clusters = this.clusterStart.length;
+            if (clusters === 0)
+                return bisect(this.values, x, 0, this.values.length - 1);
+            const c = bisect(this.clusterStart, x, 0, clusters - 1);
+            if (c < 0)
+                return -1;
+            const base = this.clusterBase[c];
+            const b = Math.floor((x - base) / BUCKET);
+            const at = this.clusterBuckets[c] + b;
+            // Past the cluster's last bucket (its sentinel ends at `end`): its last value is the answer.
+            const end = c + 1 < clusters ? this.clusterBuckets[c + 1] : this.first.length;
+            if (at >= end - 1)
+                return this.clusterLast[c];
+            const low = this.first[at];
+            // Values in [low, first[at + 1]) lie in x's bucket; the one before low is below the bucket.
+            return bisect(this.values, x, low, this.first[at + 1] - 1, low - 1);
+        }
+    }
+    /** Buckets from the one holding `from` to the one holding `to`. */
+    function bucketsOf(from, to) {
+        return Math.floor(to / BUCKET) - Math.floor(from / BUCKET) + 1;
+    }
+    /** The last index in [low, high] whose value is ≤ x, else `none`. */
+    function bisect(values, x, low, high, none = -1) {
+        let found = none;
+        while (low <= high) {
+            const mid = (low + high) >> 1;
+            if (values[mid] <= x) {
+                found = mid;
+                low = mid + 1;
+            }
+            else {
+                high = mid - 1;
+            }
+        }
+        return found;
     }
 
     // Which block holds an address, over every walked heap of a process, in O(log n): the blocks that
@@ -5585,12 +5723,13 @@ var __dxheap = (function (exports) {
             const late = new Uint8Array(rows);
             let n = 0;
             for (let w = 0; w < walks.length; w++) {
-                const b = walks[w].blocks;
+                // Columns in locals: this pass runs once, mostly before the JIT has optimized it.
+                const { container, address, count } = walks[w].blocks;
                 const pageHeap = walks[w].type === "PageHeap" ? 1 : 0;
-                for (let i = 0; i < b.count; i++) {
-                    if (b.container[i] !== NONE)
+                for (let i = 0; i < count; i++) {
+                    if (container[i] !== NONE)
                         continue;
-                    starts[n] = b.address[i];
+                    starts[n] = address[i];
                     walkOf[n] = w;
                     rowOf[n] = i;
                     late[n] = pageHeap;
@@ -5600,22 +5739,29 @@ var __dxheap = (function (exports) {
             const total = n;
             starts = starts.subarray(0, total);
             const order = orderByKey(starts, late);
-            this.starts = new Float64Array(total);
-            this.walkOf = new Int32Array(total);
-            this.rowOf = new Int32Array(total);
+            const sorted = new Float64Array(total);
+            const walkOfSorted = new Int32Array(total);
+            const rowOfSorted = new Int32Array(total);
             for (let i = 0; i < total; i++) {
-                this.starts[i] = starts[order[i]];
-                this.walkOf[i] = walkOf[order[i]];
-                this.rowOf[i] = rowOf[order[i]];
+                const o = order[i];
+                sorted[i] = starts[o];
+                walkOfSorted[i] = walkOf[o];
+                rowOfSorted[i] = rowOf[o];
             }
-            this.reach = new Float64Array(total);
+            const sizes = walks.map((walk) => walk.blocks.size);
+            const reachOf = new Float64Array(total);
             let reach = 0;
             for (let i = 0; i < total; i++) {
-                const end = this.starts[i] + walks[this.walkOf[i]].blocks.size[this.rowOf[i]];
+                const end = sorted[i] + sizes[walkOfSorted[i]][rowOfSorted[i]];
                 if (end > reach)
                     reach = end;
-                this.reach[i] = reach;
+                reachOf[i] = reach;
             }
+            this.starts = sorted;
+            this.walkOf = walkOfSorted;
+            this.rowOf = rowOfSorted;
+            this.reach = reachOf;
+            this.lookup = new AscendingLookup(sorted);
         }
         get size() {
             return this.starts.length;
@@ -5627,7 +5773,7 @@ var __dxheap = (function (exports) {
         }
         /** find() without an object (the leak scan asks once per pointer): the row, its walk in foundWalk; -1 when none. */
         findRow(address) {
-            let i = lastAtOrBelow(this.starts, address);
+            let i = this.lookup.lastAtOrBelow(address);
             for (let steps = 0; i >= 0 && steps < MAX_OVERLAP_STEPS && this.reach[i] > address; i--, steps++) {
                 const w = this.walkOf[i];
                 const row = this.rowOf[i];
@@ -5682,23 +5828,6 @@ var __dxheap = (function (exports) {
             }
             return found >= 0 && address < b.address[found] + b.size[found] ? found : container;
         }
-    }
-    /** Index of the last value ≤ x in ascending `values`, or -1. */
-    function lastAtOrBelow(values, x) {
-        let low = 0;
-        let high = values.length - 1;
-        let found = -1;
-        while (low <= high) {
-            const mid = (low + high) >> 1;
-            if (values[mid] <= x) {
-                found = mid;
-                low = mid + 1;
-            }
-            else {
-                high = mid - 1;
-            }
-        }
-        return found;
     }
 
     const NT_SEGMENT_SIGNATURE = 0xffeeffee;
