@@ -266,8 +266,10 @@ export function scanLeaks(target: Target, memory: Memory, walks: HeapWalk[], wid
   for (let w = 0; w < walks.length; w++) {
     const { state, userSize, count } = walks[w].blocks;
     const out = new Uint8Array(count);
+    unreachable.push(out);
+    if (!counted[w]) continue;
     const first = firstRow[w];
-    for (let row = 0; row < count && counted[w]; row++) {
+    for (let row = 0; row < count; row++) {
       if (state[row] !== STATE_BUSY) continue;
       busyCount++;
       if (!marked[first + row]) {
@@ -276,7 +278,6 @@ export function scanLeaks(target: Target, memory: Memory, walks: HeapWalk[], wid
         unreachableBytes += userSize[row];
       }
     }
-    unreachable.push(out);
   }
   return {
     unreachable, unreachableCount, unreachableBytes, busyCount, rootBytes, heapBytes, problem, firstPointers,
