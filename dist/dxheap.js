@@ -5408,8 +5408,11 @@ var __dxheap = (function (exports) {
         for (let w = 0; w < walks.length; w++) {
             const { state, userSize, count } = walks[w].blocks;
             const out = new Uint8Array(count);
+            unreachable.push(out);
+            if (!counted[w])
+                continue;
             const first = firstRow[w];
-            for (let row = 0; row < count && counted[w]; row++) {
+            for (let row = 0; row < count; row++) {
                 if (state[row] !== STATE_BUSY)
                     continue;
                 busyCount++;
@@ -5419,7 +5422,6 @@ var __dxheap = (function (exports) {
                     unreachableBytes += userSize[row];
                 }
             }
-            unreachable.push(out);
         }
         return {
             unreachable, unreachableCount, unreachableBytes, busyCount, rootBytes, heapBytes, problem, firstPointers,
