@@ -21,6 +21,8 @@ export interface FloorResult {
 const TWO_32 = 4294967296;
 const USERDATA_SIGNATURE = 0xf0e0d0c0; // §1.6
 const FRONT_END_LFH = 2; // §1.2
+/** The largest copy the minimal walk and scan work from: the walk's read size (src/host/memory.ts MAX_READ). */
+const PIECE = 4 * 1024 * 1024;
 
 /** The dump's memory by address: a view of the region holding [address, address + length), no copy. */
 class Buffers {
@@ -107,10 +109,10 @@ function offsetOf(types: IsfTypes, type: string, path: string): number {
   return offset;
 }
 
-/** Bytes of the walk's row (src/heap/records.ts on x64): two doubles, four 32-bit, a 16-bit and three byte columns. */
-export const ROW_BYTES = 37;
-
-/** A table of `count` rows in the walk's column widths, in fresh memory as a walk's table is. */
+/**
+ * A table of `capacity` rows in the walk's column widths on x64 (src/heap/records.ts: two doubles,
+ * four 32-bit, a 16-bit and three byte columns, 37 bytes a row), in fresh memory as a walk's table is.
+ */
 export class FloorRows {
   readonly address: Float64Array;
   readonly userAddress: Float64Array;
@@ -138,11 +140,8 @@ export class FloorRows {
   }
 }
 
-/** The largest copy the minimal walk decodes from: the walk's read size (src/host/memory.ts MAX_READ). */
-const PIECE = 4 * 1024 * 1024;
-
 /**
- * The floor (no options): straight from the dump's buffers. The minimal walk (`rows`): through
+ * The floor (no `rows`): straight from the dump's buffers. The minimal walk (`rows`): through
  * copies of at most PIECE bytes, one row per block written to `rows`.
  */
 export function floorDecode(target: TargetData, types: IsfTypes, rows?: FloorRows): FloorResult {
