@@ -23,7 +23,7 @@ export interface BlockGroup {
   totalBytes: number;
   /** Distinct user sizes, ascending. */
   sizes: number[];
-  /** Where the blocks are: per heap (index in the sources), their rows. */
+  /** Where the blocks are: per heap (index in the sources), their rows; empty when only totals were asked for. */
   members: { source: number; rows: number[] }[];
   /** The group's stack (stack groups), or undefined. */
   stack: StackResult | undefined;
@@ -34,19 +34,20 @@ export interface BlockGroup {
 /** Which busy blocks take part (all when left out): e.g. the unreachable ones. */
 export type Member = (source: number, row: number) => boolean;
 
-export function groupByStack(sources: GroupSource[], member?: Member): BlockGroup[] {
+/** withMembers false: each group's totals only, no rows kept (a summary of a million blocks). */
+export function groupByStack(sources: GroupSource[], member?: Member, withMembers = true): BlockGroup[] {
   const keys = new StackKeys();
   const groups = new Map<string, BlockGroup>();
-  return group(sources, member, (source, row) => {
+  return group(sources, member, withMembers, (source, row) => {
     const stack = source.stack(row);
     const key = keys.of(stack);
     return groups.get(key) || added(groups, key, newGroup(key, stack, undefined));
   });
 }
 
-export function groupByType(sources: GroupSource[], member?: Member): BlockGroup[] {
+export function groupByType(sources: GroupSource[], member?: Member, withMembers = true): BlockGroup[] {
   const groups = new Map<string | number, BlockGroup>();
-  return group(sources, member, (source, row) => {
+  return group(sources, member, withMembers, (source, row) => {
     const name = source.typeName(row);
     const by = name !== undefined ? name : source.walk.blocks.userSize[row];
     return groups.get(by) || added(groups, by, newGroup(name !== undefined ? name : `size ${hex0x(by as number)}`, undefined, name));
@@ -62,7 +63,7 @@ export function groupBySuspect(sources: GroupSource[], member?: Member): BlockGr
   const keys = new StackKeys();
   // Stack key, then type name ("" for none), then size: maps in maps, so no key is built per block.
   const groups = new Map<string, Map<string, Map<number, BlockGroup>>>();
-  return group(sources, member, (source, row) => {
+  return group(sources, member, true, (source, row) => {
     const stack = source.stack(row);
     const stackKey = keys.of(stack);
     const name = source.typeName(row);
@@ -99,19 +100,21 @@ function added<K, V>(map: Map<K, V>, key: K, value: V): V {
 /** The group a busy block joins (made on its first block, with count 0). */
 type GroupOf = (source: GroupSource, row: number) => BlockGroup;
 
-function group(sources: GroupSource[], member: Member | undefined, groupOf: GroupOf): BlockGroup[] {
+function group(sources: GroupSource[], member: Member | undefined, withMembers: boolean, groupOf: GroupOf): BlockGroup[] {
   const list: BlockGroup[] = [];
   for (let s = 0; s < sources.length; s++) {
-    const blocks = sources[s].walk.blocks;
-    for (let row = 0; row < blocks.count; row++) {
-      if (blocks.state[row] !== STATE_BUSY || (member && !member(s, row))) continue;
-      const g = groupOf(sources[s], row);
+    const source = sources[s];
+    const { state, userSize, count } = source.walk.blocks;
+    for (let row = 0; row < count; row++) {
+      if (state[row] !== STATE_BUSY || (member && !member(s, row))) continue;
+      const g = groupOf(source, row);
       if (g.count === 0) list.push(g);
-      const size = blocks.userSize[row];
+      const size = userSize[row];
       g.count++;
       g.totalBytes += size;
       // Most groups hold one size, or sizes in runs: the last one first.
       if (g.sizes[g.sizes.length - 1] !== size && g.sizes.length < 64 && g.sizes.indexOf(size) < 0) g.sizes.push(size);
+      if (!withMembers) continue;
       const last = g.members[g.members.length - 1];
       if (last && last.source === s) last.rows.push(row);
       else g.members.push({ source: s, rows: [row] });

@@ -123,12 +123,12 @@ function dominance(heap: TriageHeap, context: CommandContext, symbols: Symbolize
   const share = (bytes: number) => `${((100 * bytes) / heap.busyBytes).toFixed(2)}%`;
   const sizes = sizeStatistics(walk, "S", DOMINANT_ROWS).rows.map((r) => `${hex0x(r.size)} x ${hex0x(r.count)} (${share(r.total)})`);
   const sources = groupSources(context.heaps, [ref]);
-  const stacks = groupByStack(sources).slice(0, DOMINANT_ROWS).map((g) => {
+  const stacks = groupByStack(sources, undefined, false).slice(0, DOMINANT_ROWS).map((g) => {
     const caller = g.stack && "frames" in g.stack ? callerFrame(g.stack.frames, symbols) : undefined;
     const where = caller !== undefined ? symbols.name(caller).text : g.stack && "reason" in g.stack ? `no stack (${g.stack.reason})` : "?";
     return `${where} (${share(g.totalBytes)})`;
   });
-  const types = groupByType(sources).slice(0, DOMINANT_ROWS).map((g) => `${g.key} (${share(g.totalBytes)})`);
+  const types = groupByType(sources, undefined, false).slice(0, DOMINANT_ROWS).map((g) => `${g.key} (${share(g.totalBytes)})`);
   return `\nHeap ${hexAddress(ref.address, width)}: what holds its ${hex0x(heap.busyBytes)} busy bytes\n` +
     `    sizes:  ${sizes.join(", ")}\n    stacks: ${stacks.join(", ")}\n    types:  ${types.join(", ")}\n`;
 }
