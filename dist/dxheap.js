@@ -6308,18 +6308,19 @@ var __dxheap = (function (exports) {
     // C++ class their vftable pointer names, else their size), largest total first: UMDH's view and
     // more, for every heap of a process at once. Traces are read once per distinct record
     // (src/stacks/trace.ts), first pointers once per heap (src/stacks/types.ts), names once per address.
-    function groupByStack(sources, member) {
+    /** withMembers false: each group's totals only, no rows kept (a summary of a million blocks). */
+    function groupByStack(sources, member, withMembers = true) {
         const keys = new StackKeys();
         const groups = new Map();
-        return group(sources, member, (source, row) => {
+        return group(sources, member, withMembers, (source, row) => {
             const stack = source.stack(row);
             const key = keys.of(stack);
             return groups.get(key) || added(groups, key, newGroup(key, stack, undefined));
         });
     }
-    function groupByType(sources, member) {
+    function groupByType(sources, member, withMembers = true) {
         const groups = new Map();
-        return group(sources, member, (source, row) => {
+        return group(sources, member, withMembers, (source, row) => {
             const name = source.typeName(row);
             const by = name !== undefined ? name : source.walk.blocks.userSize[row];
             return groups.get(by) || added(groups, by, newGroup(name !== undefined ? name : `size ${hex0x(by)}`, undefined, name));
@@ -6334,7 +6335,7 @@ var __dxheap = (function (exports) {
         const keys = new StackKeys();
         // Stack key, then type name ("" for none), then size: maps in maps, so no key is built per block.
         const groups = new Map();
-        return group(sources, member, (source, row) => {
+        return group(sources, member, true, (source, row) => {
             const stack = source.stack(row);
             const stackKey = keys.of(stack);
             const name = source.typeName(row);
@@ -6359,38 +6360,63 @@ var __dxheap = (function (exports) {
         }
     }
     function newGroup(key, stack, typeName) {
-        return { key, count: 0, totalBytes: 0, sizes: [], members: [], stack, typeName };
+        return { key, count: 0, totalBytes: 0, sizes: [], members: [], stack, typeName, index: -1 };
     }
     function added(map, key, value) {
         map.set(key, value);
         return value;
     }
-    function group(sources, member, groupOf) {
+    function group(sources, member, withMembers, groupOf) {
         const list = [];
         for (let s = 0; s < sources.length; s++) {
-            const blocks = sources[s].walk.blocks;
-            for (let row = 0; row < blocks.count; row++) {
-                if (blocks.state[row] !== STATE_BUSY || (member && !member(s, row)))
+            const source = sources[s];
+            const { state, userSize, count } = source.walk.blocks;
+            // Each member row's group, laid out afterwards: no array grows row by row for a million rows.
+            const groupOfRow = withMembers ? new Int32Array(count).fill(-1) : undefined;
+            for (let row = 0; row < count; row++) {
+                if (state[row] !== STATE_BUSY || (member && !member(s, row)))
                     continue;
-                const g = groupOf(sources[s], row);
-                if (g.count === 0)
+                const g = groupOf(source, row);
+                if (g.count === 0) {
+                    g.index = list.length;
                     list.push(g);
-                const size = blocks.userSize[row];
+                }
+                const size = userSize[row];
                 g.count++;
                 g.totalBytes += size;
                 // Most groups hold one size, or sizes in runs: the last one first.
                 if (g.sizes[g.sizes.length - 1] !== size && g.sizes.length < 64 && g.sizes.indexOf(size) < 0)
                     g.sizes.push(size);
-                const last = g.members[g.members.length - 1];
-                if (last && last.source === s)
-                    last.rows.push(row);
-                else
-                    g.members.push({ source: s, rows: [row] });
+                if (groupOfRow)
+                    groupOfRow[row] = g.index;
             }
+            if (groupOfRow)
+                layOut(s, groupOfRow, list);
         }
         for (let i = 0; i < list.length; i++)
             list[i].sizes.sort((a, b) => a - b);
         return list.sort((a, b) => b.totalBytes - a.totalBytes || b.count - a.count);
+    }
+    /** Source s's member rows in one array, group after group, each group's part its member for s. */
+    function layOut(s, groupOfRow, list) {
+        // ends[g + 1]: rows of group g, then, summed, where group g's part ends.
+        const ends = new Int32Array(list.length + 1);
+        for (let row = 0; row < groupOfRow.length; row++)
+            if (groupOfRow[row] >= 0)
+                ends[groupOfRow[row] + 1]++;
+        for (let g = 0; g < list.length; g++)
+            ends[g + 1] += ends[g];
+        const rows = new Int32Array(ends[list.length]);
+        const next = ends.slice(0, list.length);
+        for (let row = 0; row < groupOfRow.length; row++) {
+            const g = groupOfRow[row];
+            if (g >= 0)
+                rows[next[g]++] = row;
+        }
+        for (let g = 0; g < list.length; g++) {
+            if (ends[g + 1] > ends[g])
+                list[g].members.push({ source: s, rows: rows.subarray(ends[g], ends[g + 1]) });
+        }
     }
 
     // An allocation stack as dx shows it, the way dps and k users read one: a frame per line,
@@ -8652,12 +8678,12 @@ var __dxheap = (function (exports) {
         const share = (bytes) => `${((100 * bytes) / heap.busyBytes).toFixed(2)}%`;
         const sizes = sizeStatistics(walk, "S", DOMINANT_ROWS).rows.map((r) => `${hex0x(r.size)} x ${hex0x(r.count)} (${share(r.total)})`);
         const sources = groupSources(context.heaps, [ref]);
-        const stacks = groupByStack(sources).slice(0, DOMINANT_ROWS).map((g) => {
+        const stacks = groupByStack(sources, undefined, false).slice(0, DOMINANT_ROWS).map((g) => {
             const caller = g.stack && "frames" in g.stack ? callerFrame(g.stack.frames, symbols) : undefined;
             const where = caller !== undefined ? symbols.name(caller).text : g.stack && "reason" in g.stack ? `no stack (${g.stack.reason})` : "?";
             return `${where} (${share(g.totalBytes)})`;
         });
-        const types = groupByType(sources).slice(0, DOMINANT_ROWS).map((g) => `${g.key} (${share(g.totalBytes)})`);
+        const types = groupByType(sources, undefined, false).slice(0, DOMINANT_ROWS).map((g) => `${g.key} (${share(g.totalBytes)})`);
         return `\nHeap ${hexAddress(ref.address, width)}: what holds its ${hex0x(heap.busyBytes)} busy bytes\n` +
             `    sizes:  ${sizes.join(", ")}\n    stacks: ${stacks.join(", ")}\n    types:  ${types.join(", ")}\n`;
     }
