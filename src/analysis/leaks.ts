@@ -314,8 +314,7 @@ function scanWindow(window: DataWindow, blocks: BlockTable, p: 4 | 8, low: numbe
   start: Int32Array, counts: Int32Array, firsts: Float64Array): number {
   const runs = window.runs;
   const rows = window.rows;
-  const topLow = Math.floor(low / TWO_32);
-  const topHigh = Math.floor((high - 1) / TWO_32);
+  const span = spanOf(low, high);
   const add = (value: number) => graph.add(value);
   let bytes = 0;
   let r = 0;
@@ -345,26 +344,11 @@ function scanWindow(window: DataWindow, blocks: BlockTable, p: 4 | 8, low: numbe
       counts[row] = graph.count - before;
       continue;
     }
-    // No global (Math, Infinity) is looked up per row: where the script's global is a host
-    // object each lookup costs more than the row's words. The row lies in the run: int32 math.
-    let i = (from - base) >> 2;
+    // The row lies in the run: int32 math, and no global (Math, Infinity) is looked up per row.
+    const i = (from - base) >> 2;
     const stop = i + ((size - (size % p)) >> 2);
-    if (p === 4) {
-      if (i < stop) firsts[row] = words[i];
-      for (; i < stop; i++) {
-        const value = words[i];
-        if (value >= low && value < high) graph.add(value);
-      }
-    } else {
-      if (i < stop) firsts[row] = words[i + 1] > 0x1fffff ? INFINITE : words[i + 1] * TWO_32 + words[i];
-      // Most words are no heap address: the high half turns them away before a double is made.
-      for (; i < stop; i += 2) {
-        const top = words[i + 1];
-        if (top < topLow || top > topHigh) continue;
-        const value = top * TWO_32 + words[i];
-        if (value >= low && value < high) graph.add(value);
-      }
-    }
+    if (i < stop) firsts[row] = p === 4 ? words[i] : words[i + 1] > 0x1fffff ? INFINITE : words[i + 1] * TWO_32 + words[i];
+    scanWords(words, i, stop, p, span, add);
     counts[row] = graph.count - before;
   }
   return bytes;
@@ -393,6 +377,41 @@ const INFINITE = 1 / 0;
  */
 export type PointerWidth = 4 | 8 | "both";
 
+/** The heaps' span [low, high), and the high halves of its first and last address (x64). */
+interface Span {
+  low: number;
+  high: number;
+  topLow: number;
+  topHigh: number;
+}
+
+function spanOf(low: number, high: number): Span {
+  return { low, high, topLow: Math.floor(low / TWO_32), topHigh: Math.min(Math.floor((high - 1) / TWO_32), 0x1fffff) };
+}
+
+/**
+ * The p-byte values of words[i..stop) (in 32-bit words, a whole number of values) that lie in the
+ * span: visit(value, index of its first word). A scan looks at every word of gigabytes and most
+ * are no heap address: on x64 the high half turns them away before a double is made, and only
+ * exact doubles (high half at most 0x1FFFFF) are made.
+ */
+function scanWords(words: Uint32Array, i: number, stop: number, p: 4 | 8, span: Span, visit: (value: number, word: number) => void): void {
+  const { low, high, topLow, topHigh } = span;
+  if (p === 4) {
+    for (; i < stop; i++) {
+      const value = words[i];
+      if (value >= low && value < high) visit(value, i);
+    }
+    return;
+  }
+  for (; i < stop; i += 2) {
+    const top = words[i + 1];
+    if (top < topLow || top > topHigh) continue;
+    const value = top * TWO_32 + words[i];
+    if (value >= low && value < high) visit(value, i);
+  }
+}
+
 /** The run's bytes as 32-bit words in place, when its address and buffer allow it (a read's own buffer always does). */
 function wordsOf(run: MemoryRun): Uint32Array | undefined {
   const bytes = run.bytes;
@@ -414,24 +433,10 @@ function forEachPointer(run: MemoryRun, width: PointerWidth, low: number, high: 
   if (at + step > end) return;
   const words = width === "both" ? undefined : wordsOf(run);
   if (words !== undefined) {
-    // In place as 32-bit words (a read's own buffer is aligned): the bytes of big blocks that
-    // cross reads and of the roots take this path.
-    let i = (at - run.address) / 4;
-    if (width === 4) {
-      for (; at + 4 <= end; at += 4, i++) {
-        const value = words[i];
-        if (value >= low && value < high) visit(value, at);
-      }
-      return;
-    }
-    const topLow = Math.floor(low / TWO_32);
-    const topHigh = Math.min(Math.floor((high - 1) / TWO_32), 0x1fffff); // exact doubles only
-    for (; at + 8 <= end; at += 8, i += 2) {
-      const top = words[i + 1];
-      if (top < topLow || top > topHigh) continue;
-      const value = top * TWO_32 + words[i];
-      if (value >= low && value < high) visit(value, at);
-    }
+    // In place as 32-bit words (a read's own buffer is aligned): the roots, and big blocks that
+    // cross reads.
+    const i = (at - run.address) / 4;
+    scanWords(words, i, i + Math.floor((end - at) / step) * (step / 4), step, spanOf(low, high), (value, word) => visit(value, run.address + 4 * word));
     return;
   }
   for (; at + step <= end; at += step) {
