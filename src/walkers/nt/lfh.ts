@@ -150,8 +150,6 @@ export class LfhDecoder {
     const length = g.first + g.count * stride;
     let bytes = window.bytes;
     let origin = userBlocks - window.base;
-    // The codes as 32-bit words of the window when they are aligned in its buffer (blocks are 8 or 16-byte aligned).
-    let words = wordsAt(bytes, origin + g.first + codeAt);
     let badMarker = 0, badCode = 0, badBitmap = 0, badExtent = 0, firstBad = -1;
     // The rows go straight into the table's columns: no row is passed around block by block, and
     // what all of a UserBlocks' rows share is filled once.
@@ -174,8 +172,7 @@ export class LfhDecoder {
         bad = true;
       }
       if (checkCodes) {
-        const code = words !== undefined ? words[(at + codeAt) >> 2]
-          : (bytes[at + codeAt] | (bytes[at + codeAt + 1] << 8) | (bytes[at + codeAt + 2] << 16) | (bytes[at + codeAt + 3] << 24)) >>> 0;
+        const code = (bytes[at + codeAt] | (bytes[at + codeAt + 1] << 8) | (bytes[at + codeAt + 2] << 16) | (bytes[at + codeAt + 3] << 24)) >>> 0;
         const x = (code ^ heapKey ^ ((unitsLow + ((unitsRest + offset) >>> blockShift)) >>> 0)) >>> 0;
         if ((x & 0xffff) !== 0 || x >>> codeShift !== offset) {
           badCode++;
@@ -207,11 +204,8 @@ export class LfhDecoder {
             bad = true;
           }
           if (window.bytes !== bytes && !window.ensure(userBlocks, length)) break;
-          if (window.bytes !== bytes) {
-            bytes = window.bytes;
-            origin = userBlocks - window.base;
-            words = wordsAt(bytes, origin + g.first + codeAt);
-          }
+          bytes = window.bytes;
+          origin = userBlocks - window.base;
         }
       }
       if (bad && firstBad < 0) firstBad = block;
@@ -242,9 +236,4 @@ export class LfhDecoder {
   private corrupt(userBlocks: number, message: string): void {
     this.findings.add("Corruption", userBlocks, `LFH UserBlocks ${hex0x(userBlocks)}: ${message}`, "lfh-userblocks", "LFH UserBlocks that cannot be decoded");
   }
-}
-
-/** The bytes as 32-bit words (words[j] holds bytes[4j..4j+3]) when bytes[at] starts one, else undefined. */
-function wordsAt(bytes: Uint8Array, at: number): Uint32Array | undefined {
-  return bytes.byteOffset % 4 === 0 && at % 4 === 0 ? new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.length >> 2) : undefined;
 }
