@@ -23,14 +23,12 @@ export interface BlockGroup {
   totalBytes: number;
   /** Distinct user sizes, ascending. */
   sizes: number[];
-  /** Where the blocks are: per heap (index in the sources), their rows ascending; empty when only totals were asked for. */
-  members: { source: number; rows: Int32Array }[];
+  /** Where the blocks are: per heap (index in the sources), their rows; empty when only totals were asked for. */
+  members: { source: number; rows: number[] }[];
   /** The group's stack (stack groups), or undefined. */
   stack: StackResult | undefined;
   /** The class (type groups with a class), or undefined. */
   typeName: string | undefined;
-  /** Its place among the groups in the order they were first met (the grouping's bookkeeping). */
-  index: number;
 }
 
 /** Which busy blocks take part (all when left out): e.g. the unreachable ones. */
@@ -91,7 +89,7 @@ class StackKeys {
 }
 
 function newGroup(key: string, stack: StackResult | undefined, typeName: string | undefined): BlockGroup {
-  return { key, count: 0, totalBytes: 0, sizes: [], members: [], stack, typeName, index: -1 };
+  return { key, count: 0, totalBytes: 0, sizes: [], members: [], stack, typeName };
 }
 
 function added<K, V>(map: Map<K, V>, key: K, value: V): V {
@@ -107,41 +105,21 @@ function group(sources: GroupSource[], member: Member | undefined, withMembers: 
   for (let s = 0; s < sources.length; s++) {
     const source = sources[s];
     const { state, userSize, count } = source.walk.blocks;
-    // Each member row's group, laid out afterwards: no array grows row by row for a million rows.
-    const groupOfRow = withMembers ? new Int32Array(count).fill(-1) : undefined;
     for (let row = 0; row < count; row++) {
       if (state[row] !== STATE_BUSY || (member && !member(s, row))) continue;
       const g = groupOf(source, row);
-      if (g.count === 0) {
-        g.index = list.length;
-        list.push(g);
-      }
+      if (g.count === 0) list.push(g);
       const size = userSize[row];
       g.count++;
       g.totalBytes += size;
       // Most groups hold one size, or sizes in runs: the last one first.
       if (g.sizes[g.sizes.length - 1] !== size && g.sizes.length < 64 && g.sizes.indexOf(size) < 0) g.sizes.push(size);
-      if (groupOfRow) groupOfRow[row] = g.index;
+      if (!withMembers) continue;
+      const last = g.members[g.members.length - 1];
+      if (last && last.source === s) last.rows.push(row);
+      else g.members.push({ source: s, rows: [row] });
     }
-    if (groupOfRow) layOut(s, groupOfRow, list);
   }
   for (let i = 0; i < list.length; i++) list[i].sizes.sort((a, b) => a - b);
   return list.sort((a, b) => b.totalBytes - a.totalBytes || b.count - a.count);
-}
-
-/** Source s's member rows in one array, group after group, each group's part its member for s. */
-function layOut(s: number, groupOfRow: Int32Array, list: BlockGroup[]): void {
-  // ends[g + 1]: rows of group g, then, summed, where group g's part ends.
-  const ends = new Int32Array(list.length + 1);
-  for (let row = 0; row < groupOfRow.length; row++) if (groupOfRow[row] >= 0) ends[groupOfRow[row] + 1]++;
-  for (let g = 0; g < list.length; g++) ends[g + 1] += ends[g];
-  const rows = new Int32Array(ends[list.length]);
-  const next = ends.slice(0, list.length);
-  for (let row = 0; row < groupOfRow.length; row++) {
-    const g = groupOfRow[row];
-    if (g >= 0) rows[next[g]++] = row;
-  }
-  for (let g = 0; g < list.length; g++) {
-    if (ends[g + 1] > ends[g]) list[g].members.push({ source: s, rows: rows.subarray(ends[g], ends[g + 1]) });
-  }
 }

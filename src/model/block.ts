@@ -130,7 +130,7 @@ export class BlockSelection extends IndexedList<BlockModel> {
 
   private readonly __sources: BlockSource[] = [];
 
-  constructor(private readonly __parts: { heap: HeapModel; walk: HeapWalk; rows: ArrayLike<number> }[]) {
+  constructor(private readonly __parts: { heap: HeapModel; walk: HeapWalk; rows: number[] }[]) {
     super();
     let n = 0;
     for (let i = 0; i < __parts.length; i++) {
