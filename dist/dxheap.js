@@ -2166,8 +2166,6 @@ var __dxheap = (function (exports) {
             const length = g.first + g.count * stride;
             let bytes = window.bytes;
             let origin = userBlocks - window.base;
-            // The codes as 32-bit words of the window when they are aligned in its buffer (blocks are 8 or 16-byte aligned).
-            let words = wordsAt(bytes, origin + g.first + codeAt);
             let badMarker = 0, badCode = 0, badBitmap = 0, badExtent = 0, firstBad = -1;
             // The rows go straight into the table's columns: no row is passed around block by block, and
             // what all of a UserBlocks' rows share is filled once.
@@ -2190,8 +2188,7 @@ var __dxheap = (function (exports) {
                     bad = true;
                 }
                 if (checkCodes) {
-                    const code = words !== undefined ? words[(at + codeAt) >> 2]
-                        : (bytes[at + codeAt] | (bytes[at + codeAt + 1] << 8) | (bytes[at + codeAt + 2] << 16) | (bytes[at + codeAt + 3] << 24)) >>> 0;
+                    const code = (bytes[at + codeAt] | (bytes[at + codeAt + 1] << 8) | (bytes[at + codeAt + 2] << 16) | (bytes[at + codeAt + 3] << 24)) >>> 0;
                     const x = (code ^ heapKey ^ ((unitsLow + ((unitsRest + offset) >>> blockShift)) >>> 0)) >>> 0;
                     if ((x & 0xffff) !== 0 || x >>> codeShift !== offset) {
                         badCode++;
@@ -2227,11 +2224,8 @@ var __dxheap = (function (exports) {
                         }
                         if (window.bytes !== bytes && !window.ensure(userBlocks, length))
                             break;
-                        if (window.bytes !== bytes) {
-                            bytes = window.bytes;
-                            origin = userBlocks - window.base;
-                            words = wordsAt(bytes, origin + g.first + codeAt);
-                        }
+                        bytes = window.bytes;
+                        origin = userBlocks - window.base;
                     }
                 }
                 if (bad && firstBad < 0)
@@ -2266,10 +2260,6 @@ var __dxheap = (function (exports) {
         corrupt(userBlocks, message) {
             this.findings.add("Corruption", userBlocks, `LFH UserBlocks ${hex0x(userBlocks)}: ${message}`, "lfh-userblocks", "LFH UserBlocks that cannot be decoded");
         }
-    }
-    /** The bytes as 32-bit words (words[j] holds bytes[4j..4j+3]) when bytes[at] starts one, else undefined. */
-    function wordsAt(bytes, at) {
-        return bytes.byteOffset % 4 === 0 && at % 4 === 0 ? new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.length >> 2) : undefined;
     }
 
     // Blocks too large for a segment: each in its own VirtualAlloc'd region, listed on
@@ -5456,8 +5446,7 @@ var __dxheap = (function (exports) {
     function scanWindow(window, blocks, p, low, high, graph, start, counts, firsts) {
         const runs = window.runs;
         const rows = window.rows;
-        const topLow = Math.floor(low / TWO_32);
-        const topHigh = Math.floor((high - 1) / TWO_32);
+        const span = spanOf(low, high);
         const add = (value) => graph.add(value);
         let bytes = 0;
         let r = 0;
@@ -5491,32 +5480,12 @@ var __dxheap = (function (exports) {
                 counts[row] = graph.count - before;
                 continue;
             }
-            // No global (Math, Infinity) is looked up per row: where the script's global is a host
-            // object each lookup costs more than the row's words. The row lies in the run: int32 math.
-            let i = (from - base) >> 2;
+            // The row lies in the run: int32 math, and no global (Math, Infinity) is looked up per row.
+            const i = (from - base) >> 2;
             const stop = i + ((size - (size % p)) >> 2);
-            if (p === 4) {
-                if (i < stop)
-                    firsts[row] = words[i];
-                for (; i < stop; i++) {
-                    const value = words[i];
-                    if (value >= low && value < high)
-                        graph.add(value);
-                }
-            }
-            else {
-                if (i < stop)
-                    firsts[row] = words[i + 1] > 0x1fffff ? INFINITE : words[i + 1] * TWO_32 + words[i];
-                // Most words are no heap address: the high half turns them away before a double is made.
-                for (; i < stop; i += 2) {
-                    const top = words[i + 1];
-                    if (top < topLow || top > topHigh)
-                        continue;
-                    const value = top * TWO_32 + words[i];
-                    if (value >= low && value < high)
-                        graph.add(value);
-                }
-            }
+            if (i < stop)
+                firsts[row] = p === 4 ? words[i] : words[i + 1] > 0x1fffff ? INFINITE : words[i + 1] * TWO_32 + words[i];
+            scanWords(words, i, stop, p, span, add);
             counts[row] = graph.count - before;
         }
         return bytes;
@@ -5538,6 +5507,34 @@ var __dxheap = (function (exports) {
     }
     const TWO_32 = 4294967296;
     const INFINITE = 1 / 0;
+    function spanOf(low, high) {
+        return { low, high, topLow: Math.floor(low / TWO_32), topHigh: Math.min(Math.floor((high - 1) / TWO_32), 0x1fffff) };
+    }
+    /**
+     * The p-byte values of words[i..stop) (in 32-bit words, a whole number of values) that lie in the
+     * span: visit(value, index of its first word). A scan looks at every word of gigabytes and most
+     * are no heap address: on x64 the high half turns them away before a double is made, and only
+     * exact doubles (high half at most 0x1FFFFF) are made.
+     */
+    function scanWords(words, i, stop, p, span, visit) {
+        const { low, high, topLow, topHigh } = span;
+        if (p === 4) {
+            for (; i < stop; i++) {
+                const value = words[i];
+                if (value >= low && value < high)
+                    visit(value, i);
+            }
+            return;
+        }
+        for (; i < stop; i += 2) {
+            const top = words[i + 1];
+            if (top < topLow || top > topHigh)
+                continue;
+            const value = top * TWO_32 + words[i];
+            if (value >= low && value < high)
+                visit(value, i);
+        }
+    }
     /** The run's bytes as 32-bit words in place, when its address and buffer allow it (a read's own buffer always does). */
     function wordsOf(run) {
         const bytes = run.bytes;
@@ -5560,27 +5557,10 @@ var __dxheap = (function (exports) {
             return;
         const words = width === "both" ? undefined : wordsOf(run);
         if (words !== undefined) {
-            // In place as 32-bit words (a read's own buffer is aligned): the bytes of big blocks that
-            // cross reads and of the roots take this path.
-            let i = (at - run.address) / 4;
-            if (width === 4) {
-                for (; at + 4 <= end; at += 4, i++) {
-                    const value = words[i];
-                    if (value >= low && value < high)
-                        visit(value, at);
-                }
-                return;
-            }
-            const topLow = Math.floor(low / TWO_32);
-            const topHigh = Math.min(Math.floor((high - 1) / TWO_32), 0x1fffff); // exact doubles only
-            for (; at + 8 <= end; at += 8, i += 2) {
-                const top = words[i + 1];
-                if (top < topLow || top > topHigh)
-                    continue;
-                const value = top * TWO_32 + words[i];
-                if (value >= low && value < high)
-                    visit(value, at);
-            }
+            // In place as 32-bit words (a read's own buffer is aligned): the roots, and big blocks that
+            // cross reads.
+            const i = (at - run.address) / 4;
+            scanWords(words, i, i + Math.floor((end - at) / step) * (step / 4), step, spanOf(low, high), (value, word) => visit(value, run.address + 4 * word));
             return;
         }
         for (; at + step <= end; at += step) {
@@ -6360,7 +6340,7 @@ var __dxheap = (function (exports) {
         }
     }
     function newGroup(key, stack, typeName) {
-        return { key, count: 0, totalBytes: 0, sizes: [], members: [], stack, typeName, index: -1 };
+        return { key, count: 0, totalBytes: 0, sizes: [], members: [], stack, typeName };
     }
     function added(map, key, value) {
         map.set(key, value);
@@ -6371,52 +6351,30 @@ var __dxheap = (function (exports) {
         for (let s = 0; s < sources.length; s++) {
             const source = sources[s];
             const { state, userSize, count } = source.walk.blocks;
-            // Each member row's group, laid out afterwards: no array grows row by row for a million rows.
-            const groupOfRow = withMembers ? new Int32Array(count).fill(-1) : undefined;
             for (let row = 0; row < count; row++) {
                 if (state[row] !== STATE_BUSY || (member && !member(s, row)))
                     continue;
                 const g = groupOf(source, row);
-                if (g.count === 0) {
-                    g.index = list.length;
+                if (g.count === 0)
                     list.push(g);
-                }
                 const size = userSize[row];
                 g.count++;
                 g.totalBytes += size;
                 // Most groups hold one size, or sizes in runs: the last one first.
                 if (g.sizes[g.sizes.length - 1] !== size && g.sizes.length < 64 && g.sizes.indexOf(size) < 0)
                     g.sizes.push(size);
-                if (groupOfRow)
-                    groupOfRow[row] = g.index;
+                if (!withMembers)
+                    continue;
+                const last = g.members[g.members.length - 1];
+                if (last && last.source === s)
+                    last.rows.push(row);
+                else
+                    g.members.push({ source: s, rows: [row] });
             }
-            if (groupOfRow)
-                layOut(s, groupOfRow, list);
         }
         for (let i = 0; i < list.length; i++)
             list[i].sizes.sort((a, b) => a - b);
         return list.sort((a, b) => b.totalBytes - a.totalBytes || b.count - a.count);
-    }
-    /** Source s's member rows in one array, group after group, each group's part its member for s. */
-    function layOut(s, groupOfRow, list) {
-        // ends[g + 1]: rows of group g, then, summed, where group g's part ends.
-        const ends = new Int32Array(list.length + 1);
-        for (let row = 0; row < groupOfRow.length; row++)
-            if (groupOfRow[row] >= 0)
-                ends[groupOfRow[row] + 1]++;
-        for (let g = 0; g < list.length; g++)
-            ends[g + 1] += ends[g];
-        const rows = new Int32Array(ends[list.length]);
-        const next = ends.slice(0, list.length);
-        for (let row = 0; row < groupOfRow.length; row++) {
-            const g = groupOfRow[row];
-            if (g >= 0)
-                rows[next[g]++] = row;
-        }
-        for (let g = 0; g < list.length; g++) {
-            if (ends[g + 1] > ends[g])
-                list[g].members.push({ source: s, rows: rows.subarray(ends[g], ends[g + 1]) });
-        }
     }
 
     // An allocation stack as dx shows it, the way dps and k users read one: a frame per line,
